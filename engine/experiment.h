@@ -1,0 +1,40 @@
+// The engine's single front door: presets, config validation and running an experiment of any
+// kind ("numbers" = language-model number sequences, "aux" = auxiliary-logit MLPs).
+// A config is JSON with a "kind" key; normalizeConfig() fills defaults and rejects bad values
+// with a sublab::Error that names the key and what is allowed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common.h"
+
+namespace sublab {
+
+struct Preset {
+  std::string name;
+  std::string kind;
+  std::string description;  // one line
+  nlohmann::json config;    // partial; normalizeConfig() fills the rest
+};
+
+// All presets of all kinds, in display order.
+const std::vector<Preset>& presets();
+// nullptr when unknown.
+const Preset* findPreset(const std::string& name);
+
+// The list of experiment kinds ("numbers", "aux").
+std::vector<std::string> experimentKinds();
+
+// Full config with every default filled in; throws Error on unknown keys, wrong types or
+// impossible values (e.g. a negative learning rate).
+nlohmann::json normalizeConfig(const nlohmann::json& config);
+
+// Sets torch's thread count and checks the device; throws Error if CUDA is asked for but absent.
+void configureRuntime(const RuntimeOptions& options);
+
+// Runs a normalized config. Throws Error (bad input / failure) or Cancelled.
+ExperimentResult runExperiment(const nlohmann::json& config, const RuntimeOptions& options,
+                               RunObserver& observer, const CancelFlag* cancel);
+
+}  // namespace sublab
