@@ -1,0 +1,2 @@
+// TEMPORARY placeholder until the storage module lands.
+namespace sublab {}
