@@ -4,7 +4,7 @@
 namespace sublab {
 
 std::vector<Preset> auxPresets() { return {}; }
-nlohmann::json normalizeAuxConfig(const nlohmann::json& config) {
+nlohmann::json normalizeAuxConfig(const nlohmann::json& config, std::vector<ConfigField>*) {
   throw Error("the aux experiment is not built yet");
 }
 ExperimentResult runAuxExperiment(const nlohmann::json&, const RuntimeOptions&, RunObserver&,

@@ -4,12 +4,15 @@
 #include <vector>
 
 #include "common.h"
+#include "config_util.h"
 #include "experiment.h"
 
 namespace sublab {
 
 std::vector<Preset> auxPresets();
-nlohmann::json normalizeAuxConfig(const nlohmann::json& config);
+// Fills defaults and validates; with `schema`, records every knob read (for the GUI's form).
+nlohmann::json normalizeAuxConfig(const nlohmann::json& config,
+                                   std::vector<ConfigField>* schema = nullptr);
 ExperimentResult runAuxExperiment(const nlohmann::json& config, const RuntimeOptions& options,
                                    RunObserver& observer, const CancelFlag* cancel);
 

@@ -6,8 +6,9 @@
 
 namespace sublab {
 
-ConfigReader::ConfigReader(const nlohmann::json& obj, std::string where)
-    : m_obj(obj), m_where(std::move(where)) {
+ConfigReader::ConfigReader(const nlohmann::json& obj, std::string where,
+                           std::vector<ConfigField>* schema)
+    : m_obj(obj), m_where(std::move(where)), m_schema(schema) {
   if (!m_obj.is_object() && !m_obj.is_null())
     throw Error(m_where + " must be a JSON object, got " + std::string(m_obj.type_name()));
 }
@@ -20,11 +21,29 @@ const nlohmann::json* ConfigReader::find(const std::string& key) {
   return &*it;
 }
 
+void ConfigReader::record(const std::string& key, const std::string& type, nlohmann::json def,
+                          double min, double max, std::vector<std::string> choices,
+                          const std::string& help) {
+  if (!m_schema) return;
+  ConfigField f;
+  const auto dot = m_where.find('.');
+  f.path = (dot == std::string::npos ? "" : m_where.substr(dot + 1) + ".") + key;
+  f.type = type;
+  f.def = std::move(def);
+  f.min = min;
+  f.max = max;
+  f.choices = std::move(choices);
+  f.help = help;
+  m_schema->push_back(std::move(f));
+}
+
 void ConfigReader::fail(const std::string& key, const std::string& what) const {
   throw Error(m_where + "." + key + ": " + what);
 }
 
-int64_t ConfigReader::integer(const std::string& key, int64_t def, int64_t min, int64_t max) {
+int64_t ConfigReader::integer(const std::string& key, int64_t def, int64_t min, int64_t max,
+                              const std::string& help) {
+  record(key, "int", def, static_cast<double>(min), static_cast<double>(max), {}, help);
   const nlohmann::json* v = find(key);
   int64_t x = def;
   if (v) {
@@ -44,7 +63,9 @@ int64_t ConfigReader::integer(const std::string& key, int64_t def, int64_t min, 
   return x;
 }
 
-double ConfigReader::number(const std::string& key, double def, double min, double max) {
+double ConfigReader::number(const std::string& key, double def, double min, double max,
+                            const std::string& help) {
+  record(key, "number", def, min, max, {}, help);
   const nlohmann::json* v = find(key);
   double x = def;
   if (v) {
@@ -59,7 +80,9 @@ double ConfigReader::number(const std::string& key, double def, double min, doub
   return x;
 }
 
-double ConfigReader::positive(const std::string& key, double def, double max) {
+double ConfigReader::positive(const std::string& key, double def, double max,
+                              const std::string& help) {
+  record(key, "positive", def, 0.0, max, {}, help);
   const nlohmann::json* v = find(key);
   double x = def;
   if (v) {
@@ -74,7 +97,8 @@ double ConfigReader::positive(const std::string& key, double def, double max) {
   return x;
 }
 
-bool ConfigReader::boolean(const std::string& key, bool def) {
+bool ConfigReader::boolean(const std::string& key, bool def, const std::string& help) {
+  record(key, "bool", def, 0, 1, {}, help);
   const nlohmann::json* v = find(key);
   if (!v) return def;
   if (!v->is_boolean()) fail(key, "must be true or false, got " + v->dump());
@@ -82,7 +106,9 @@ bool ConfigReader::boolean(const std::string& key, bool def) {
 }
 
 std::string ConfigReader::choice(const std::string& key, const std::string& def,
-                                 const std::vector<std::string>& allowed) {
+                                 const std::vector<std::string>& allowed,
+                                 const std::string& help) {
+  record(key, "choice", def, 0, 0, allowed, help);
   const nlohmann::json* v = find(key);
   std::string x = def;
   if (v) {
@@ -96,7 +122,9 @@ std::string ConfigReader::choice(const std::string& key, const std::string& def,
   fail(key, "must be one of " + list + ", got \"" + x + "\"");
 }
 
-std::string ConfigReader::string(const std::string& key, const std::string& def) {
+std::string ConfigReader::string(const std::string& key, const std::string& def,
+                                 const std::string& help) {
+  record(key, "string", def, 0, 0, {}, help);
   const nlohmann::json* v = find(key);
   if (!v) return def;
   if (!v->is_string()) fail(key, "must be a string, got " + v->dump());
@@ -105,7 +133,8 @@ std::string ConfigReader::string(const std::string& key, const std::string& def)
 
 std::vector<int64_t> ConfigReader::integers(const std::string& key,
                                             const std::vector<int64_t>& def, int64_t min,
-                                            int64_t max) {
+                                            int64_t max, const std::string& help) {
+  record(key, "ints", def, static_cast<double>(min), static_cast<double>(max), {}, help);
   const nlohmann::json* v = find(key);
   if (!v) return def;
   if (!v->is_array()) fail(key, "must be a list of whole numbers, got " + v->dump());

@@ -37,6 +37,19 @@ nlohmann::json normalizeConfig(const nlohmann::json& config) {
   throw Error("config.kind: must be \"numbers\" or \"aux\", got \"" + kind + "\"");
 }
 
+std::vector<ConfigField> configSchema(const std::string& kind) {
+  std::vector<ConfigField> schema;
+  const nlohmann::json cfg = {{"kind", kind}};
+  if (kind == "numbers") {
+    normalizeNumbersConfig(cfg, &schema);
+  } else if (kind == "aux") {
+    normalizeAuxConfig(cfg, &schema);
+  } else {
+    throw Error("unknown experiment kind \"" + kind + "\"");
+  }
+  return schema;
+}
+
 void configureRuntime(const RuntimeOptions& options) {
   if (options.device != "cpu" && options.device != "cuda")
     throw Error("device must be \"cpu\" or \"cuda\", got \"" + options.device + "\"");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common.h"
+#include "config_util.h"
 
 namespace sublab {
 
@@ -29,6 +30,9 @@ std::vector<std::string> experimentKinds();
 // Full config with every default filled in; throws Error on unknown keys, wrong types or
 // impossible values (e.g. a negative learning rate).
 nlohmann::json normalizeConfig(const nlohmann::json& config);
+
+// Every knob of a kind with its type, default, range and help (drives the GUI's form).
+std::vector<ConfigField> configSchema(const std::string& kind);
 
 // Sets torch's thread count and checks the device; throws Error if CUDA is asked for but absent.
 void configureRuntime(const RuntimeOptions& options);

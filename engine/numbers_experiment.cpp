@@ -4,7 +4,7 @@
 namespace sublab {
 
 std::vector<Preset> numbersPresets() { return {}; }
-nlohmann::json normalizeNumbersConfig(const nlohmann::json& config) {
+nlohmann::json normalizeNumbersConfig(const nlohmann::json& config, std::vector<ConfigField>*) {
   throw Error("the numbers experiment is not built yet");
 }
 ExperimentResult runNumbersExperiment(const nlohmann::json&, const RuntimeOptions&, RunObserver&,
