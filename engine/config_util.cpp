@@ -153,6 +153,21 @@ std::vector<int64_t> ConfigReader::integers(const std::string& key,
   return out;
 }
 
+std::vector<std::string> ConfigReader::strings(const std::string& key,
+                                              const std::vector<std::string>& def,
+                                              const std::string& help) {
+  record(key, "strings", def, 0, 0, {}, help);
+  const nlohmann::json* v = find(key);
+  if (!v) return def;
+  if (!v->is_array()) fail(key, "must be a list of strings, got " + v->dump());
+  std::vector<std::string> out;
+  for (const auto& e : *v) {
+    if (!e.is_string()) fail(key, "must be a list of strings, got element " + e.dump());
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
 nlohmann::json ConfigReader::object(const std::string& key) {
   const nlohmann::json* v = find(key);
   if (!v) return nlohmann::json::object();

@@ -44,6 +44,8 @@ class ConfigReader {
                      const std::string& help = {});
   std::vector<int64_t> integers(const std::string& key, const std::vector<int64_t>& def,
                                 int64_t min, int64_t max, const std::string& help = {});
+  std::vector<std::string> strings(const std::string& key, const std::vector<std::string>& def,
+                                   const std::string& help = {});
   // A nested object (empty object if absent); marks the key as known.
   nlohmann::json object(const std::string& key);
   // Marks a key as known without reading it.
