@@ -1,0 +1,221 @@
+// Implementation of CurvePlot: graphs are rebuilt on every setSeries() (cheap next to a
+// replot); the hover cursor and read-out live on a buffered overlay layer so moving the mouse
+// replots only that layer, not the curves.
+#include "curve_plot.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <QTimer>
+
+#include "palette.h"
+
+namespace sublab::ui {
+
+CurvePlot::CurvePlot(QWidget* parent) : QCustomPlot(parent) {
+  setInteractions(QCP::iRangeDrag | QCP::iRangeZoom | QCP::iSelectLegend);
+  setNoAntialiasingOnDrag(true);
+  legend->setVisible(true);
+  legend->setFont(QFont(font().family(), 8));
+  legend->setBrush(QColor(255, 255, 255, 210));
+  axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignLeft | Qt::AlignTop);
+  xAxis->setLabel(tr("step"));
+  yAxis->setLabel(tr("value"));
+
+  addLayer("overlay", layer("main"), QCustomPlot::limAbove);
+  layer("overlay")->setMode(QCPLayer::lmBuffered);
+  m_cursor = new QCPItemStraightLine(this);
+  m_cursor->setLayer("overlay");
+  m_cursor->setPen(QPen(QColor(80, 80, 80, 160), 1, Qt::DashLine));
+  m_cursor->setVisible(false);
+  m_readout = new QCPItemText(this);
+  m_readout->setLayer("overlay");
+  m_readout->position->setType(QCPItemPosition::ptAxisRectRatio);
+  m_readout->position->setCoords(0.99, 0.02);
+  m_readout->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
+  m_readout->setTextAlignment(Qt::AlignLeft);
+  m_readout->setBrush(QColor(255, 255, 255, 225));
+  m_readout->setPen(QPen(QColor(160, 160, 160)));
+  m_readout->setPadding(QMargins(6, 4, 6, 4));
+  m_readout->setFont(QFont(font().family(), 8));
+  m_readout->setVisible(false);
+  m_placeholder = new QCPItemText(this);
+  m_placeholder->position->setType(QCPItemPosition::ptAxisRectRatio);
+  m_placeholder->position->setCoords(0.5, 0.5);
+  m_placeholder->setColor(QColor(120, 120, 120));
+  m_placeholder->setVisible(false);
+
+  connect(this, &QCustomPlot::mousePress, this, [this] { m_userView = true; });
+  connect(this, &QCustomPlot::mouseWheel, this, [this] { m_userView = true; });
+  connect(this, &QCustomPlot::legendClick, this, &CurvePlot::onLegendClick);
+}
+
+void CurvePlot::setAxisLabels(const QString& x, const QString& y) {
+  xAxis->setLabel(x);
+  yAxis->setLabel(y);
+}
+
+void CurvePlot::setSeries(const QList<PlotSeries>& series) {
+  if (series.size() != m_series.size()) {
+    m_hidden = QList<bool>(series.size(), false);
+  } else {
+    for (int i = 0; i < series.size(); ++i)
+      if (series[i].label != m_series[i].label) m_hidden[i] = false;
+  }
+  m_series = series;
+  rebuild();
+}
+
+void CurvePlot::setShowMembers(bool show) {
+  if (show == m_showMembers) return;
+  m_showMembers = show;
+  rebuild();
+}
+
+void CurvePlot::setPlaceholder(const QString& text) {
+  m_placeholderText = text;
+  rebuild();
+}
+
+void CurvePlot::rebuild() {
+  clearGraphs();
+  legend->clearItems();
+  m_meanGraphs.clear();
+  for (int i = 0; i < m_series.size(); ++i) {
+    const PlotSeries& s = m_series[i];
+    const bool visible = !m_hidden.value(i);
+    if (!s.lo.isEmpty() && s.lo.size() == s.x.size() && s.hi.size() == s.x.size()) {
+      QCPGraph* lo = addGraph();
+      lo->setPen(Qt::NoPen);
+      lo->setData(s.x, s.lo, true);
+      lo->removeFromLegend();
+      lo->setVisible(visible);
+      QCPGraph* hi = addGraph();
+      hi->setPen(Qt::NoPen);
+      hi->setBrush(bandColor(s.color));
+      hi->setChannelFillGraph(lo);
+      hi->setData(s.x, s.hi, true);
+      hi->removeFromLegend();
+      hi->setVisible(visible);
+    }
+    if (m_showMembers) {
+      QColor faint = s.color;
+      faint.setAlpha(90);
+      for (int m = 0; m < s.memberX.size() && m < s.memberY.size(); ++m) {
+        QCPGraph* g = addGraph();
+        g->setPen(QPen(faint, 1, s.style));
+        g->setData(s.memberX[m], s.memberY[m], true);
+        g->removeFromLegend();
+        g->setVisible(visible);
+      }
+    }
+    QCPGraph* mean = addGraph();
+    mean->setName(s.label);
+    mean->setPen(QPen(s.color, 2, s.style));
+    if (s.x.size() <= 2) {
+      mean->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
+    }
+    mean->setData(s.x, s.y, true);
+    mean->setVisible(visible);
+    if (!visible && legend->itemWithPlottable(mean))
+      legend->itemWithPlottable(mean)->setTextColor(QColor(170, 170, 170));
+    m_meanGraphs << mean;
+  }
+  legend->setVisible(!m_series.isEmpty() && m_series.size() <= 24);
+  const bool empty = m_series.isEmpty() ||
+                     std::all_of(m_series.begin(), m_series.end(),
+                                 [](const PlotSeries& s) { return s.x.isEmpty(); });
+  m_placeholder->setText(m_placeholderText);
+  m_placeholder->setVisible(empty && !m_placeholderText.isEmpty());
+  if (!m_userView && !empty) {
+    rescaleAxes(true);
+    const QCPRange y = yAxis->range();
+    const double pad = std::max(y.size() * 0.05, 1e-6);
+    yAxis->setRange(y.lower - pad, y.upper + pad);
+  }
+  replot(QCustomPlot::rpQueuedReplot);
+}
+
+void CurvePlot::resetView() {
+  m_userView = false;
+  rebuild();
+}
+
+QString CurvePlot::readoutAt(double x) const {
+  QStringList lines;
+  double shownStep = std::nan("");
+  int shown = 0;
+  for (int i = 0; i < m_series.size(); ++i) {
+    const PlotSeries& s = m_series[i];
+    if (m_hidden.value(i) || s.x.isEmpty()) continue;
+    auto it = std::lower_bound(s.x.begin(), s.x.end(), x);
+    int k = static_cast<int>(it - s.x.begin());
+    if (k >= s.x.size()) k = s.x.size() - 1;
+    if (k > 0 && std::abs(s.x[k - 1] - x) < std::abs(s.x[k] - x)) --k;
+    if (std::isnan(shownStep)) shownStep = s.x[k];
+    if (++shown > 14) {
+      lines << tr("… %1 more").arg(m_series.size() - i);
+      break;
+    }
+    QString line = QStringLiteral("%1: %2").arg(s.label).arg(s.y[k], 0, 'g', 4);
+    if (k < s.lo.size() && k < s.hi.size() && s.lo[k] != s.hi[k])
+      line += QStringLiteral(" [%1, %2]").arg(s.lo[k], 0, 'g', 4).arg(s.hi[k], 0, 'g', 4);
+    if (k < s.n.size()) line += QStringLiteral(" n=%1").arg(s.n[k]);
+    lines << line;
+  }
+  if (lines.isEmpty()) return {};
+  lines.prepend(QStringLiteral("%1 %2").arg(xAxis->label()).arg(shownStep, 0, 'g', 6));
+  return lines.join(QLatin1Char('\n'));
+}
+
+void CurvePlot::mouseMoveEvent(QMouseEvent* event) {
+  QCustomPlot::mouseMoveEvent(event);
+  if (event->buttons() != Qt::NoButton) return;
+  const QPointF pos = event->position();
+  if (!axisRect()->rect().contains(pos.toPoint())) {
+    hideHover();
+    return;
+  }
+  const double x = xAxis->pixelToCoord(pos.x());
+  const QString text = readoutAt(x);
+  if (text.isEmpty()) {
+    hideHover();
+    return;
+  }
+  m_cursor->point1->setCoords(x, 0);
+  m_cursor->point2->setCoords(x, 1);
+  m_cursor->setVisible(true);
+  m_readout->setText(text);
+  m_readout->setVisible(true);
+  layer("overlay")->replot();
+  Q_EMIT hovered(text);
+}
+
+void CurvePlot::mouseDoubleClickEvent(QMouseEvent* event) {
+  QCustomPlot::mouseDoubleClickEvent(event);
+  resetView();
+}
+
+void CurvePlot::leaveEvent(QEvent* event) {
+  QCustomPlot::leaveEvent(event);
+  hideHover();
+}
+
+void CurvePlot::hideHover() {
+  if (!m_cursor->visible() && !m_readout->visible()) return;
+  m_cursor->setVisible(false);
+  m_readout->setVisible(false);
+  layer("overlay")->replot();
+}
+
+void CurvePlot::onLegendClick(QCPLegend*, QCPAbstractLegendItem* item, QMouseEvent*) {
+  auto* pli = qobject_cast<QCPPlottableLegendItem*>(item);
+  if (!pli) return;
+  const int i = m_meanGraphs.indexOf(qobject_cast<QCPGraph*>(pli->plottable()));
+  if (i < 0) return;
+  m_hidden[i] = !m_hidden[i];
+  // The legend item that was clicked is deleted by rebuild(): do it after this event.
+  QTimer::singleShot(0, this, [this] { rebuild(); });
+}
+
+}  // namespace sublab::ui

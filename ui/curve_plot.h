@@ -1,0 +1,67 @@
+// A QCustomPlot that draws labelled series as a mean line with a shaded 95% CI band and,
+// on demand, faint member (per-seed) lines. Zoom with the wheel, pan by dragging, double-click
+// to reset; hovering shows each series' value at the nearest step. Used by every curve view.
+#pragma once
+
+#include <QList>
+#include <QString>
+#include <QVector>
+
+#include "qcp.h"
+
+namespace sublab::ui {
+
+struct PlotSeries {
+  QString label;
+  QColor color;
+  Qt::PenStyle style = Qt::SolidLine;
+  QVector<double> x, y;        // mean line
+  QVector<double> lo, hi;      // CI band; empty = none
+  QVector<int> n;              // members behind each point (for the read-out); may be empty
+  QList<QVector<double>> memberX, memberY;  // individual seeds / models
+};
+
+class CurvePlot : public QCustomPlot {
+  Q_OBJECT
+
+ public:
+  explicit CurvePlot(QWidget* parent = nullptr);
+
+  void setAxisLabels(const QString& x, const QString& y);
+  // Replaces everything drawn. Keeps the user's zoom/pan if they moved the view, else rescales.
+  void setSeries(const QList<PlotSeries>& series);
+  const QList<PlotSeries>& series() const { return m_series; }
+  void setShowMembers(bool show);
+  bool showMembers() const { return m_showMembers; }
+  void setPlaceholder(const QString& text);
+  // Rescales both axes to the data and forgets the user's zoom/pan.
+  void resetView();
+  bool userMovedView() const { return m_userView; }
+  // The hover read-out text at key x (nearest point of each visible series).
+  QString readoutAt(double x) const;
+
+ Q_SIGNALS:
+  void hovered(const QString& readout);
+
+ protected:
+  void mouseMoveEvent(QMouseEvent* event) override;
+  void mouseDoubleClickEvent(QMouseEvent* event) override;
+  void leaveEvent(QEvent* event) override;
+
+ private:
+  void rebuild();
+  void onLegendClick(QCPLegend* legend, QCPAbstractLegendItem* item, QMouseEvent* event);
+  void hideHover();
+
+  QList<PlotSeries> m_series;
+  QList<bool> m_hidden;                 // per series, toggled from the legend
+  QList<QCPGraph*> m_meanGraphs;        // index = series index
+  bool m_showMembers = false;
+  bool m_userView = false;
+  QString m_placeholderText;
+  QCPItemText* m_placeholder = nullptr;
+  QCPItemText* m_readout = nullptr;
+  QCPItemStraightLine* m_cursor = nullptr;
+};
+
+}  // namespace sublab::ui

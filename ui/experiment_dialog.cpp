@@ -1,0 +1,382 @@
+// Implementation of ExperimentDialog.
+#include "experiment_dialog.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSaveFile>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include "app_settings.h"
+#include "config_form.h"
+#include "experiment.h"
+
+namespace sublab::ui {
+
+namespace {
+const QStringList kSeedCountNames = {"seeds", "models", "num_seeds", "n_models"};
+const QStringList kBaseSeedNames = {"seed", "base_seed"};
+const char* kView = "experiment";
+}  // namespace
+
+ExperimentDialog::ExperimentDialog(AppSettings* settings, QWidget* parent)
+    : QDialog(parent), m_settings(settings) {
+  setWindowTitle(tr("New experiment"));
+  setObjectName(QStringLiteral("experimentDialog"));
+  m_kind = new QComboBox(this);
+  m_kind->setObjectName(QStringLiteral("kind"));
+  for (const std::string& k : sublab::experimentKinds()) {
+    const QString kind = QString::fromStdString(k);
+    m_kind->addItem(kind == "numbers" ? tr("Number sequences (language model)")
+                    : kind == "aux"   ? tr("Auxiliary logits (MNIST-style)")
+                                      : kind,
+                    kind);
+  }
+  m_preset = new QComboBox(this);
+  m_preset->setObjectName(QStringLiteral("preset"));
+  m_presetHelp = new QLabel(this);
+  m_presetHelp->setWordWrap(true);
+  m_presetHelp->setStyleSheet(QStringLiteral("color: #555;"));
+  m_name = new QLineEdit(this);
+  m_name->setObjectName(QStringLiteral("runName"));
+  m_name->setPlaceholderText(tr("defaults to the preset name"));
+  m_seeds = new QSpinBox(this);
+  m_seeds->setObjectName(QStringLiteral("seeds"));
+  m_seedsLabel = new QLabel(tr("Seeds"), this);
+  m_baseSeed = new QSpinBox(this);
+  m_baseSeed->setObjectName(QStringLiteral("baseSeed"));
+  m_baseSeedLabel = new QLabel(tr("First seed"), this);
+  m_device = new QComboBox(this);
+  m_device->setObjectName(QStringLiteral("device"));
+  m_device->addItems({QStringLiteral("cpu"), QStringLiteral("cuda")});
+  m_device->setToolTip(tr("cuda needs a CUDA build of libtorch and a GPU; see the README"));
+  m_threads = new QSpinBox(this);
+  m_threads->setRange(0, 256);
+  m_threads->setSpecialValueText(tr("all cores"));
+  m_tags = new QLineEdit(this);
+  m_tags->setPlaceholderText(tr("comma-separated, e.g. baseline, lora"));
+
+  auto* top = new QFormLayout;
+  top->addRow(tr("Kind"), m_kind);
+  top->addRow(tr("Preset"), m_preset);
+  top->addRow(QString(), m_presetHelp);
+  top->addRow(tr("Name"), m_name);
+  auto* runRow = new QHBoxLayout;
+  runRow->addWidget(m_seedsLabel);
+  runRow->addWidget(m_seeds);
+  runRow->addSpacing(12);
+  runRow->addWidget(m_baseSeedLabel);
+  runRow->addWidget(m_baseSeed);
+  runRow->addSpacing(12);
+  runRow->addWidget(new QLabel(tr("Device"), this));
+  runRow->addWidget(m_device);
+  runRow->addSpacing(12);
+  runRow->addWidget(new QLabel(tr("Threads"), this));
+  runRow->addWidget(m_threads);
+  runRow->addStretch(1);
+  top->addRow(tr("Run on"), runRow);
+  top->addRow(tr("Tags"), m_tags);
+
+  m_form = new ConfigForm(this);
+  auto* scroll = new QScrollArea(this);
+  scroll->setWidgetResizable(true);
+  scroll->setWidget(m_form);
+  scroll->setMinimumHeight(260);
+
+  m_messageLabel = new QLabel(this);
+  m_messageLabel->setObjectName(QStringLiteral("validationMessage"));
+  m_messageLabel->setWordWrap(true);
+  m_messageLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_jsonView = new QPlainTextEdit(this);
+  m_jsonView->setReadOnly(true);
+  m_jsonView->setVisible(false);
+  m_jsonView->setMaximumHeight(180);
+  m_jsonView->setFont(QFont(QStringLiteral("monospace")));
+  auto* showJson = new QCheckBox(tr("Show the full config as JSON"), this);
+  connect(showJson, &QCheckBox::toggled, m_jsonView, &QWidget::setVisible);
+
+  auto* buttons = new QDialogButtonBox(this);
+  m_run = buttons->addButton(tr("Run"), QDialogButtonBox::AcceptRole);
+  m_run->setObjectName(QStringLiteral("runButton"));
+  m_run->setDefault(true);
+  buttons->addButton(QDialogButtonBox::Cancel);
+  QPushButton* load = buttons->addButton(tr("Load JSON…"), QDialogButtonBox::ActionRole);
+  QPushButton* save = buttons->addButton(tr("Save JSON…"), QDialogButtonBox::ActionRole);
+  connect(load, &QPushButton::clicked, this, &ExperimentDialog::loadJson);
+  connect(save, &QPushButton::clicked, this, &ExperimentDialog::saveJson);
+  connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+  connect(m_run, &QPushButton::clicked, this, [this] {
+    revalidate();
+    if (!m_valid) return;
+    saveSettings();
+    Q_EMIT runRequested(spec());
+    accept();
+  });
+
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(top);
+  layout->addWidget(scroll, 1);
+  layout->addWidget(m_messageLabel);
+  layout->addWidget(showJson);
+  layout->addWidget(m_jsonView);
+  layout->addWidget(buttons);
+  resize(640, 760);
+
+  connect(m_kind, &QComboBox::currentIndexChanged, this, [this] {
+    if (m_loading) return;
+    const QString kind = m_kind->currentData().toString();
+    rebuildForm(kind);
+    fillPresets(kind);
+    onPresetChosen();
+  });
+  connect(m_preset, &QComboBox::currentIndexChanged, this, [this] {
+    if (!m_loading) onPresetChosen();
+  });
+  connect(m_form, &ConfigForm::edited, this, &ExperimentDialog::revalidate);
+  connect(m_seeds, &QSpinBox::valueChanged, this, &ExperimentDialog::revalidate);
+  connect(m_baseSeed, &QSpinBox::valueChanged, this, &ExperimentDialog::revalidate);
+
+  // Start where the user left off.
+  m_device->setCurrentText(m_settings ? m_settings->viewValue(kView, "device", "cpu").toString()
+                                      : QStringLiteral("cpu"));
+  m_threads->setValue(m_settings ? m_settings->viewValue(kView, "threads", 0).toInt() : 0);
+  const QString lastPreset =
+      m_settings ? m_settings->viewValue(kView, "preset").toString() : QString();
+  if (lastPreset.isEmpty() || !setPreset(lastPreset)) {
+    const QString kind =
+        m_settings ? m_settings->viewValue(kView, "kind", "numbers").toString() : "numbers";
+    setKind(kind);
+  }
+}
+
+void ExperimentDialog::setKind(const QString& kind) {
+  const int i = m_kind->findData(kind);
+  m_loading = true;
+  m_kind->setCurrentIndex(i < 0 ? 0 : i);
+  m_loading = false;
+  rebuildForm(m_kind->currentData().toString());
+  fillPresets(m_kind->currentData().toString());
+  onPresetChosen();
+}
+
+bool ExperimentDialog::setPreset(const QString& name) {
+  const sublab::Preset* p = sublab::findPreset(name.toStdString());
+  if (!p) return false;
+  const QString kind = QString::fromStdString(p->kind);
+  if (kind != m_currentKind || m_preset->count() == 0) {
+    m_loading = true;
+    m_kind->setCurrentIndex(std::max(0, m_kind->findData(kind)));
+    m_loading = false;
+    rebuildForm(kind);
+    fillPresets(kind);
+  }
+  const int i = m_preset->findData(name);
+  if (i < 0) return false;
+  if (m_preset->currentIndex() == i) {
+    onPresetChosen();
+  } else {
+    m_preset->setCurrentIndex(i);  // onPresetChosen() through the signal
+  }
+  return true;
+}
+
+void ExperimentDialog::rebuildForm(const QString& kind) {
+  m_currentKind = kind;
+  m_seedsPath.clear();
+  m_baseSeedPath.clear();
+  std::vector<sublab::ConfigField> schema;
+  try {
+    schema = sublab::configSchema(kind.toStdString());
+  } catch (const std::exception& e) {
+    m_form->setSchema({});
+    m_valid = false;
+    m_message = QString::fromStdString(e.what());
+    m_messageLabel->setText(QStringLiteral("<span style='color:#b00020'>%1</span>")
+                                .arg(m_message.toHtmlEscaped()));
+    m_run->setEnabled(false);
+    return;
+  }
+  QSet<QString> skip;
+  for (const auto& f : schema) {
+    const QString path = QString::fromStdString(f.path);
+    if (f.type != "int") continue;
+    if (m_seedsPath.isEmpty() && kSeedCountNames.contains(path)) {
+      m_seedsPath = path;
+      m_seeds->setRange(static_cast<int>(std::max(-2e9, f.min)),
+                        static_cast<int>(std::min(2e9, f.max)));
+      m_seeds->setToolTip(QString::fromStdString(f.help));
+      m_seedsLabel->setText(path == "models" || path == "n_models" ? tr("Models") : tr("Seeds"));
+      skip << path;
+    } else if (m_baseSeedPath.isEmpty() && kBaseSeedNames.contains(path)) {
+      m_baseSeedPath = path;
+      m_baseSeed->setRange(static_cast<int>(std::max(-2e9, f.min)),
+                           static_cast<int>(std::min(2e9, f.max)));
+      m_baseSeed->setToolTip(QString::fromStdString(f.help));
+      skip << path;
+    }
+  }
+  m_seeds->setVisible(!m_seedsPath.isEmpty());
+  m_seedsLabel->setVisible(!m_seedsPath.isEmpty());
+  m_baseSeed->setVisible(!m_baseSeedPath.isEmpty());
+  m_baseSeedLabel->setVisible(!m_baseSeedPath.isEmpty());
+  m_form->setSchema(schema, skip);
+}
+
+void ExperimentDialog::fillPresets(const QString& kind) {
+  const QSignalBlocker block(m_preset);
+  m_preset->clear();
+  m_preset->addItem(tr("(defaults)"), QString());
+  for (const sublab::Preset& p : sublab::presets()) {
+    if (QString::fromStdString(p.kind) != kind) continue;
+    m_preset->addItem(QString::fromStdString(p.name), QString::fromStdString(p.name));
+    m_preset->setItemData(m_preset->count() - 1, QString::fromStdString(p.description),
+                          Qt::ToolTipRole);
+  }
+}
+
+void ExperimentDialog::onPresetChosen() {
+  const QString name = m_preset->currentData().toString();
+  nlohmann::json config = {{"kind", m_currentKind.toStdString()}};
+  if (const sublab::Preset* p = sublab::findPreset(name.toStdString())) {
+    config = p->config;
+    config["kind"] = p->kind;
+    m_presetHelp->setText(QString::fromStdString(p->description));
+  } else {
+    m_presetHelp->setText(tr("Every knob at its default value."));
+  }
+  setConfig(config);
+}
+
+void ExperimentDialog::setConfig(const nlohmann::json& config) {
+  const QString kind = QString::fromStdString(config.value("kind", m_currentKind.toStdString()));
+  if (kind != m_currentKind) {
+    m_loading = true;
+    m_kind->setCurrentIndex(std::max(0, m_kind->findData(kind)));
+    m_loading = false;
+    rebuildForm(kind);
+    fillPresets(kind);
+  }
+  nlohmann::json full = config;
+  try {
+    full = sublab::normalizeConfig(config);
+  } catch (const std::exception&) {
+    // Keep what was given; revalidate() shows why it is not valid.
+  }
+  m_loading = true;
+  m_form->setValues(full);
+  if (!m_seedsPath.isEmpty()) {
+    const nlohmann::json v = jsonAt(full, m_seedsPath);
+    if (v.is_number()) m_seeds->setValue(v.get<int>());
+  }
+  if (!m_baseSeedPath.isEmpty()) {
+    const nlohmann::json v = jsonAt(full, m_baseSeedPath);
+    if (v.is_number()) m_baseSeed->setValue(v.get<int>());
+  }
+  m_loading = false;
+  revalidate();
+}
+
+void ExperimentDialog::revalidate() {
+  if (m_loading) return;
+  nlohmann::json config = {{"kind", m_currentKind.toStdString()}};
+  if (!m_seedsPath.isEmpty()) setJsonAt(config, m_seedsPath, m_seeds->value());
+  if (!m_baseSeedPath.isEmpty()) setJsonAt(config, m_baseSeedPath, m_baseSeed->value());
+  QString error, errorPath;
+  m_valid = false;
+  if (m_form->fieldCount() == 0 && m_message.isEmpty()) {
+    m_message = tr("No form for this kind.");
+  } else if (m_form->fieldCount() == 0) {
+    // rebuildForm() already explained why there is no form.
+  } else if (!m_form->collect(config, &error, &errorPath)) {
+    m_message = error;
+  } else {
+    try {
+      m_normalized = sublab::normalizeConfig(config);
+      m_valid = true;
+      m_message.clear();
+    } catch (const std::exception& e) {
+      m_message = QString::fromStdString(e.what());
+      // Messages name the key as "config.student.lr: …": outline that field.
+      static const QRegularExpression re(QStringLiteral("^config\\.([A-Za-z0-9_.]+):"));
+      const auto m = re.match(m_message);
+      errorPath = m.hasMatch() ? m.captured(1) : QString();
+    }
+  }
+  m_form->markInvalid(m_valid ? QString() : errorPath);
+  m_run->setEnabled(m_valid);
+  m_run->setToolTip(m_valid ? tr("Queue this run") : m_message);
+  if (m_valid) {
+    m_messageLabel->setText(QStringLiteral("<span style='color:#2e7d32'>%1</span>")
+                                .arg(tr("Config is valid.")));
+    m_jsonView->setPlainText(QString::fromStdString(m_normalized.dump(2)));
+  } else {
+    m_messageLabel->setText(QStringLiteral("<span style='color:#b00020'>%1</span>")
+                                .arg(tr("Cannot run: %1").arg(m_message).toHtmlEscaped()));
+  }
+}
+
+JobSpec ExperimentDialog::spec() const {
+  JobSpec s;
+  const QString preset = m_preset->currentData().toString();
+  s.preset = preset;
+  s.name = m_name->text().trimmed();
+  if (s.name.isEmpty()) s.name = preset.isEmpty() ? m_currentKind : preset;
+  s.config = m_normalized;
+  s.device = m_device->currentText();
+  s.threads = m_threads->value();
+  for (const QString& t : m_tags->text().split(QLatin1Char(','), Qt::SkipEmptyParts))
+    if (!t.trimmed().isEmpty()) s.tags << t.trimmed();
+  return s;
+}
+
+void ExperimentDialog::loadJson() {
+  const QString path = QFileDialog::getOpenFileName(this, tr("Load config"), QString(),
+                                                    tr("JSON config (*.json)"));
+  if (path.isEmpty()) return;
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly)) {
+    QMessageBox::warning(this, tr("Load config"), tr("Cannot read %1.").arg(path));
+    return;
+  }
+  try {
+    nlohmann::json cfg = nlohmann::json::parse(f.readAll().toStdString());
+    if (!cfg.contains("kind")) cfg["kind"] = m_currentKind.toStdString();
+    setConfig(cfg);
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, tr("Load config"),
+                         tr("%1 is not valid JSON: %2").arg(path, QString::fromUtf8(e.what())));
+  }
+}
+
+void ExperimentDialog::saveJson() {
+  if (!m_valid) return;
+  const QString path = QFileDialog::getSaveFileName(this, tr("Save config"), QString(),
+                                                    tr("JSON config (*.json)"));
+  if (path.isEmpty()) return;
+  QSaveFile f(path);
+  if (!f.open(QIODevice::WriteOnly) ||
+      f.write(QByteArray::fromStdString(m_normalized.dump(2) + "\n")) < 0 || !f.commit())
+    QMessageBox::warning(this, tr("Save config"), tr("Cannot write %1.").arg(path));
+}
+
+void ExperimentDialog::saveSettings() {
+  if (!m_settings) return;
+  m_settings->setViewValue(kView, "kind", m_currentKind);
+  m_settings->setViewValue(kView, "preset", m_preset->currentData().toString());
+  m_settings->setViewValue(kView, "device", m_device->currentText());
+  m_settings->setViewValue(kView, "threads", m_threads->value());
+}
+
+}  // namespace sublab::ui

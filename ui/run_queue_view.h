@@ -1,0 +1,42 @@
+// The run queue panel: one row per job with its state, current stage and a progress bar; the
+// selected job's stages each with their own progress below; Cancel and Clear finished.
+#pragma once
+
+#include <QWidget>
+
+class QTableView;
+class QTreeWidget;
+class QPushButton;
+class QLabel;
+
+namespace sublab::ui {
+
+class RunQueue;
+
+class RunQueueView : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit RunQueueView(RunQueue* queue, QWidget* parent = nullptr);
+
+  QTableView* table() const { return m_table; }
+  QPushButton* cancelButton() const { return m_cancel; }
+  QTreeWidget* stageList() const { return m_stages; }
+
+ Q_SIGNALS:
+  void runActivated(qint64 runId);
+
+ private:
+  int selectedJob() const;
+  void updateStages();
+  void updateButtons();
+
+  RunQueue* m_queue;
+  QTableView* m_table;
+  QTreeWidget* m_stages;
+  QPushButton* m_cancel;
+  QPushButton* m_clear;
+  QLabel* m_summary;
+};
+
+}  // namespace sublab::ui

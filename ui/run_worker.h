@@ -1,0 +1,84 @@
+// The object that runs engine jobs on a background QThread. It is the engine's RunObserver:
+// every call is stored through storage's StorageObserver (its own SQLite connection) and
+// re-emitted as queued signals, with progress rate-limited and metric points batched so the
+// GUI thread gets a few events per second, not one per training step. Cancel is the job's
+// CancelFlag, set directly by the GUI thread.
+#pragma once
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QMutex>
+#include <QObject>
+#include <QString>
+#include <memory>
+#include <vector>
+
+#include "common.h"
+
+Q_DECLARE_METATYPE(std::vector<sublab::MetricPoint>)
+Q_DECLARE_METATYPE(std::shared_ptr<sublab::CancelFlag>)
+
+namespace sublab {
+class Database;
+}
+
+namespace sublab::ui {
+
+// What one queued job asks the worker to do.
+struct JobRequest {
+  int jobId = 0;
+  qint64 runId = 0;
+  QString dbPath;
+  QByteArray configJson;  // normalized config
+  QString device = QStringLiteral("cpu");
+  int threads = 0;
+  std::shared_ptr<sublab::CancelFlag> cancel;
+};
+
+// Final outcome of a job (matches storage's RunStatus names).
+enum class JobOutcome { Done, Failed, Cancelled };
+
+class RunWorker : public QObject, public sublab::RunObserver {
+  Q_OBJECT
+
+ public:
+  explicit RunWorker(QObject* parent = nullptr);
+  ~RunWorker() override;
+
+  // RunObserver: called from the engine (the worker thread, or engine threads).
+  void stage(const std::string& name, sublab::StageStatus status,
+             const std::string& message) override;
+  void progress(const std::string& stage, double fraction, const std::string& message) override;
+  void metric(const sublab::MetricPoint& point) override;
+  void sequences(const std::vector<sublab::SequenceRow>& rows) override;
+
+ public Q_SLOTS:
+  // Runs one job to the end (blocking this worker's thread). Invoke through a queued call.
+  void run(const sublab::ui::JobRequest& request);
+
+ Q_SIGNALS:
+  void jobStarted(int jobId, qint64 runId);
+  void stageChanged(int jobId, const QString& stage, int status, const QString& message);
+  void progressChanged(int jobId, const QString& stage, double fraction, const QString& message);
+  void metricsArrived(int jobId, qint64 runId, const std::vector<sublab::MetricPoint>& points);
+  void sequencesArrived(int jobId, qint64 runId, qint64 rows);
+  void jobFinished(int jobId, qint64 runId, int outcome, const QString& message);
+
+ private:
+  void flushMetrics(bool force);
+
+  std::unique_ptr<sublab::Database> m_db;
+  QString m_dbPath;
+  int m_jobId = 0;
+  qint64 m_runId = 0;
+  QMutex m_mutex;  // guards the buffers below (engine threads may call the observer)
+  std::vector<sublab::MetricPoint> m_pending;
+  QElapsedTimer m_sinceMetrics;
+  QHash<QString, qint64> m_lastProgressMs;
+  QElapsedTimer m_clock;
+  qint64 m_sequenceRows = 0;
+};
+
+}  // namespace sublab::ui
+
+Q_DECLARE_METATYPE(sublab::ui::JobRequest)
