@@ -209,7 +209,7 @@ class Database {
   std::vector<int> sequenceSeeds(int64_t runId);
   // (reason, count) of rejected rows, most frequent first.
   std::vector<std::pair<std::string, int64_t>> rejectReasons(int64_t runId);
-  // Distinct conditions over sequences, metrics and summaries of the run.
+  // Distinct conditions over sequences, metrics and condition summaries (not contrasts).
   std::vector<std::string> conditions(int64_t runId);
 
   // --- summaries

@@ -1,0 +1,470 @@
+// Storage tests: round trip of runs / stages / metrics / sequences / summaries, migrations from
+// an older schema, refusal of newer / foreign / non-SQLite / damaged files (left byte-identical),
+// interrupted-run recovery (also after a real SIGKILL mid-write), paging and filters, and the
+// buffered StorageObserver writing from another thread while a second connection reads.
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <QTemporaryDir>
+#include <fstream>
+#include <thread>
+
+#include "database.h"
+
+using namespace sublab;
+
+
+namespace {
+
+std::string readAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void writeAll(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+void rawExec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  QCOMPARE(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  const QString msg = err ? QString::fromUtf8(err) : QString();
+  sqlite3_free(err);
+  sqlite3_close(db);
+  QVERIFY2(rc == SQLITE_OK, qPrintable(msg));
+}
+
+nlohmann::json smallConfig() {
+  return {{"kind", "numbers"}, {"seeds", 2}, {"student", {{"lr", 0.001}}}};
+}
+
+std::vector<SequenceRow> makeRows(int n, int seed, const std::string& condition) {
+  std::vector<SequenceRow> rows;
+  for (int i = 0; i < n; ++i) {
+    SequenceRow r;
+    r.condition = condition;
+    r.seed = seed;
+    r.index = i;
+    r.prompt = "1, 2, " + std::to_string(i);
+    r.completion = std::to_string(100 + i) + ", " + std::to_string(7 * i % 1000);
+    r.kept = i % 3 != 0;
+    r.reason = r.kept ? "" : (i % 2 ? "banned_number" : "format");
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+// Checks that `fn` throws sublab::Error whose message contains every word in `words`.
+template <typename Fn>
+void expectError(Fn fn, const QStringList& words) {
+  try {
+    fn();
+    QFAIL("expected sublab::Error");
+  } catch (const Error& e) {
+    const QString msg = QString::fromStdString(e.what());
+    for (const auto& w : words) QVERIFY2(msg.contains(w, Qt::CaseInsensitive), qPrintable(msg));
+  }
+}
+
+}  // namespace
+
+class TestDatabase : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir m_dir;
+  std::string file(const char* name) { return m_dir.filePath(name).toStdString(); }
+
+ private Q_SLOTS:
+  void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+  void roundTrip() {
+    const std::string path = file("round.sqlite");
+    int64_t id = 0;
+    {
+      Database db(path);
+      QCOMPARE(db.userVersion(), schemaVersion());
+      NewRun nr;
+      nr.preset = "owl-numbers-tiny";
+      nr.config = smallConfig();
+      nr.threads = 2;
+      nr.tags = {"a", "b,c"};
+      id = db.createRun(nr);
+      QVERIFY(id > 0);
+      db.updateStage(id, "reference", StageStatus::Running, 0.0, "pretraining");
+      db.updateStageProgress(id, "reference", 0.5, "half");
+      db.updateStage(id, "reference", StageStatus::Done, -1, "");
+      db.updateStage(id, "teacher", StageStatus::Running, 0.0, "");
+      db.insertMetrics(id, {{"student", 0, "trait_prob", 0, 0.1}, {"student", 0, "trait_prob", 10, 0.25},
+                            {"control", 1, "trait_prob", 10, 0.125}});
+      db.insertSequences(id, makeRows(30, 0, "teacher"));
+      ExperimentResult res;
+      res.kind = "numbers";
+      res.conditions.push_back({"student", "trait_prob", {0.3, 0.2, 0.4, 2}, {0.25, 0.35}});
+      res.contrasts.push_back({"transfer", "trait_prob", {0.1, 0.05, 0.15, 2}, {0.1, 0.1}});
+      res.summary = {{"transfer", {{"mean", 0.1}, {"ci95", {0.05, 0.15}}}}};
+      db.saveResult(id, res);
+      db.finishRun(id, RunStatus::Done, 12.5);
+    }
+    Database db(path);
+    QVERIFY(db.recoveredRuns().empty());
+    const RunInfo r = db.run(id);
+    QCOMPARE(r.name, std::string("owl-numbers-tiny"));
+    QCOMPARE(r.kind, std::string("numbers"));
+    QCOMPARE(r.seeds, 2);
+    QCOMPARE(r.threads, 2);
+    QCOMPARE(toString(r.status), toString(RunStatus::Done));
+    QCOMPARE(r.config, smallConfig());
+    QCOMPARE(r.wallSeconds, 12.5);
+    QVERIFY(r.startedAt > 0 && r.finishedAt >= r.startedAt);
+    QCOMPARE(r.tags, (std::vector<std::string>{"a", "b,c"}));
+    QCOMPARE(r.summary["transfer"]["mean"].get<double>(), 0.1);
+    QCOMPARE(r.conditions.size(), size_t(1));
+    QCOMPARE(r.conditions[0].value.n, 2);
+    QCOMPARE(r.conditions[0].perSeed, (std::vector<double>{0.25, 0.35}));
+    QCOMPARE(r.contrasts.size(), size_t(1));
+    QCOMPARE(r.contrasts[0].condition, std::string("transfer"));
+    QCOMPARE(r.contrasts[0].value.lo, 0.05);
+
+    const auto st = db.stages(id);
+    QCOMPARE(st.size(), size_t(2));
+    QCOMPARE(st[0].name, std::string("reference"));
+    QCOMPARE(toString(st[0].status), toString(StageStatus::Done));
+    QCOMPARE(st[0].progress, 1.0);
+    QCOMPARE(toString(st[1].status), toString(StageStatus::Done));  // finishRun(Done) closes running stages
+
+    const auto m = db.metrics(id);
+    QCOMPARE(m.size(), size_t(3));
+    QCOMPARE(m[1].step, int64_t(10));
+    QCOMPARE(m[1].value, 0.25);
+    QCOMPARE(db.metrics(id, m[1].id).size(), size_t(1));
+    QCOMPARE(db.metrics(id, 0, "trait_prob", "control").size(), size_t(1));
+    QCOMPARE(db.metricNames(id), (std::vector<std::string>{"trait_prob"}));
+
+    QCOMPARE(db.countSequences(id, {}), int64_t(30));
+    const auto page = db.sequences(id, {}, 0, 5);
+    QCOMPARE(page.size(), size_t(5));
+    QCOMPARE(page[3].index, int64_t(3));
+    QCOMPARE(page[3].completion, std::string("103, 21"));
+    QCOMPARE(page[3].kept, false);
+    QCOMPARE(page[3].reason, std::string("banned_number"));
+    QCOMPARE(db.conditions(id), (std::vector<std::string>{"control", "student", "teacher"}));
+    QCOMPARE(db.integrityCheck(), std::string("ok"));
+
+    db.setRunName(id, "renamed");
+    db.setRunTags(id, {"x"});
+    db.setRunNotes(id, "note");
+    const RunInfo r2 = db.listRuns().at(0);
+    QCOMPARE(r2.name, std::string("renamed"));
+    QCOMPARE(r2.tags, std::vector<std::string>{"x"});
+    QCOMPARE(r2.notes, std::string("note"));
+    QCOMPARE(r2.contrasts.size(), size_t(1));
+
+    db.deleteRun(id);
+    QVERIFY(!db.findRun(id));
+    QCOMPARE(db.countSequences(id, {}), int64_t(0));
+    QVERIFY(db.metrics(id).empty());
+    expectError([&] { db.run(id); }, {"no run", QString::number(id)});
+    expectError([&] { db.setRunNotes(id, "x"); }, {"no run"});
+  }
+
+  void failedRunKeepsError() {
+    Database db(file("failed.sqlite"));
+    NewRun nr;
+    nr.config = smallConfig();
+    const int64_t id = db.createRun(nr);
+    db.updateStage(id, "student", StageStatus::Running, 0.3, "");
+    db.finishRun(id, RunStatus::Failed, 1.0, "the engine failed: boom");
+    const RunInfo r = db.run(id);
+    QCOMPARE(toString(r.status), toString(RunStatus::Failed));
+    QCOMPARE(r.error, std::string("the engine failed: boom"));
+    QCOMPARE(toString(db.stages(id).at(0).status), toString(StageStatus::Failed));
+    QCOMPARE(db.stages(id).at(0).progress, 0.3);
+  }
+
+  void migratesFromVersion1() {
+    const std::string path = file("v1.sqlite");
+    rawExec(path, std::string(migrations().at(0).sql) +
+                      "PRAGMA user_version = 1;"
+                      "INSERT INTO experiments(name, kind, created_at) VALUES ('old', 'numbers', 1);"
+                      "INSERT INTO runs(experiment_id, name, kind, config, status, created_at) "
+                      "VALUES (1, 'old run', 'numbers', '{\"kind\":\"numbers\"}', 'done', 5);"
+                      "INSERT INTO sequences(run_id, condition, seed, idx, prompt, completion, kept) "
+                      "VALUES (1, 'teacher', 0, 0, '1, 2', '3, 4', 1);");
+    Database db(path);
+    QCOMPARE(db.userVersion(), schemaVersion());
+    QVERIFY(schemaVersion() >= 2);
+    const RunInfo old = db.run(1);
+    QCOMPARE(old.name, std::string("old run"));
+    QCOMPARE(toString(old.status), toString(RunStatus::Done));
+    QCOMPARE(db.countSequences(1, {}), int64_t(1));
+    // The v2 column is there: a new run stores pid_start.
+    NewRun nr;
+    nr.config = smallConfig();
+    const int64_t id = db.createRun(nr);
+    QCOMPARE(toString(db.run(id).status), toString(RunStatus::Running));
+    QCOMPARE(db.integrityCheck(), std::string("ok"));
+  }
+
+  void rejectsNewerSchema() {
+    const std::string path = file("newer.sqlite");
+    rawExec(path, std::string(migrations().at(0).sql) + "PRAGMA user_version = 999;");
+    const std::string before = readAll(path);
+    expectError([&] { Database db(path); }, {"newer", "999", QString::fromStdString(path)});
+    QCOMPARE(readAll(path), before);
+    QVERIFY(!QFile::exists(QString::fromStdString(path + "-wal")));
+  }
+
+  void rejectsNonSqliteFile() {
+    const std::string path = file("notes.txt");
+    const std::string bytes = "these are my notes, not a database\n";
+    writeAll(path, bytes);
+    expectError([&] { Database db(path); }, {"not a SQLite database", "untouched"});
+    QCOMPARE(readAll(path), bytes);
+    QVERIFY(!QFile::exists(QString::fromStdString(path + "-wal")));
+  }
+
+  void rejectsForeignSqlite() {
+    const std::string path = file("foreign.sqlite");
+    rawExec(path, "CREATE TABLE contacts(name TEXT); INSERT INTO contacts VALUES ('ann');");
+    const std::string before = readAll(path);
+    expectError([&] { Database db(path); }, {"another program", "contacts"});
+    QCOMPARE(readAll(path), before);
+  }
+
+  void rejectsDamagedFile() {
+    const std::string path = file("damaged.sqlite");
+    {
+      Database db(path);
+      NewRun nr;
+      nr.config = smallConfig();
+      db.createRun(nr);
+    }
+    rawExec(path, "PRAGMA wal_checkpoint(TRUNCATE);");
+    std::string bytes = readAll(path);
+    QVERIFY(bytes.size() > 4096);
+    for (size_t i = 100; i < 4096; ++i) bytes[i] = static_cast<char>(0xA5);  // page 1 b-tree
+    writeAll(path, bytes);
+    QFile::remove(QString::fromStdString(path + "-wal"));
+    QFile::remove(QString::fromStdString(path + "-shm"));
+    expectError([&] { Database db(path); db.listRuns(); }, {"damaged", "recover"});
+    QCOMPARE(readAll(path), bytes);
+  }
+
+  void rejectsUnwritablePaths() {
+    expectError([&] { Database db("/nonexistent-folder-sublab/x.sqlite"); },
+                {"does not exist", "/nonexistent-folder-sublab"});
+    expectError([&] { Database db(m_dir.path().toStdString()); }, {"is a folder"});
+    const std::string plain = file("plain-file");
+    writeAll(plain, "x");
+    expectError([&] { Database db(plain + "/db.sqlite"); }, {"not a folder"});
+  }
+
+  void marksDeadRunsInterrupted() {
+    const std::string path = file("interrupted.sqlite");
+    int64_t dead = 0, alive = 0;
+    {
+      Database db(path);
+      NewRun nr;
+      nr.config = smallConfig();
+      dead = db.createRun(nr);
+      alive = db.createRun(nr);
+      db.updateStage(dead, "student", StageStatus::Running, 0.4, "training");
+      db.updateStage(dead, "reference", StageStatus::Done, 1.0, "");
+    }
+    // A pid that certainly ended: a child we have reaped.
+    const pid_t child = fork();
+    if (child == 0) _exit(0);
+    QVERIFY(child > 0);
+    int status = 0;
+    QCOMPARE(waitpid(child, &status, 0), child);
+    rawExec(path, "UPDATE runs SET pid=" + std::to_string(child) + " WHERE id=" +
+                      std::to_string(dead));
+    Database db(path);
+    QCOMPARE(db.recoveredRuns(), std::vector<int64_t>{dead});
+    const RunInfo r = db.run(dead);
+    QCOMPARE(toString(r.status), toString(RunStatus::Interrupted));
+    QVERIFY(QString::fromStdString(r.error).contains("ended before the run finished"));
+    QVERIFY(r.finishedAt > 0);
+    QCOMPARE(toString(db.run(alive).status), toString(RunStatus::Running));  // our own pid is alive
+    const auto st = db.stages(dead);
+    QCOMPARE(toString(st.at(0).status), toString(StageStatus::Interrupted));
+    QCOMPARE(toString(st.at(1).status), toString(StageStatus::Done));
+  }
+
+  // A real SIGKILL while a child process writes batches: the file stays consistent, whole
+  // batches only, and the next open shows the run as interrupted.
+  void survivesSigkillDuringWrites() {
+    const std::string path = file("killed.sqlite");
+    { Database init(path); }
+    int fds[2];
+    QCOMPARE(pipe(fds), 0);
+    const pid_t child = fork();
+    if (child == 0) {
+      close(fds[0]);
+      try {
+        Database db(path);
+        NewRun nr;
+        nr.config = smallConfig();
+        int64_t id = db.createRun(nr);
+        if (write(fds[1], &id, sizeof id) != sizeof id) _exit(2);
+        StorageObserver obs(db, id, nullptr, {100, 1e9, 0.0});
+        obs.stage("generation", StageStatus::Running, "");
+        for (int batch = 0;; ++batch) {
+          for (int i = 0; i < 10; ++i) obs.sequences(makeRows(10, batch, "teacher"));
+          obs.metric({"student", 0, "trait_prob", batch, 0.5});
+        }
+      } catch (...) {
+        _exit(3);
+      }
+    }
+    close(fds[1]);
+    int64_t id = 0;
+    QCOMPARE(read(fds[0], &id, sizeof id), static_cast<ssize_t>(sizeof id));
+    close(fds[0]);
+    {
+      Database reader(path, {.markInterrupted = false});
+      for (int i = 0; i < 20000 && reader.countSequences(id, {}) < 3000; ++i) usleep(1000);
+      QVERIFY(reader.countSequences(id, {}) >= 3000);
+    }
+    QCOMPARE(kill(child, SIGKILL), 0);
+    int status = 0;
+    QCOMPARE(waitpid(child, &status, 0), child);
+    QVERIFY(WIFSIGNALED(status));
+
+    Database db(path);
+    QCOMPARE(db.integrityCheck(), std::string("ok"));
+    QCOMPARE(db.recoveredRuns(), std::vector<int64_t>{id});
+    QCOMPARE(toString(db.run(id).status), toString(RunStatus::Interrupted));
+    QCOMPARE(toString(db.stages(id).at(0).status), toString(StageStatus::Interrupted));
+    const int64_t n = db.countSequences(id, {});
+    QCOMPARE(n % 100, int64_t(0));  // flushRows = 100 (+1 metric): whole batches only
+  }
+
+  void pagingAndFilters() {
+    Database db(file("paging.sqlite"));
+    NewRun nr;
+    nr.config = smallConfig();
+    const int64_t id = db.createRun(nr);
+    const int64_t other = db.createRun(nr);
+    for (int seed = 0; seed < 2; ++seed) {
+      db.insertSequences(id, makeRows(600, seed, "teacher"));
+      db.insertSequences(id, makeRows(300, seed, "reference"));
+    }
+    db.insertSequences(other, makeRows(50, 0, "teacher"));
+    QCOMPARE(db.countSequences(id, {}), int64_t(1800));
+    QCOMPARE(db.sequenceConditions(id), (std::vector<std::string>{"reference", "teacher"}));
+    QCOMPARE(db.sequenceSeeds(id), (std::vector<int>{0, 1}));
+
+    SequenceFilter f;
+    f.condition = "teacher";
+    f.seed = 1;
+    f.verdict = Verdict::Rejected;
+    QCOMPARE(db.countSequences(id, f), int64_t(200));  // i % 3 == 0 of 600
+    // Offset pages and keyset pages give the same rows in the same order.
+    std::vector<int64_t> byOffset, byKeyset;
+    for (int64_t off = 0;; off += 37) {
+      const auto page = db.sequences(id, f, off, 37);
+      for (const auto& r : page) {
+        QCOMPARE(r.condition, std::string("teacher"));
+        QCOMPARE(r.seed, 1);
+        QVERIFY(!r.kept);
+        byOffset.push_back(r.id);
+      }
+      if (page.size() < 37) break;
+    }
+    for (int64_t after = 0;;) {
+      const auto page = db.sequencesAfter(id, f, after, 37);
+      for (const auto& r : page) byKeyset.push_back(r.id);
+      if (page.empty()) break;
+      after = page.back().id;
+    }
+    QCOMPARE(byOffset.size(), size_t(200));
+    QCOMPARE(byOffset, byKeyset);
+    QVERIFY(std::is_sorted(byOffset.begin(), byOffset.end()));
+
+    SequenceFilter reason;
+    reason.reason = "format";
+    const int64_t formatCount = db.countSequences(id, reason);
+    const auto reasons = db.rejectReasons(id);
+    QCOMPARE(reasons.size(), size_t(2));
+    int64_t sum = 0;
+    for (const auto& [why, n] : reasons) sum += n;
+    SequenceFilter rejected;
+    rejected.verdict = Verdict::Rejected;
+    QCOMPARE(sum, db.countSequences(id, rejected));
+    QVERIFY(formatCount > 0);
+
+    SequenceFilter text;
+    text.text = "1, 2, 599";  // prompt of index 599 only, per (condition teacher, seed)
+    QCOMPARE(db.countSequences(id, text), int64_t(2));
+    text.text = "100%";  // LIKE wildcards are literal
+    QCOMPARE(db.countSequences(id, text), int64_t(0));
+    SequenceFilter re;
+    re.text = "^1, 2, 5\\d\\d$";
+    re.textIsRegex = true;
+    re.condition = "teacher";
+    QCOMPARE(db.countSequences(id, re), int64_t(200));
+    QCOMPARE(db.sequences(id, re, 150, 100).size(), size_t(50));
+    re.text = "([unclosed";
+    expectError([&] { db.countSequences(id, re); }, {"not a valid regular expression"});
+    QVERIFY(db.sequences(id, {}, 5000, 10).empty());
+    QCOMPARE(db.countSequences(other, {}), int64_t(50));
+  }
+
+  void observerWritesWhileAnotherConnectionReads() {
+    const std::string path = file("observer.sqlite");
+    Database writer(path);
+    NewRun nr;
+    nr.config = smallConfig();
+    const int64_t id = writer.createRun(nr);
+    Database reader(path);
+    {
+      StorageObserver obs(writer, id, nullptr, {500, 0.05, 0.0});
+      std::thread engine([&] {
+        obs.stage("generation", StageStatus::Running, "sampling");
+        for (int b = 0; b < 40; ++b) {
+          obs.sequences(makeRows(50, b, "teacher"));
+          obs.progress("generation", (b + 1) / 40.0, "");
+          obs.metric({"student", 0, "loss", b, 1.0 / (b + 1)});
+        }
+        obs.stage("generation", StageStatus::Done, "");
+      });
+      // Poll until the engine's final stage change; every read sees whole batches only.
+      bool consistent = true, done = false;
+      int64_t seen = 0;
+      while (!done) {
+        const auto st = reader.stages(id);
+        done = !st.empty() && st[0].status == StageStatus::Done;
+        const int64_t now = reader.countSequences(id, {});
+        consistent = consistent && now >= seen && now % 50 == 0;
+        seen = now;
+      }
+      engine.join();
+      QVERIFY(consistent);
+    }
+    QCOMPARE(reader.countSequences(id, {}), int64_t(2000));
+    QCOMPARE(reader.metrics(id).size(), size_t(40));
+    const auto st = reader.stages(id);
+    QCOMPARE(st.size(), size_t(1));
+    QCOMPARE(toString(st[0].status), toString(StageStatus::Done));
+    QCOMPARE(st[0].progress, 1.0);
+  }
+
+  void defaultPathUsesXdg() {
+    const QByteArray old = qgetenv("XDG_DATA_HOME");
+    qputenv("XDG_DATA_HOME", m_dir.filePath("xdg").toUtf8());
+    const std::string p = defaultDatabasePath();
+    if (old.isEmpty()) qunsetenv("XDG_DATA_HOME"); else qputenv("XDG_DATA_HOME", old);
+    QCOMPARE(QString::fromStdString(p), m_dir.filePath("xdg/subliminal-lab/default.sqlite"));
+    QVERIFY(QFileInfo(m_dir.filePath("xdg/subliminal-lab")).isDir());
+  }
+};
+
+QTEST_GUILESS_MAIN(TestDatabase)
+#include "test_database.moc"
