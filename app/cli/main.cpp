@@ -1,3 +1,87 @@
-// TEMPORARY: `sublab` entry point placeholder until the CLI lands.
+// `sublab`: the headless front end of Subliminal Lab. Parses the command line (CLI11) and
+// dispatches to the commands in cli_run.cpp and cli_report.cpp; every user-facing error is
+// printed here once, as one line on stderr, with a non-zero exit code.
+#include <CLI/CLI.hpp>
 #include <cstdio>
-int main() { std::puts("sublab: CLI not built yet"); return 1; }
+#include <iostream>
+
+#include "cli_commands.h"
+#include "common.h"
+
+using namespace sublab::cli;
+
+int main(int argc, char** argv) {
+  CLI::App app{"sublab: run subliminal-learning experiments headless and inspect their results"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "help for every command");
+
+  bool presetsJson = false;
+  auto* presets = app.add_subcommand("presets", "list the built-in presets with a one-line description");
+  presets->add_flag("--json", presetsJson, "print a JSON array");
+
+  RunOptions run;
+  auto* runCmd = app.add_subcommand("run", "run an experiment into the database");
+  auto* presetOpt = runCmd->add_option("--preset", run.preset, "a built-in preset (see `sublab presets`)");
+  auto* configOpt =
+      runCmd->add_option("--config", run.configFile, "a JSON config file (a \"kind\" key and any knobs)");
+  presetOpt->excludes(configOpt);
+  runCmd->add_option("--seeds", run.seeds, "number of seeds (overrides the config's)")
+      ->check(CLI::Range(1, 100));
+  runCmd->add_option("--db", run.db, "database file (default: the user's data folder)");
+  runCmd->add_option("--device", run.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  runCmd->add_option("--threads", run.threads, "CPU threads (0 = all cores)")
+      ->check(CLI::Range(0, 1024));
+  runCmd->add_flag("--json", run.json, "print one JSON object with the results on stdout");
+
+  std::string runsDb;
+  bool runsJson = false;
+  auto* runsCmd = app.add_subcommand("runs", "list the runs stored in the database");
+  runsCmd->add_option("--db", runsDb, "database file (default: the user's data folder)");
+  runsCmd->add_flag("--json", runsJson, "print a JSON array");
+
+  std::string showDb;
+  long long showId = 0;
+  bool showJson = false, showConfig = false;
+  auto* showCmd = app.add_subcommand("show", "show one run: status, stages, results");
+  showCmd->add_option("RUN_ID", showId, "the run's id (see `sublab runs`)")->required();
+  showCmd->add_option("--db", showDb, "database file (default: the user's data folder)");
+  showCmd->add_flag("--json", showJson, "print the run as one JSON object");
+  showCmd->add_flag("--config", showConfig, "also print the full config");
+
+  ExportOptions exp;
+  auto* exportCmd = app.add_subcommand("export", "write a run's metrics, sequences or summaries as CSV");
+  exportCmd->add_option("RUN_ID", exp.runId, "the run's id (see `sublab runs`)")->required();
+  exportCmd->add_option("--what", exp.what, "metrics, sequences or summaries")
+      ->required()
+      ->check(CLI::IsMember({"metrics", "sequences", "summaries"}));
+  exportCmd->add_option("--format", exp.format, "csv")->check(CLI::IsMember({"csv"}));
+  exportCmd->add_option("--out", exp.out, "output file (default: stdout)");
+  exportCmd->add_option("--db", exp.db, "database file (default: the user's data folder)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kExitBadInput;
+  }
+
+  try {
+    if (presets->parsed()) return cmdPresets(presetsJson);
+    if (runCmd->parsed()) {
+      if (run.preset.empty() && run.configFile.empty())
+        throw sublab::Error("sublab run needs --preset NAME or --config FILE.json "
+                            "(`sublab presets` lists the presets)");
+      return cmdRun(run);
+    }
+    if (runsCmd->parsed()) return cmdRuns(runsDb, runsJson);
+    if (showCmd->parsed()) return cmdShow(showDb, showId, showJson, showConfig);
+    if (exportCmd->parsed()) return cmdExport(exp);
+  } catch (const sublab::Error& e) {
+    std::fprintf(stderr, "sublab: error: %s\n", e.what());
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sublab: error: %s\n", e.what());
+    return kExitRunFailed;
+  }
+  return kExitBadInput;
+}

@@ -1,0 +1,44 @@
+// The `sublab` command-line tool's commands (headless, no Qt): each takes its parsed options,
+// writes results to stdout and progress / errors to stderr, and returns the exit code.
+// Errors for the user are thrown as sublab::Error and printed once by main().
+#pragma once
+
+#include <string>
+
+namespace sublab::cli {
+
+// Exit codes: 0 ok, 1 the run failed in the engine, 2 bad input (usage, config, database),
+// 130 cancelled by SIGINT / SIGTERM.
+constexpr int kExitOk = 0;
+constexpr int kExitRunFailed = 1;
+constexpr int kExitBadInput = 2;
+constexpr int kExitCancelled = 130;
+
+struct RunOptions {
+  std::string preset;
+  std::string configFile;
+  int seeds = 0;  // 0 = keep the config's
+  std::string db;
+  std::string device = "cpu";
+  int threads = 0;
+  bool json = false;
+};
+
+struct ExportOptions {
+  std::string db;
+  long long runId = 0;
+  std::string what;  // metrics | sequences | summaries
+  std::string format = "csv";
+  std::string out;   // empty = stdout
+};
+
+int cmdPresets(bool json);
+int cmdRun(const RunOptions& options);
+int cmdRuns(const std::string& db, bool json);
+int cmdShow(const std::string& db, long long runId, bool json, bool withConfig);
+int cmdExport(const ExportOptions& options);
+
+// The database path to use: --db when given, else the default location.
+std::string resolveDb(const std::string& db);
+
+}  // namespace sublab::cli

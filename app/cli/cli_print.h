@@ -1,0 +1,15 @@
+// Text and JSON renderings of stored runs shared by `sublab run`, `runs` and `show`.
+#pragma once
+
+#include "database.h"
+
+namespace sublab::cli {
+
+// The human-readable report of one run (status, stages, results, filter counts).
+void printRunText(Database& db, const RunInfo& run, bool withConfig);
+// The run as one JSON object (what `sublab show --json` prints).
+nlohmann::json runJson(Database& db, const RunInfo& run, bool withStages);
+// Opens an existing database for reading commands; throws a clear Error when it is missing.
+std::unique_ptr<Database> openExisting(const std::string& path);
+
+}  // namespace sublab::cli
