@@ -1,0 +1,285 @@
+// Tests of the headless `sublab` CLI, run as a real process (QProcess): every kind of bad input
+// gives a non-zero exit and one message naming the problem without losing stored data; show /
+// runs / export read what storage wrote; a tiny preset runs end to end with --json; SIGINT
+// stores the run as cancelled; SIGKILL during training leaves a consistent file whose run the
+// next `sublab runs` shows as interrupted.
+#include <signal.h>
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <fstream>
+
+#include "database.h"
+
+using namespace sublab;
+
+namespace {
+
+const QString kSublab = QStringLiteral(SUBLAB_BINARY_DIR "/app/sublab");
+
+struct Result {
+  int code = -1;
+  QString out, err;
+};
+
+Result runSublab(const QStringList& args, int timeoutMs = 600000) {
+  QProcess p;
+  p.start(kSublab, args);
+  Result r;
+  if (!p.waitForStarted()) {
+    r.err = "could not start " + kSublab;
+    return r;
+  }
+  p.waitForFinished(timeoutMs);
+  r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+  r.out = QString::fromUtf8(p.readAllStandardOutput());
+  r.err = QString::fromUtf8(p.readAllStandardError());
+  return r;
+}
+
+std::string readAll(const QString& path) {
+  std::ifstream in(path.toStdString(), std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void writeFile(const QString& path, const QByteArray& bytes) {
+  QFile f(path);
+  QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+  f.write(bytes);
+}
+
+// Waits until the run `runId` in `db` has stored at least one metric point (it is training).
+bool waitForTraining(const QString& db, int64_t runId, QProcess& proc) {
+  for (int i = 0; i < 6000; ++i) {
+    if (proc.state() == QProcess::NotRunning) return false;
+    if (QFile::exists(db)) {
+      try {
+        OpenOptions o;
+        o.markInterrupted = false;
+        Database d(db.toStdString(), o);
+        if (d.findRun(runId) && !d.metrics(runId).empty()) return true;
+      } catch (const Error&) {
+        // created concurrently; try again
+      }
+    }
+    QTest::qWait(100);
+  }
+  return false;
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir m_dir;
+  QString m_db;
+  int64_t m_storedRun = 0;
+
+  QString path(const char* name) const { return m_dir.filePath(name); }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QVERIFY(m_dir.isValid());
+    QVERIFY2(QFile::exists(kSublab), qPrintable("build the sublab target first: " + kSublab));
+    // A database that already holds a finished run with rows: no error case may lose it.
+    m_db = path("project.sqlite");
+    Database db(m_db.toStdString());
+    NewRun nr;
+    nr.preset = "hand-made";
+    nr.config = {{"kind", "numbers"}, {"seeds", 1}};
+    m_storedRun = db.createRun(nr);
+    db.updateStage(m_storedRun, "generation", StageStatus::Done, 1.0, "");
+    db.insertMetrics(m_storedRun, {{"student", 0, "trait_prob", 5, 0.25}});
+    db.insertSequences(m_storedRun, {{"teacher", 0, 0, "1, 2, 3", "4, 5, 6", true, ""},
+                                     {"teacher", 0, 1, "7, 8", "x, \"y\"", false, "format: letters"}});
+    ExperimentResult res;
+    res.conditions.push_back({"student", "trait_prob", {0.25, 0.2, 0.3, 1}, {0.25}});
+    res.contrasts.push_back({"transfer", "trait_prob", {0.05, -0.01, 0.11, 1}, {0.05}});
+    res.summary = {{"transfer", {{"mean", 0.05}}}};
+    db.saveResult(m_storedRun, res);
+    db.finishRun(m_storedRun, RunStatus::Done, 3.0);
+  }
+
+  void presetsListed() {
+    const Result r = runSublab({"presets"});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.contains("owl-numbers-tiny"), qPrintable(r.out));
+    QVERIFY(r.out.contains("owl-numbers-quick"));
+  }
+
+  void badInput_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QStringList>("expected");  // words the one-line message must contain
+    writeFile(path("malformed.json"), "{\"kind\": \"numbers\",\n  \"seeds\": 2,,\n}\n");
+    writeFile(path("negative_lr.json"), R"({"kind": "numbers", "student": {"lr": -0.001}})");
+    writeFile(path("bad_kind.json"), R"({"kind": "poems"})");
+    writeFile(path("notes.txt"), "my notes, not a database\n");
+    const QString db = m_db;
+    QTest::newRow("unknown preset") << QStringList{"run", "--preset", "owl-nope", "--db", db}
+                                    << QStringList{"unknown preset", "owl-nope", "owl-numbers-tiny"};
+    QTest::newRow("malformed json")
+        << QStringList{"run", "--config", path("malformed.json"), "--db", db}
+        << QStringList{"not valid JSON", "line 2", "column"};
+    QTest::newRow("negative lr")
+        << QStringList{"run", "--config", path("negative_lr.json"), "--db", db}
+        << QStringList{"student.lr", "-0.001"};
+    QTest::newRow("bad kind") << QStringList{"run", "--config", path("bad_kind.json"), "--db", db}
+                              << QStringList{"kind", "poems"};
+    QTest::newRow("missing config file")
+        << QStringList{"run", "--config", path("absent.json"), "--db", db}
+        << QStringList{"cannot read the config file", "absent.json"};
+    QTest::newRow("unwritable db path")
+        << QStringList{"run", "--preset", "owl-numbers-tiny", "--db", "/nonexistent-sublab-dir/x.sqlite"}
+        << QStringList{"/nonexistent-sublab-dir", "does not exist"};
+    QTest::newRow("db is a folder")
+        << QStringList{"run", "--preset", "owl-numbers-tiny", "--db", m_dir.path()}
+        << QStringList{"is a folder"};
+    QTest::newRow("non-sqlite db")
+        << QStringList{"run", "--preset", "owl-numbers-tiny", "--db", path("notes.txt")}
+        << QStringList{"notes.txt", "not a SQLite database", "untouched"};
+    QTest::newRow("non-sqlite db for runs") << QStringList{"runs", "--db", path("notes.txt")}
+                                            << QStringList{"not a SQLite database"};
+    QTest::newRow("no preset or config") << QStringList{"run", "--db", db}
+                                         << QStringList{"--preset", "--config"};
+    QTest::newRow("unknown run id (show)") << QStringList{"show", "999", "--db", db}
+                                           << QStringList{"no run 999", "sublab runs"};
+    QTest::newRow("unknown run id (export)")
+        << QStringList{"export", "999", "--what", "metrics", "--format", "csv", "--db", db}
+        << QStringList{"no run 999"};
+    QTest::newRow("missing db (show)") << QStringList{"show", "1", "--db", path("absent.sqlite")}
+                                       << QStringList{"no database", "absent.sqlite"};
+  }
+
+  void badInput() {
+    QFETCH(QStringList, args);
+    QFETCH(QStringList, expected);
+    const std::string notesBefore = readAll(path("notes.txt"));
+    const Result r = runSublab(args);
+    QVERIFY2(r.code != 0, qPrintable(r.err));
+    QVERIFY2(r.out.isEmpty(), qPrintable(r.out));
+    const QString msg = r.err.trimmed();
+    QVERIFY2(!msg.contains('\n'), qPrintable("one message expected, got:\n" + msg));
+    for (const auto& word : expected)
+      QVERIFY2(msg.contains(word, Qt::CaseInsensitive), qPrintable(msg));
+    // Nothing stored was lost or changed.
+    QCOMPARE(readAll(path("notes.txt")), notesBefore);
+    Database db(m_db.toStdString());
+    QCOMPARE(db.listRuns().size(), size_t(1));
+    QCOMPARE(db.countSequences(m_storedRun, {}), int64_t(2));
+    QCOMPARE(db.integrityCheck(), std::string("ok"));
+    QVERIFY(!QFile::exists(path("absent.sqlite")));
+  }
+
+  void usageErrorsAreNonZero() {
+    QVERIFY(runSublab({}).code != 0);
+    QVERIFY(runSublab({"frobnicate"}).code != 0);
+    const Result both = runSublab({"run", "--preset", "owl-numbers-tiny", "--config", "x.json", "--db", m_db});
+    QVERIFY(both.code != 0);
+    QVERIFY2(both.err.contains("exclude", Qt::CaseInsensitive), qPrintable(both.err));
+    QVERIFY(runSublab({"export", "1", "--what", "weights", "--db", m_db}).code != 0);
+  }
+
+  void runsShowExport() {
+    const Result runs = runSublab({"runs", "--db", m_db});
+    QCOMPARE(runs.code, 0);
+    QVERIFY2(runs.out.contains("hand-made") && runs.out.contains("done") &&
+                 runs.out.contains("transfer"),
+             qPrintable(runs.out));
+
+    const Result js = runSublab({"runs", "--db", m_db, "--json"});
+    QCOMPARE(js.code, 0);
+    const auto arr = nlohmann::json::parse(js.out.toStdString());
+    QVERIFY(arr.is_array());
+    QCOMPARE(arr.size(), size_t(1));
+    QCOMPARE(arr[0]["run_id"].get<int64_t>(), m_storedRun);
+    QCOMPARE(arr[0]["status"].get<std::string>(), std::string("done"));
+
+    const Result show = runSublab({"show", QString::number(m_storedRun), "--db", m_db});
+    QCOMPARE(show.code, 0);
+    QVERIFY2(show.out.contains("generation") && show.out.contains("format: letters 1") &&
+                 show.out.contains("0.2500"),
+             qPrintable(show.out));
+
+    const QString csv = path("seq.csv");
+    const Result ex = runSublab({"export", QString::number(m_storedRun), "--what", "sequences",
+                                 "--format", "csv", "--out", csv, "--db", m_db});
+    QCOMPARE(ex.code, 0);
+    const std::string text = readAll(csv);
+    QCOMPARE(text, std::string("run_id,condition,seed,index,prompt,completion,kept,reason\n"
+                               "1,teacher,0,0,\"1, 2, 3\",\"4, 5, 6\",1,\n"
+                               "1,teacher,0,1,\"7, 8\",\"x, \"\"y\"\"\",0,format: letters\n"));
+    const Result met = runSublab({"export", QString::number(m_storedRun), "--what", "metrics",
+                                  "--format", "csv", "--db", m_db});
+    QCOMPARE(met.code, 0);
+    QCOMPARE(met.out, QString("run_id,condition,seed,metric,step,value\n1,student,0,trait_prob,5,0.25\n"));
+  }
+
+  // Needs the number-sequence engine's `owl-numbers-tiny` preset (seconds-long).
+  void endToEndTinyJson() {
+    const QString db = path("e2e.sqlite");
+    const Result r = runSublab({"run", "--preset", "owl-numbers-tiny", "--seeds", "2", "--db", db,
+                                "--threads", "2", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains("done"), qPrintable(r.err));
+    const auto j = nlohmann::json::parse(r.out.toStdString());  // exactly one JSON value
+    QVERIFY(j.is_object());
+    for (const char* key : {"run_id", "preset", "seeds", "wall_seconds", "conditions", "transfer",
+                            "cross_transfer", "filter", "kind", "device", "threads", "db"})
+      QVERIFY2(j.contains(key), key);
+    QCOMPARE(j["preset"].get<std::string>(), std::string("owl-numbers-tiny"));
+    QCOMPARE(j["seeds"].get<int>(), 2);
+    QCOMPARE(j["transfer"]["ci95"].size(), size_t(2));
+    QVERIFY(j["conditions"].contains("student"));
+    QVERIFY(j["conditions"]["student"].contains("mean"));
+    QVERIFY(j["filter"].contains("kept"));
+
+    Database d(db.toStdString());
+    const RunInfo run = d.run(j["run_id"].get<int64_t>());
+    QCOMPARE(toString(run.status), std::string("done"));
+    QVERIFY(!run.contrasts.empty());
+    QVERIFY(d.countSequences(run.id, {}) > 0);
+    QVERIFY(!d.metrics(run.id).empty());
+    QCOMPARE(d.integrityCheck(), std::string("ok"));
+  }
+
+  void sigintStoresCancelled() {
+    const QString db = path("cancel.sqlite");
+    QProcess p;
+    p.start(kSublab, {"run", "--preset", "owl-numbers-tiny", "--db", db, "--threads", "2"});
+    QVERIFY(p.waitForStarted());
+    QVERIFY2(waitForTraining(db, 1, p), qPrintable(QString::fromUtf8(p.readAllStandardError())));
+    QCOMPARE(::kill(static_cast<pid_t>(p.processId()), SIGINT), 0);
+    QVERIFY(p.waitForFinished(600000));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 130);
+    QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains("cancelled"));
+    Database d(db.toStdString());
+    QCOMPARE(toString(d.run(1).status), std::string("cancelled"));
+    QCOMPARE(d.integrityCheck(), std::string("ok"));
+  }
+
+  void sigkillLeavesInterruptedRun() {
+    const QString db = path("killed.sqlite");
+    QProcess p;
+    p.start(kSublab, {"run", "--preset", "owl-numbers-tiny", "--db", db, "--threads", "2"});
+    QVERIFY(p.waitForStarted());
+    QVERIFY2(waitForTraining(db, 1, p), qPrintable(QString::fromUtf8(p.readAllStandardError())));
+    QCOMPARE(::kill(static_cast<pid_t>(p.processId()), SIGKILL), 0);
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitStatus(), QProcess::CrashExit);
+
+    const Result runs = runSublab({"runs", "--db", db});
+    QCOMPARE(runs.code, 0);
+    QVERIFY2(runs.out.contains("interrupted"), qPrintable(runs.out));
+    Database d(db.toStdString());
+    QCOMPARE(d.integrityCheck(), std::string("ok"));
+    const RunInfo run = d.run(1);
+    QCOMPARE(toString(run.status), std::string("interrupted"));
+    for (const auto& s : d.stages(1)) QVERIFY(s.status != StageStatus::Running);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"
