@@ -113,6 +113,12 @@ CREATE INDEX sequences_condition ON sequences(run_id, condition, seed, kept);
 CREATE INDEX sequences_reason ON sequences(run_id, reason);
 )SQL",
        "indexes for sequence paging and filters, metric series; start time of a run's process"},
+      {3,
+       R"SQL(
+DROP INDEX sequences_reason;
+CREATE INDEX sequences_reason ON sequences(run_id, reason, kept);
+)SQL",
+       "the reason index also covers the verdict (per-reason counts read only the index)"},
   };
   return list;
 }
