@@ -1,0 +1,195 @@
+// Stacked MLPs for the aux experiment (see aux_model.h): init, batched forward and backward
+// with bmm/baddbmm, a fused CPU Adam, and chunked test accuracy.
+#include "aux_model.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+
+#include <cmath>
+
+namespace sublab::aux {
+
+MlpStack MlpStack::fromTensors(const std::vector<torch::Tensor>& t) {
+  TORCH_CHECK(t.size() == 6, "an MLP stack has six tensors");
+  return {t[0], t[1], t[2], t[3], t[4], t[5]};
+}
+
+MlpStack MlpStack::clone() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& t : tensors()) out.push_back(t.clone());
+  return fromTensors(out);
+}
+
+MlpStack MlpStack::zerosLike() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& t : tensors()) out.push_back(torch::zeros_like(t));
+  return fromTensors(out);
+}
+
+MlpStack MlpStack::select(const std::vector<int64_t>& index) const {
+  const torch::Tensor idx = torch::tensor(index, torch::kLong).to(w1.device());
+  std::vector<torch::Tensor> out;
+  for (const auto& t : tensors()) out.push_back(t.index_select(0, idx).contiguous());
+  return fromTensors(out);
+}
+
+MlpStack MlpStack::to(const torch::Device& device) const {
+  std::vector<torch::Tensor> out;
+  for (const auto& t : tensors()) out.push_back(t.to(device).contiguous());
+  return fromTensors(out);
+}
+
+uint64_t mixKey(uint64_t a, uint64_t b) {
+  uint64_t z = a + 0x9E3779B97F4A7C15ull * (b + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+namespace {
+
+torch::Tensor normal(int64_t rows, int64_t cols, at::Generator& gen) {
+  return torch::randn({rows, cols}, gen, torch::kFloat);
+}
+
+}  // namespace
+
+MlpStack initMlps(const MlpShape& s, const std::vector<uint64_t>& keys,
+                  const torch::Device& device) {
+  std::vector<torch::Tensor> w1, w2, w3;
+  for (uint64_t key : keys) {
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(key);
+    w1.push_back(normal(s.hidden, s.in, gen).div_(std::sqrt(double(s.in))));
+    w2.push_back(normal(s.hidden, s.hidden, gen).div_(std::sqrt(double(s.hidden))));
+    w3.push_back(normal(s.out(), s.hidden, gen).div_(std::sqrt(double(s.hidden))));
+  }
+  const int64_t G = static_cast<int64_t>(keys.size());
+  MlpStack p{torch::stack(w1),
+             torch::zeros({G, s.hidden, 1}),
+             torch::stack(w2),
+             torch::zeros({G, s.hidden, 1}),
+             torch::stack(w3),
+             torch::zeros({G, s.out(), 1})};
+  return p.to(device);
+}
+
+void perturbWeights(MlpStack& p, double sigma, const std::vector<uint64_t>& keys) {
+  TORCH_CHECK(static_cast<int64_t>(keys.size()) == p.count(), "one key per model");
+  if (sigma == 0) return;
+  for (int64_t g = 0; g < p.count(); ++g) {
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(keys[static_cast<size_t>(g)]);
+    for (torch::Tensor* w : {&p.w1, &p.w2, &p.w3}) {
+      const int64_t rows = w->size(1), cols = w->size(2);
+      const torch::Tensor noise = normal(rows, cols, gen).mul_(sigma / std::sqrt(double(cols)));
+      (*w)[g].add_(noise.to(w->device()));
+    }
+  }
+}
+
+Activations forward(const MlpStack& p, const torch::Tensor& x, int64_t share) {
+  const int64_t K = x.size(0), B = x.size(1), in = x.size(2);
+  const int64_t G = p.count(), h = p.w1.size(1);
+  TORCH_CHECK(K * share == G, "forward: ", K, " input sets x ", share, " != ", G, " models");
+  Activations a;
+  // Layer 1, wide: the `share` models reading x[k] form one [share*h, in] matrix.
+  // [K, share*h, in] @ [K, in, B] -> [K, share*h, B] == [G, h, B]
+  a.h1 = torch::baddbmm(p.b1.view({K, share * h, 1}), p.w1.view({K, share * h, in}),
+                        x.transpose(1, 2))
+             .view({G, h, B});
+  a.h1.relu_();
+  a.h2 = torch::baddbmm(p.b2, p.w2, a.h1);  // [G, h, h] @ [G, h, B] -> [G, h, B]
+  a.h2.relu_();
+  a.out = torch::baddbmm(p.b3, p.w3, a.h2);  // [G, o, h] @ [G, h, B] -> [G, o, B]
+  return a;
+}
+
+MlpStack backward(const MlpStack& p, const Activations& a, const torch::Tensor& x,
+                  const torch::Tensor& dOut, int64_t share) {
+  const int64_t K = x.size(0), B = x.size(1);
+  const int64_t G = p.count(), h = p.w1.size(1), in = x.size(2);
+  MlpStack g;
+  g.w3 = torch::bmm(dOut, a.h2.transpose(1, 2));  // [G, o, B] @ [G, B, h] -> [G, o, h]
+  g.b3 = dOut.sum({2}, true);                     // [G, o, 1]
+  // dH2 = W3^T dOut, through the ReLU (h2 > 0 where the unit was active).
+  torch::Tensor dH2 = at::threshold_backward(torch::bmm(p.w3.transpose(1, 2), dOut), a.h2, 0);
+  g.w2 = torch::bmm(dH2, a.h1.transpose(1, 2));  // [G, h, B] @ [G, B, h] -> [G, h, h]
+  g.b2 = dH2.sum({2}, true);
+  torch::Tensor dH1 = at::threshold_backward(torch::bmm(p.w2.transpose(1, 2), dH2), a.h1, 0);
+  dH2 = torch::Tensor();
+  // Layer 1, wide again: [K, share*h, B] @ [K, B, in] -> [K, share*h, in] == [G, h, in]
+  g.w1 = torch::bmm(dH1.view({K, share * h, B}), x).view({G, h, in});
+  g.b1 = dH1.sum({2}, true);
+  return g;
+}
+
+StackAdam::StackAdam(const MlpStack& params, double lr, double beta1, double beta2, double eps)
+    : m_m(params.zerosLike()),
+      m_v(params.zerosLike()),
+      m_lr(lr),
+      m_beta1(beta1),
+      m_beta2(beta2),
+      m_eps(eps) {}
+
+void StackAdam::step(MlpStack& params, const MlpStack& grads) {
+  ++m_t;
+  const double bc1 = 1.0 - std::pow(m_beta1, double(m_t));
+  const double bc2 = 1.0 - std::pow(m_beta2, double(m_t));
+  const float b1 = float(m_beta1), b2 = float(m_beta2), eps = float(m_eps);
+  const float stepSize = float(m_lr / bc1), invSqrtBc2 = float(1.0 / std::sqrt(bc2));
+  std::vector<torch::Tensor> p = params.tensors(), g = grads.tensors(), m = m_m.tensors(),
+                             v = m_v.tensors();
+  for (size_t i = 0; i < p.size(); ++i) {
+    const bool fused = p[i].is_cpu() && p[i].is_contiguous() && g[i].is_contiguous() &&
+                       p[i].scalar_type() == torch::kFloat && g[i].scalar_type() == torch::kFloat;
+    if (!fused) {
+      m[i].mul_(m_beta1).add_(g[i], 1.0 - m_beta1);
+      v[i].mul_(m_beta2).addcmul_(g[i], g[i], 1.0 - m_beta2);
+      p[i].addcdiv_(m[i], v[i].sqrt().mul_(invSqrtBc2).add_(m_eps), -stepSize);
+      continue;
+    }
+    // One pass over parameter, gradient and both moments (memory bound otherwise).
+    float* pp = p[i].data_ptr<float>();
+    const float* gp = g[i].data_ptr<float>();
+    float* mp = m[i].data_ptr<float>();
+    float* vp = v[i].data_ptr<float>();
+    at::parallel_for(0, p[i].numel(), 1 << 14, [&](int64_t begin, int64_t end) {
+      for (int64_t j = begin; j < end; ++j) {
+        const float gj = gp[j];
+        const float mj = b1 * mp[j] + (1.0f - b1) * gj;
+        const float vj = b2 * vp[j] + (1.0f - b2) * gj * gj;
+        mp[j] = mj;
+        vp[j] = vj;
+        pp[j] -= stepSize * mj / (std::sqrt(vj) * invSqrtBc2 + eps);
+      }
+    });
+  }
+}
+
+std::vector<double> accuracy(const MlpStack& p, const torch::Tensor& images,
+                             const torch::Tensor& labels, int64_t classes) {
+  torch::NoGradGuard noGrad;
+  const int64_t G = p.count(), h = p.w1.size(1), in = p.w1.size(2), T = images.size(0);
+  // Keep the [G, h, chunk] activations near 32M floats.
+  const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(T, (int64_t(32) << 20) / (G * h)));
+  const torch::Tensor w3 = p.w3.narrow(1, 0, classes), b3 = p.b3.narrow(1, 0, classes);
+  torch::Tensor correct = torch::zeros({G}, torch::TensorOptions().dtype(torch::kLong).device(
+                                                p.w1.device()));
+  for (int64_t t0 = 0; t0 < T; t0 += chunk) {
+    const int64_t n = std::min(chunk, T - t0);
+    const torch::Tensor x = images.narrow(0, t0, n);  // [n, in], shared by every model
+    // All models' layer 1 as one matmul: [G*h, in] @ [in, n] -> [G*h, n] == [G, h, n]
+    torch::Tensor h1 = torch::mm(p.w1.view({G * h, in}), x.t()).view({G, h, n});
+    h1.add_(p.b1).relu_();
+    torch::Tensor h2 = torch::baddbmm(p.b2, p.w2, h1).relu_();
+    h1 = torch::Tensor();
+    const torch::Tensor logits = torch::baddbmm(b3, w3, h2);  // [G, classes, n]
+    const torch::Tensor pred = logits.argmax(1);               // [G, n]
+    correct += pred.eq(labels.narrow(0, t0, n).unsqueeze(0)).sum(1);
+  }
+  const torch::Tensor c = correct.to(torch::kCPU);
+  std::vector<double> acc(static_cast<size_t>(G));
+  for (int64_t g = 0; g < G; ++g) acc[size_t(g)] = double(c[g].item<int64_t>()) / double(T);
+  return acc;
+}
+
+}  // namespace sublab::aux
