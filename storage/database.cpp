@@ -356,9 +356,11 @@ int64_t Database::createRun(const NewRun& run) {
     kind = run.config["kind"].get<std::string>();
   if (kind.empty()) throw Error("cannot store a run without a kind (config.kind is missing)");
   int seeds = run.seeds;
-  if (seeds == 0 && run.config.is_object() && run.config.contains("seeds") &&
-      run.config["seeds"].is_number_integer())
-    seeds = run.config["seeds"].get<int>();
+  // "seeds" (numbers) or "models" (aux: every model is one seed).
+  for (const char* key : {"seeds", "models"})
+    if (seeds == 0 && run.config.is_object() && run.config.contains(key) &&
+        run.config[key].is_number_integer())
+      seeds = run.config[key].get<int>();
   const std::string name = !run.name.empty() ? run.name : (!run.preset.empty() ? run.preset : "run");
   const std::string experiment = !run.experiment.empty() ? run.experiment : name;
   if (run.status != RunStatus::Queued && run.status != RunStatus::Running)

@@ -76,7 +76,7 @@ struct NewRun {
   std::string kind;        // empty: config["kind"]
   std::string preset;
   nlohmann::json config;   // normalized config
-  int seeds = 0;           // 0: config["seeds"] when present
+  int seeds = 0;           // 0: config["seeds"] (or "models" for aux) when present
   std::string device = "cpu";
   int threads = 0;
   RunStatus status = RunStatus::Running;  // Queued (GUI queue) or Running (starts now)

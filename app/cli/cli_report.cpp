@@ -94,7 +94,10 @@ void writeCsv(Database& db, int64_t runId, const std::string& what, std::ostream
     for (bool contrasts : {false, true})
       for (const auto& s : db.summaries(runId, contrasts)) {
         std::string per;
-        for (double v : s.perSeed) per += (per.empty() ? "" : ";") + csvNumber(v);
+        for (double v : s.perSeed) {
+          if (!per.empty()) per += ';';
+          per += csvNumber(v);
+        }
         out << id << ',' << (contrasts ? "contrast" : "condition") << ',' << csvField(s.condition)
             << ',' << csvField(s.metric) << ',' << csvNumber(s.value.mean) << ','
             << csvNumber(s.value.lo) << ',' << csvNumber(s.value.hi) << ',' << s.value.n << ','

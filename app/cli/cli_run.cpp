@@ -47,6 +47,14 @@ std::string knownPresets() {
   return names;
 }
 
+// The config key that counts independent repetitions: "seeds", or "models" for the aux kind
+// (every model of the ensemble is one seed).
+std::string seedsKey(const nlohmann::json& config) {
+  if (config.is_object() && config.value("kind", "") == "aux" && !config.contains("seeds"))
+    return "models";
+  return "seeds";
+}
+
 nlohmann::json loadConfigFile(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in)
@@ -139,7 +147,7 @@ int cmdRun(const RunOptions& o) {
   }
   if (!config.is_object())
     throw Error("the config in " + source + " must be a JSON object with a \"kind\" key");
-  if (o.seeds > 0) config["seeds"] = o.seeds;
+  if (o.seeds > 0) config[seedsKey(config)] = o.seeds;
   nlohmann::json normalized;
   try {
     normalized = normalizeConfig(config);
@@ -162,10 +170,12 @@ int cmdRun(const RunOptions& o) {
   nr.device = o.device;
   nr.threads = o.threads;
   nr.status = RunStatus::Running;
-  const int64_t runId = db.createRun(nr);
-  const int seeds = normalized.contains("seeds") && normalized["seeds"].is_number_integer()
-                        ? normalized["seeds"].get<int>()
+  const std::string key = seedsKey(normalized);
+  const int seeds = normalized.contains(key) && normalized[key].is_number_integer()
+                        ? normalized[key].get<int>()
                         : 0;
+  nr.seeds = seeds;
+  const int64_t runId = db.createRun(nr);
   std::fprintf(stderr, "sublab: run %lld: %s (%s, %d seed%s, %s) into %s\n",
                static_cast<long long>(runId), source.c_str(), nr.kind.c_str(), seeds,
                seeds == 1 ? "" : "s", o.device.c_str(), dbPath.c_str());
