@@ -7,6 +7,7 @@
 #include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QLocale>
 #include <QMap>
 #include <QRegularExpression>
@@ -148,6 +149,18 @@ QWidget* ConfigForm::makeWidget(const sublab::ConfigField& f) {
     });
     return combo;
   }
+  if (f.type == "strings") {
+    // One entry per line: entries (e.g. regexes) may contain commas.
+    auto* text = new QPlainTextEdit(this);
+    text->setPlaceholderText(tr("one per line (empty: none)"));
+    text->setMaximumHeight(56);
+    text->setTabChangesFocus(true);
+    connect(text, &QPlainTextEdit::textChanged, this, [this, path] {
+      updateChangedMark(path);
+      Q_EMIT edited();
+    });
+    return text;
+  }
   auto* edit = new QLineEdit(this);
   if (f.type == "ints") edit->setPlaceholderText(tr("e.g. 4, 13, 666 (empty: none)"));
   connect(edit, &QLineEdit::textChanged, this, [this, path] {
@@ -169,6 +182,12 @@ void ConfigForm::setWidgetValue(const sublab::ConfigField& f, const nlohmann::js
     combo->setCurrentIndex(i < 0 ? 0 : i);
   } else if (auto* edit = qobject_cast<QLineEdit*>(w)) {
     edit->setText(jsonText(value));
+  } else if (auto* text = qobject_cast<QPlainTextEdit*>(w)) {
+    QStringList lines;
+    if (value.is_array())
+      for (const auto& e : value) lines << (e.is_string() ? QString::fromStdString(e.get<std::string>())
+                                                         : QString::fromStdString(e.dump()));
+    text->setPlainText(lines.join(QLatin1Char('\n')));
   }
   updateChangedMark(QString::fromStdString(f.path));
 }
@@ -182,6 +201,12 @@ nlohmann::json ConfigForm::widgetValue(const sublab::ConfigField& f, QString* er
   QWidget* w = m_widgets.value(QString::fromStdString(f.path));
   if (auto* cb = qobject_cast<QCheckBox*>(w)) return cb->isChecked();
   if (auto* combo = qobject_cast<QComboBox*>(w)) return combo->currentText().toStdString();
+  if (auto* plain = qobject_cast<QPlainTextEdit*>(w)) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const QString& line : plain->toPlainText().split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+      if (!line.trimmed().isEmpty()) list.push_back(line.trimmed().toStdString());
+    return list;
+  }
   const QString text = qobject_cast<QLineEdit*>(w)->text().trimmed();
   const QLocale c = QLocale::c();
   bool ok = false;

@@ -8,9 +8,32 @@
 
 #include <QTimer>
 
+#include "curve_data.h"
 #include "palette.h"
 
 namespace sublab::ui {
+
+PlotSeries seriesFromData(const CurveData& data, const QString& metric, const QString& condition,
+                          const QString& label, const QColor& color, Qt::PenStyle style) {
+  PlotSeries s;
+  const SeriesStats st = data.aggregate(metric, condition);
+  s.label = label;
+  s.color = color;
+  s.style = style;
+  s.x = st.steps;
+  s.y = st.mean;
+  s.n = st.n;
+  // A band only where some step has more than one seed.
+  if (std::any_of(st.n.begin(), st.n.end(), [](int n) { return n > 1; })) {
+    s.lo = st.lo;
+    s.hi = st.hi;
+  }
+  for (const SeedSeries& seed : data.seeds(metric, condition)) {
+    s.memberX << seed.steps;
+    s.memberY << seed.values;
+  }
+  return s;
+}
 
 CurvePlot::CurvePlot(QWidget* parent) : QCustomPlot(parent) {
   setInteractions(QCP::iRangeDrag | QCP::iRangeZoom | QCP::iSelectLegend);
@@ -78,13 +101,18 @@ void CurvePlot::setPlaceholder(const QString& text) {
 }
 
 void CurvePlot::rebuild() {
-  clearGraphs();
+  clearPlottables();  // graphs and error bars
   legend->clearItems();
   m_meanGraphs.clear();
+  QList<int> pendingErrorBars;
   for (int i = 0; i < m_series.size(); ++i) {
     const PlotSeries& s = m_series[i];
     const bool visible = !m_hidden.value(i);
-    if (!s.lo.isEmpty() && s.lo.size() == s.x.size() && s.hi.size() == s.x.size()) {
+    const bool hasInterval = !s.lo.isEmpty() && s.lo.size() == s.x.size() && s.hi.size() == s.x.size();
+    if (hasInterval && s.x.size() == 1) {
+      // A single point (e.g. the teacher, measured once): an error bar, not a band.
+      pendingErrorBars << i;
+    } else if (hasInterval) {
       QCPGraph* lo = addGraph();
       lo->setPen(Qt::NoPen);
       lo->setData(s.x, s.lo, true);
@@ -117,6 +145,15 @@ void CurvePlot::rebuild() {
     }
     mean->setData(s.x, s.y, true);
     mean->setVisible(visible);
+    if (pendingErrorBars.contains(i)) {
+      auto* err = new QCPErrorBars(xAxis, yAxis);
+      err->setDataPlottable(mean);
+      err->setData({s.hi[0] - s.y[0]}, {s.y[0] - s.lo[0]});
+      err->setPen(QPen(s.color, 1.5));
+      err->setWhiskerWidth(8);
+      err->removeFromLegend();
+      err->setVisible(visible);
+    }
     if (!visible && legend->itemWithPlottable(mean))
       legend->itemWithPlottable(mean)->setTextColor(QColor(170, 170, 170));
     m_meanGraphs << mean;
@@ -132,8 +169,11 @@ void CurvePlot::rebuild() {
     const QCPRange y = yAxis->range();
     const double pad = std::max(y.size() * 0.05, 1e-6);
     yAxis->setRange(y.lower - pad, y.upper + pad);
+    const QCPRange x = xAxis->range();
+    if (x.size() <= 0) xAxis->setRange(x.lower - 1, x.upper + 1);
   }
-  replot(QCustomPlot::rpQueuedReplot);
+  // A hidden plot has no paint buffer; it replots when shown (resize event).
+  if (isVisible()) replot(QCustomPlot::rpQueuedReplot);
 }
 
 void CurvePlot::resetView() {

@@ -21,6 +21,13 @@ struct PlotSeries {
   QList<QVector<double>> memberX, memberY;  // individual seeds / models
 };
 
+class CurveData;
+
+// One condition of one metric as a plot series: mean line, CI band and per-seed members.
+PlotSeries seriesFromData(const CurveData& data, const QString& metric, const QString& condition,
+                          const QString& label, const QColor& color,
+                          Qt::PenStyle style = Qt::SolidLine);
+
 class CurvePlot : public QCustomPlot {
   Q_OBJECT
 

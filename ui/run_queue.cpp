@@ -257,6 +257,14 @@ void RunQueue::onFinished(int jobId, qint64 runId, int outcome, const QString& m
     }
     j->finishedAt = QDateTime::currentDateTime();
     j->message = message;
+    // Stages the engine left running or pending end with the run.
+    const auto final = j->state == JobState::Done        ? sublab::StageStatus::Done
+                       : j->state == JobState::Cancelled ? sublab::StageStatus::Cancelled
+                                                         : sublab::StageStatus::Failed;
+    for (StageProgress& s : j->stages)
+      if (s.status == int(sublab::StageStatus::Running) ||
+          (j->state != JobState::Done && s.status == int(sublab::StageStatus::Pending)))
+        s.status = int(final);
     rowChanged(jobId);
   }
   if (m_activeJob == jobId) m_activeJob = 0;

@@ -6,6 +6,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QSplitter>
 #include <QStyledItemDelegate>
 #include <QTableView>
 #include <QTreeWidget>
@@ -55,7 +56,8 @@ RunQueueView::RunQueueView(RunQueue* queue, QWidget* parent)
   m_stages->setColumnCount(3);
   m_stages->setHeaderLabels({tr("Stage"), tr("Status"), tr("Progress")});
   m_stages->setRootIsDecorated(false);
-  m_stages->setMaximumHeight(140);
+  m_stages->setColumnWidth(0, 110);
+  m_stages->setColumnWidth(1, 80);
 
   m_cancel = new QPushButton(tr("Cancel run"), this);
   m_cancel->setObjectName(QStringLiteral("cancelRun"));
@@ -67,10 +69,15 @@ RunQueueView::RunQueueView(RunQueue* queue, QWidget* parent)
   buttons->addWidget(m_summary, 1);
   buttons->addWidget(m_clear);
   buttons->addWidget(m_cancel);
+  // Jobs on the left, the selected job's stages on the right: the dock stays short.
+  auto* split = new QSplitter(Qt::Horizontal, this);
+  split->addWidget(m_table);
+  split->addWidget(m_stages);
+  split->setStretchFactor(0, 3);
+  split->setStretchFactor(1, 2);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
-  layout->addWidget(m_table, 2);
-  layout->addWidget(m_stages, 1);
+  layout->addWidget(split, 1);
   layout->addLayout(buttons);
 
   connect(m_cancel, &QPushButton::clicked, this, [this] {

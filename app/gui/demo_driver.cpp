@@ -1,0 +1,122 @@
+// Implementation of DemoDriver.
+#include "demo_driver.h"
+
+#include <QApplication>
+#include <QFileInfo>
+#include <QPixmap>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTimer>
+#include <cstdio>
+
+#include "database.h"
+#include "main_window.h"
+#include "project.h"
+#include "run_queue.h"
+#include "runs_table_model.h"
+#include "inspector_view.h"
+#include "sequence_table_model.h"
+
+using sublab::ui::MainWindow;
+
+DemoDriver::DemoDriver(MainWindow* window, Options options, QObject* parent)
+    : QObject(parent), m_window(window), m_options(std::move(options)) {}
+
+void DemoDriver::start() {
+  m_clock.start();
+  QTimer::singleShot(m_options.timeoutSeconds * 1000, this, [this] {
+    std::fprintf(stderr, "subliminal-lab: the demo run did not finish within %d s; cancelling\n",
+                 m_options.timeoutSeconds);
+    m_window->queue()->cancelAll();
+    finish(2);
+  });
+  if (m_options.preset.isEmpty()) {
+    // Screenshot of the database as it is: the most recent run.
+    qint64 latest = 0;
+    for (int r = 0; r < m_window->runsModel()->rowCount(); ++r)
+      latest = std::max<qint64>(latest, m_window->runsModel()->rowAt(r)->info.id);
+    showResults(latest);
+    return;
+  }
+  connect(m_window->queue(), &sublab::ui::RunQueue::runFinished, this, &DemoDriver::onRunFinished);
+  connect(m_window->queue(), &sublab::ui::RunQueue::stageUpdated, this, [this](qint64 runId) {
+    const sublab::ui::Job* j = m_window->queue()->jobForRun(runId);
+    if (!j) return;
+    for (const auto& s : j->stages)
+      if (s.name == j->currentStage)
+        std::fprintf(stderr, "\r[%6.1f s] %-12s %3d%% %-40s", m_clock.elapsed() / 1000.0,
+                     qPrintable(s.name), int(s.fraction * 100), qPrintable(s.message.left(40)));
+  });
+  QString error;
+  m_runId = m_window->runPreset(m_options.preset, m_options.seeds, &error);
+  if (!m_runId) {
+    std::fprintf(stderr, "subliminal-lab: %s\n", qPrintable(error));
+    QTimer::singleShot(0, this, [this] { finish(1); });
+  }
+}
+
+void DemoDriver::onRunFinished(qint64 runId, int state, const QString& message) {
+  if (runId != m_runId) return;
+  std::fprintf(stderr, "\nsubliminal-lab: run #%lld %s after %.1f s: %s\n", (long long)runId,
+               qPrintable(sublab::ui::jobStateName(sublab::ui::JobState(state))),
+               m_clock.elapsed() / 1000.0, qPrintable(message));
+  if (state != int(sublab::ui::JobState::Done)) m_exitCode = 1;
+  showResults(runId);
+}
+
+void DemoDriver::showResults(qint64 runId) {
+  bool ok = false;
+  const MainWindow::View view = MainWindow::viewFromName(m_options.view, &ok);
+  if (!ok) std::fprintf(stderr, "subliminal-lab: unknown view \"%s\"; showing runs\n", qPrintable(m_options.view));
+  QList<qint64> selection;
+  if (runId) selection << runId;
+  if (view == MainWindow::CompareTab && runId) {
+    // Compare the run with the latest other finished run of the same kind.
+    const sublab::RunInfo* self = m_window->runsModel()->run(runId);
+    qint64 other = 0;
+    for (int r = 0; r < m_window->runsModel()->rowCount(); ++r) {
+      const sublab::RunInfo& info = m_window->runsModel()->rowAt(r)->info;
+      if (info.id == runId || info.status != sublab::RunStatus::Done) continue;
+      if (self && info.kind != self->kind) continue;
+      other = std::max<qint64>(other, info.id);
+    }
+    if (other) selection.prepend(other);
+  }
+  m_window->selectRuns(selection);
+  m_window->showView(view);
+  if (view == MainWindow::InspectorTab) {
+    // Show the details of the first row once the first page is in.
+    auto* model = m_window->inspectorView()->model();
+    auto selectFirst = [this] {
+      QTableView* t = m_window->inspectorView()->table();
+      if (t->model()->rowCount() > 0) t->selectRow(0);
+    };
+    connect(model, &sublab::ui::SequenceTableModel::pageLoaded, this, selectFirst);
+    selectFirst();
+  }
+  if (m_options.screenshot.isEmpty()) {
+    QTimer::singleShot(0, this, [this] { finish(m_exitCode); });
+    return;
+  }
+  // Let queued replots, the inspector's first page and the layout settle first.
+  QTimer::singleShot(1200, this, &DemoDriver::capture);
+}
+
+void DemoDriver::capture() {
+  const QPixmap shot = m_window->grab();
+  if (shot.isNull() || !shot.save(m_options.screenshot, "PNG")) {
+    std::fprintf(stderr, "subliminal-lab: could not write the screenshot %s\n",
+                 qPrintable(m_options.screenshot));
+    finish(1);
+    return;
+  }
+  std::fprintf(stderr, "subliminal-lab: screenshot %s (%dx%d)\n",
+               qPrintable(QFileInfo(m_options.screenshot).absoluteFilePath()), shot.width(),
+               shot.height());
+  finish(m_exitCode);
+}
+
+void DemoDriver::finish(int code) {
+  m_exitCode = code;
+  QApplication::exit(code);
+}

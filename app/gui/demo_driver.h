@@ -1,0 +1,42 @@
+// Demo and screenshot mode: runs a preset inside the app (or takes the database as it is),
+// waits until the run finishes, selects it, shows the chosen view, saves a screenshot of the
+// main window and quits. Used for docs/ and as an end-to-end check.
+#pragma once
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QString>
+
+namespace sublab::ui {
+class MainWindow;
+}
+
+class DemoDriver : public QObject {
+  Q_OBJECT
+
+ public:
+  struct Options {
+    QString preset;       // "" = no run, screenshot the database as it is
+    int seeds = 0;        // 0 = the preset's
+    QString screenshot;   // PNG path ("" = none, just run and exit)
+    QString view = QStringLiteral("curves");
+    int timeoutSeconds = 3600;
+  };
+
+  DemoDriver(sublab::ui::MainWindow* window, Options options, QObject* parent = nullptr);
+  // Starts the run or the screenshot; the app quits with exitCode() when done.
+  void start();
+  int exitCode() const { return m_exitCode; }
+
+ private:
+  void onRunFinished(qint64 runId, int state, const QString& message);
+  void showResults(qint64 runId);
+  void capture();
+  void finish(int code);
+
+  sublab::ui::MainWindow* m_window;
+  Options m_options;
+  qint64 m_runId = 0;
+  int m_exitCode = 0;
+  QElapsedTimer m_clock;
+};

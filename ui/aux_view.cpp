@@ -1,0 +1,224 @@
+// Implementation of AuxView.
+#include "aux_view.h"
+
+#include <QCheckBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSplitter>
+#include <QVBoxLayout>
+
+#include "curve_plot.h"
+#include "database.h"
+#include "export_util.h"
+#include "palette.h"
+#include "project.h"
+#include "run_figures.h"
+#include "stats.h"
+
+namespace sublab::ui {
+
+AuxView::AuxView(Project* project, AppSettings* settings, QWidget* parent)
+    : QWidget(parent), m_project(project) {
+  m_title = new QLabel(tr("Select an aux run in the Runs view."), this);
+  QFont tf = m_title->font();
+  tf.setBold(true);
+  m_title->setFont(tf);
+  m_members = new QCheckBox(tr("Show models"), this);
+  m_members->setToolTip(tr("Draw every model's accuracy curve faintly"));
+  auto* exportButton = new ExportButton(this, settings, this);
+  m_barPlot = new QCustomPlot(this);
+  m_barPlot->setObjectName(QStringLiteral("auxBars"));
+  m_barPlot->setMinimumWidth(300);
+  m_epochPlot = new CurvePlot(this);
+  m_epochPlot->setObjectName(QStringLiteral("auxEpochs"));
+  m_epochPlot->setPlaceholder(tr("No per-epoch points yet"));
+
+  auto* top = new QHBoxLayout;
+  top->addWidget(m_title, 1);
+  top->addWidget(m_members);
+  top->addWidget(exportButton);
+  auto* split = new QSplitter(Qt::Horizontal, this);
+  split->addWidget(m_barPlot);
+  split->addWidget(m_epochPlot);
+  split->setStretchFactor(0, 1);
+  split->setStretchFactor(1, 1);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+  layout->addLayout(top);
+  layout->addWidget(split, 1);
+
+  m_replotTimer.setSingleShot(true);
+  m_replotTimer.setInterval(40);
+  connect(&m_replotTimer, &QTimer::timeout, this, &AuxView::replotNow);
+  connect(m_members, &QCheckBox::toggled, m_epochPlot, &CurvePlot::setShowMembers);
+  drawBars();
+}
+
+void AuxView::setRun(qint64 runId) {
+  m_runId = runId;
+  m_epochPlot->resetView();
+  reload();
+}
+
+void AuxView::reload() {
+  m_data.clear();
+  m_summaryBars.clear();
+  m_kind.clear();
+  QString title = tr("Select an aux run in the Runs view.");
+  if (m_runId && m_project && m_project->db()) {
+    try {
+      if (const auto info = m_project->db()->findRun(m_runId)) {
+        m_kind = QString::fromStdString(info->kind);
+        title = tr("Run #%1 %2 · %3 · %4")
+                    .arg(m_runId)
+                    .arg(QString::fromStdString(info->name), m_kind,
+                         QString::fromStdString(sublab::toString(info->status)));
+        m_metric = m_kind == "aux" ? QStringLiteral("accuracy") : QStringLiteral("trait_prob");
+        for (const auto& cs : info->conditions) {
+          if (QString::fromStdString(cs.metric) != m_metric) continue;
+          m_summaryBars << BarFigure{QString::fromStdString(cs.condition), cs.value.mean,
+                                     cs.value.lo, cs.value.hi, cs.value.n};
+        }
+        if (m_summaryBars.isEmpty()) {
+          for (const Figure& f : allFigures(*info))
+            if (f.metric == m_metric && !f.name.contains("transfer"))
+              m_summaryBars << BarFigure{f.name, f.mean, f.lo, f.hi, f.n};
+        }
+        for (const auto& rec : m_project->db()->metrics(m_runId, 0, m_metric.toStdString()))
+          m_data.add(rec);
+      }
+    } catch (const std::exception& e) {
+      title = QString::fromStdString(e.what());
+    }
+  }
+  m_title->setText(title);
+  replotNow();
+}
+
+void AuxView::addPoints(qint64 runId, const std::vector<sublab::MetricPoint>& points) {
+  if (runId != m_runId) return;
+  bool any = false;
+  for (const auto& p : points)
+    if (QString::fromStdString(p.metric) == m_metric) {
+      m_data.add(p);
+      any = true;
+    }
+  if (any && !m_replotTimer.isActive()) m_replotTimer.start();
+}
+
+void AuxView::computeBars() {
+  m_bars.clear();
+  if (!m_summaryBars.isEmpty()) {
+    m_bars = m_summaryBars;
+    m_barSource = tr("final");
+  } else {
+    // While training: each condition's latest step, mean and CI across models.
+    int64_t lastStep = -1;
+    for (const QString& c : m_data.conditions(m_metric)) {
+      const SeriesStats st = m_data.aggregate(m_metric, c);
+      if (st.steps.isEmpty()) continue;
+      std::vector<double> xs;
+      for (const SeedSeries& s : m_data.seeds(m_metric, c))
+        if (!s.values.isEmpty()) xs.push_back(s.values.last());
+      const sublab::Interval ci = sublab::meanCi95(xs);
+      m_bars << BarFigure{c, ci.mean, ci.lo, ci.hi, ci.n};
+      lastStep = std::max<int64_t>(lastStep, static_cast<int64_t>(st.steps.last()));
+    }
+    m_barSource = lastStep >= 0 ? tr("latest step %1 (running)").arg(lastStep) : QString();
+  }
+  std::stable_sort(m_bars.begin(), m_bars.end(), [](const BarFigure& a, const BarFigure& b) {
+    return conditionRank(a.condition) < conditionRank(b.condition);
+  });
+}
+
+void AuxView::drawBars() {
+  m_barPlot->clearPlottables();
+  m_barPlot->clearItems();
+  auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+  const bool aux = m_kind != "numbers";
+  const QString what = aux ? tr("test accuracy") : tr("trait probability");
+  m_barPlot->yAxis->setLabel(what + tr(" (mean, 95% CI)"));
+  m_barPlot->plotLayout()->setRowSpacing(0);
+  if (m_barPlot->plotLayout()->rowCount() < 2) {
+    m_barPlot->plotLayout()->insertRow(0);
+    m_barPlot->plotLayout()->addElement(0, 0, new QCPTextElement(m_barPlot, QString()));
+  }
+  auto* titleElement = qobject_cast<QCPTextElement*>(m_barPlot->plotLayout()->element(0, 0));
+  titleElement->setText(m_bars.isEmpty() ? tr("No results yet")
+                                         : tr("%1 per condition · %2").arg(what, m_barSource));
+  double top = 0;
+  for (int i = 0; i < m_bars.size(); ++i) {
+    const BarFigure& b = m_bars[i];
+    // One QCPBars per condition so each keeps its colour.
+    auto* bars = new QCPBars(m_barPlot->xAxis, m_barPlot->yAxis);
+    bars->setWidth(0.65);
+    const QColor c = conditionColor(b.condition);
+    bars->setPen(QPen(c.darker(130)));
+    bars->setBrush(c);
+    bars->setData({double(i + 1)}, {b.mean});
+    auto* err = new QCPErrorBars(m_barPlot->xAxis, m_barPlot->yAxis);
+    err->setDataPlottable(bars);
+    err->setData({b.hi - b.mean}, {b.mean - b.lo});
+    err->setPen(QPen(QColor(30, 30, 30), 1.5));
+    err->setWhiskerWidth(10);
+    err->removeFromLegend();
+    ticker->addTick(i + 1, conditionLabel(b.condition).replace(' ', '\n'));
+    auto* label = new QCPItemText(m_barPlot);
+    label->position->setCoords(i + 1, b.hi);
+    label->setPositionAlignment(Qt::AlignHCenter | Qt::AlignBottom);
+    label->setText(QString::number(b.mean, 'f', 3));
+    label->setFont(QFont(font().family(), 8));
+    top = std::max(top, b.hi);
+  }
+  if (aux && !m_bars.isEmpty()) {
+    // Chance for a 10-class task.
+    auto* chance = new QCPItemStraightLine(m_barPlot);
+    chance->point1->setCoords(0, 0.1);
+    chance->point2->setCoords(1, 0.1);
+    chance->setPen(QPen(QColor(120, 120, 120), 1, Qt::DashLine));
+    auto* chanceLabel = new QCPItemText(m_barPlot);
+    chanceLabel->position->setCoords(m_bars.size() + 0.45, 0.1);
+    chanceLabel->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+    chanceLabel->setText(tr("chance"));
+    chanceLabel->setColor(QColor(110, 110, 110));
+    chanceLabel->setFont(QFont(font().family(), 8));
+  }
+  m_barPlot->xAxis->setTicker(ticker);
+  m_barPlot->xAxis->setSubTicks(false);
+  m_barPlot->xAxis->setTickLength(0, 4);
+  m_barPlot->xAxis->grid()->setVisible(false);
+  m_barPlot->xAxis->setRange(0.4, std::max<int>(1, m_bars.size()) + 0.6);
+  m_barPlot->yAxis->setRange(0, aux ? std::max(1.0, top * 1.08) : std::max(1e-3, top * 1.15));
+  if (m_barPlot->isVisible()) m_barPlot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void AuxView::replotNow() {
+  computeBars();
+  drawBars();
+  QList<PlotSeries> series;
+  for (const QString& c : m_data.conditions(m_metric))
+    series << seriesFromData(m_data, m_metric, c, conditionLabel(c), conditionColor(c));
+  m_epochPlot->setAxisLabels(m_kind == "aux" ? tr("epoch") : tr("training step"),
+                             m_kind == "aux" ? tr("test accuracy") : tr("trait probability"));
+  m_epochPlot->setSeries(series);
+}
+
+QList<QPair<QString, QCustomPlot*>> AuxView::exportCharts() const {
+  return {{tr("accuracy bars run %1").arg(m_runId), m_barPlot},
+          {tr("accuracy per epoch run %1").arg(m_runId), m_epochPlot}};
+}
+
+QStringList AuxView::exportTables() const { return {tr("accuracy per condition run %1").arg(m_runId)}; }
+
+bool AuxView::exportTable(int, const QString& path, QString* error) {
+  CsvWriter csv(path);
+  if (!csv.open(error)) return false;
+  csv.writeRow({"run", "metric", "condition", "mean", "ci95_lo", "ci95_hi", "n"});
+  for (const BarFigure& b : m_bars)
+    csv.writeRow({QString::number(m_runId), m_metric, b.condition, QString::number(b.mean, 'g', 10),
+                  QString::number(b.lo, 'g', 10), QString::number(b.hi, 'g', 10),
+                  QString::number(b.n)});
+  return csv.commit(error);
+}
+
+}  // namespace sublab::ui

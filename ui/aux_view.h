@@ -1,0 +1,74 @@
+// Results of an auxiliary-logit run: test accuracy per condition as bars with 95% CI error
+// bars (reference, teacher, aux-only and all-logit students, cross-init controls) and accuracy
+// per epoch as curves (mean and CI across models). Bars come from the stored summary once the
+// run is done, and from the latest epoch of the live points while it trains. For a numbers
+// run the same charts show the final trait probability per condition.
+#pragma once
+
+#include <QTimer>
+#include <QWidget>
+#include <vector>
+
+#include "common.h"
+#include "curve_data.h"
+#include "exportable.h"
+
+class QLabel;
+class QCustomPlot;
+class QCPBars;
+class QCPErrorBars;
+class QCheckBox;
+
+namespace sublab::ui {
+
+class AppSettings;
+class CurvePlot;
+class Project;
+
+struct BarFigure {
+  QString condition;
+  double mean = 0, lo = 0, hi = 0;
+  int n = 0;
+};
+
+class AuxView : public QWidget, public Exportable {
+  Q_OBJECT
+
+ public:
+  AuxView(Project* project, AppSettings* settings, QWidget* parent = nullptr);
+
+  void setRun(qint64 runId);
+  qint64 runId() const { return m_runId; }
+  void addPoints(qint64 runId, const std::vector<sublab::MetricPoint>& points);
+  void reload();
+
+  // The bars currently drawn (for tests and CSV).
+  const QList<BarFigure>& bars() const { return m_bars; }
+  QCustomPlot* barPlot() const { return m_barPlot; }
+  CurvePlot* epochPlot() const { return m_epochPlot; }
+
+  QList<QPair<QString, QCustomPlot*>> exportCharts() const override;
+  QStringList exportTables() const override;
+  bool exportTable(int index, const QString& path, QString* error) override;
+
+ private:
+  void replotNow();
+  void computeBars();
+  void drawBars();
+
+  Project* m_project;
+  qint64 m_runId = 0;
+  QString m_kind;
+  QString m_metric;
+  QList<BarFigure> m_summaryBars;  // from the stored result (empty while running)
+  QList<BarFigure> m_bars;
+  QString m_barSource;
+  CurveData m_data;
+  QTimer m_replotTimer;
+  QLabel* m_title;
+  QCheckBox* m_members;
+  QCustomPlot* m_barPlot;
+  CurvePlot* m_epochPlot;
+};
+
+}  // namespace sublab::ui

@@ -1,0 +1,269 @@
+// Implementation of CompareView.
+#include "compare_view.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QSplitter>
+#include <QStandardItemModel>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include "config_diff_model.h"
+#include "curve_plot.h"
+#include "database.h"
+#include "export_util.h"
+#include "palette.h"
+#include "project.h"
+#include "run_figures.h"
+
+namespace sublab::ui {
+
+CompareView::CompareView(Project* project, AppSettings* settings, QWidget* parent)
+    : QWidget(parent), m_project(project) {
+  m_title = new QLabel(tr("Select two or more runs in the Runs view (Ctrl-click), then Compare."),
+                       this);
+  QFont tf = m_title->font();
+  tf.setBold(true);
+  m_title->setFont(tf);
+  m_metric = new QComboBox(this);
+  m_metric->setMinimumWidth(150);
+  m_seeds = new QCheckBox(tr("Show seeds"), this);
+  auto* reset = new QPushButton(tr("Reset zoom"), this);
+  auto* exportButton = new ExportButton(this, settings, this);
+  m_plot = new CurvePlot(this);
+  m_plot->setObjectName(QStringLiteral("comparePlot"));
+  m_plot->setPlaceholder(tr("Nothing to compare yet"));
+
+  m_diff = new ConfigDiffModel(this);
+  m_diffTable = new QTableView(this);
+  m_diffTable->setObjectName(QStringLiteral("configDiff"));
+  m_diffTable->setModel(m_diff);
+  m_diffTable->verticalHeader()->hide();
+  m_diffTable->horizontalHeader()->setStretchLastSection(true);
+  m_diffTable->verticalHeader()->setDefaultSectionSize(20);
+  m_showAll = new QCheckBox(tr("Show all keys"), this);
+  m_showAll->setObjectName(QStringLiteral("showAllKeys"));
+  m_showAll->setToolTip(tr("Off: only the config keys whose values differ between the runs"));
+  auto* diffBox = new QGroupBox(tr("Config: keys that differ"), this);
+  auto* diffLayout = new QVBoxLayout(diffBox);
+  diffLayout->addWidget(m_showAll);
+  diffLayout->addWidget(m_diffTable);
+
+  m_summary = new QStandardItemModel(this);
+  m_summaryTable = new QTableView(this);
+  m_summaryTable->setObjectName(QStringLiteral("compareSummary"));
+  m_summaryTable->setModel(m_summary);
+  m_summaryTable->verticalHeader()->hide();
+  m_summaryTable->horizontalHeader()->setStretchLastSection(true);
+  m_summaryTable->verticalHeader()->setDefaultSectionSize(20);
+  m_summaryTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  auto* sumBox = new QGroupBox(tr("Summary figures: mean [95% CI]"), this);
+  auto* sumLayout = new QVBoxLayout(sumBox);
+  sumLayout->addWidget(m_summaryTable);
+
+  auto* top = new QHBoxLayout;
+  top->addWidget(m_title, 1);
+  top->addWidget(new QLabel(tr("Metric"), this));
+  top->addWidget(m_metric);
+  top->addWidget(m_seeds);
+  top->addWidget(reset);
+  top->addWidget(exportButton);
+  m_conditionBar = new QHBoxLayout;
+  m_conditionBar->addWidget(new QLabel(tr("Conditions:"), this));
+  m_conditionBar->addStretch(1);
+  auto* tables = new QSplitter(Qt::Horizontal, this);
+  tables->addWidget(diffBox);
+  tables->addWidget(sumBox);
+  auto* split = new QSplitter(Qt::Vertical, this);
+  auto* plotBox = new QWidget(this);
+  auto* plotLayout = new QVBoxLayout(plotBox);
+  plotLayout->setContentsMargins(0, 0, 0, 0);
+  plotLayout->addLayout(m_conditionBar);
+  plotLayout->addWidget(m_plot, 1);
+  split->addWidget(plotBox);
+  split->addWidget(tables);
+  split->setStretchFactor(0, 3);
+  split->setStretchFactor(1, 2);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+  layout->addLayout(top);
+  layout->addWidget(split, 1);
+
+  m_replotTimer.setSingleShot(true);
+  m_replotTimer.setInterval(40);
+  connect(&m_replotTimer, &QTimer::timeout, this, &CompareView::replotNow);
+  connect(m_metric, &QComboBox::currentIndexChanged, this, [this] {
+    rebuildControls();
+    m_plot->resetView();
+    replotNow();
+  });
+  connect(m_seeds, &QCheckBox::toggled, m_plot, &CurvePlot::setShowMembers);
+  connect(reset, &QPushButton::clicked, m_plot, &CurvePlot::resetView);
+  connect(m_showAll, &QCheckBox::toggled, m_diff, &ConfigDiffModel::setShowAll);
+}
+
+void CompareView::setRuns(const QList<qint64>& runIds) {
+  m_runs = runIds;
+  m_plot->resetView();
+  reload();
+}
+
+void CompareView::setShowAllKeys(bool all) { m_showAll->setChecked(all); }
+
+QString CompareView::metric() const { return m_metric->currentText(); }
+
+void CompareView::reload() {
+  m_data.clear();
+  m_runLabels.clear();
+  std::vector<nlohmann::json> configs;
+  std::vector<sublab::RunInfo> infos;
+  QSet<QString> kinds;
+  if (m_project && m_project->db()) {
+    for (qint64 id : m_runs) {
+      try {
+        const auto info = m_project->db()->findRun(id);
+        if (!info) continue;
+        infos.push_back(*info);
+        configs.push_back(info->config);
+        kinds << QString::fromStdString(info->kind);
+        m_runLabels << QStringLiteral("#%1 %2").arg(id).arg(QString::fromStdString(info->name));
+        CurveData& d = m_data[id];
+        for (const auto& rec : m_project->db()->metrics(id)) d.add(rec);
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  m_kind = kinds.size() == 1 ? *kinds.begin() : QString();
+  m_title->setText(infos.empty() ? tr("Select two or more runs in the Runs view (Ctrl-click), "
+                                      "then Compare.")
+                                 : tr("Comparing %n run(s)", nullptr, int(infos.size())));
+  m_diff->setConfigs(m_runLabels, configs);
+
+  // Summary figures: one row per condition / contrast, one column per run.
+  m_summary->clear();
+  QStringList headers{tr("Figure")};
+  headers << m_runLabels;
+  m_summary->setHorizontalHeaderLabels(headers);
+  QStringList names;
+  std::vector<QList<Figure>> figures;
+  for (const auto& info : infos) {
+    figures.push_back(allFigures(info));
+    for (const Figure& f : figures.back()) {
+      const QString key = f.name + QStringLiteral(" (") + f.metric + QLatin1Char(')');
+      if (!names.contains(key)) names << key;
+    }
+  }
+  for (const QString& name : names) {
+    QList<QStandardItem*> row{new QStandardItem(name)};
+    for (const auto& list : figures) {
+      QString text;
+      for (const Figure& f : list)
+        if (f.name + QStringLiteral(" (") + f.metric + QLatin1Char(')') == name)
+          text = formatFigure(f) + (f.n ? QStringLiteral("  n=%1").arg(f.n) : QString());
+      row << new QStandardItem(text);
+    }
+    m_summary->appendRow(row);
+  }
+  m_summaryTable->resizeColumnsToContents();
+  m_diffTable->resizeColumnsToContents();
+  rebuildControls();
+  replotNow();
+}
+
+void CompareView::addPoints(qint64 runId, const std::vector<sublab::MetricPoint>& points) {
+  auto it = m_data.find(runId);
+  if (it == m_data.end()) return;
+  it->second.add(points);
+  if (!m_replotTimer.isActive()) m_replotTimer.start();
+}
+
+void CompareView::rebuildControls() {
+  QStringList metrics;
+  for (const auto& [id, d] : m_data)
+    for (const QString& m : d.metrics())
+      if (!metrics.contains(m)) metrics << m;
+  metrics.sort();
+  {
+    const QSignalBlocker block(m_metric);
+    const QString prev = m_metric->currentText();
+    QStringList current;
+    for (int i = 0; i < m_metric->count(); ++i) current << m_metric->itemText(i);
+    if (current != metrics) {
+      m_metric->clear();
+      m_metric->addItems(metrics);
+    }
+    QString want = prev;
+    if (!metrics.contains(want)) want = m_kind == "aux" ? "accuracy" : "trait_prob";
+    if (!metrics.contains(want) && !metrics.isEmpty()) want = metrics.first();
+    m_metric->setCurrentIndex(m_metric->findText(want));
+  }
+  QStringList conditions;
+  for (const auto& [id, d] : m_data)
+    for (const QString& c : d.conditions(metric()))
+      if (!conditions.contains(c)) conditions << c;
+  conditions = sortedConditions(conditions);
+  if (conditions == m_conditionNames) return;
+  for (QCheckBox* b : m_conditionBoxes) delete b;
+  m_conditionBoxes.clear();
+  m_conditionNames = conditions;
+  int pos = 1;
+  for (const QString& c : conditions) {
+    auto* box = new QCheckBox(conditionLabel(c), this);
+    box->setChecked(!m_hidden.value(c));
+    connect(box, &QCheckBox::toggled, this, [this, c](bool on) {
+      m_hidden[c] = !on;
+      replotNow();
+    });
+    m_conditionBar->insertWidget(pos++, box);
+    m_conditionBoxes.insert(c, box);
+  }
+}
+
+void CompareView::replotNow() {
+  static const Qt::PenStyle styles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine,
+                                        Qt::DashDotLine, Qt::DashDotDotLine};
+  const QString m = metric();
+  QStringList shown;
+  for (const QString& c : m_conditionNames)
+    if (!m_hidden.value(c)) shown << c;
+  const bool colourByRun = shown.size() <= 1 || m_runs.size() > 5;
+  QList<PlotSeries> series;
+  int runIndex = 0;
+  for (qint64 id : m_runs) {
+    auto it = m_data.find(id);
+    if (it == m_data.end()) continue;
+    const QString runLabel = m_runLabels.value(runIndex);
+    for (int ci = 0; ci < shown.size(); ++ci) {
+      const QString& c = shown[ci];
+      if (!it->second.conditions(m).contains(c)) continue;
+      const QColor color = colourByRun ? seriesColor(runIndex) : conditionColor(c);
+      const Qt::PenStyle style = colourByRun ? styles[ci % 5] : styles[runIndex % 5];
+      series << seriesFromData(it->second, m, c, runLabel + QStringLiteral(" · ") + conditionLabel(c),
+                               color, style);
+    }
+    ++runIndex;
+  }
+  m_plot->setAxisLabels(m_kind == "aux" ? tr("epoch") : tr("training step"),
+                        QString(m).replace(QLatin1Char('_'), QLatin1Char(' ')));
+  m_plot->setSeries(series);
+}
+
+QList<QPair<QString, QCustomPlot*>> CompareView::exportCharts() const {
+  return {{tr("compare curves"), m_plot}};
+}
+
+QStringList CompareView::exportTables() const {
+  return {tr("compare config diff"), tr("compare summary figures")};
+}
+
+bool CompareView::exportTable(int index, const QString& path, QString* error) {
+  if (index == 0) return exportModelCsv(m_diff, path, error);
+  return exportModelCsv(m_summary, path, error);
+}
+
+}  // namespace sublab::ui

@@ -1,0 +1,230 @@
+// Implementation of CurvesView.
+#include "curves_view.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+#include "app_settings.h"
+#include "curve_plot.h"
+#include "database.h"
+#include "export_util.h"
+#include "palette.h"
+#include "project.h"
+
+namespace sublab::ui {
+
+namespace {
+constexpr int kReplotMs = 40;
+
+QString metricLabel(const QString& metric) {
+  if (metric == "trait_prob") return QObject::tr("trait probability");
+  if (metric == "trait_prob_raw") return QObject::tr("trait probability (raw)");
+  return QString(metric).replace(QLatin1Char('_'), QLatin1Char(' '));
+}
+}  // namespace
+
+CurvesView::CurvesView(Project* project, AppSettings* settings, QWidget* parent)
+    : QWidget(parent), m_project(project), m_settings(settings) {
+  m_title = new QLabel(tr("Select a run in the Runs view."), this);
+  m_title->setObjectName(QStringLiteral("curvesTitle"));
+  QFont tf = m_title->font();
+  tf.setBold(true);
+  m_title->setFont(tf);
+  m_metric = new QComboBox(this);
+  m_metric->setObjectName(QStringLiteral("metric"));
+  m_metric->setMinimumWidth(150);
+  m_seeds = new QCheckBox(tr("Show seeds"), this);
+  m_seeds->setObjectName(QStringLiteral("showSeeds"));
+  m_seeds->setToolTip(tr("Draw every seed's curve faintly behind the mean"));
+  auto* reset = new QPushButton(tr("Reset zoom"), this);
+  reset->setToolTip(tr("Wheel zooms, dragging pans, double-click resets"));
+  auto* exportButton = new ExportButton(this, settings, this);
+  m_plot = new CurvePlot(this);
+  m_plot->setObjectName(QStringLiteral("curvesPlot"));
+  m_plot->setPlaceholder(tr("No curves yet: select a run, or start one with Experiment › New"));
+
+  auto* top = new QHBoxLayout;
+  top->addWidget(m_title, 1);
+  top->addWidget(new QLabel(tr("Metric"), this));
+  top->addWidget(m_metric);
+  top->addWidget(m_seeds);
+  top->addWidget(reset);
+  top->addWidget(exportButton);
+  m_conditionBar = new QHBoxLayout;
+  m_conditionBar->addWidget(new QLabel(tr("Conditions:"), this));
+  m_conditionBar->addStretch(1);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+  layout->addLayout(top);
+  layout->addLayout(m_conditionBar);
+  layout->addWidget(m_plot, 1);
+
+  m_replotTimer.setSingleShot(true);
+  m_replotTimer.setInterval(kReplotMs);
+  connect(&m_replotTimer, &QTimer::timeout, this, &CurvesView::replotNow);
+  connect(m_metric, &QComboBox::currentIndexChanged, this, [this] {
+    if (!m_metric->currentText().isEmpty()) m_preferredMetric = m_metric->currentText();
+    rebuildControls();
+    m_plot->resetView();
+    replotNow();
+  });
+  connect(m_seeds, &QCheckBox::toggled, this, [this](bool on) { m_plot->setShowMembers(on); });
+  connect(reset, &QPushButton::clicked, m_plot, &CurvePlot::resetView);
+}
+
+void CurvesView::setRun(qint64 runId) {
+  m_runId = runId;
+  m_plot->resetView();
+  reload();
+}
+
+void CurvesView::reload() {
+  m_data.clear();
+  m_kind.clear();
+  QString title = tr("Select a run in the Runs view.");
+  if (m_runId && m_project && m_project->db()) {
+    try {
+      const auto info = m_project->db()->findRun(m_runId);
+      if (info) {
+        m_kind = QString::fromStdString(info->kind);
+        title = tr("Run #%1 %2 · %3 · %4")
+                    .arg(m_runId)
+                    .arg(QString::fromStdString(info->name), m_kind,
+                         QString::fromStdString(sublab::toString(info->status)));
+      }
+      for (const auto& rec : m_project->db()->metrics(m_runId)) m_data.add(rec);
+    } catch (const std::exception& e) {
+      title = QString::fromStdString(e.what());
+    }
+  }
+  m_title->setText(title);
+  rebuildControls();
+  replotNow();
+}
+
+void CurvesView::addPoints(qint64 runId, const std::vector<sublab::MetricPoint>& points) {
+  if (runId != m_runId || points.empty()) return;
+  const int before = m_data.metrics().size();
+  m_data.add(points);
+  if (m_data.metrics().size() != before || m_conditionNames != m_data.conditions(metric()))
+    rebuildControls();
+  scheduleReplot();
+}
+
+void CurvesView::scheduleReplot() {
+  if (!m_replotTimer.isActive()) m_replotTimer.start();
+}
+
+void CurvesView::setMetric(const QString& metric) {
+  m_preferredMetric = metric;
+  const int i = m_metric->findText(metric);
+  if (i >= 0) m_metric->setCurrentIndex(i);
+}
+
+QString CurvesView::metric() const { return m_metric->currentText(); }
+
+void CurvesView::setShowSeeds(bool show) { m_seeds->setChecked(show); }
+
+QStringList CurvesView::visibleConditions() const {
+  QStringList out;
+  for (const QString& c : m_data.conditions(metric()))
+    if (!m_hiddenConditions.value(c)) out << c;
+  return out;
+}
+
+void CurvesView::rebuildControls() {
+  // Metric list: keep the user's choice, else the kind's headline metric.
+  const QStringList metrics = m_data.metrics();
+  {
+    const QSignalBlocker block(m_metric);
+    QStringList current;
+    for (int i = 0; i < m_metric->count(); ++i) current << m_metric->itemText(i);
+    if (current != metrics) {
+      m_metric->clear();
+      m_metric->addItems(metrics);
+    }
+    QString want = m_preferredMetric;
+    if (!metrics.contains(want)) want = m_kind == "aux" ? "accuracy" : "trait_prob";
+    if (!metrics.contains(want) && !metrics.isEmpty()) want = metrics.first();
+    m_metric->setCurrentIndex(m_metric->findText(want));
+  }
+  const QStringList conditions = m_data.conditions(metric());
+  if (conditions == m_conditionNames) return;
+  for (QCheckBox* b : m_conditionBoxes) delete b;
+  m_conditionBoxes.clear();
+  m_conditionNames = conditions;
+  int pos = 1;
+  for (const QString& c : conditions) {
+    auto* box = new QCheckBox(conditionLabel(c), this);
+    box->setObjectName(QStringLiteral("condition_") + c);
+    box->setChecked(!m_hiddenConditions.value(c));
+    const QColor col = conditionColor(c);
+    box->setStyleSheet(QStringLiteral("QCheckBox { color: %1; font-weight: bold; }").arg(col.darker(115).name()));
+    connect(box, &QCheckBox::toggled, this, [this, c](bool on) {
+      m_hiddenConditions[c] = !on;
+      replotNow();
+    });
+    m_conditionBar->insertWidget(pos++, box);
+    m_conditionBoxes.insert(c, box);
+  }
+}
+
+void CurvesView::replotNow() {
+  const QString m = metric();
+  QList<PlotSeries> series;
+  for (const QString& c : visibleConditions())
+    series << seriesFromData(m_data, m, c, conditionLabel(c), conditionColor(c));
+  m_plot->setAxisLabels(m_kind == "aux" ? tr("epoch") : tr("training step"), metricLabel(m));
+  m_plot->setSeries(series);
+  m_plottedRevision = m_data.revision();
+}
+
+bool CurvesView::exportSeriesCsv(const QString& path, QString* error) const {
+  CsvWriter csv(path);
+  if (!csv.open(error)) return false;
+  csv.writeRow({"run", "metric", "condition", "step", "mean", "ci95_lo", "ci95_hi", "n", "seed",
+                "value"});
+  const QString run = QString::number(m_runId);
+  for (const QString& m : m_data.metrics())
+    for (const QString& c : m_data.conditions(m)) {
+      const SeriesStats st = m_data.aggregate(m, c);
+      for (int i = 0; i < st.steps.size(); ++i)
+        csv.writeRow({run, m, c, QString::number(st.steps[i], 'g', 12),
+                      QString::number(st.mean[i], 'g', 10), QString::number(st.lo[i], 'g', 10),
+                      QString::number(st.hi[i], 'g', 10), QString::number(st.n[i]), QString(),
+                      QString()});
+      for (const SeedSeries& s : m_data.seeds(m, c))
+        for (int i = 0; i < s.steps.size(); ++i)
+          csv.writeRow({run, m, c, QString::number(s.steps[i], 'g', 12), QString(), QString(),
+                        QString(), QString(), QString::number(s.seed),
+                        QString::number(s.values[i], 'g', 10)});
+    }
+  return csv.commit(error);
+}
+
+QList<QPair<QString, QCustomPlot*>> CurvesView::exportCharts() const {
+  return {{tr("curves run %1").arg(m_runId), m_plot}};
+}
+
+QStringList CurvesView::exportTables() const { return {tr("series run %1").arg(m_runId)}; }
+
+bool CurvesView::exportTable(int, const QString& path, QString* error) {
+  return exportSeriesCsv(path, error);
+}
+
+void CurvesView::saveState(AppSettings& settings) const {
+  settings.setViewValue(QStringLiteral("curves"), QStringLiteral("showSeeds"), m_seeds->isChecked());
+  settings.setViewValue(QStringLiteral("curves"), QStringLiteral("metric"), m_preferredMetric);
+}
+
+void CurvesView::restoreState(const AppSettings& settings) {
+  m_seeds->setChecked(
+      settings.viewValue(QStringLiteral("curves"), QStringLiteral("showSeeds"), false).toBool());
+  m_preferredMetric = settings.viewValue(QStringLiteral("curves"), QStringLiteral("metric")).toString();
+}
+
+}  // namespace sublab::ui

@@ -1,0 +1,292 @@
+// Implementation of InspectorView.
+#include "inspector_view.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSplitter>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include "app_settings.h"
+#include "config_form.h"
+#include "database.h"
+#include "number_filter.h"
+#include "number_highlight_delegate.h"
+#include "project.h"
+#include "sequence_table_model.h"
+
+namespace sublab::ui {
+
+InspectorView::InspectorView(Project* project, AppSettings* settings, QWidget* parent)
+    : QWidget(parent), m_project(project) {
+  for (int n : sublab::paperBannedNumbers()) m_paperBanned.insert(n);
+  m_model = new SequenceTableModel(this);
+  m_title = new QLabel(tr("Select a number-sequence run in the Runs view."), this);
+  QFont tf = m_title->font();
+  tf.setBold(true);
+  m_title->setFont(tf);
+
+  m_condition = new QComboBox(this);
+  m_condition->setObjectName(QStringLiteral("inspectorCondition"));
+  m_seed = new QComboBox(this);
+  m_verdict = new QComboBox(this);
+  m_verdict->setObjectName(QStringLiteral("inspectorVerdict"));
+  m_verdict->addItem(tr("Kept and rejected"), int(sublab::Verdict::Any));
+  m_verdict->addItem(tr("Kept"), int(sublab::Verdict::Kept));
+  m_verdict->addItem(tr("Rejected"), int(sublab::Verdict::Rejected));
+  m_reason = new QComboBox(this);
+  m_reason->setObjectName(QStringLiteral("inspectorReason"));
+  m_reason->setMinimumWidth(180);
+  m_search = new QLineEdit(this);
+  m_search->setObjectName(QStringLiteral("inspectorSearch"));
+  m_search->setPlaceholderText(tr("Search prompt or completion…"));
+  m_search->setClearButtonEnabled(true);
+  m_regex = new QCheckBox(tr("Regex"), this);
+  m_regex->setObjectName(QStringLiteral("inspectorRegex"));
+  m_regex->setToolTip(tr("Treat the search as an ECMAScript regular expression, e.g. \\b(4|13|666)\\b"));
+  m_refresh = new QPushButton(tr("Refresh"), this);
+  m_status = new QLabel(this);
+  m_status->setObjectName(QStringLiteral("inspectorStatus"));
+  auto* exportButton = new ExportButton(this, settings, this);
+
+  m_table = new QTableView(this);
+  m_table->setObjectName(QStringLiteral("inspectorTable"));
+  m_table->setModel(m_model);
+  m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+  m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+  m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  m_table->verticalHeader()->hide();
+  m_table->verticalHeader()->setDefaultSectionSize(21);
+  m_table->horizontalHeader()->setStretchLastSection(true);
+  m_table->setWordWrap(false);
+  m_table->setAlternatingRowColors(true);
+  auto* delegate = new NumberHighlightDelegate(m_table);
+  delegate->setBanned({}, m_paperBanned);
+  m_table->setItemDelegateForColumn(SequenceTableModel::ColPrompt, delegate);
+  m_table->setItemDelegateForColumn(SequenceTableModel::ColCompletion, delegate);
+  const int widths[] = {54, 90, 44, 220, 280, 70, 200};
+  for (int c = 0; c < SequenceTableModel::ColumnCount; ++c) m_table->setColumnWidth(c, widths[c]);
+
+  m_details = new QTextBrowser(this);
+  m_details->setObjectName(QStringLiteral("inspectorDetails"));
+  m_details->setMinimumWidth(260);
+  m_details->setHtml(tr("<p style='color:#666'>Select a row to see its details.</p>"));
+
+  auto* legend = new QLabel(
+      tr("<span style='background:#d03030;color:white'>&nbsp;n&nbsp;</span> banned by this run's "
+         "filter &nbsp; <b style='color:#c06000'>n</b> on the paper's banned list"),
+      this);
+  auto* filters = new QHBoxLayout;
+  filters->addWidget(m_condition);
+  filters->addWidget(m_seed);
+  filters->addWidget(m_verdict);
+  filters->addWidget(m_reason);
+  filters->addWidget(m_search, 1);
+  filters->addWidget(m_regex);
+  filters->addWidget(m_refresh);
+  filters->addWidget(exportButton);
+  auto* statusRow = new QHBoxLayout;
+  statusRow->addWidget(m_status, 1);
+  statusRow->addWidget(legend);
+  auto* split = new QSplitter(Qt::Horizontal, this);
+  split->addWidget(m_table);
+  split->addWidget(m_details);
+  split->setStretchFactor(0, 3);
+  split->setStretchFactor(1, 1);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+  layout->addWidget(m_title);
+  layout->addLayout(filters);
+  layout->addLayout(statusRow);
+  layout->addWidget(split, 1);
+
+  m_searchDelay = new QTimer(this);
+  m_searchDelay->setSingleShot(true);
+  m_searchDelay->setInterval(250);
+  connect(m_searchDelay, &QTimer::timeout, this, &InspectorView::applyFilter);
+  connect(m_search, &QLineEdit::textChanged, m_searchDelay, qOverload<>(&QTimer::start));
+  connect(m_search, &QLineEdit::returnPressed, this, &InspectorView::applyFilter);
+  for (QComboBox* box : {m_condition, m_seed, m_verdict})
+    connect(box, &QComboBox::currentIndexChanged, this, &InspectorView::applyFilter);
+  connect(m_reason, &QComboBox::currentIndexChanged, this, [this] {
+    // Picking a reject reason implies "rejected".
+    if (!m_reason->currentData().toString().isEmpty())
+      m_verdict->setCurrentIndex(m_verdict->findData(int(sublab::Verdict::Rejected)));
+    applyFilter();
+  });
+  connect(m_regex, &QCheckBox::toggled, this, &InspectorView::applyFilter);
+  connect(m_refresh, &QPushButton::clicked, this, [this] {
+    m_refresh->setText(tr("Refresh"));
+    m_model->refresh();
+  });
+  connect(m_model, &SequenceTableModel::countChanged, this, &InspectorView::updateStatus);
+  connect(m_model, &SequenceTableModel::pageLoaded, this, &InspectorView::updateStatus);
+  connect(m_model, &SequenceTableModel::errorOccurred, this, [this](const QString& msg) {
+    m_status->setText(QStringLiteral("<span style='color:#b00020'>%1</span>").arg(msg.toHtmlEscaped()));
+  });
+  connect(m_model, &SequenceTableModel::exportFinished, this, &InspectorView::exportFinished);
+  connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+          &InspectorView::showDetails);
+}
+
+void InspectorView::setRun(qint64 runId) {
+  m_runId = runId;
+  m_runBanned.clear();
+  const QSignalBlocker b1(m_condition), b2(m_seed), b3(m_reason);
+  m_condition->clear();
+  m_condition->addItem(tr("All conditions"), QString());
+  m_seed->clear();
+  m_seed->addItem(tr("All seeds"), QVariant());
+  m_reason->clear();
+  m_reason->addItem(tr("Any reject reason"), QString());
+  QString title = tr("Select a number-sequence run in the Runs view.");
+  sublab::Database* db = m_project ? m_project->db() : nullptr;
+  if (runId && db) {
+    try {
+      if (const auto info = db->findRun(runId)) {
+        title = tr("Sequences of run #%1 %2").arg(runId).arg(QString::fromStdString(info->name));
+        const nlohmann::json banned = jsonAt(info->config, QStringLiteral("filter.banned_numbers"));
+        if (banned.is_array())
+          for (const auto& n : banned)
+            if (n.is_number_integer()) m_runBanned.insert(n.get<int>());
+        const nlohmann::json paper = jsonAt(info->config, QStringLiteral("filter.paper_banned"));
+        if (paper.is_boolean() && paper.get<bool>()) m_runBanned += m_paperBanned;
+      }
+      for (const auto& c : db->sequenceConditions(runId))
+        m_condition->addItem(QString::fromStdString(c), QString::fromStdString(c));
+      for (int s : db->sequenceSeeds(runId)) m_seed->addItem(tr("seed %1").arg(s), s);
+      for (const auto& [reason, count] : db->rejectReasons(runId))
+        m_reason->addItem(QStringLiteral("%1 (%2)").arg(QString::fromStdString(reason),
+                                                        QLocale().toString(qlonglong(count))),
+                          QString::fromStdString(reason));
+    } catch (const std::exception& e) {
+      title = QString::fromStdString(e.what());
+    }
+  }
+  m_title->setText(title);
+  auto* delegate = static_cast<NumberHighlightDelegate*>(
+      m_table->itemDelegateForColumn(SequenceTableModel::ColCompletion));
+  delegate->setBanned(m_runBanned, m_paperBanned);
+  m_details->setHtml(tr("<p style='color:#666'>Select a row to see its details.</p>"));
+  m_refresh->setText(tr("Refresh"));
+  m_model->setSource(m_project && runId ? m_project->path() : QString(), runId);
+  applyFilter();
+}
+
+void InspectorView::notifyNewRows(qint64 runId, qint64 rows) {
+  if (runId != m_runId) return;
+  m_refresh->setText(tr("Refresh (%1 rows written)").arg(QLocale().toString(rows)));
+}
+
+void InspectorView::applyFilter() {
+  sublab::SequenceFilter f;
+  f.condition = m_condition->currentData().toString().toStdString();
+  if (m_seed->currentData().isValid()) f.seed = m_seed->currentData().toInt();
+  f.verdict = static_cast<sublab::Verdict>(m_verdict->currentData().toInt());
+  f.reason = m_reason->currentData().toString().toStdString();
+  f.text = m_search->text().toStdString();
+  f.textIsRegex = m_regex->isChecked();
+  if (f.textIsRegex && !f.text.empty()) {
+    const QRegularExpression re(m_search->text());
+    if (!re.isValid()) {
+      m_status->setText(QStringLiteral("<span style='color:#b00020'>%1</span>")
+                            .arg(tr("Invalid regex: %1").arg(re.errorString()).toHtmlEscaped()));
+      return;
+    }
+  }
+  m_model->setFilter(f);
+}
+
+void InspectorView::updateStatus() {
+  const QLocale loc;
+  const qint64 total = m_model->totalCount();
+  const QString loaded = loc.toString(m_model->rowCount());
+  if (!m_runId) {
+    m_status->clear();
+  } else if (total < 0) {
+    m_status->setText(tr("Counting… %1 loaded").arg(loaded));
+  } else {
+    m_status->setText(tr("%1 rows match · %2 loaded (scroll for more)")
+                          .arg(loc.toString(total), loaded));
+  }
+}
+
+QString InspectorView::highlighted(const QString& text) const {
+  NumberHighlightDelegate d;
+  d.setBanned(m_runBanned, m_paperBanned);
+  QString html;
+  for (const auto& [seg, kind] : d.segments(text)) {
+    const QString esc = seg.toHtmlEscaped();
+    if (kind == 2) html += "<span style='background:#d03030;color:white'>" + esc + "</span>";
+    else if (kind == 1) html += "<b style='color:#c06000'>" + esc + "</b>";
+    else html += esc;
+  }
+  return html;
+}
+
+void InspectorView::showDetails() {
+  const sublab::SequenceRecord* r = m_model->record(m_table->currentIndex().row());
+  if (!r) return;
+  const QString completion = QString::fromStdString(r->completion);
+  QStringList numbers, bannedHere;
+  static const QRegularExpression digits(QStringLiteral("\\d+"));
+  for (auto it = digits.globalMatch(completion); it.hasNext();) {
+    const QString n = it.next().captured();
+    numbers << n;
+    if (m_runBanned.contains(n.toInt()) || m_paperBanned.contains(n.toInt())) bannedHere << n;
+  }
+  QString html;
+  html += tr("<h3>Row %1 · %2 · seed %3</h3>")
+              .arg(r->index)
+              .arg(QString::fromStdString(r->condition).toHtmlEscaped())
+              .arg(r->seed);
+  html += r->kept ? tr("<p><b style='color:#2e7d32'>Kept</b> by every filter.</p>")
+                  : tr("<p><b style='color:#b00020'>Rejected</b>: %1</p>")
+                        .arg(QString::fromStdString(r->reason).toHtmlEscaped());
+  html += tr("<p><b>Prompt</b><br><tt>%1</tt></p>").arg(highlighted(QString::fromStdString(r->prompt)));
+  html += tr("<p><b>Completion</b><br><tt>%1</tt></p>").arg(highlighted(completion));
+  html += tr("<p>%n number(s) in the completion.", nullptr, numbers.size());
+  if (!bannedHere.isEmpty())
+    html += tr(" Banned or on the paper's list: <b>%1</b>.").arg(bannedHere.join(", "));
+  html += QStringLiteral("</p>");
+  html += tr("<p style='color:#666'>Database row id %1.</p>").arg(r->id);
+  m_details->setHtml(html);
+}
+
+QStringList InspectorView::exportTables() const {
+  return {tr("sequences run %1 (matching rows)").arg(m_runId)};
+}
+
+bool InspectorView::exportTable(int, const QString& path, QString* error) {
+  if (!m_runId) {
+    if (error) *error = tr("No run selected.");
+    return false;
+  }
+  // Runs on the reader thread; the status line reports when it is written.
+  m_status->setText(tr("Exporting to %1…").arg(path));
+  m_model->exportCsv(path);
+  return true;
+}
+
+void InspectorView::saveState(AppSettings& settings) const {
+  settings.setHeaderState(QStringLiteral("inspector"), m_table->horizontalHeader()->saveState());
+  settings.setViewValue(QStringLiteral("inspector"), QStringLiteral("regex"), m_regex->isChecked());
+}
+
+void InspectorView::restoreState(const AppSettings& settings) {
+  const QByteArray h = settings.headerState(QStringLiteral("inspector"));
+  if (!h.isEmpty()) m_table->horizontalHeader()->restoreState(h);
+  m_regex->setChecked(
+      settings.viewValue(QStringLiteral("inspector"), QStringLiteral("regex"), false).toBool());
+}
+
+}  // namespace sublab::ui

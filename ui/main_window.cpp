@@ -1,0 +1,425 @@
+// Implementation of MainWindow: construction and signal wiring; views do the work.
+#include "main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStatusBar>
+#include <QStyle>
+#include <QTabWidget>
+#include <QToolBar>
+
+#include "app_settings.h"
+#include "aux_view.h"
+#include "compare_view.h"
+#include "curves_view.h"
+#include "database.h"
+#include "experiment.h"
+#include "experiment_dialog.h"
+#include "exportable.h"
+#include "inspector_view.h"
+#include "project.h"
+#include "run_queue.h"
+#include "run_queue_view.h"
+#include "runs_table_model.h"
+#include "runs_view.h"
+
+namespace sublab::ui {
+
+MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
+    : QMainWindow(parent), m_settings(settings) {
+  setObjectName(QStringLiteral("mainWindow"));
+  setWindowIcon(QIcon(QStringLiteral(":/icons/subliminal-lab.svg")));
+  m_project = new Project(this);
+  m_runsModel = new RunsTableModel(m_project, this);
+  m_queue = new RunQueue(m_project, this);
+
+  m_runs = new RunsView(m_project, m_runsModel, this);
+  m_curves = new CurvesView(m_project, settings, this);
+  m_compare = new CompareView(m_project, settings, this);
+  m_inspector = new InspectorView(m_project, settings, this);
+  m_aux = new AuxView(m_project, settings, this);
+  m_tabs = new QTabWidget(this);
+  m_tabs->setObjectName(QStringLiteral("views"));
+  m_tabs->setDocumentMode(true);
+  m_tabs->addTab(m_runs, tr("Runs"));
+  m_tabs->addTab(m_curves, tr("Curves"));
+  m_tabs->addTab(m_compare, tr("Compare"));
+  m_tabs->addTab(m_inspector, tr("Sequences"));
+  m_tabs->addTab(m_aux, tr("Aux results"));
+  setCentralWidget(m_tabs);
+
+  m_queueView = new RunQueueView(m_queue, this);
+  m_queueDock = new QDockWidget(tr("Run queue"), this);
+  m_queueDock->setObjectName(QStringLiteral("runQueueDock"));
+  m_queueDock->setWidget(m_queueView);
+  addDockWidget(Qt::BottomDockWidgetArea, m_queueDock);
+  resizeDocks({m_queueDock}, {170}, Qt::Vertical);
+
+  m_dbLabel = new QLabel(this);
+  statusBar()->addPermanentWidget(m_dbLabel);
+  buildMenus();
+
+  connect(m_runs, &RunsView::selectionChanged, this, &MainWindow::onSelectionChanged);
+  connect(m_runs, &RunsView::runActivated, this, [this](qint64 id) {
+    selectRuns({id});
+    showView(CurvesTab);
+  });
+  connect(m_runs, &RunsView::compareRequested, this, [this](const QList<qint64>& ids) {
+    selectRuns(ids);
+    showView(CompareTab);
+  });
+  connect(m_runs, &RunsView::inspectRequested, this, [this](qint64 id) {
+    selectRuns({id});
+    showView(InspectorTab);
+  });
+  connect(m_runs, &RunsView::errorOccurred, this,
+          [this](const QString& m) { statusBar()->showMessage(m, 8000); });
+  connect(m_queueView, &RunQueueView::runActivated, this, [this](qint64 id) {
+    selectRuns({id});
+    showView(CurvesTab);
+  });
+  connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::syncCurrentView);
+
+  connect(m_queue, &RunQueue::runQueued, this, [this](qint64 id) {
+    m_runsModel->refreshRun(id);
+    selectRuns({id});
+  });
+  connect(m_queue, &RunQueue::runStarted, this, [this](qint64 id) {
+    m_runsModel->refreshRun(id);
+    statusBar()->showMessage(tr("Run #%1 started").arg(id), 4000);
+  });
+  connect(m_queue, &RunQueue::metricsArrived, this,
+          [this](qint64 id, const std::vector<sublab::MetricPoint>& points) {
+            m_curves->addPoints(id, points);
+            m_compare->addPoints(id, points);
+            m_aux->addPoints(id, points);
+          });
+  connect(m_queue, &RunQueue::sequencesArrived, m_inspector, &InspectorView::notifyNewRows);
+  connect(m_queue, &RunQueue::runFinished, this, &MainWindow::onRunFinished);
+  connect(m_project, &Project::externalChange, this, &MainWindow::onExternalChange);
+  connect(m_inspector, &InspectorView::exportFinished, this,
+          [this](const QString& path, qint64 rows, const QString& error) {
+            if (error.isEmpty())
+              statusBar()->showMessage(tr("Exported %1 rows to %2").arg(rows).arg(path), 8000);
+            else
+              showError(tr("Export"), error);
+          });
+  resize(1360, 860);
+  updateTitle();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("&New project…"), this, &MainWindow::newDatabase);
+  file->addAction(tr("&Open project…"), QKeySequence::Open, this, &MainWindow::openDatabaseDialog);
+  m_recentMenu = file->addMenu(tr("Open &recent"));
+  connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
+  file->addSeparator();
+  m_exportMenu = file->addMenu(tr("&Export"));
+  connect(m_exportMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildExportMenu);
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* exp = menuBar()->addMenu(tr("&Experiment"));
+  QAction* newExp = exp->addAction(tr("&New experiment…"), QKeySequence::New, this,
+                                   &MainWindow::newExperiment);
+  newExp->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+  QMenu* quick = exp->addMenu(tr("Run &preset"));
+  for (const sublab::Preset& p : sublab::presets()) {
+    const QString name = QString::fromStdString(p.name);
+    QAction* a = quick->addAction(name, this, [this, name] {
+      QString error;
+      if (!runPreset(name, 0, &error)) showError(tr("Run preset"), error);
+    });
+    a->setToolTip(QString::fromStdString(p.description));
+    a->setStatusTip(QString::fromStdString(p.description));
+  }
+  exp->addSeparator();
+  exp->addAction(tr("&Cancel all runs"), m_queue, &RunQueue::cancelAll);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  const char* names[] = {"&Runs", "&Curves", "C&ompare", "&Sequences", "&Aux results"};
+  for (int i = 0; i < ViewCount; ++i) {
+    QAction* a = view->addAction(tr(names[i]), this, [this, i] { showView(View(i)); });
+    a->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
+  }
+  view->addSeparator();
+  view->addAction(m_queueDock->toggleViewAction());
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&Quick guide"), this, [this] {
+    QMessageBox::information(
+        this, tr("Quick guide"),
+        tr("<p><b>Experiment › New experiment</b> sets up a run: pick a kind and a preset, "
+           "change any knob; Run queues it.</p>"
+           "<p><b>Curves</b> shows the selected run's trait probability (or accuracy) per "
+           "condition with a 95% CI band; it fills in while the run trains. Wheel zooms, drag "
+           "pans, double-click resets, hover reads values.</p>"
+           "<p><b>Compare</b>: Ctrl-click several runs in <b>Runs</b>, then open Compare.</p>"
+           "<p><b>Sequences</b> lists every generated row with its verdict; choose a reject "
+           "reason to see why rows were dropped.</p>"
+           "<p>Every chart and table: <b>File › Export</b> or the view's Export button.</p>"));
+  });
+  help->addAction(tr("&About Subliminal Lab"), this, [this] {
+    QMessageBox::about(this, tr("About Subliminal Lab"),
+                       tr("<h3>Subliminal Lab %1</h3><p>A workbench for subliminal-learning "
+                          "experiments: a teacher with a trait writes unrelated data, a student "
+                          "trained on it picks up the trait, and this app measures it.</p>")
+                           .arg(QApplication::applicationVersion()));
+  });
+
+  QToolBar* tb = addToolBar(tr("Main"));
+  tb->setObjectName(QStringLiteral("mainToolbar"));
+  tb->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+  tb->addAction(newExp);
+  QAction* compare = tb->addAction(style()->standardIcon(QStyle::SP_FileDialogDetailedView),
+                                   tr("Compare selected"), this, [this] {
+                                     if (!m_selection.isEmpty()) showView(CompareTab);
+                                   });
+  compare->setToolTip(tr("Compare the runs selected in the Runs view"));
+  QAction* cancel = tb->addAction(style()->standardIcon(QStyle::SP_MediaStop), tr("Cancel all"),
+                                  m_queue, &RunQueue::cancelAll);
+  cancel->setToolTip(tr("Cancel every queued and running run"));
+}
+
+void MainWindow::rebuildRecentMenu() {
+  m_recentMenu->clear();
+  for (const QString& path : m_settings->recentDatabases()) {
+    m_recentMenu->addAction(path, this, [this, path] {
+      QString error;
+      if (!openDatabase(path, &error)) showError(tr("Open project"), error);
+    });
+  }
+  if (m_recentMenu->isEmpty()) m_recentMenu->addAction(tr("(none)"))->setEnabled(false);
+}
+
+void MainWindow::rebuildExportMenu() {
+  m_exportMenu->clear();
+  if (auto* source = dynamic_cast<Exportable*>(m_tabs->currentWidget())) {
+    ExportButton::fillMenu(m_exportMenu, this, source, m_settings);
+  } else {
+    m_exportMenu->addAction(tr("Table: runs (CSV)…"), this, [this] {
+      const QString path = QFileDialog::getSaveFileName(this, tr("Export runs"),
+                                                        m_settings->lastExportDir() + "/runs.csv",
+                                                        tr("CSV table (*.csv)"));
+      if (path.isEmpty()) return;
+      QString error;
+      if (!m_runs->exportCsv(path, &error)) showError(tr("Export"), error);
+      else m_settings->setLastExportDir(QFileInfo(path).absolutePath());
+    });
+  }
+}
+
+bool MainWindow::openDatabase(const QString& path, QString* error) {
+  if (m_queue->isBusy()) {
+    if (error) *error = tr("Runs are queued or running in the current project: cancel them or "
+                           "wait before opening another project.");
+    return false;
+  }
+  if (!m_project->open(path, error)) return false;
+  m_settings->setLastDatabase(m_project->path());
+  m_selection.clear();
+  for (qint64& id : m_shown) id = -1;
+  m_shownCompare.clear();
+  m_runsModel->reload();
+  updateTitle();
+  const QList<qint64> recovered = m_project->recoveredRuns();
+  if (!recovered.isEmpty())
+    statusBar()->showMessage(tr("%n run(s) left running by a closed app were marked interrupted",
+                                nullptr, recovered.size()),
+                             10000);
+  syncCurrentView();
+  return true;
+}
+
+bool MainWindow::openStartupDatabase(QString* error) {
+  const QString last = m_settings->lastDatabase();
+  if (!last.isEmpty() && QFileInfo::exists(last) && openDatabase(last, error)) return true;
+  return openDatabase(Project::defaultPath(), error);
+}
+
+void MainWindow::newDatabase() {
+  const QString path = QFileDialog::getSaveFileName(
+      this, tr("New project database"), QFileInfo(Project::defaultPath()).absolutePath(),
+      tr("Subliminal Lab project (*.sqlite *.db)"));
+  if (path.isEmpty()) return;
+  QString error;
+  if (!openDatabase(QFileInfo(path).suffix().isEmpty() ? path + ".sqlite" : path, &error))
+    showError(tr("New project"), error);
+}
+
+void MainWindow::openDatabaseDialog() {
+  const QString path = QFileDialog::getOpenFileName(
+      this, tr("Open project database"), QFileInfo(m_project->path()).absolutePath(),
+      tr("Subliminal Lab project (*.sqlite *.db);;All files (*)"));
+  if (path.isEmpty()) return;
+  QString error;
+  if (!openDatabase(path, &error)) showError(tr("Open project"), error);
+}
+
+void MainWindow::newExperiment() {
+  if (!m_project->isOpen()) {
+    showError(tr("New experiment"), tr("Open or create a project first (File menu)."));
+    return;
+  }
+  auto* dialog = new ExperimentDialog(m_settings, this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  connect(dialog, &ExperimentDialog::runRequested, this, [this](const JobSpec& spec) {
+    QString error;
+    if (!enqueue(spec, &error)) showError(tr("Run"), error);
+  });
+  dialog->open();
+}
+
+qint64 MainWindow::enqueue(const JobSpec& spec, QString* error) {
+  const qint64 id = m_queue->enqueue(spec, error);
+  if (id) showView(CurvesTab);
+  return id;
+}
+
+qint64 MainWindow::runPreset(const QString& name, int seeds, QString* error) {
+  const sublab::Preset* p = sublab::findPreset(name.toStdString());
+  if (!p) {
+    QStringList names;
+    for (const auto& q : sublab::presets()) names << QString::fromStdString(q.name);
+    if (error) *error = tr("Unknown preset \"%1\"; known presets: %2").arg(name, names.join(", "));
+    return 0;
+  }
+  JobSpec spec;
+  spec.name = name;
+  spec.preset = name;
+  try {
+    nlohmann::json cfg = p->config;
+    cfg["kind"] = p->kind;
+    if (seeds > 0) cfg[p->kind == "aux" ? "models" : "seeds"] = seeds;
+    spec.config = sublab::normalizeConfig(cfg);
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromStdString(e.what());
+    return 0;
+  }
+  return enqueue(spec, error);
+}
+
+void MainWindow::showView(View view) { m_tabs->setCurrentIndex(int(view)); }
+
+MainWindow::View MainWindow::viewFromName(const QString& name, bool* ok) {
+  static const QStringList names = {"runs", "curves", "compare", "inspector", "aux"};
+  const int i = names.indexOf(name.toLower());
+  if (ok) *ok = i >= 0 || name.toLower() == "sequences";
+  if (name.toLower() == "sequences") return InspectorTab;
+  return i < 0 ? RunsTab : View(i);
+}
+
+void MainWindow::selectRuns(const QList<qint64>& runIds) {
+  m_runs->selectRuns(runIds);
+  onSelectionChanged(runIds);
+}
+
+void MainWindow::onSelectionChanged(const QList<qint64>& runIds) {
+  m_selection = runIds;
+  syncCurrentView();
+}
+
+void MainWindow::syncCurrentView() {
+  // Only the visible view loads its data; the others catch up when shown.
+  const qint64 current = m_selection.isEmpty() ? 0 : m_selection.first();
+  switch (View(m_tabs->currentIndex())) {
+    case CurvesTab:
+      if (m_shown[CurvesTab] != current) m_curves->setRun(current);
+      m_shown[CurvesTab] = current;
+      break;
+    case AuxTab:
+      if (m_shown[AuxTab] != current) m_aux->setRun(current);
+      m_shown[AuxTab] = current;
+      break;
+    case InspectorTab:
+      if (m_shown[InspectorTab] != current) m_inspector->setRun(current);
+      m_shown[InspectorTab] = current;
+      break;
+    case CompareTab:
+      if (m_shownCompare != m_selection) m_compare->setRuns(m_selection);
+      m_shownCompare = m_selection;
+      break;
+    default: break;
+  }
+}
+
+void MainWindow::onRunFinished(qint64 runId, int state, const QString& message) {
+  m_runsModel->refreshRun(runId);
+  // Views showing this run re-read it: final summary, stored points, all sequences.
+  if (m_curves->runId() == runId) m_curves->reload();
+  if (m_aux->runId() == runId) m_aux->reload();
+  if (m_compare->runs().contains(runId)) m_compare->reload();
+  if (m_inspector->runId() == runId) m_inspector->setRun(runId);
+  const QString what = jobStateName(JobState(state));
+  statusBar()->showMessage(tr("Run #%1 %2: %3").arg(runId).arg(what, message), 10000);
+}
+
+void MainWindow::onExternalChange() {
+  // While our own worker writes, refresh only the active runs (cheap); otherwise someone else
+  // (e.g. the CLI) changed the project: re-read the runs list.
+  const QList<qint64> active = m_queue->activeRunIds();
+  if (active.isEmpty()) {
+    m_runsModel->reload();
+  } else {
+    for (qint64 id : active) m_runsModel->refreshRun(id);
+  }
+}
+
+void MainWindow::showError(const QString& title, const QString& message) {
+  statusBar()->showMessage(message, 10000);
+  QMessageBox::warning(this, title, message);
+}
+
+void MainWindow::updateTitle() {
+  const QString path = m_project->path();
+  setWindowTitle(path.isEmpty() ? tr("Subliminal Lab")
+                                : tr("%1 — Subliminal Lab").arg(QFileInfo(path).fileName()));
+  m_dbLabel->setText(path.isEmpty() ? tr("No project open") : path);
+}
+
+void MainWindow::saveSettings() {
+  m_settings->setWindowGeometry(saveGeometry());
+  m_settings->setWindowState(saveState());
+  m_settings->setCurrentView(m_tabs->currentIndex());
+  m_runs->saveState(*m_settings);
+  m_curves->saveState(*m_settings);
+  m_inspector->saveState(*m_settings);
+  m_settings->sync();
+}
+
+void MainWindow::restoreSettings() {
+  const QByteArray geometry = m_settings->windowGeometry();
+  if (!geometry.isEmpty()) restoreGeometry(geometry);
+  const QByteArray state = m_settings->windowState();
+  if (!state.isEmpty()) restoreState(state);
+  m_runs->restoreState(*m_settings);
+  m_curves->restoreState(*m_settings);
+  m_inspector->restoreState(*m_settings);
+  m_tabs->setCurrentIndex(std::clamp(m_settings->currentView(), 0, int(ViewCount) - 1));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (m_queue->isBusy()) {
+    const auto answer = QMessageBox::question(
+        this, tr("Quit"), tr("Runs are still queued or running. Cancel them and quit?"));
+    if (answer != QMessageBox::Yes) {
+      event->ignore();
+      return;
+    }
+    m_queue->cancelAll();
+  }
+  saveSettings();
+  event->accept();
+}
+
+}  // namespace sublab::ui

@@ -1,0 +1,83 @@
+// The runs of the open project as a table: name, kind, status, start, duration, seeds, key
+// settings, headline figures with CIs, tags and notes. Name, tags and notes are editable
+// (written through storage). The display role shows formatted text; RawRole holds the value
+// to sort by. reload() diffs against the rows it has, so selections survive live refreshes.
+#pragma once
+
+#include <QAbstractTableModel>
+#include <QStringList>
+#include <vector>
+
+#include "database.h"
+#include "run_figures.h"
+
+namespace sublab::ui {
+
+class Project;
+
+class RunsTableModel : public QAbstractTableModel {
+  Q_OBJECT
+
+ public:
+  enum Column {
+    ColId,
+    ColName,
+    ColKind,
+    ColStatus,
+    ColPreset,
+    ColStarted,
+    ColDuration,
+    ColSeeds,
+    ColSettings,
+    ColEffect,
+    ColCross,
+    ColTags,
+    ColNotes,
+    ColumnCount
+  };
+  enum Role { RawRole = Qt::UserRole + 1, RunIdRole, KindRole, GroupKeyRole, SearchTextRole };
+
+  struct Row {
+    sublab::RunInfo info;
+    QString settings;  // key settings, comma-separated
+    Figure effect, cross;
+    QString searchText;  // lower-case name, preset, tags, notes, settings (for the filter)
+  };
+
+  explicit RunsTableModel(Project* project, QObject* parent = nullptr);
+
+  // Re-reads every run from the database; rows are updated in place, added and removed.
+  void reload();
+  // Re-reads one run (e.g. when the worker reports a change).
+  void refreshRun(qint64 runId);
+
+  const Row* rowAt(int row) const;
+  const sublab::RunInfo* run(qint64 runId) const;
+  int rowOfRun(qint64 runId) const;
+  // Keys left out of the group-by key (default: "seed").
+  void setGroupIgnoredKeys(const QStringList& keys);
+  QStringList groupIgnoredKeys() const { return m_groupIgnore; }
+
+  int rowCount(const QModelIndex& parent = {}) const override;
+  int columnCount(const QModelIndex& parent = {}) const override;
+  QVariant data(const QModelIndex& index, int role) const override;
+  QVariant headerData(int section, Qt::Orientation o, int role) const override;
+  Qt::ItemFlags flags(const QModelIndex& index) const override;
+  bool setData(const QModelIndex& index, const QVariant& value, int role) override;
+
+  // Cell text and raw value of a row (shared with the grouped view).
+  static QVariant cell(const Row& row, int column, int role);
+  static QString columnTitle(int column);
+
+ Q_SIGNALS:
+  void errorOccurred(const QString& message);
+
+ private:
+  Row makeRow(sublab::RunInfo info) const;
+
+  Project* m_project;
+  std::vector<Row> m_rows;
+  QStringList m_groupIgnore{QStringLiteral("seed")};
+};
+
+}  // namespace sublab::ui

@@ -1,0 +1,79 @@
+// Generated sequences of one run, read lazily from SQLite: the first page on setFilter(), more
+// pages as the view scrolls (canFetchMore/fetchMore), always by keyset paging (id > last id)
+// so page 2,000 costs what page 1 does. Queries and the matching-row count run on a private
+// one-thread pool with its own read-only connection, so a regex scan never blocks the GUI.
+#pragma once
+
+#include <QAbstractTableModel>
+#include <QFuture>
+#include <QThreadPool>
+#include <memory>
+#include <vector>
+
+#include "database.h"
+
+namespace sublab::ui {
+
+class SequenceTableModel : public QAbstractTableModel {
+  Q_OBJECT
+
+ public:
+  enum Column { ColIndex, ColCondition, ColSeed, ColPrompt, ColCompletion, ColVerdict, ColReason,
+                ColumnCount };
+  enum Role { RawRole = Qt::UserRole + 1, RecordIdRole, KeptRole };
+
+  explicit SequenceTableModel(QObject* parent = nullptr);
+  ~SequenceTableModel() override;
+
+  // Which database and run to read (0 clears). Resets the rows and starts the first page.
+  void setSource(const QString& dbPath, qint64 runId);
+  void setFilter(const sublab::SequenceFilter& filter);
+  const sublab::SequenceFilter& filter() const { return m_filter; }
+  qint64 runId() const { return m_runId; }
+  // Re-runs the current query (e.g. when a live run wrote more rows).
+  void refresh();
+
+  void setPageSize(int rows) { m_pageSize = rows; }
+  int pageSize() const { return m_pageSize; }
+  // Matching rows in the database; -1 while counting.
+  qint64 totalCount() const { return m_total; }
+  bool isFetching() const { return m_fetching; }
+  bool atEnd() const { return m_atEnd; }
+  const sublab::SequenceRecord* record(int row) const;
+
+  int rowCount(const QModelIndex& parent = {}) const override;
+  int columnCount(const QModelIndex& parent = {}) const override;
+  QVariant data(const QModelIndex& index, int role) const override;
+  QVariant headerData(int section, Qt::Orientation o, int role) const override;
+  bool canFetchMore(const QModelIndex& parent) const override;
+  void fetchMore(const QModelIndex& parent) override;
+
+  // Writes every matching row (not only those loaded) to CSV on the reader thread; emits
+  // exportFinished when done.
+  void exportCsv(const QString& path);
+
+ Q_SIGNALS:
+  void countChanged(qint64 total);
+  void pageLoaded(int rows);  // rows appended by the last fetch
+  void exportFinished(const QString& path, qint64 rows, const QString& error);
+  void errorOccurred(const QString& message);
+
+ private:
+  void restart();
+  std::shared_ptr<sublab::Database> reader(const QString& path);
+
+  QThreadPool m_pool;
+  QString m_dbPath;
+  qint64 m_runId = 0;
+  sublab::SequenceFilter m_filter;
+  std::vector<sublab::SequenceRecord> m_rows;
+  qint64 m_total = -1;
+  int m_pageSize = 500;
+  bool m_fetching = false;
+  bool m_atEnd = true;
+  quint64 m_generation = 0;
+  std::shared_ptr<sublab::Database> m_reader;  // used only on m_pool's thread
+  QString m_readerPath;
+};
+
+}  // namespace sublab::ui
