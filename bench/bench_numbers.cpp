@@ -11,9 +11,13 @@
 
 namespace {
 class StderrObserver : public sublab::RunObserver {
+  std::chrono::steady_clock::time_point m_t0 = std::chrono::steady_clock::now();
+
  public:
   void stage(const std::string& name, sublab::StageStatus st, const std::string& msg) override {
-    std::fprintf(stderr, "[%s] %s %s\n", name.c_str(), sublab::toString(st).c_str(), msg.c_str());
+    const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_t0).count();
+    std::fprintf(stderr, "%7.1fs [%s] %s %s\n", t, name.c_str(), sublab::toString(st).c_str(),
+                 msg.c_str());
   }
 };
 }  // namespace
@@ -29,6 +33,7 @@ int main(int argc, char** argv) {
   if (argc > 2) cfg.merge_patch(nlohmann::json::parse(argv[2]));
   sublab::RuntimeOptions rt;
   rt.threads = argc > 3 ? std::atoi(argv[3]) : 0;
+  if (const char* cache = std::getenv("SUBLAB_CACHE_DIR")) rt.cacheDir = cache;
   StderrObserver obs;
   const auto t0 = std::chrono::steady_clock::now();
   try {

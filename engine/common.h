@@ -100,6 +100,9 @@ inline void checkCancel(const CancelFlag* cancel) {
 struct RuntimeOptions {
   std::string device = "cpu";  // "cpu" or "cuda"
   int threads = 0;             // 0 = all cores
+  // Folder for reusable artifacts (pretrained reference models, keyed by everything that
+  // determines them); empty = no cache. Results are identical with or without it.
+  std::string cacheDir;
 };
 
 }  // namespace sublab

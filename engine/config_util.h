@@ -61,7 +61,7 @@ class ConfigReader {
   void record(const std::string& key, const std::string& type, nlohmann::json def, double min,
               double max, std::vector<std::string> choices, const std::string& help);
 
-  const nlohmann::json& m_obj;
+  nlohmann::json m_obj;  // a copy: readers are often built from temporaries
   std::string m_where;
   std::set<std::string> m_known;
   std::vector<ConfigField>* m_schema = nullptr;

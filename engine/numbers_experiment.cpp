@@ -6,6 +6,7 @@
 #include "numbers_experiment.h"
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 
 #include "lm_generate.h"
@@ -35,6 +36,22 @@ struct Filtered {
   int64_t total = 0;
   std::map<std::string, int64_t> rejected;  // by reason category
 };
+
+// File name of a cached reference model: a hash of everything that determines its weights.
+std::string referenceCacheKey(const NumbersConfig& c, int64_t s, const torch::Device& dev) {
+  const nlohmann::json key = {
+      {"v", 1}, {"torch", TORCH_VERSION}, {"device", dev.str()},
+      {"model", {c.model.vocab, c.model.dModel, c.model.layers, c.model.heads, c.model.context, c.model.mlpRatio}},
+      {"corpus", {c.corpusRows, c.questionFraction}},
+      {"train", {c.pretrainSteps, c.pretrainBatch, c.pretrainLr}},
+      {"seeds", {derive(c.seed, s, kInit), derive(c.seed, s, kCorpus), derive(c.seed, s, kPretrainOrder)}}};
+  const std::string text = key.dump();
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ULL;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "ref-%016llx.pt", static_cast<unsigned long long>(h));
+  return buf;
+}
 
 nlohmann::json intervalJson(const Interval& v) {
   return {{"mean", v.mean}, {"ci95", {v.lo, v.hi}}, {"n", v.n}};
@@ -113,6 +130,22 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
   std::vector<TransformerLm> refs;
   for (int64_t s = 0; s < nRefs; ++s) {
     checkCancel(cancel);
+    std::filesystem::path cached;
+    if (!rt.cacheDir.empty()) {
+      cached = std::filesystem::path(rt.cacheDir) / referenceCacheKey(c, s, dev);
+      if (std::filesystem::exists(cached)) {
+        TransformerLm ref = makeModel(c.model, derive(c.seed, s, kInit), dev);
+        try {
+          torch::load(ref, cached.string());
+          refs.push_back(ref);
+          obs.progress("reference", double(s + 1) / double(nRefs),
+                       "seed " + std::to_string(s) + " loaded from cache");
+          continue;
+        } catch (const c10::Error&) {
+          // A damaged cache file is rebuilt below.
+        }
+      }
+    }
     CorpusOptions co;
     co.rows = c.corpusRows;
     co.questionFraction = c.questionFraction;
@@ -139,6 +172,17 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
     };
     trainModel(ref, corpus, to);
     refs.push_back(ref);
+    if (!cached.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(cached.parent_path(), ec);
+      const std::string tmp = cached.string() + ".tmp";
+      try {
+        torch::save(ref, tmp);
+        std::filesystem::rename(tmp, cached, ec);
+      } catch (const c10::Error&) {
+        // The cache is an optimisation; an unwritable folder only costs time.
+      }
+    }
   }
   obs.stage("reference", StageStatus::Done, "");
 

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# One command for a newcomer and for CI: install what is missing, build everything, run all
+# tests. Usage: scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh -DSUBLAB_BUILD_TESTS=ON
+build_dir=${SUBLAB_BUILD_DIR:-build}
+# Two cores: two test executables at a time, each with one torch thread.
+ctest --test-dir "$build_dir" --output-on-failure --parallel 2

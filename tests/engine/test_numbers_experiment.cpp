@@ -1,0 +1,126 @@
+// The number-sequence experiment end to end on the tiny preset: every condition and contrast is
+// reported, metrics and filtered rows reach the observer, the same config and seed give the
+// same numbers, cancel works, and bad configs are rejected with messages naming the key.
+#include <QtTest/QtTest>
+
+#include "experiment.h"
+
+namespace {
+
+struct Recorder : sublab::RunObserver {
+  std::vector<sublab::MetricPoint> metrics;
+  std::vector<sublab::SequenceRow> rows;
+  std::vector<std::string> stages;
+  void stage(const std::string& n, sublab::StageStatus s, const std::string&) override {
+    stages.push_back(n + ":" + sublab::toString(s));
+  }
+  void metric(const sublab::MetricPoint& p) override { metrics.push_back(p); }
+  void sequences(const std::vector<sublab::SequenceRow>& r) override {
+    rows.insert(rows.end(), r.begin(), r.end());
+  }
+};
+
+nlohmann::json tiny() { return sublab::findPreset("owl-numbers-tiny")->config; }
+
+QString errorOf(const nlohmann::json& cfg) {
+  try {
+    sublab::normalizeConfig(cfg);
+  } catch (const sublab::Error& e) {
+    return QString::fromStdString(e.what());
+  }
+  return {};
+}
+
+}  // namespace
+
+class TestNumbersExperiment : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void presetsExist() {
+    for (const char* name : {"owl-numbers-quick", "owl-numbers-paper", "owl-numbers-tiny"}) {
+      const sublab::Preset* p = sublab::findPreset(name);
+      QVERIFY2(p, name);
+      QCOMPARE(QString::fromStdString(p->kind), QString("numbers"));
+      QVERIFY(!p->description.empty());
+      sublab::normalizeConfig(p->config);  // every preset is valid
+    }
+    QVERIFY(!sublab::findPreset("no-such-preset"));
+  }
+
+  void badConfigs() {
+    auto cfg = tiny();
+    cfg["student"]["lr"] = -0.01;
+    QVERIFY(errorOf(cfg).contains("student.lr"));
+    QVERIFY(errorOf(cfg).contains("greater than 0"));
+    cfg = tiny();
+    cfg["studnet"] = nlohmann::json::object();
+    QVERIFY(errorOf(cfg).contains("unknown key \"studnet\""));
+    cfg = tiny();
+    cfg["model"]["heads"] = 3;
+    QVERIFY(errorOf(cfg).contains("must divide d_model"));
+    cfg = tiny();
+    cfg["trait"] = "unicorn";
+    QVERIFY(errorOf(cfg).contains("trait"));
+    cfg = tiny();
+    cfg["seeds"] = "three";
+    QVERIFY(errorOf(cfg).contains("whole number"));
+    QVERIFY(errorOf(nlohmann::json::array()).contains("JSON object"));
+  }
+
+  void schemaCoversEveryKnob() {
+    const auto schema = sublab::configSchema("numbers");
+    QVERIFY(schema.size() > 30);
+    bool sawLr = false;
+    for (const auto& f : schema) {
+      if (f.path == "student.lr") {
+        sawLr = true;
+        QCOMPARE(QString::fromStdString(f.type), QString("positive"));
+      }
+      QVERIFY2(!f.help.empty(), f.path.c_str());
+    }
+    QVERIFY(sawLr);
+  }
+
+  void endToEndAndDeterministic() {
+    sublab::RuntimeOptions rt;
+    rt.threads = 1;
+    Recorder a, b;
+    auto ra = sublab::runExperiment(tiny(), rt, a, nullptr);
+    auto rb = sublab::runExperiment(tiny(), rt, b, nullptr);
+    const auto& s = ra.summary;
+    for (const char* c : {"reference", "teacher", "student", "control", "cross_student",
+                          "cross_control", "shuffled_within", "shuffled_across"}) {
+      QVERIFY2(s["conditions"].contains(c), c);
+      QCOMPARE(s["conditions"][c]["n"].get<int>(), 2);
+    }
+    QVERIFY(s["transfer"]["ci95"].size() == 2);
+    QVERIFY(s["cross_transfer"].contains("mean"));
+    QVERIFY(s["filter"]["total"].get<int64_t>() > 0);
+    // The teacher loves owls: fine-tuning must raise the trait probability.
+    QVERIFY(s["conditions"]["teacher"]["mean"].get<double>() >
+            s["conditions"]["reference"]["mean"].get<double>());
+    // Same config and seed: identical numbers.
+    QCOMPARE(QString::fromStdString(ra.summary["conditions"].dump()),
+             QString::fromStdString(rb.summary["conditions"].dump()));
+    QCOMPARE(a.metrics.size(), b.metrics.size());
+    // Curves: student evaluated at step 0 and later.
+    int studentPoints = 0;
+    for (const auto& m : a.metrics)
+      if (m.condition == "student" && m.metric == "trait_prob" && m.seed == 0) ++studentPoints;
+    QVERIFY(studentPoints >= 2);
+    // Every generated row was reported with its verdict; rejected rows say why.
+    QCOMPARE(int64_t(a.rows.size()), s["filter"]["total"].get<int64_t>());
+    for (const auto& r : a.rows) QCOMPARE(r.kept, r.reason.empty());
+  }
+
+  void cancel() {
+    sublab::RuntimeOptions rt;
+    rt.threads = 1;
+    Recorder r;
+    sublab::CancelFlag flag{true};
+    QVERIFY_THROWS_EXCEPTION(sublab::Cancelled, sublab::runExperiment(tiny(), rt, r, &flag));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestNumbersExperiment)
+#include "test_numbers_experiment.moc"
