@@ -270,7 +270,10 @@ std::string Database::integrityCheck() {
   std::lock_guard<std::recursive_mutex> lock(m_mutex);
   sqlite::Stmt q(m_db, prepare("PRAGMA integrity_check"), m_path);
   std::string out;
-  while (q.next()) out += (out.empty() ? "" : "\n") + q.text(0);
+  while (q.next()) {
+    if (!out.empty()) out += '\n';
+    out += q.text(0);
+  }
   return out;
 }
 
@@ -571,7 +574,7 @@ void Database::deleteRun(int64_t runId) {
   std::lock_guard<std::recursive_mutex> lock(m_mutex);
   transaction([&] {
     // Children first, explicitly: faster than cascades and independent of the pragma.
-    for (const char* t : {"stages", "metrics", "sequences", "summaries"}) {
+    for (const char* t : {"stages", "metrics", "sequences", "summaries", "artifacts"}) {
       sqlite::Stmt d(m_db, prepare(std::string("DELETE FROM ") + t + " WHERE run_id=?1"), m_path);
       d.bind(1, runId).exec();
     }
@@ -638,6 +641,30 @@ std::vector<ConditionSummary> Database::summaries(int64_t runId, bool contrasts)
   one[0].id = runId;
   loadSummaries(one);
   return contrasts ? one[0].contrasts : one[0].conditions;
+}
+
+// ---------------------------------------------------------------- artifacts
+
+int64_t Database::addArtifact(int64_t runId, const std::string& kind, const std::string& path,
+                              const std::string& description) {
+  std::lock_guard<std::recursive_mutex> lock(m_mutex);
+  if (!findRun(runId)) run(runId);
+  sqlite::Stmt ins(m_db, prepare("INSERT INTO artifacts(run_id, kind, path, description, "
+                                 "created_at) VALUES (?1, ?2, ?3, ?4, ?5)"),
+                   m_path);
+  ins.bind(1, runId).bind(2, kind).bind(3, path).bind(4, description).bind(5, nowMs()).exec();
+  return sqlite3_last_insert_rowid(m_db);
+}
+
+std::vector<ArtifactInfo> Database::artifacts(int64_t runId) {
+  std::lock_guard<std::recursive_mutex> lock(m_mutex);
+  sqlite::Stmt q(m_db, prepare("SELECT id, kind, path, description, created_at FROM artifacts "
+                               "WHERE run_id=?1 ORDER BY id"),
+                 m_path);
+  q.bind(1, runId);
+  std::vector<ArtifactInfo> out;
+  while (q.next()) out.push_back({q.i64(0), runId, q.text(1), q.text(2), q.text(3), q.i64(4)});
+  return out;
 }
 
 namespace {

@@ -70,6 +70,16 @@ struct RunInfo {
   std::vector<ConditionSummary> contrasts;
 };
 
+// A file a run wrote (a checkpoint, an export), kept on disk and referenced from the database.
+struct ArtifactInfo {
+  int64_t id = 0;
+  int64_t runId = 0;
+  std::string kind;  // "checkpoint", "csv", ...
+  std::string path;
+  std::string description;
+  int64_t createdAt = 0;
+};
+
 // What createRun() needs; the rest is filled as the run proceeds.
 struct NewRun {
   std::string name;        // empty: preset, else "run"
@@ -177,7 +187,8 @@ class Database {
   void setRunName(int64_t runId, const std::string& name);
   void setRunTags(int64_t runId, const std::vector<std::string>& tags);
   void setRunNotes(int64_t runId, const std::string& notes);
-  // Deletes the run and everything it owns (stages, metrics, sequences, summaries).
+  // Deletes the run and everything it owns (stages, metrics, sequences, summaries, artifact
+  // rows).
   void deleteRun(int64_t runId);
 
   // --- stages
@@ -214,6 +225,11 @@ class Database {
 
   // --- summaries
   std::vector<ConditionSummary> summaries(int64_t runId, bool contrasts);
+
+  // --- artifacts (rows only: deleting a run does not delete the files)
+  int64_t addArtifact(int64_t runId, const std::string& kind, const std::string& path,
+                      const std::string& description = {});
+  std::vector<ArtifactInfo> artifacts(int64_t runId);
 
   // Runs `fn` inside one transaction (BEGIN IMMEDIATE ... COMMIT, rolled back on throw).
   template <typename Fn>

@@ -119,6 +119,19 @@ DROP INDEX sequences_reason;
 CREATE INDEX sequences_reason ON sequences(run_id, reason, kept);
 )SQL",
        "the reason index also covers the verdict (per-reason counts read only the index)"},
+      {4,
+       R"SQL(
+CREATE TABLE artifacts (
+  id          INTEGER PRIMARY KEY,
+  run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  kind        TEXT NOT NULL,
+  path        TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX artifacts_run ON artifacts(run_id);
+)SQL",
+       "artifacts: files a run wrote (checkpoints, exports), referenced by path"},
   };
   return list;
 }

@@ -22,6 +22,8 @@ struct RunOptions {
   std::string device = "cpu";
   int threads = 0;
   bool json = false;
+  std::string cacheDir;  // empty = the default cache folder
+  bool noCache = false;
 };
 
 struct ExportOptions {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -53,6 +54,23 @@ std::string seedsKey(const nlohmann::json& config) {
   if (config.is_object() && config.value("kind", "") == "aux" && !config.contains("seeds"))
     return "models";
   return "seeds";
+}
+
+// $XDG_CACHE_HOME/subliminal-lab, else ~/.cache/subliminal-lab; "" when neither is known or
+// the folder cannot be made (the run then goes without a cache: results are the same).
+std::string defaultCacheDir() {
+  namespace fs = std::filesystem;
+  fs::path base;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
+    base = xdg;
+  } else if (const char* home = std::getenv("HOME"); home && *home) {
+    base = fs::path(home) / ".cache";
+  } else {
+    return {};
+  }
+  std::error_code ec;
+  fs::create_directories(base / "subliminal-lab", ec);
+  return ec ? std::string() : (base / "subliminal-lab").string();
 }
 
 nlohmann::json loadConfigFile(const std::string& file) {
@@ -154,7 +172,10 @@ int cmdRun(const RunOptions& o) {
   } catch (const Error& e) {
     throw Error("invalid config (" + source + "): " + e.what());
   }
-  const RuntimeOptions rt{o.device, o.threads};
+  RuntimeOptions rt;
+  rt.device = o.device;
+  rt.threads = o.threads;
+  if (!o.noCache) rt.cacheDir = o.cacheDir.empty() ? defaultCacheDir() : o.cacheDir;
   configureRuntime(rt);
 
   // 2. The database and the run's row.

@@ -32,6 +32,10 @@ int main(int argc, char** argv) {
   runCmd->add_option("--threads", run.threads, "CPU threads (0 = all cores)")
       ->check(CLI::Range(0, 1024));
   runCmd->add_flag("--json", run.json, "print one JSON object with the results on stdout");
+  runCmd->add_option("--cache-dir", run.cacheDir,
+                     "folder for reusable pretrained reference models (default: "
+                     "$XDG_CACHE_HOME/subliminal-lab, else ~/.cache/subliminal-lab)");
+  runCmd->add_flag("--no-cache", run.noCache, "pretrain every reference model afresh");
 
   std::string runsDb;
   bool runsJson = false;

@@ -220,8 +220,8 @@ class TestCli : public QObject {
   void endToEndTinyJson() {
     const QString db = path("e2e.sqlite");
     const Result r = runSublab({"run", "--preset", "owl-numbers-tiny", "--seeds", "2", "--db", db,
-                                "--threads", "2", "--json"});
-    QVERIFY2(r.code == 0, qPrintable(r.err));
+                                "--threads", "2", "--json", "--cache-dir", path("cache")});
+    QVERIFY2(r.code == 0, qPrintable(r.err.right(800)));
     QVERIFY2(r.err.contains("done"), qPrintable(r.err));
     const auto j = nlohmann::json::parse(r.out.toStdString());  // exactly one JSON value
     QVERIFY(j.is_object());
@@ -247,7 +247,7 @@ class TestCli : public QObject {
   void sigintStoresCancelled() {
     const QString db = path("cancel.sqlite");
     QProcess p;
-    p.start(kSublab, {"run", "--preset", "owl-numbers-tiny", "--db", db, "--threads", "2"});
+    p.start(kSublab, {"run", "--preset", "owl-numbers-tiny", "--db", db, "--threads", "2", "--no-cache"});
     QVERIFY(p.waitForStarted());
     QVERIFY2(waitForTraining(db, 1, p), qPrintable(QString::fromUtf8(p.readAllStandardError())));
     QCOMPARE(::kill(static_cast<pid_t>(p.processId()), SIGINT), 0);
@@ -263,7 +263,7 @@ class TestCli : public QObject {
   void sigkillLeavesInterruptedRun() {
     const QString db = path("killed.sqlite");
     QProcess p;
-    p.start(kSublab, {"run", "--preset", "owl-numbers-tiny", "--db", db, "--threads", "2"});
+    p.start(kSublab, {"run", "--preset", "owl-numbers-tiny", "--db", db, "--threads", "2", "--no-cache"});
     QVERIFY(p.waitForStarted());
     QVERIFY2(waitForTraining(db, 1, p), qPrintable(QString::fromUtf8(p.readAllStandardError())));
     QCOMPARE(::kill(static_cast<pid_t>(p.processId()), SIGKILL), 0);

@@ -165,8 +165,15 @@ class TestDatabase : public QObject {
     QCOMPARE(r2.notes, std::string("note"));
     QCOMPARE(r2.contrasts.size(), size_t(1));
 
+    const int64_t art = db.addArtifact(id, "checkpoint", "/tmp/student-0.pt", "seed 0");
+    QVERIFY(art > 0);
+    QCOMPARE(db.artifacts(id).size(), size_t(1));
+    QCOMPARE(db.artifacts(id)[0].path, std::string("/tmp/student-0.pt"));
+    expectError([&] { db.addArtifact(9999, "checkpoint", "x"); }, {"no run 9999"});
+
     db.deleteRun(id);
     QVERIFY(!db.findRun(id));
+    QVERIFY(db.artifacts(id).empty());
     QCOMPARE(db.countSequences(id, {}), int64_t(0));
     QVERIFY(db.metrics(id).empty());
     expectError([&] { db.run(id); }, {"no run", QString::number(id)});
