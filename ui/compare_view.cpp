@@ -89,6 +89,7 @@ CompareView::CompareView(Project* project, AppSettings* settings, QWidget* paren
   split->addWidget(tables);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 2);
+  split->setSizes({600, 280});
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
   layout->addLayout(top);
@@ -141,7 +142,7 @@ void CompareView::reload() {
   m_kind = kinds.size() == 1 ? *kinds.begin() : QString();
   m_title->setText(infos.empty() ? tr("Select two or more runs in the Runs view (Ctrl-click), "
                                       "then Compare.")
-                                 : tr("Comparing %n run(s)", nullptr, int(infos.size())));
+                                 : tr("Comparing %1").arg(countText(qint64(infos.size()), tr("run"), tr("runs"))));
   m_diff->setConfigs(m_runLabels, configs);
 
   // Summary figures: one row per condition / contrast, one column per run.

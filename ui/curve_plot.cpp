@@ -41,18 +41,26 @@ CurvePlot::CurvePlot(QWidget* parent) : QCustomPlot(parent) {
   legend->setVisible(true);
   legend->setFont(QFont(font().family(), 8));
   legend->setBrush(QColor(255, 255, 255, 210));
-  axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignLeft | Qt::AlignTop);
+  // The legend sits right of the plot, never over the curves.
+  axisRect()->insetLayout()->take(legend);
+  auto* side = new QCPLayoutGrid;
+  plotLayout()->addElement(0, 1, side);
+  side->addElement(0, 0, legend);
+  side->addElement(1, 0, new QCPLayoutElement(this));  // pushes the legend to the top
+  side->setRowStretchFactor(0, 0.01);
+  side->setMargins(QMargins(0, 12, 6, 0));
+  plotLayout()->setColumnStretchFactor(1, 0.001);
   xAxis->setLabel(tr("step"));
   yAxis->setLabel(tr("value"));
 
-  addLayer("overlay", layer("main"), QCustomPlot::limAbove);
-  layer("overlay")->setMode(QCPLayer::lmBuffered);
+  addLayer("hover", layer("main"), QCustomPlot::limAbove);
+  layer("hover")->setMode(QCPLayer::lmBuffered);
   m_cursor = new QCPItemStraightLine(this);
-  m_cursor->setLayer("overlay");
+  m_cursor->setLayer("hover");
   m_cursor->setPen(QPen(QColor(80, 80, 80, 160), 1, Qt::DashLine));
   m_cursor->setVisible(false);
   m_readout = new QCPItemText(this);
-  m_readout->setLayer("overlay");
+  m_readout->setLayer("hover");
   m_readout->position->setType(QCPItemPosition::ptAxisRectRatio);
   m_readout->position->setCoords(0.99, 0.02);
   m_readout->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
@@ -227,7 +235,7 @@ void CurvePlot::mouseMoveEvent(QMouseEvent* event) {
   m_cursor->setVisible(true);
   m_readout->setText(text);
   m_readout->setVisible(true);
-  layer("overlay")->replot();
+  layer("hover")->replot();
   Q_EMIT hovered(text);
 }
 
@@ -245,7 +253,7 @@ void CurvePlot::hideHover() {
   if (!m_cursor->visible() && !m_readout->visible()) return;
   m_cursor->setVisible(false);
   m_readout->setVisible(false);
-  layer("overlay")->replot();
+  layer("hover")->replot();
 }
 
 void CurvePlot::onLegendClick(QCPLegend*, QCPAbstractLegendItem* item, QMouseEvent*) {

@@ -22,6 +22,7 @@
 #include "number_filter.h"
 #include "number_highlight_delegate.h"
 #include "project.h"
+#include "run_figures.h"
 #include "sequence_table_model.h"
 
 namespace sublab::ui {
@@ -254,7 +255,7 @@ void InspectorView::showDetails() {
                         .arg(QString::fromStdString(r->reason).toHtmlEscaped());
   html += tr("<p><b>Prompt</b><br><tt>%1</tt></p>").arg(highlighted(QString::fromStdString(r->prompt)));
   html += tr("<p><b>Completion</b><br><tt>%1</tt></p>").arg(highlighted(completion));
-  html += tr("<p>%n number(s) in the completion.", nullptr, numbers.size());
+  html += tr("<p>%1 in the completion.").arg(countText(numbers.size(), tr("number"), tr("numbers")));
   if (!bannedHere.isEmpty())
     html += tr(" Banned or on the paper's list: <b>%1</b>.").arg(bannedHere.join(", "));
   html += QStringLiteral("</p>");

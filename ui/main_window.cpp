@@ -27,6 +27,7 @@
 #include "project.h"
 #include "run_queue.h"
 #include "run_queue_view.h"
+#include "run_figures.h"
 #include "runs_table_model.h"
 #include "runs_view.h"
 
@@ -234,8 +235,8 @@ bool MainWindow::openDatabase(const QString& path, QString* error) {
   updateTitle();
   const QList<qint64> recovered = m_project->recoveredRuns();
   if (!recovered.isEmpty())
-    statusBar()->showMessage(tr("%n run(s) left running by a closed app were marked interrupted",
-                                nullptr, recovered.size()),
+    statusBar()->showMessage(tr("%1 left running by a closed app marked interrupted")
+                                 .arg(countText(recovered.size(), tr("run"), tr("runs"))),
                              10000);
   syncCurrentView();
   return true;

@@ -158,6 +158,10 @@ QString groupKey(const nlohmann::json& config, const QStringList& ignore) {
   return QString::fromStdString(j.dump());
 }
 
+QString countText(qint64 n, const QString& one, const QString& many) {
+  return QStringLiteral("%1 %2").arg(n).arg(n == 1 ? one : many);
+}
+
 QString runStatusText(sublab::RunStatus s) { return QString::fromStdString(sublab::toString(s)); }
 
 }  // namespace sublab::ui

@@ -44,5 +44,7 @@ const nlohmann::json& defaultConfig(const QString& kind);
 QString groupKey(const nlohmann::json& config, const QStringList& ignore);
 
 QString runStatusText(sublab::RunStatus s);
+// "1 run" / "3 runs".
+QString countText(qint64 n, const QString& one, const QString& many);
 
 }  // namespace sublab::ui

@@ -70,7 +70,7 @@ void RunGroupModel::rebuild() {
     const RunsTableModel::Row* first = m_source->rowAt(g.rows.first());
     g.settings = first->settings;
     const QString preset = QString::fromStdString(first->info.preset);
-    g.label = tr("%n run(s)", nullptr, g.rows.size()) +
+    g.label = countText(g.rows.size(), tr("run"), tr("runs")) +
               (preset.isEmpty() ? QString() : QStringLiteral(" · ") + preset);
     QStringList st;
     for (auto it = statuses.begin(); it != statuses.end(); ++it)

@@ -21,6 +21,7 @@
 #include "run_group_model.h"
 #include "runs_filter_proxy.h"
 #include "runs_table_model.h"
+#include "run_figures.h"
 
 namespace sublab::ui {
 
@@ -228,7 +229,7 @@ void RunsView::onSelection() { Q_EMIT selectionChanged(selectedRuns()); }
 void RunsView::updateCount() {
   const int total = m_model->rowCount();
   const int shown = m_proxy->rowCount();
-  m_count->setText(shown == total ? tr("%n run(s)", nullptr, total)
+  m_count->setText(shown == total ? countText(total, tr("run"), tr("runs"))
                                   : tr("%1 of %2 runs").arg(shown).arg(total));
 }
 
@@ -276,8 +277,8 @@ void RunsView::deleteSelected() {
   const QList<qint64> runs = selectedRuns();
   if (runs.isEmpty() || !m_project->db()) return;
   if (QMessageBox::question(this, tr("Delete runs"),
-                            tr("Delete %n run(s) with their curves and sequences? This cannot be "
-                               "undone.", nullptr, runs.size())) != QMessageBox::Yes)
+                            tr("Delete %1 with their curves and sequences? This cannot be undone.")
+                                .arg(countText(runs.size(), tr("run"), tr("runs")))) != QMessageBox::Yes)
     return;
   for (qint64 id : runs) {
     const sublab::RunInfo* info = m_model->run(id);

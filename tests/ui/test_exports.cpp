@@ -1,0 +1,156 @@
+// Exports write valid files: a chart as PNG (PNG signature, decodable), PDF (%PDF header) and
+// SVG (XML with an <svg> root); tables and series as CSV with a header and one line per row,
+// quoting fields that need it; the inspector's export streams every matching row.
+#include <QFile>
+#include <QImage>
+#include <QStandardItemModel>
+#include <QXmlStreamReader>
+#include <QtTest/QtTest>
+
+#include "app_settings.h"
+#include "curve_plot.h"
+#include "curves_view.h"
+#include "export_util.h"
+#include "inspector_view.h"
+#include "project.h"
+#include "ui_test_util.h"
+
+using namespace sublab::ui;
+
+class TestExports : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir m_dir;
+
+  static QByteArray head(const QString& path, int n) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return {};
+    return f.read(n);
+  }
+  static QStringList lines(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly | QIODevice::Text)) return {};
+    return QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+  }
+
+  static CurvePlot* makePlot(QWidget* parent) {
+    auto* plot = new CurvePlot(parent);
+    PlotSeries s;
+    s.label = "student";
+    s.color = Qt::red;
+    for (int i = 0; i < 20; ++i) {
+      s.x << i;
+      s.y << 0.1 + 0.01 * i;
+      s.lo << 0.09 + 0.01 * i;
+      s.hi << 0.11 + 0.01 * i;
+    }
+    plot->setSeries({s});
+    return plot;
+  }
+
+ private Q_SLOTS:
+  void chartFormats() {
+    QWidget host;
+    CurvePlot* plot = makePlot(&host);
+    plot->resize(640, 400);
+    QString error;
+    const QString png = m_dir.filePath("c.png"), pdf = m_dir.filePath("c.pdf"),
+                  svg = m_dir.filePath("c.svg");
+    QVERIFY2(exportPlot(plot, png, &error), qPrintable(error));
+    QVERIFY2(exportPlot(plot, pdf, &error), qPrintable(error));
+    QVERIFY2(exportPlot(plot, svg, &error), qPrintable(error));
+    QCOMPARE(head(png, 8), QByteArray("\x89PNG\r\n\x1a\n", 8));
+    QImage image(png);
+    QCOMPARE(image.size(), QSize(640, 400));
+    // The red mean line is in the picture.
+    bool red = false;
+    for (int y = 0; y < image.height() && !red; ++y)
+      for (int x = 0; x < image.width() && !red; ++x) {
+        const QColor c = image.pixelColor(x, y);
+        red = c.red() > 200 && c.green() < 60 && c.blue() < 60;
+      }
+    QVERIFY(red);
+    QCOMPARE(head(pdf, 5), QByteArray("%PDF-"));
+    QFile f(svg);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QXmlStreamReader xml(&f);
+    bool root = false;
+    while (!xml.atEnd()) {
+      xml.readNext();
+      if (xml.isStartElement() && !root) {
+        QCOMPARE(xml.name().toString(), QString("svg"));
+        root = true;
+      }
+    }
+    QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+    QVERIFY(root);
+    QVERIFY(!exportPlot(plot, m_dir.filePath("c.bmp"), &error));
+    QVERIFY(error.contains(".png"));
+  }
+
+  void hiddenPlotExports() {
+    // A chart in a tab never shown still exports at the requested size.
+    QWidget host;
+    CurvePlot* plot = makePlot(&host);
+    QString error;
+    QVERIFY2(exportPlot(plot, m_dir.filePath("h.png"), &error, 500, 300), qPrintable(error));
+    QCOMPARE(QImage(m_dir.filePath("h.png")).size(), QSize(500, 300));
+  }
+
+  void tableCsv() {
+    QStandardItemModel m(0, 3);
+    m.setHorizontalHeaderLabels({"name", "value", "note"});
+    m.appendRow({new QStandardItem("a"), new QStandardItem("1.5"), new QStandardItem("plain")});
+    m.appendRow({new QStandardItem("b"), new QStandardItem("2"),
+                 new QStandardItem("has, comma and \"quote\"")});
+    const QString path = m_dir.filePath("t.csv");
+    QString error;
+    QVERIFY2(exportModelCsv(&m, path, &error), qPrintable(error));
+    const QStringList l = lines(path);
+    QCOMPARE(l.size(), 3);
+    QCOMPARE(l[0], QString("name,value,note"));
+    QCOMPARE(l[1], QString("a,1.5,plain"));
+    QCOMPARE(l[2], QString("b,2,\"has, comma and \"\"quote\"\"\""));
+    QVERIFY(!exportModelCsv(&m, "/proc/no/such/dir/x.csv", &error));
+    QVERIFY(!error.isEmpty());
+  }
+
+  void seriesAndInspectorCsv() {
+    Project project;
+    QString error;
+    QVERIFY(project.open(m_dir.filePath("e.sqlite"), &error));
+    const qint64 run = uitest::addNumbersRun(*project.db(), "e", 0.1);
+    std::vector<sublab::SequenceRow> rows;
+    for (int i = 0; i < 1234; ++i)
+      rows.push_back({"teacher", 0, i, "1, 2, 3", "4, 5", i % 3 != 0, i % 3 ? "" : "format"});
+    project.db()->insertSequences(run, rows);
+    AppSettings settings(m_dir.filePath("s.ini"));
+
+    CurvesView curves(&project, &settings);
+    curves.setRun(run);
+    const QString series = m_dir.filePath("series.csv");
+    QVERIFY2(curves.exportTable(0, series, &error), qPrintable(error));
+    const QStringList s = lines(series);
+    QCOMPARE(s[0], QString("run,metric,condition,step,mean,ci95_lo,ci95_hi,n,seed,value"));
+    // 2 conditions x 5 steps aggregated + 2 x 3 seeds x 5 steps raw.
+    QCOMPARE(s.size(), 1 + 10 + 30);
+
+    InspectorView inspector(&project, &settings);
+    inspector.setRun(run);
+    QSignalSpy done(&inspector, &InspectorView::exportFinished);
+    const QString seqs = m_dir.filePath("seqs.csv");
+    QVERIFY(inspector.exportTable(0, seqs, &error));
+    QVERIFY(done.wait(20000));
+    QCOMPARE(done.first().at(1).toLongLong(), qint64(1234));
+    QVERIFY(done.first().at(2).toString().isEmpty());
+    const QStringList q = lines(seqs);
+    QCOMPARE(q.size(), 1 + 1234);
+    QVERIFY(q[0].startsWith("run,id,condition,seed,index,prompt,completion,kept,reason"));
+    QVERIFY(q[1].endsWith(",0,format"));
+    QVERIFY(q[1].contains("\"1, 2, 3\""));
+  }
+};
+
+QTEST_MAIN(TestExports)
+#include "test_exports.moc"

@@ -1,0 +1,171 @@
+// The sequence inspector: pages arrive lazily (500 rows, more on fetchMore), the matching-row
+// count is exact, filters by verdict, condition and reject reason work from the widgets, text
+// and regex search narrow the rows, banned numbers are highlighted, and the details pane
+// explains the selected row.
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLineEdit>
+#include <QScrollBar>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QtTest/QtTest>
+
+#include "app_settings.h"
+#include "inspector_view.h"
+#include "number_highlight_delegate.h"
+#include "project.h"
+#include "sequence_table_model.h"
+#include "ui_test_util.h"
+
+using namespace sublab::ui;
+
+class TestInspector : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir m_dir;
+  Project m_project;
+  qint64 m_run = 0;
+  static constexpr int kRows = 2000;  // per condition
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QString error;
+    QVERIFY2(m_project.open(m_dir.filePath("seq.sqlite"), &error), qPrintable(error));
+    m_run = uitest::addNumbersRun(*m_project.db(), "seqs", 0.1,
+                                  {{"filter", {{"banned_numbers", {13, 666}}}}});
+    // teacher: every 4th row rejected as "banned number", every 10th as "format"; reference
+    // all kept. Row i of the teacher contains i % 1000.
+    std::vector<sublab::SequenceRow> rows;
+    for (const char* cond : {"teacher", "reference"})
+      for (int i = 0; i < kRows; ++i) {
+        sublab::SequenceRow r;
+        r.condition = cond;
+        r.seed = i % 2;
+        r.index = i;
+        r.prompt = "182, 818, 725";
+        r.completion = std::to_string(i % 1000) + ", 13, " + std::to_string((7 * i) % 1000);
+        r.kept = true;
+        if (std::string(cond) == "teacher" && i % 4 == 0) {
+          r.kept = false;
+          r.reason = "banned number";
+        } else if (std::string(cond) == "teacher" && i % 10 == 5) {
+          r.kept = false;
+          r.reason = "format";
+          r.completion = "owl owl";
+        }
+        rows.push_back(r);
+      }
+    m_project.db()->insertSequences(m_run, rows);
+  }
+
+  void pagesLazily() {
+    SequenceTableModel model;
+    model.setPageSize(500);
+    QSignalSpy pages(&model, &SequenceTableModel::pageLoaded);
+    model.setSource(m_project.path(), m_run);
+    QTRY_COMPARE(model.rowCount(), 500);
+    QTRY_COMPARE(model.totalCount(), qint64(2 * kRows));
+    QVERIFY(model.canFetchMore({}));
+    model.fetchMore({});
+    QVERIFY(!model.canFetchMore({}));  // one fetch at a time
+    QTRY_COMPARE(model.rowCount(), 1000);
+    // Keyset order: ids strictly increase across the page boundary.
+    QVERIFY(model.record(499)->id < model.record(500)->id);
+    while (model.canFetchMore({}) || model.isFetching()) {
+      if (model.canFetchMore({})) model.fetchMore({});
+      QTest::qWait(5);
+    }
+    QCOMPARE(model.rowCount(), 2 * kRows);
+    QVERIFY(model.atEnd());
+    QVERIFY(pages.count() >= 8);
+  }
+
+  void filtersFromWidgets() {
+    AppSettings settings(m_dir.filePath("s.ini"));
+    InspectorView view(&m_project, &settings);
+    view.resize(1200, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setRun(m_run);
+    SequenceTableModel* model = view.model();
+    QTRY_COMPARE(model->totalCount(), qint64(2 * kRows));
+    QTRY_VERIFY(model->rowCount() > 0);
+
+    // Scrolling to the bottom asks for more rows.
+    const int before = model->rowCount();
+    view.table()->verticalScrollBar()->setValue(view.table()->verticalScrollBar()->maximum());
+    QTRY_VERIFY(model->rowCount() > before);
+
+    // Rejected only.
+    view.verdictBox()->setCurrentIndex(view.verdictBox()->findData(int(sublab::Verdict::Rejected)));
+    const qint64 rejected = kRows / 4 + kRows / 10;  // i%4==0 or i%10==5 (disjoint)
+    QTRY_COMPARE(model->totalCount(), rejected);
+    for (int r = 0; r < model->rowCount(); ++r) QVERIFY(!model->record(r)->kept);
+
+    // A reject reason (listed with its count) implies rejected.
+    const int fmt = [&] {
+      for (int i = 0; i < view.reasonBox()->count(); ++i)
+        if (view.reasonBox()->itemData(i).toString() == "format") return i;
+      return -1;
+    }();
+    QVERIFY(fmt > 0);
+    QVERIFY(view.reasonBox()->itemText(fmt).contains(QString::number(kRows / 10)));
+    view.reasonBox()->setCurrentIndex(fmt);
+    QTRY_COMPARE(model->totalCount(), qint64(kRows / 10));
+    QTRY_VERIFY(model->rowCount() > 0);
+    QCOMPARE(QString::fromStdString(model->record(0)->reason), QString("format"));
+    view.reasonBox()->setCurrentIndex(0);
+    view.verdictBox()->setCurrentIndex(0);
+
+    // Condition.
+    view.conditionBox()->setCurrentIndex(view.conditionBox()->findData("reference"));
+    QTRY_COMPARE(model->totalCount(), qint64(kRows));
+    QTRY_VERIFY(model->rowCount() > 0);
+    QCOMPARE(model->record(0)->condition, std::string("reference"));
+    view.conditionBox()->setCurrentIndex(0);
+
+    // Text search (typed) and regex search.
+    QTest::keyClicks(view.searchEdit(), "owl");
+    QTest::keyClick(view.searchEdit(), Qt::Key_Return);
+    QTRY_COMPARE(model->totalCount(), qint64(kRows / 10));
+    view.searchEdit()->clear();
+    QTest::mouseClick(view.regexBox(), Qt::LeftButton);
+    QTest::keyClicks(view.searchEdit(), "^99[0-9],");
+    QTest::keyClick(view.searchEdit(), Qt::Key_Return);
+    // Completions start with i % 1000: 990..999 occur twice per condition in 2000 rows, minus
+    // the teacher's format rejects (i % 10 == 5: 995 twice) whose text is "owl owl".
+    QTRY_COMPARE(model->totalCount(), qint64(2 * 20 - 2));
+    QTRY_VERIFY(model->rowCount() > 0);
+    QVERIFY(QString::fromStdString(model->record(0)->completion).startsWith("99"));
+  }
+
+  void highlightsAndDetails() {
+    AppSettings settings(m_dir.filePath("s.ini"));
+    InspectorView view(&m_project, &settings);
+    view.show();
+    view.setRun(m_run);
+    QVERIFY(view.runBanned().contains(13));
+    QVERIFY(view.runBanned().contains(666));
+    QVERIFY(!view.runBanned().contains(42));
+    NumberHighlightDelegate d;
+    d.setBanned(view.runBanned(), {4, 42, 666});
+    const auto segs = d.segments("4, 13, 420, 42.");
+    // "4" paper list, "13" run-banned, "420" plain, "42" paper list, "." plain.
+    QCOMPARE(segs.size(), 6);
+    QCOMPARE(segs[0], qMakePair(QString("4"), 1));
+    QCOMPARE(segs[2], qMakePair(QString("13"), 2));
+    QCOMPARE(segs[3], qMakePair(QString(", 420, "), 0));
+    QCOMPARE(segs[4], qMakePair(QString("42"), 1));
+
+    QTRY_VERIFY(view.model()->rowCount() > 0);
+    view.table()->selectRow(0);
+    const QString html = view.details()->toHtml();
+    QVERIFY2(html.contains("Rejected"), qPrintable(html));
+    QVERIFY(html.contains("banned number"));
+    QVERIFY(view.details()->toPlainText().contains("13"));
+  }
+};
+
+QTEST_MAIN(TestInspector)
+#include "test_inspector.moc"
