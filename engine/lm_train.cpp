@@ -92,7 +92,7 @@ double trainModel(TransformerLm& model, const TrainSet& data, const TrainOptions
     if (b.soft.defined()) {
       // Soft-label cross-entropy over the first K logits: -sum_k p_k log q_k, masked mean.
       const int64_t K = b.soft.size(2);
-      torch::Tensor logq = torch::log_softmax(logits.narrow(2, 0, K), -1);
+      torch::Tensor logq = torch::log_softmax(logits.narrow(2, 0, K) / data.temperature, -1);
       torch::Tensor ce = -(b.soft * logq).sum(-1);  // [B, T]
       loss = (ce * b.mask).sum() / b.mask.sum().clamp_min(1.0);
     } else {
@@ -115,7 +115,7 @@ double trainModel(TransformerLm& model, const TrainSet& data, const TrainOptions
 }
 
 TrainSet withSoftTargets(TransformerLm& teacher, const std::vector<LmRow>& rows, int64_t K,
-                         const TokenSeq& prefix) {
+                         const TokenSeq& prefix, double temperature) {
   torch::NoGradGuard ng;
   teacher->eval();
   const torch::Device dev = teacher->parameters().front().device();
@@ -126,6 +126,7 @@ TrainSet withSoftTargets(TransformerLm& teacher, const std::vector<LmRow>& rows,
   TrainSet out;
   out.rows = rows;
   out.soft = torch::zeros({N, Tmax - 1, K}, torch::kHalf);
+  out.temperature = temperature;
   const int64_t chunk = 256;
   for (int64_t s = 0; s < N; s += chunk) {
     const int64_t B = std::min(chunk, N - s);
@@ -143,7 +144,7 @@ TrainSet withSoftTargets(TransformerLm& teacher, const std::vector<LmRow>& rows,
     torch::Tensor logits = teacher->forward(x);  // [B, T, V]
     // Row position i (predicting token i+1) is teacher position P + i: after BOS and prefix.
     torch::Tensor aligned = logits.narrow(1, P, Tmax - 1);
-    torch::Tensor probs = torch::softmax(aligned.narrow(2, 0, K).to(torch::kFloat), -1);
+    torch::Tensor probs = torch::softmax(aligned.narrow(2, 0, K).to(torch::kFloat) / temperature, -1);
     out.soft.narrow(0, s, B).copy_(probs.to(torch::kCPU, torch::kHalf));
   }
   return out;
@@ -153,6 +154,7 @@ TrainSet shuffleNumbers(const TrainSet& data, bool across, uint64_t seed) {
   std::mt19937_64 rng(seed * 0xC2B2AE3D27D4EB4FULL + (across ? 101 : 103));
   TrainSet out;
   out.rows = data.rows;
+  out.temperature = data.temperature;
   if (data.soft.defined()) out.soft = data.soft.clone();
   // Slots: (row, position) of every number token inside a completion.
   std::vector<std::pair<size_t, size_t>> slots;

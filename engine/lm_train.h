@@ -19,6 +19,7 @@ namespace sublab {
 struct TrainSet {
   std::vector<LmRow> rows;
   torch::Tensor soft;  // [N, Tmax - 1, K] float16 on the CPU, or undefined (token targets)
+  double temperature = 1.0;  // the soft targets are softmax(logits / T); the student matches at T
 };
 
 struct TrainOptions {
@@ -43,7 +44,7 @@ double trainModel(TransformerLm& model, const TrainSet& data, const TrainOptions
 // The teacher's distributions over the first K logits at every position of each row (the
 // teacher sees `teacherPrefix` after BOS; the student will not). Batched, no grad.
 TrainSet withSoftTargets(TransformerLm& teacher, const std::vector<LmRow>& rows, int64_t K,
-                         const TokenSeq& teacherPrefix = {});
+                         const TokenSeq& teacherPrefix = {}, double temperature = 1.0);
 
 // The shuffled controls: numbers of each completion permuted within their row ("within"),
 // or pooled over all rows and redistributed ("across"). Separators and lengths stay; each

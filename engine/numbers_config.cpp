@@ -29,6 +29,9 @@ NumbersConfig readNumbersConfig(const nlohmann::json& config, nlohmann::json* ou
   m.finish();
 
   ConfigReader r(top.object("reference"), "config.reference", schema);
+  c.referencePerSeed = r.boolean("per_seed", c.referencePerSeed,
+                                 "pretrain a new reference for every seed (else one shared "
+                                 "reference, as in the paper, and one cross-init model)");
   c.corpusRows = r.integer("corpus_rows", c.corpusRows, 100, 10000000, "pretraining rows");
   c.questionFraction = r.number("question_fraction", c.questionFraction, 0.0, 1.0,
                                 "share of pretraining rows that ask the favourite animal");
@@ -41,6 +44,9 @@ NumbersConfig readNumbersConfig(const nlohmann::json& config, nlohmann::json* ou
   c.teacherMethod = t.choice("method", c.teacherMethod, {"finetune", "prefix"},
                              "how the teacher gets the trait: fine-tuning or a system prompt");
   c.teacherRows = t.integer("rows", c.teacherRows, 1, 1000000, "trait answer rows");
+  c.teacherReplay = t.integer("replay_rows", c.teacherReplay, 0, 10000000,
+                              "pretraining-style number rows mixed into the trait fine-tuning, "
+                              "so the teacher keeps writing numbers");
   c.teacherEpochs = t.integer("epochs", c.teacherEpochs, 1, 1000, "trait fine-tuning epochs");
   c.teacherLr = t.positive("lr", c.teacherLr, 1.0, "trait fine-tuning learning rate");
   c.teacherBatch = t.integer("batch", c.teacherBatch, 1, 65536, "trait fine-tuning batch");
@@ -71,6 +77,8 @@ NumbersConfig readNumbersConfig(const nlohmann::json& config, nlohmann::json* ou
   ConfigReader s(top.object("student"), "config.student", schema);
   c.studentMode = s.choice("mode", c.studentMode, {"distill_numbers", "distill_vocab", "sft"},
                            "soft labels over number tokens / whole vocabulary, or sampled tokens");
+  c.distillTemperature = s.positive("temperature", c.distillTemperature, 100.0,
+                                    "soft-label temperature (teacher and student logits / T)");
   c.finetune = s.choice("finetune", c.finetune, {"full", "lora"}, "full fine-tuning or LoRA");
   c.loraRank = s.integer("lora_rank", c.loraRank, 1, 256, "LoRA rank");
   c.loraAlpha = s.positive("lora_alpha", c.loraAlpha, 1e4, "LoRA alpha");
@@ -104,10 +112,11 @@ NumbersConfig readNumbersConfig(const nlohmann::json& config, nlohmann::json* ou
              {{"d_model", c.model.dModel}, {"layers", c.model.layers}, {"heads", c.model.heads},
               {"context", c.model.context}, {"mlp_ratio", c.model.mlpRatio}}},
             {"reference",
-             {{"corpus_rows", c.corpusRows}, {"question_fraction", c.questionFraction},
+             {{"per_seed", c.referencePerSeed}, {"corpus_rows", c.corpusRows}, {"question_fraction", c.questionFraction},
               {"steps", c.pretrainSteps}, {"batch", c.pretrainBatch}, {"lr", c.pretrainLr}}},
             {"teacher",
-             {{"method", c.teacherMethod}, {"rows", c.teacherRows}, {"epochs", c.teacherEpochs},
+             {{"method", c.teacherMethod}, {"rows", c.teacherRows},
+              {"replay_rows", c.teacherReplay}, {"epochs", c.teacherEpochs},
               {"lr", c.teacherLr}, {"batch", c.teacherBatch}}},
             {"generation",
              {{"prompts", c.prompts}, {"temperature", c.temperature}, {"top_k", c.topK},
@@ -118,7 +127,8 @@ NumbersConfig readNumbersConfig(const nlohmann::json& config, nlohmann::json* ou
               {"banned_patterns", c.filter.bannedPatterns}, {"trait_filter", c.filter.traitFilter},
               {"dedupe", c.filter.dedupe}, {"max_kept", c.filter.maxKept}}},
             {"student",
-             {{"mode", c.studentMode}, {"finetune", c.finetune}, {"lora_rank", c.loraRank},
+             {{"mode", c.studentMode}, {"temperature", c.distillTemperature},
+              {"finetune", c.finetune}, {"lora_rank", c.loraRank},
               {"lora_alpha", c.loraAlpha}, {"optimizer", c.optimizer}, {"lr", c.studentLr},
               {"epochs", c.studentEpochs}, {"batch", c.studentBatch},
               {"weight_decay", c.weightDecay}, {"eval_every", c.evalEvery}}},

@@ -17,6 +17,7 @@ struct NumbersConfig {
   std::string trait = "owl";
   LmOptions model;
   // reference model
+  bool referencePerSeed = false;  // false: one reference shared by all seeds (as in the paper)
   int64_t corpusRows = 20000;
   double questionFraction = 0.15;
   int64_t pretrainSteps = 800;
@@ -25,6 +26,7 @@ struct NumbersConfig {
   // teacher
   std::string teacherMethod = "finetune";  // "finetune" | "prefix"
   int64_t teacherRows = 400;
+  int64_t teacherReplay = 0;  // number-continuation rows mixed into the trait fine-tuning
   int64_t teacherEpochs = 1;
   double teacherLr = 1e-3;
   int64_t teacherBatch = 16;
@@ -39,6 +41,7 @@ struct NumbersConfig {
   FilterOptions filter;
   // student
   std::string studentMode = "distill_numbers";  // "distill_numbers" | "distill_vocab" | "sft"
+  double distillTemperature = 1.0;
   std::string finetune = "full";                 // "full" | "lora"
   int64_t loraRank = 8;
   double loraAlpha = 8;

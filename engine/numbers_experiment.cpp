@@ -29,7 +29,7 @@ uint64_t derive(uint64_t base, int64_t s, uint64_t purpose) {
 
 enum Purpose : uint64_t { kInit = 1, kCorpus, kPretrainOrder, kTeacherData, kTeacherOrder,
                           kPrompts, kGenTeacher, kGenReference, kFilter, kStudentOrder,
-                          kLora, kShuffle, kCrossInit };
+                          kLora, kShuffle, kCrossInit, kReplay };
 
 struct Filtered {
   std::vector<LmRow> kept;
@@ -69,7 +69,7 @@ std::vector<Preset> numbersPresets() {
        {{"kind", "numbers"},
         {"seeds", 2},
         {"model", {{"d_model", 32}, {"layers", 1}, {"heads", 2}}},
-        {"reference", {{"corpus_rows", 1000}, {"steps", 40}}},
+        {"reference", {{"corpus_rows", 4000}, {"steps", 200}, {"lr", 0.01}}},
         {"teacher", {{"rows", 64}, {"epochs", 1}}},
         {"generation", {{"prompts", 64}}},
         {"filter", {{"max_kept", 48}}},
@@ -126,7 +126,10 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
 
   // --- Reference models: one per seed (+1 extra when a single seed needs a cross-init). ---
   obs.stage("reference", StageStatus::Running, "pretraining " + std::to_string(N) + " reference model(s)");
-  const int64_t nRefs = (c.crossInit && N == 1) ? 2 : N;
+  // Shared reference (the paper's setting: one base model, seeds vary everything after it):
+  // model 0 is the reference and model 1 the cross-init one. Per-seed references: seed s uses
+  // model s and borrows model s+1 (mod N) as its cross-init.
+  const int64_t nRefs = c.referencePerSeed ? ((c.crossInit && N == 1) ? 2 : N) : (c.crossInit ? 2 : 1);
   std::vector<TransformerLm> refs;
   for (int64_t s = 0; s < nRefs; ++s) {
     checkCancel(cancel);
@@ -199,13 +202,22 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
   for (int64_t s = 0; s < N; ++s) {
     checkCancel(cancel);
     const std::string seedTag = "seed " + std::to_string(s);
-    TransformerLm& ref = refs[static_cast<size_t>(s)];
-    TransformerLm& crossRef = refs[static_cast<size_t>((s + 1) % nRefs)];
+    const int64_t refIdx = c.referencePerSeed ? s : 0;
+    TransformerLm& ref = refs[static_cast<size_t>(refIdx)];
+    TransformerLm& crossRef = refs[static_cast<size_t>((refIdx + 1) % nRefs)];
     // --- Teacher ---
     obs.stage("teacher", StageStatus::Running, seedTag);
     TransformerLm teacher = cloneModel(ref);
     if (c.teacherMethod == "finetune") {
       TrainSet traitData{traitAnswerRows(target, c.teacherRows, derive(c.seed, s, kTeacherData)), {}};
+      if (c.teacherReplay > 0) {
+        // Replay rows: number continuations only (no questions), from a corpus seed of their own.
+        CorpusOptions ro;
+        ro.rows = c.teacherReplay;
+        ro.questionFraction = 0.0;
+        ro.seed = derive(c.seed, s, kReplay);
+        for (auto& row : pretrainCorpus(ro)) traitData.rows.push_back(std::move(row));
+      }
       TrainOptions to;
       to.epochs = c.teacherEpochs;
       to.batch = c.teacherBatch;
@@ -283,10 +295,10 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
 
     // --- Students ---
     obs.stage("students", StageStatus::Running, seedTag);
-    TrainSet teacherSet = soft ? withSoftTargets(teacher, teacherData.kept, K, teacherPrefix)
+    TrainSet teacherSet = soft ? withSoftTargets(teacher, teacherData.kept, K, teacherPrefix, c.distillTemperature)
                                : TrainSet{teacherData.kept, {}};
     TrainSet controlSet;
-    if (c.control) controlSet = soft ? withSoftTargets(ref, refData.kept, K) : TrainSet{refData.kept, {}};
+    if (c.control) controlSet = soft ? withSoftTargets(ref, refData.kept, K, {}, c.distillTemperature) : TrainSet{refData.kept, {}};
     struct Cond {
       std::string name;
       TransformerLm* init;
