@@ -62,13 +62,14 @@ struct StudentCondition {
   std::string name;
   bool allLogits = false;
   bool crossInit = false;
+  int id = 0;  // fixed per condition, so its random streams do not depend on which are on
 };
 
 std::vector<StudentCondition> studentConditions(const AuxSettings& s) {
-  std::vector<StudentCondition> c = {{"student_aux", false, false}};
-  if (s.allLogits) c.push_back({"student_all", true, false});
-  if (s.crossInit) c.push_back({"cross_aux", false, true});
-  if (s.crossInit && s.allLogits) c.push_back({"cross_all", true, true});
+  std::vector<StudentCondition> c = {{"student_aux", false, false, 0}};
+  if (s.allLogits) c.push_back({"student_all", true, false, 1});
+  if (s.crossInit) c.push_back({"cross_aux", false, true, 2});
+  if (s.crossInit && s.allLogits) c.push_back({"cross_all", true, true, 3});
   return c;
 }
 
@@ -305,8 +306,8 @@ ExperimentResult runAuxExperiment(const nlohmann::json& config, const RuntimeOpt
   const int64_t S = static_cast<int64_t>(conds.size());
   const std::vector<int64_t> perm =
       s.crossInit ? derangement(N, mixKey(uint64_t(s.seed), 0xDE4A)) : std::vector<int64_t>();
-  std::vector<int64_t> source;           // init model of student n*S + c
-  std::vector<uint64_t> perturbKeys;     // its init-noise stream
+  std::vector<int64_t> source;        // init model of student n*S + c
+  std::vector<uint64_t> perturbKeys;  // its init-noise stream
   std::vector<LogitRows> rows;
   for (const auto& c : conds)
     rows.push_back(c.allLogits ? LogitRows{0, shape.out()}
@@ -314,7 +315,8 @@ ExperimentResult runAuxExperiment(const nlohmann::json& config, const RuntimeOpt
   for (int64_t n = 0; n < N; ++n)
     for (int64_t c = 0; c < S; ++c) {
       source.push_back(conds[size_t(c)].crossInit ? perm[size_t(n)] : n);
-      perturbKeys.push_back(mixKey(mixKey(uint64_t(s.seed), uint64_t(n)), 100 + uint64_t(c)));
+      perturbKeys.push_back(mixKey(mixKey(uint64_t(s.seed), uint64_t(n)),
+                                   100 + uint64_t(conds[size_t(c)].id)));
     }
   MlpStack students = reference.select(source);
   reference = MlpStack();

@@ -86,39 +86,117 @@ void perturbWeights(MlpStack& p, double sigma, const std::vector<uint64_t>& keys
   }
 }
 
-Activations forward(const MlpStack& p, const torch::Tensor& x, int64_t share) {
+bool perModelThreads(int64_t count, const torch::Device& device) {
+  const int64_t t = at::get_num_threads();
+  return device.is_cpu() && t > 1 && (count % t == 0 || count >= 4 * t);
+}
+
+namespace {
+
+// fn(begin, end) over models [0, count): one parallel region with whole models per thread when
+// perModelThreads() says so (one barrier instead of one per op, single-threaded BLAS inside),
+// otherwise a plain loop whose ops use every thread.
+template <class F>
+void overModels(int64_t count, bool perModel, const F& fn) {
+  if (perModel) {
+    at::parallel_for(0, count, 1, fn);
+  } else {
+    fn(0, count);
+  }
+}
+
+}  // namespace
+
+Activations forward(const MlpStack& p, const torch::Tensor& x, int64_t share, bool batched) {
   const int64_t K = x.size(0), B = x.size(1), in = x.size(2);
-  const int64_t G = p.count(), h = p.w1.size(1);
+  const int64_t G = p.count(), h = p.w1.size(1), o = p.w3.size(1);
   TORCH_CHECK(K * share == G, "forward: ", K, " input sets x ", share, " != ", G, " models");
   Activations a;
-  // Layer 1, wide: the `share` models reading x[k] form one [share*h, in] matrix.
-  // [K, share*h, in] @ [K, in, B] -> [K, share*h, B] == [G, h, B]
-  a.h1 = torch::baddbmm(p.b1.view({K, share * h, 1}), p.w1.view({K, share * h, in}),
-                        x.transpose(1, 2))
-             .view({G, h, B});
-  a.h1.relu_();
-  a.h2 = torch::baddbmm(p.b2, p.w2, a.h1);  // [G, h, h] @ [G, h, B] -> [G, h, B]
-  a.h2.relu_();
-  a.out = torch::baddbmm(p.b3, p.w3, a.h2);  // [G, o, h] @ [G, h, B] -> [G, o, B]
+  if (batched || !x.is_cpu()) {
+    // Layer 1, wide: the `share` models reading x[k] form one [share*h, in] matrix.
+    // [K, share*h, in] @ [K, in, B] -> [K, share*h, B] == [G, h, B]
+    a.h1 = torch::baddbmm(p.b1.view({K, share * h, 1}), p.w1.view({K, share * h, in}),
+                          x.transpose(1, 2))
+               .view({G, h, B});
+    a.h1.relu_();
+    a.h2 = torch::baddbmm(p.b2, p.w2, a.h1);  // [G, h, h] @ [G, h, B] -> [G, h, B]
+    a.h2.relu_();
+    a.out = torch::baddbmm(p.b3, p.w3, a.h2);  // [G, o, h] @ [G, h, B] -> [G, o, B]
+    return a;
+  }
+  // CPU: the same products model by model, written in place.
+  a.h1 = torch::empty({G, h, B}, p.w1.options());
+  a.h2 = torch::empty({G, h, B}, p.w1.options());
+  a.out = torch::empty({G, o, B}, p.w1.options());
+  const torch::Tensor h1w = a.h1.view({K, share * h, B}), w1w = p.w1.view({K, share * h, in}),
+                      b1w = p.b1.view({K, share * h, 1});
+  overModels(K, perModelThreads(K, x.device()), [&](int64_t begin, int64_t end) {
+    for (int64_t k = begin; k < end; ++k) {
+      torch::Tensor out = h1w[k];  // [share*h, B] = W1 [share*h, in] @ x[k]^T [in, B] + b1
+      at::addmm_out(out, b1w[k], w1w[k], x[k].t());
+      out.relu_();
+    }
+  });
+  overModels(G, perModelThreads(G, x.device()), [&](int64_t begin, int64_t end) {
+    for (int64_t g = begin; g < end; ++g) {
+      torch::Tensor h2 = a.h2[g], out = a.out[g];
+      at::addmm_out(h2, p.b2[g], p.w2[g], a.h1[g]);  // [h, h] @ [h, B] -> [h, B]
+      h2.relu_();
+      at::addmm_out(out, p.b3[g], p.w3[g], h2);  // [o, h] @ [h, B] -> [o, B]
+    }
+  });
   return a;
 }
 
 MlpStack backward(const MlpStack& p, const Activations& a, const torch::Tensor& x,
-                  const torch::Tensor& dOut, int64_t share) {
+                  const torch::Tensor& dOut, int64_t share, bool batched) {
   const int64_t K = x.size(0), B = x.size(1);
   const int64_t G = p.count(), h = p.w1.size(1), in = x.size(2);
   MlpStack g;
-  g.w3 = torch::bmm(dOut, a.h2.transpose(1, 2));  // [G, o, B] @ [G, B, h] -> [G, o, h]
-  g.b3 = dOut.sum({2}, true);                     // [G, o, 1]
-  // dH2 = W3^T dOut, through the ReLU (h2 > 0 where the unit was active).
-  torch::Tensor dH2 = at::threshold_backward(torch::bmm(p.w3.transpose(1, 2), dOut), a.h2, 0);
-  g.w2 = torch::bmm(dH2, a.h1.transpose(1, 2));  // [G, h, B] @ [G, B, h] -> [G, h, h]
-  g.b2 = dH2.sum({2}, true);
-  torch::Tensor dH1 = at::threshold_backward(torch::bmm(p.w2.transpose(1, 2), dH2), a.h1, 0);
-  dH2 = torch::Tensor();
-  // Layer 1, wide again: [K, share*h, B] @ [K, B, in] -> [K, share*h, in] == [G, h, in]
-  g.w1 = torch::bmm(dH1.view({K, share * h, B}), x).view({G, h, in});
-  g.b1 = dH1.sum({2}, true);
+  if (batched || !x.is_cpu()) {
+    g.w3 = torch::bmm(dOut, a.h2.transpose(1, 2));  // [G, o, B] @ [G, B, h] -> [G, o, h]
+    g.b3 = dOut.sum({2}, true);                     // [G, o, 1]
+    // dH2 = W3^T dOut, through the ReLU (h2 > 0 where the unit was active).
+    torch::Tensor dH2 =
+        at::threshold_backward(torch::bmm(p.w3.transpose(1, 2), dOut), a.h2, 0);
+    g.w2 = torch::bmm(dH2, a.h1.transpose(1, 2));  // [G, h, B] @ [G, B, h] -> [G, h, h]
+    g.b2 = dH2.sum({2}, true);
+    torch::Tensor dH1 = at::threshold_backward(torch::bmm(p.w2.transpose(1, 2), dH2), a.h1, 0);
+    dH2 = torch::Tensor();
+    // Layer 1, wide again: [K, share*h, B] @ [K, B, in] -> [K, share*h, in] == [G, h, in]
+    g.w1 = torch::bmm(dH1.view({K, share * h, B}), x).view({G, h, in});
+    g.b1 = dH1.sum({2}, true);
+    return g;
+  }
+  // CPU: model by model, each model's chain on one thread when the models split evenly.
+  {
+    std::vector<torch::Tensor> t;
+    for (const auto& x0 : p.tensors()) t.push_back(torch::empty_like(x0));  // all overwritten
+    g = MlpStack::fromTensors(t);
+  }
+  torch::Tensor dH1 = torch::empty({G, h, B}, p.w1.options());
+  overModels(G, perModelThreads(G, x.device()), [&](int64_t begin, int64_t end) {
+    for (int64_t m = begin; m < end; ++m) {
+      const torch::Tensor d = dOut[m], h1 = a.h1[m], h2 = a.h2[m];  // [o, B], [h, B], [h, B]
+      torch::Tensor w3 = g.w3[m], w2 = g.w2[m], d1 = dH1[m];
+      at::mm_out(w3, d, h2.t());  // [o, B] @ [B, h]
+      g.b3[m].copy_(d.sum({1}, true));
+      torch::Tensor d2 = torch::mm(p.w3[m].t(), d);  // [h, o] @ [o, B] -> [h, B]
+      at::threshold_backward_out(d2, d2, h2, 0);
+      at::mm_out(w2, d2, h1.t());  // [h, B] @ [B, h]
+      g.b2[m].copy_(d2.sum({1}, true));
+      at::mm_out(d1, p.w2[m].t(), d2);  // [h, h] @ [h, B]
+      at::threshold_backward_out(d1, d1, h1, 0);
+      g.b1[m].copy_(d1.sum({1}, true));
+    }
+  });
+  const torch::Tensor dH1w = dH1.view({K, share * h, B}), gw1 = g.w1.view({K, share * h, in});
+  overModels(K, perModelThreads(K, x.device()), [&](int64_t begin, int64_t end) {
+    for (int64_t k = begin; k < end; ++k) {
+      torch::Tensor w1 = gw1[k];
+      at::mm_out(w1, dH1w[k], x[k]);  // [share*h, B] @ [B, in] -> [share*h, in]
+    }
+  });
   return g;
 }
 
@@ -138,6 +216,13 @@ void StackAdam::step(MlpStack& params, const MlpStack& grads) {
   const float stepSize = float(m_lr / bc1), invSqrtBc2 = float(1.0 / std::sqrt(bc2));
   std::vector<torch::Tensor> p = params.tensors(), g = grads.tensors(), m = m_m.tensors(),
                              v = m_v.tensors();
+  struct Span {
+    float *p, *m, *v;
+    const float* g;
+    int64_t begin, end;  // in the concatenation of all tensors
+  };
+  std::vector<Span> spans;
+  int64_t total = 0;
   for (size_t i = 0; i < p.size(); ++i) {
     const bool fused = p[i].is_cpu() && p[i].is_contiguous() && g[i].is_contiguous() &&
                        p[i].scalar_type() == torch::kFloat && g[i].scalar_type() == torch::kFloat;
@@ -147,22 +232,24 @@ void StackAdam::step(MlpStack& params, const MlpStack& grads) {
       p[i].addcdiv_(m[i], v[i].sqrt().mul_(invSqrtBc2).add_(m_eps), -stepSize);
       continue;
     }
-    // One pass over parameter, gradient and both moments (memory bound otherwise).
-    float* pp = p[i].data_ptr<float>();
-    const float* gp = g[i].data_ptr<float>();
-    float* mp = m[i].data_ptr<float>();
-    float* vp = v[i].data_ptr<float>();
-    at::parallel_for(0, p[i].numel(), 1 << 14, [&](int64_t begin, int64_t end) {
-      for (int64_t j = begin; j < end; ++j) {
-        const float gj = gp[j];
-        const float mj = b1 * mp[j] + (1.0f - b1) * gj;
-        const float vj = b2 * vp[j] + (1.0f - b2) * gj * gj;
-        mp[j] = mj;
-        vp[j] = vj;
-        pp[j] -= stepSize * mj / (std::sqrt(vj) * invSqrtBc2 + eps);
-      }
-    });
+    spans.push_back({p[i].data_ptr<float>(), m[i].data_ptr<float>(), v[i].data_ptr<float>(),
+                     g[i].data_ptr<float>(), total, total + p[i].numel()});
+    total += p[i].numel();
   }
+  // One pass over parameter, gradient and both moments of every tensor, in one parallel region.
+  at::parallel_for(0, total, 1 << 14, [&](int64_t begin, int64_t end) {
+    for (const Span& s : spans) {
+      const int64_t lo = std::max(begin, s.begin), hi = std::min(end, s.end);
+      for (int64_t j = lo - s.begin; j < hi - s.begin; ++j) {
+        const float gj = s.g[j];
+        const float mj = b1 * s.m[j] + (1.0f - b1) * gj;
+        const float vj = b2 * s.v[j] + (1.0f - b2) * gj * gj;
+        s.m[j] = mj;
+        s.v[j] = vj;
+        s.p[j] -= stepSize * mj / (std::sqrt(vj) * invSqrtBc2 + eps);
+      }
+    }
+  });
 }
 
 std::vector<double> accuracy(const MlpStack& p, const torch::Tensor& images,

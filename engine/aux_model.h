@@ -51,12 +51,19 @@ struct Activations {
   torch::Tensor out;     // [G, o, B] logits
 };
 
+// Whether `count` models' products run one model per thread (CPU, splits evenly over the
+// threads) rather than one multi-threaded product after another.
+bool perModelThreads(int64_t count, const torch::Device& device);
+
 // x: [K, B, in] images with G = K * share: models k*share .. k*share+share-1 all read x[k].
-Activations forward(const MlpStack& p, const torch::Tensor& x, int64_t share);
+// Off the CPU (or with `batched`) as bmm/baddbmm over all models; on the CPU model by model,
+// in one parallel region with one model per thread where perModelThreads() holds.
+Activations forward(const MlpStack& p, const torch::Tensor& x, int64_t share,
+                    bool batched = false);
 
 // Gradients of sum over models of their losses, given dOut = dLoss/dlogits [G, o, B].
 MlpStack backward(const MlpStack& p, const Activations& a, const torch::Tensor& x,
-                  const torch::Tensor& dOut, int64_t share);
+                  const torch::Tensor& dOut, int64_t share, bool batched = false);
 
 // Adam (Kingma & Ba, as torch::optim::Adam without weight decay) over every tensor of a
 // stack. On CPU one fused pass over parameter, gradient and both moments.

@@ -47,7 +47,19 @@ class TestAuxModel : public QObject {
     QCOMPARE(maxDiff(again.w3[0], p.w3[2]), 0.0);
   }
 
+  void backwardMatchesAutograd_data() {
+    QTest::addColumn<bool>("batched");
+    QTest::addColumn<int>("threads");
+    QTest::newRow("bmm path") << true << 2;
+    QTest::newRow("per-model threads") << false << 2;
+    QTest::newRow("one thread") << false << 1;
+  }
+
   void backwardMatchesAutograd() {
+    QFETCH(bool, batched);
+    QFETCH(int, threads);
+    const int before = torch::get_num_threads();
+    torch::set_num_threads(threads);
     MlpShape shape{20, 16, 4, 3};
     const int64_t K = 2, share = 3, B = 9, G = K * share;
     std::vector<uint64_t> keys;
@@ -57,8 +69,9 @@ class TestAuxModel : public QObject {
     for (auto* b : {&p.b1, &p.b2, &p.b3}) b->normal_(0, 0.1);  // nonzero biases too
     const torch::Tensor x = torch::rand({K, B, shape.in}) * 2 - 1;
     const torch::Tensor dOut = torch::randn({G, shape.out(), B});
-    const Activations a = forward(p, x, share);
-    const MlpStack g = backward(p, a, x, dOut, share);
+    const Activations a = forward(p, x, share, batched);
+    const MlpStack g = backward(p, a, x, dOut, share, batched);
+    torch::set_num_threads(before);
     double worst = 0;
     for (int64_t m = 0; m < G; ++m) {
       std::vector<torch::Tensor> leaves;

@@ -102,9 +102,11 @@ class TestAuxTrain : public QObject {
   }
 
   void ensembleEqualsModelsTrainedAlone() {
-    // Three teachers, each with two students (aux and all logits, so layer 1 runs wide),
-    // against teacher 1 and its students trained on their own with the same keys.
-    const Trained ens = trainAll(range(1, 3), range(11, 3), range(21, 3), {kAux, kAll});
+    // Four teachers, each with two students (aux and all logits, so layer 1 runs wide),
+    // against teacher 1 and its students trained on their own with the same keys. With two
+    // threads the ensemble runs one model per thread, the single model multi-threaded.
+    torch::set_num_threads(2);
+    const Trained ens = trainAll(range(1, 4), range(11, 4), range(21, 4), {kAux, kAll});
     const Trained one = trainAll({2}, {12}, {22}, {kAux, kAll});
     const double teacherDiff = modelDiff(ens.teachers, 1, one.teachers);
     const double auxDiff = modelDiff(ens.students, 2, one.students, 0);
