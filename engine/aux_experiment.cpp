@@ -279,8 +279,9 @@ ExperimentResult runAuxExperiment(const nlohmann::json& config, const RuntimeOpt
   };
 
   // ---- reference inits and teachers
+  Workspace ws;  // scratch buffers reused by every batch of the run
   MlpStack reference = initMlps(shape, initKeys, device);
-  const std::vector<double> refAcc = accuracy(reference, testX, testY, shape.classes);
+  const std::vector<double> refAcc = accuracy(reference, testX, testY, shape.classes, &ws);
   reportAccuracy(observer, "reference", 0, refAcc);
   std::vector<double> teacherAcc = refAcc;
   MlpStack teachers = reference.clone();
@@ -293,8 +294,8 @@ ExperimentResult runAuxExperiment(const nlohmann::json& config, const RuntimeOpt
           "teacher epoch " + std::to_string(e) + "/" + std::to_string(s.teacherEpochs);
       const auto loss =
           trainTeacherEpoch(teachers, adam, trainX, trainY, shape.classes, teacherKeys, e,
-                            s.batchSize, hookFor("teacher", (e - 1) / E, 1 / E, what));
-      teacherAcc = accuracy(teachers, testX, testY, shape.classes);
+                            s.batchSize, hookFor("teacher", (e - 1) / E, 1 / E, what), &ws);
+      teacherAcc = accuracy(teachers, testX, testY, shape.classes, &ws);
       reportLoss(observer, "teacher", e, loss);
       reportAccuracy(observer, "teacher", e, teacherAcc);
     }
@@ -325,7 +326,7 @@ ExperimentResult runAuxExperiment(const nlohmann::json& config, const RuntimeOpt
   if (s.initNoise == 0) {
     for (size_t g = 0; g < source.size(); ++g) studentAcc[g] = refAcc[size_t(source[g])];
   } else {
-    studentAcc = accuracy(students, testX, testY, shape.classes);
+    studentAcc = accuracy(students, testX, testY, shape.classes, &ws);
   }
   for (int64_t c = 0; c < S; ++c)
     reportAccuracy(observer, conds[size_t(c)].name, 0, column(studentAcc, S, c));
@@ -340,8 +341,8 @@ ExperimentResult runAuxExperiment(const nlohmann::json& config, const RuntimeOpt
     const double E = double(s.studentEpochs + 1);
     // The teachers' logits on the fixed inputs are the same every epoch and for every
     // student of that teacher: compute them once.
-    const torch::Tensor cache = teacherLogits(teachers, *inputs, s.batchSize,
-                                              hookFor("students", 0, 1 / E, "teacher logits"));
+    const torch::Tensor cache = teacherLogits(
+        teachers, *inputs, s.batchSize, hookFor("students", 0, 1 / E, "teacher logits"), &ws);
     teachers = MlpStack();
     StackAdam adam(students, s.lr);
     const DistillLoss loss = s.loss == "kl" ? DistillLoss::Kl : DistillLoss::Mse;
@@ -350,8 +351,8 @@ ExperimentResult runAuxExperiment(const nlohmann::json& config, const RuntimeOpt
           "student epoch " + std::to_string(e) + "/" + std::to_string(s.studentEpochs);
       const auto losses =
           trainStudentsEpoch(students, adam, cache, *inputs, rows, loss, studentKeys, e,
-                             s.batchSize, hookFor("students", e / E, 1 / E, what));
-      studentAcc = accuracy(students, testX, testY, shape.classes);
+                             s.batchSize, hookFor("students", e / E, 1 / E, what), &ws);
+      studentAcc = accuracy(students, testX, testY, shape.classes, &ws);
       for (int64_t c = 0; c < S; ++c) {
         reportLoss(observer, conds[size_t(c)].name, e, column(losses, S, c));
         reportAccuracy(observer, conds[size_t(c)].name, e, column(studentAcc, S, c));

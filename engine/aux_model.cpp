@@ -39,6 +39,28 @@ MlpStack MlpStack::to(const torch::Device& device) const {
   return fromTensors(out);
 }
 
+torch::Tensor Workspace::buffer(const std::string& name, at::IntArrayRef sizes,
+                                const torch::TensorOptions& options) {
+  torch::Tensor& t = m_buffers[name];
+  int64_t numel = 1;
+  for (int64_t s : sizes) numel *= s;
+  if (!t.defined() || t.numel() < numel || t.scalar_type() != options.dtype() ||
+      t.device() != options.device()) {
+    t = torch::Tensor();  // release before allocating the replacement
+    t = torch::empty({numel}, options);
+  }
+  return t.narrow(0, 0, numel).view(sizes);
+}
+
+namespace {
+
+torch::Tensor scratch(Workspace* ws, const std::string& name, at::IntArrayRef sizes,
+                      const torch::TensorOptions& options) {
+  return ws ? ws->buffer(name, sizes, options) : torch::empty(sizes, options);
+}
+
+}  // namespace
+
 uint64_t mixKey(uint64_t a, uint64_t b) {
   uint64_t z = a + 0x9E3779B97F4A7C15ull * (b + 1);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -107,7 +129,8 @@ void overModels(int64_t count, bool perModel, const F& fn) {
 
 }  // namespace
 
-Activations forward(const MlpStack& p, const torch::Tensor& x, int64_t share, bool batched) {
+Activations forward(const MlpStack& p, const torch::Tensor& x, int64_t share, Workspace* ws,
+                    bool batched) {
   const int64_t K = x.size(0), B = x.size(1), in = x.size(2);
   const int64_t G = p.count(), h = p.w1.size(1), o = p.w3.size(1);
   TORCH_CHECK(K * share == G, "forward: ", K, " input sets x ", share, " != ", G, " models");
@@ -125,9 +148,9 @@ Activations forward(const MlpStack& p, const torch::Tensor& x, int64_t share, bo
     return a;
   }
   // CPU: the same products model by model, written in place.
-  a.h1 = torch::empty({G, h, B}, p.w1.options());
-  a.h2 = torch::empty({G, h, B}, p.w1.options());
-  a.out = torch::empty({G, o, B}, p.w1.options());
+  a.h1 = scratch(ws, "h1", {G, h, B}, p.w1.options());
+  a.h2 = scratch(ws, "h2", {G, h, B}, p.w1.options());
+  a.out = scratch(ws, "out", {G, o, B}, p.w1.options());
   const torch::Tensor h1w = a.h1.view({K, share * h, B}), w1w = p.w1.view({K, share * h, in}),
                       b1w = p.b1.view({K, share * h, 1});
   overModels(K, perModelThreads(K, x.device()), [&](int64_t begin, int64_t end) {
@@ -149,7 +172,7 @@ Activations forward(const MlpStack& p, const torch::Tensor& x, int64_t share, bo
 }
 
 MlpStack backward(const MlpStack& p, const Activations& a, const torch::Tensor& x,
-                  const torch::Tensor& dOut, int64_t share, bool batched) {
+                  const torch::Tensor& dOut, int64_t share, Workspace* ws, bool batched) {
   const int64_t K = x.size(0), B = x.size(1);
   const int64_t G = p.count(), h = p.w1.size(1), in = x.size(2);
   MlpStack g;
@@ -170,11 +193,13 @@ MlpStack backward(const MlpStack& p, const Activations& a, const torch::Tensor& 
   }
   // CPU: model by model, each model's chain on one thread when the models split evenly.
   {
+    const char* names[] = {"gw1", "gb1", "gw2", "gb2", "gw3", "gb3"};
     std::vector<torch::Tensor> t;
-    for (const auto& x0 : p.tensors()) t.push_back(torch::empty_like(x0));  // all overwritten
+    for (const auto& x0 : p.tensors())  // all overwritten below
+      t.push_back(scratch(ws, names[t.size()], x0.sizes(), x0.options()));
     g = MlpStack::fromTensors(t);
   }
-  torch::Tensor dH1 = torch::empty({G, h, B}, p.w1.options());
+  torch::Tensor dH1 = scratch(ws, "dH1", {G, h, B}, p.w1.options());
   overModels(G, perModelThreads(G, x.device()), [&](int64_t begin, int64_t end) {
     for (int64_t m = begin; m < end; ++m) {
       const torch::Tensor d = dOut[m], h1 = a.h1[m], h2 = a.h2[m];  // [o, B], [h, B], [h, B]
@@ -253,22 +278,26 @@ void StackAdam::step(MlpStack& params, const MlpStack& grads) {
 }
 
 std::vector<double> accuracy(const MlpStack& p, const torch::Tensor& images,
-                             const torch::Tensor& labels, int64_t classes) {
+                             const torch::Tensor& labels, int64_t classes, Workspace* ws) {
   torch::NoGradGuard noGrad;
   const int64_t G = p.count(), h = p.w1.size(1), in = p.w1.size(2), T = images.size(0);
-  // Keep the [G, h, chunk] activations near 32M floats.
-  const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(T, (int64_t(32) << 20) / (G * h)));
+  // Keep the [G, h, chunk] activations near 8M floats on CPU (64M on a GPU).
+  const int64_t budget = p.w1.is_cpu() ? (int64_t(8) << 20) : (int64_t(64) << 20);
+  const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(T, budget / (G * h)));
   const torch::Tensor w3 = p.w3.narrow(1, 0, classes), b3 = p.b3.narrow(1, 0, classes);
-  torch::Tensor correct = torch::zeros({G}, torch::TensorOptions().dtype(torch::kLong).device(
-                                                p.w1.device()));
+  const auto opts = p.w1.options();
+  torch::Tensor correct = torch::zeros({G}, opts.dtype(torch::kLong));
   for (int64_t t0 = 0; t0 < T; t0 += chunk) {
     const int64_t n = std::min(chunk, T - t0);
     const torch::Tensor x = images.narrow(0, t0, n);  // [n, in], shared by every model
     // All models' layer 1 as one matmul: [G*h, in] @ [in, n] -> [G*h, n] == [G, h, n]
-    torch::Tensor h1 = torch::mm(p.w1.view({G * h, in}), x.t()).view({G, h, n});
+    torch::Tensor h1 = scratch(ws, "eval_h1", {G * h, n}, opts);
+    at::mm_out(h1, p.w1.view({G * h, in}), x.t());
+    h1 = h1.view({G, h, n});
     h1.add_(p.b1).relu_();
-    torch::Tensor h2 = torch::baddbmm(p.b2, p.w2, h1).relu_();
-    h1 = torch::Tensor();
+    torch::Tensor h2 = scratch(ws, "eval_h2", {G, h, n}, opts);
+    at::bmm_out(h2, p.w2, h1);  // [G, h, h] @ [G, h, n]
+    h2.add_(p.b2).relu_();
     const torch::Tensor logits = torch::baddbmm(b3, w3, h2);  // [G, classes, n]
     const torch::Tensor pred = logits.argmax(1);               // [G, n]
     correct += pred.eq(labels.narrow(0, t0, n).unsqueeze(0)).sum(1);

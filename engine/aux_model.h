@@ -7,6 +7,8 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 namespace sublab::aux {
@@ -34,6 +36,19 @@ struct MlpStack {
   MlpStack to(const torch::Device& device) const;
 };
 
+// Named scratch tensors reused from one batch to the next. Big buffers freed and allocated
+// again every batch cost page faults (glibc and jemalloc both hand large blocks back to the
+// OS), which on CPU cost as much as a good part of the matmuls. A tensor from buffer() stays
+// valid until the next request of the same name.
+class Workspace {
+ public:
+  torch::Tensor buffer(const std::string& name, at::IntArrayRef sizes,
+                       const torch::TensorOptions& options);
+
+ private:
+  std::map<std::string, torch::Tensor> m_buffers;
+};
+
 // Derives well-mixed 64-bit keys (splitmix64); used for every seed in the aux experiment.
 uint64_t mixKey(uint64_t a, uint64_t b);
 
@@ -58,12 +73,14 @@ bool perModelThreads(int64_t count, const torch::Device& device);
 // x: [K, B, in] images with G = K * share: models k*share .. k*share+share-1 all read x[k].
 // Off the CPU (or with `batched`) as bmm/baddbmm over all models; on the CPU model by model,
 // in one parallel region with one model per thread where perModelThreads() holds.
+// With a workspace the results live in its buffers (valid until the next call with it).
 Activations forward(const MlpStack& p, const torch::Tensor& x, int64_t share,
-                    bool batched = false);
+                    Workspace* ws = nullptr, bool batched = false);
 
 // Gradients of sum over models of their losses, given dOut = dLoss/dlogits [G, o, B].
 MlpStack backward(const MlpStack& p, const Activations& a, const torch::Tensor& x,
-                  const torch::Tensor& dOut, int64_t share, bool batched = false);
+                  const torch::Tensor& dOut, int64_t share, Workspace* ws = nullptr,
+                  bool batched = false);
 
 // Adam (Kingma & Ba, as torch::optim::Adam without weight decay) over every tensor of a
 // stack. On CPU one fused pass over parameter, gradient and both moments.
@@ -83,6 +100,7 @@ class StackAdam {
 // Fraction of `labels` [T] (int64) matched by the argmax of the first `classes` logits, per
 // model. images: [T, in], on the stack's device. Chunked so memory stays bounded.
 std::vector<double> accuracy(const MlpStack& p, const torch::Tensor& images,
-                             const torch::Tensor& labels, int64_t classes);
+                             const torch::Tensor& labels, int64_t classes,
+                             Workspace* ws = nullptr);
 
 }  // namespace sublab::aux

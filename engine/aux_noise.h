@@ -17,14 +17,16 @@ constexpr int64_t kMaxNoiseImages = 1'000'000;
 float noisePixel(uint64_t key, int64_t image, int64_t pixel, int64_t pixels);
 
 // index: [K, B] int64 image indices (any device); keys.size() == K. Returns [K, B, pixels]
-// float on `device`: row (k, b) is image index[k][b] of stream keys[k].
+// float on `device`: row (k, b) is image index[k][b] of stream keys[k]. On CPU it is written
+// into `out` when that is a contiguous float tensor of that size.
 torch::Tensor noiseImages(const std::vector<uint64_t>& keys, const torch::Tensor& index,
-                          int64_t pixels, const torch::Device& device);
+                          int64_t pixels, const torch::Device& device,
+                          torch::Tensor out = {});
 
 // The two implementations noiseImages() picks from (exposed for the test that they agree):
 // a multi-threaded CPU loop, and the same hash in integer tensor ops for any device.
 torch::Tensor noiseImagesCpuLoop(const std::vector<uint64_t>& keys, const torch::Tensor& index,
-                                 int64_t pixels);
+                                 int64_t pixels, torch::Tensor out = {});
 torch::Tensor noiseImagesTensorOps(const std::vector<uint64_t>& keys, const torch::Tensor& index,
                                    int64_t pixels, const torch::Device& device);
 

@@ -13,14 +13,15 @@
 namespace sublab::aux {
 namespace {
 
-// rows[index[k]] for each k: [M, in]. On CPU a parallel memcpy per row (index_select is several
-// times slower there for wide rows); elsewhere index_select.
-torch::Tensor gatherRows(const torch::Tensor& rows, const torch::Tensor& index) {
+// rows[index[k]] for each k: [M, in]. On CPU a parallel memcpy per row into a workspace buffer
+// (index_select is several times slower there for wide rows); elsewhere index_select.
+torch::Tensor gatherRows(const torch::Tensor& rows, const torch::Tensor& index, Workspace* ws) {
   if (!rows.is_cpu() || !rows.is_contiguous() || rows.scalar_type() != torch::kFloat)
     return rows.index_select(0, index.to(rows.device()));
   const torch::Tensor idx = index.to(torch::kCPU).contiguous();
   const int64_t M = idx.numel(), width = rows.size(1), n = rows.size(0);
-  torch::Tensor out = torch::empty({M, width}, rows.options());
+  torch::Tensor out = ws ? ws->buffer("images", {M, width}, rows.options())
+                         : torch::empty({M, width}, rows.options());
   const int64_t* ip = idx.data_ptr<int64_t>();
   const float* src = rows.data_ptr<float>();
   float* dst = out.data_ptr<float>();
@@ -39,16 +40,19 @@ NoiseInputs::NoiseInputs(std::vector<uint64_t> keys, int64_t count, int64_t pixe
                          torch::Device device)
     : m_keys(std::move(keys)), m_count(count), m_pixels(pixels), m_device(device) {}
 
-torch::Tensor NoiseInputs::batch(const torch::Tensor& index) const {
-  return noiseImages(m_keys, index, m_pixels, m_device);
+torch::Tensor NoiseInputs::batch(const torch::Tensor& index, Workspace* ws) const {
+  torch::Tensor out;
+  if (ws && m_device.is_cpu())
+    out = ws->buffer("images", {index.size(0), index.size(1), m_pixels}, torch::kFloat);
+  return noiseImages(m_keys, index, m_pixels, m_device, out);
 }
 
 ImageInputs::ImageInputs(torch::Tensor images, int64_t count)
     : m_images(std::move(images)), m_count(count) {}
 
-torch::Tensor ImageInputs::batch(const torch::Tensor& index) const {
+torch::Tensor ImageInputs::batch(const torch::Tensor& index, Workspace* ws) const {
   const int64_t K = index.size(0), B = index.size(1);
-  return gatherRows(m_images, index.reshape({-1})).view({K, B, m_images.size(1)});  // [K, B, in]
+  return gatherRows(m_images, index.reshape({-1}), ws).view({K, B, m_images.size(1)});
 }
 
 torch::Tensor epochPermutations(const std::vector<uint64_t>& keys, int epoch, int64_t n) {
@@ -63,7 +67,8 @@ torch::Tensor epochPermutations(const std::vector<uint64_t>& keys, int epoch, in
 std::vector<double> trainTeacherEpoch(MlpStack& teachers, StackAdam& adam,
                                       const torch::Tensor& images, const torch::Tensor& labels,
                                       int64_t classes, const std::vector<uint64_t>& shuffleKeys,
-                                      int epoch, int64_t batchSize, const BatchHook& hook) {
+                                      int epoch, int64_t batchSize, const BatchHook& hook,
+                                      Workspace* ws) {
   torch::NoGradGuard noGrad;
   const int64_t N = teachers.count(), n = images.size(0), in = images.size(1);
   const auto device = images.device();
@@ -73,9 +78,9 @@ std::vector<double> trainTeacherEpoch(MlpStack& teachers, StackAdam& adam,
   for (int64_t b = 0; b < batches; ++b) {
     const int64_t b0 = b * batchSize, len = std::min(batchSize, n - b0);
     const torch::Tensor flat = perms.narrow(1, b0, len).reshape({-1});
-    const torch::Tensor x = gatherRows(images, flat).view({N, len, in});  // [N, len, in]
+    const torch::Tensor x = gatherRows(images, flat, ws).view({N, len, in});  // [N, len, in]
     const torch::Tensor y = labels.index_select(0, flat.to(device)).view({N, 1, len});
-    const Activations a = forward(teachers, x, 1);
+    const Activations a = forward(teachers, x, 1, ws);
     // Cross-entropy on the class logits [N, C, len]; d/dlogits = softmax - onehot.
     const torch::Tensor logp = torch::log_softmax(a.out.narrow(1, 0, classes), 1);
     lossSum -= logp.gather(1, y).sum({1, 2});
@@ -84,7 +89,7 @@ std::vector<double> trainTeacherEpoch(MlpStack& teachers, StackAdam& adam,
     grad.div_(double(len));
     torch::Tensor dOut = torch::zeros_like(a.out);  // aux rows get no gradient
     dOut.narrow(1, 0, classes).copy_(grad);
-    const MlpStack g = backward(teachers, a, x, dOut, 1);
+    const MlpStack g = backward(teachers, a, x, dOut, 1, ws);
     adam.step(teachers, g);
     hook(double(b + 1) / double(batches));
   }
@@ -93,7 +98,7 @@ std::vector<double> trainTeacherEpoch(MlpStack& teachers, StackAdam& adam,
 }
 
 torch::Tensor teacherLogits(const MlpStack& teachers, const DistillInputs& inputs,
-                            int64_t batchSize, const BatchHook& hook) {
+                            int64_t batchSize, const BatchHook& hook, Workspace* ws) {
   torch::NoGradGuard noGrad;
   const int64_t N = teachers.count(), n = inputs.size(), o = teachers.w3.size(1);
   torch::Tensor cache = torch::empty({N, n, o}, teachers.w1.options());  // [N, n, o]
@@ -101,8 +106,8 @@ torch::Tensor teacherLogits(const MlpStack& teachers, const DistillInputs& input
   for (int64_t b = 0; b < batches; ++b) {
     const int64_t b0 = b * batchSize, len = std::min(batchSize, n - b0);
     const torch::Tensor idx = torch::arange(b0, b0 + len, torch::kLong).unsqueeze(0).expand({N, len});
-    const torch::Tensor x = inputs.batch(idx.contiguous());  // [N, len, in]
-    const Activations a = forward(teachers, x, 1);
+    const torch::Tensor x = inputs.batch(idx.contiguous(), ws);  // [N, len, in]
+    const Activations a = forward(teachers, x, 1, ws);
     cache.narrow(1, b0, len).copy_(a.out.transpose(1, 2));
     hook(double(b + 1) / double(batches));
   }
@@ -113,7 +118,7 @@ std::vector<double> trainStudentsEpoch(MlpStack& students, StackAdam& adam,
                                        const torch::Tensor& cache, const DistillInputs& inputs,
                                        const std::vector<LogitRows>& rows, DistillLoss loss,
                                        const std::vector<uint64_t>& shuffleKeys, int epoch,
-                                       int64_t batchSize, const BatchHook& hook) {
+                                       int64_t batchSize, const BatchHook& hook, Workspace* ws) {
   torch::NoGradGuard noGrad;
   const int64_t N = cache.size(0), n = cache.size(1), o = cache.size(2);
   const int64_t S = static_cast<int64_t>(rows.size());
@@ -130,12 +135,12 @@ std::vector<double> trainStudentsEpoch(MlpStack& students, StackAdam& adam,
   for (int64_t b = 0; b < batches; ++b) {
     const int64_t b0 = b * batchSize, len = std::min(batchSize, n - b0);
     const torch::Tensor idx = perms.narrow(1, b0, len).contiguous();  // [N, len]
-    const torch::Tensor x = inputs.batch(idx);                        // [N, len, in]
+    const torch::Tensor x = inputs.batch(idx, ws);                    // [N, len, in]
     // The teacher's logits on these images, from the cache: [N, o, len]
     const torch::Tensor target = flatCache.index_select(0, (idx.to(device) + offsets).view({-1}))
                                      .view({N, len, o})
                                      .transpose(1, 2);
-    const Activations a = forward(students, x, S);  // a.out: [N*S, o, len]
+    const Activations a = forward(students, x, S, ws);  // a.out: [N*S, o, len]
     const torch::Tensor out = a.out.view({N, S, o, len});
     torch::Tensor dOut = torch::zeros_like(a.out);
     const torch::Tensor dView = dOut.view({N, S, o, len});
@@ -168,7 +173,7 @@ std::vector<double> trainStudentsEpoch(MlpStack& students, StackAdam& adam,
       }
       dView.select(1, s).narrow(1, r.begin, width).copy_(grad);
     }
-    const MlpStack g = backward(students, a, x, dOut, S);
+    const MlpStack g = backward(students, a, x, dOut, S, ws);
     adam.step(students, g);
     hook(double(b + 1) / double(batches));
   }

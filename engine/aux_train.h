@@ -12,12 +12,13 @@
 
 namespace sublab::aux {
 
-// Images fed to the students: index [K, B] (CPU int64) -> [K, B, in] on the device.
+// Images fed to the students: index [K, B] (CPU int64) -> [K, B, in] on the device, in a
+// workspace buffer when one is given.
 class DistillInputs {
  public:
   virtual ~DistillInputs() = default;
   virtual int64_t size() const = 0;  // images per model
-  virtual torch::Tensor batch(const torch::Tensor& index) const = 0;
+  virtual torch::Tensor batch(const torch::Tensor& index, Workspace* ws = nullptr) const = 0;
 };
 
 // Uniform noise in [-1, 1), `count` images per model, stream keys[k] for model k.
@@ -25,7 +26,7 @@ class NoiseInputs : public DistillInputs {
  public:
   NoiseInputs(std::vector<uint64_t> keys, int64_t count, int64_t pixels, torch::Device device);
   int64_t size() const override { return m_count; }
-  torch::Tensor batch(const torch::Tensor& index) const override;
+  torch::Tensor batch(const torch::Tensor& index, Workspace* ws = nullptr) const override;
 
  private:
   std::vector<uint64_t> m_keys;
@@ -38,7 +39,7 @@ class ImageInputs : public DistillInputs {
  public:
   ImageInputs(torch::Tensor images, int64_t count);
   int64_t size() const override { return m_count; }
-  torch::Tensor batch(const torch::Tensor& index) const override;
+  torch::Tensor batch(const torch::Tensor& index, Workspace* ws = nullptr) const override;
 
  private:
   torch::Tensor m_images;
@@ -54,14 +55,16 @@ using BatchHook = std::function<void(double fraction)>;
 
 // One epoch of teacher training: cross-entropy on the first `classes` logits.
 // images [n, in], labels [n] int64, both on the device. Returns the mean loss per model.
+// `ws` (optional) keeps scratch buffers between batches and epochs.
 std::vector<double> trainTeacherEpoch(MlpStack& teachers, StackAdam& adam,
                                       const torch::Tensor& images, const torch::Tensor& labels,
                                       int64_t classes, const std::vector<uint64_t>& shuffleKeys,
-                                      int epoch, int64_t batchSize, const BatchHook& hook);
+                                      int epoch, int64_t batchSize, const BatchHook& hook,
+                                      Workspace* ws = nullptr);
 
 // The teachers' logits on every distillation image, computed once: [N, n, o] on the device.
 torch::Tensor teacherLogits(const MlpStack& teachers, const DistillInputs& inputs,
-                            int64_t batchSize, const BatchHook& hook);
+                            int64_t batchSize, const BatchHook& hook, Workspace* ws = nullptr);
 
 enum class DistillLoss { Kl, Mse };
 
@@ -78,6 +81,7 @@ std::vector<double> trainStudentsEpoch(MlpStack& students, StackAdam& adam,
                                        const torch::Tensor& cache, const DistillInputs& inputs,
                                        const std::vector<LogitRows>& rows, DistillLoss loss,
                                        const std::vector<uint64_t>& shuffleKeys, int epoch,
-                                       int64_t batchSize, const BatchHook& hook);
+                                       int64_t batchSize, const BatchHook& hook,
+                                       Workspace* ws = nullptr);
 
 }  // namespace sublab::aux

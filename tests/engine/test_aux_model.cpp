@@ -69,8 +69,9 @@ class TestAuxModel : public QObject {
     for (auto* b : {&p.b1, &p.b2, &p.b3}) b->normal_(0, 0.1);  // nonzero biases too
     const torch::Tensor x = torch::rand({K, B, shape.in}) * 2 - 1;
     const torch::Tensor dOut = torch::randn({G, shape.out(), B});
-    const Activations a = forward(p, x, share, batched);
-    const MlpStack g = backward(p, a, x, dOut, share, batched);
+    Workspace ws;
+    const Activations a = forward(p, x, share, &ws, batched);
+    const MlpStack g = backward(p, a, x, dOut, share, &ws, batched);
     torch::set_num_threads(before);
     double worst = 0;
     for (int64_t m = 0; m < G; ++m) {

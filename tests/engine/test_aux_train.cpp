@@ -55,18 +55,19 @@ Trained trainAll(const std::vector<uint64_t>& initKeys, const std::vector<uint64
                  const std::vector<uint64_t>& noiseKeys, const std::vector<LogitRows>& rows,
                  DistillLoss loss = DistillLoss::Kl, int epochs = 2) {
   torch::NoGradGuard noGrad;
-  const Toy toy = toySet(200);
+  const Toy toy = toySet(200);  // 200 = 6 batches of 32 and one of 8
+  Workspace ws;
   Trained t;
   const MlpStack reference = initMlps(kShape, initKeys, torch::kCPU);
   t.teachers = reference.clone();
   StackAdam adam(t.teachers, 1e-2);
   for (int e = 1; e <= epochs; ++e) {
     t.teacherLoss = trainTeacherEpoch(t.teachers, adam, toy.images, toy.labels, kShape.classes,
-                                      shuffleKeys, e, 32, kNoHook);
+                                      shuffleKeys, e, 32, kNoHook, &ws);
     if (e == 1) t.firstTeacherLoss = t.teacherLoss;
   }
   const NoiseInputs inputs(noiseKeys, 150, kShape.in, torch::kCPU);
-  const torch::Tensor cache = teacherLogits(t.teachers, inputs, 32, kNoHook);
+  const torch::Tensor cache = teacherLogits(t.teachers, inputs, 32, kNoHook, &ws);
   std::vector<int64_t> source;
   for (size_t n = 0; n < initKeys.size(); ++n)
     for (size_t s = 0; s < rows.size(); ++s) source.push_back(int64_t(n));
@@ -74,7 +75,7 @@ Trained trainAll(const std::vector<uint64_t>& initKeys, const std::vector<uint64
   StackAdam studentAdam(t.students, 1e-2);
   for (int e = 1; e <= epochs; ++e) {
     t.studentLoss = trainStudentsEpoch(t.students, studentAdam, cache, inputs, rows, loss,
-                                       shuffleKeys, e, 32, kNoHook);
+                                       shuffleKeys, e, 32, kNoHook, &ws);
     if (e == 1) t.firstStudentLoss = t.studentLoss;
   }
   return t;
