@@ -135,6 +135,7 @@ InspectorView::InspectorView(Project* project, AppSettings* settings, QWidget* p
     m_status->setText(QStringLiteral("<span style='color:#b00020'>%1</span>").arg(msg.toHtmlEscaped()));
   });
   connect(m_model, &SequenceTableModel::exportFinished, this, &InspectorView::exportFinished);
+  connect(m_model, &SequenceTableModel::facetsLoaded, this, &InspectorView::fillFacets);
   connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
           &InspectorView::showDetails);
 }
@@ -162,13 +163,6 @@ void InspectorView::setRun(qint64 runId) {
         const nlohmann::json paper = jsonAt(info->config, QStringLiteral("filter.paper_banned"));
         if (paper.is_boolean() && paper.get<bool>()) m_runBanned += m_paperBanned;
       }
-      for (const auto& c : db->sequenceConditions(runId))
-        m_condition->addItem(QString::fromStdString(c), QString::fromStdString(c));
-      for (int s : db->sequenceSeeds(runId)) m_seed->addItem(tr("seed %1").arg(s), s);
-      for (const auto& [reason, count] : db->rejectReasons(runId))
-        m_reason->addItem(QStringLiteral("%1 (%2)").arg(QString::fromStdString(reason),
-                                                        QLocale().toString(qlonglong(count))),
-                          QString::fromStdString(reason));
     } catch (const std::exception& e) {
       title = QString::fromStdString(e.what());
     }
@@ -179,8 +173,20 @@ void InspectorView::setRun(qint64 runId) {
   delegate->setBanned(m_runBanned, m_paperBanned);
   m_details->setHtml(tr("<p style='color:#666'>Select a row to see its details.</p>"));
   m_refresh->setText(tr("Refresh"));
-  m_model->setSource(m_project && runId ? m_project->path() : QString(), runId);
-  applyFilter();
+  m_model->setSource(m_project && runId ? m_project->path() : QString(), runId, currentFilter());
+  // The filter lists need DISTINCT scans of the run's rows: done on the reader thread.
+  m_model->loadFacets();
+}
+
+void InspectorView::fillFacets(const QStringList& conditions, const QList<int>& seeds,
+                               const QList<QPair<QString, qint64>>& reasons) {
+  const QSignalBlocker b1(m_condition), b2(m_seed), b3(m_reason);
+  for (const QString& c : conditions) m_condition->addItem(c, c);
+  for (int s : seeds) m_seed->addItem(tr("seed %1").arg(s), s);
+  const QLocale loc;
+  for (const auto& [reason, count] : reasons)
+    m_reason->addItem(QStringLiteral("%1 (%2)").arg(reason, loc.toString(count)), reason);
+  Q_EMIT facetsReady();
 }
 
 void InspectorView::notifyNewRows(qint64 runId, qint64 rows) {
@@ -188,7 +194,7 @@ void InspectorView::notifyNewRows(qint64 runId, qint64 rows) {
   m_refresh->setText(tr("Refresh (%1 rows written)").arg(QLocale().toString(rows)));
 }
 
-void InspectorView::applyFilter() {
+sublab::SequenceFilter InspectorView::currentFilter() const {
   sublab::SequenceFilter f;
   f.condition = m_condition->currentData().toString().toStdString();
   if (m_seed->currentData().isValid()) f.seed = m_seed->currentData().toInt();
@@ -196,6 +202,11 @@ void InspectorView::applyFilter() {
   f.reason = m_reason->currentData().toString().toStdString();
   f.text = m_search->text().toStdString();
   f.textIsRegex = m_regex->isChecked();
+  return f;
+}
+
+void InspectorView::applyFilter() {
+  const sublab::SequenceFilter f = currentFilter();
   if (f.textIsRegex && !f.text.empty()) {
     const QRegularExpression re(m_search->text());
     if (!re.isValid()) {

@@ -7,6 +7,7 @@
 #include <QSet>
 #include <QWidget>
 
+#include "database.h"
 #include "exportable.h"
 
 class QCheckBox;
@@ -52,9 +53,14 @@ class InspectorView : public QWidget, public Exportable {
 
  Q_SIGNALS:
   void exportFinished(const QString& path, qint64 rows, const QString& error);
+  // The condition, seed and reason lists are filled (they load in the background).
+  void facetsReady();
 
  private:
+  sublab::SequenceFilter currentFilter() const;
   void applyFilter();
+  void fillFacets(const QStringList& conditions, const QList<int>& seeds,
+                  const QList<QPair<QString, qint64>>& reasons);
   void updateStatus();
   void showDetails();
   QString highlighted(const QString& text) const;

@@ -14,6 +14,12 @@ struct Page {
   std::vector<sublab::SequenceRecord> rows;
   QString error;
 };
+struct Facets {
+  QStringList conditions;
+  QList<int> seeds;
+  QList<QPair<QString, qint64>> reasons;
+  QString error;
+};
 struct Count {
   qint64 total = -1;
   QString error;
@@ -27,6 +33,7 @@ SequenceTableModel::SequenceTableModel(QObject* parent) : QAbstractTableModel(pa
 
 SequenceTableModel::~SequenceTableModel() {
   ++m_generation;
+  m_liveGeneration->store(~quint64(0));
   m_pool.clear();
   m_pool.waitForDone();
 }
@@ -51,6 +58,14 @@ void SequenceTableModel::setSource(const QString& dbPath, qint64 runId) {
   restart();
 }
 
+void SequenceTableModel::setSource(const QString& dbPath, qint64 runId,
+                                   const sublab::SequenceFilter& filter) {
+  m_dbPath = dbPath;
+  m_runId = runId;
+  m_filter = filter;
+  restart();
+}
+
 void SequenceTableModel::setFilter(const sublab::SequenceFilter& filter) {
   m_filter = filter;
   restart();
@@ -60,6 +75,7 @@ void SequenceTableModel::refresh() { restart(); }
 
 void SequenceTableModel::restart() {
   ++m_generation;
+  m_liveGeneration->store(m_generation);
   beginResetModel();
   m_rows.clear();
   m_total = -1;
@@ -72,12 +88,16 @@ void SequenceTableModel::restart() {
     Q_EMIT countChanged(0);
     return;
   }
+  // The first page first (the pool runs one query at a time), then the exact count.
+  fetchMore({});
   const quint64 gen = m_generation;
   const qint64 run = m_runId;
   const QString path = m_dbPath;
   const sublab::SequenceFilter filter = m_filter;
-  QtConcurrent::run(&m_pool, [this, path, run, filter]() -> Count {
+  auto live = m_liveGeneration;
+  QtConcurrent::run(&m_pool, [this, path, run, filter, gen, live]() -> Count {
     Count c;
+    if (live->load() != gen) return c;  // the filter changed while this waited
     try {
       c.total = reader(path)->countSequences(run, filter);
     } catch (const std::exception& e) {
@@ -93,7 +113,6 @@ void SequenceTableModel::restart() {
     m_total = c.total;
     Q_EMIT countChanged(m_total);
   });
-  fetchMore({});
 }
 
 bool SequenceTableModel::canFetchMore(const QModelIndex& parent) const {
@@ -109,8 +128,10 @@ void SequenceTableModel::fetchMore(const QModelIndex& parent) {
   const int64_t after = m_rows.empty() ? 0 : m_rows.back().id;
   const int limit = m_pageSize;
   const QString path = m_dbPath;
-  QtConcurrent::run(&m_pool, [this, path, run, filter, after, limit]() -> Page {
+  auto live = m_liveGeneration;
+  QtConcurrent::run(&m_pool, [this, path, run, filter, after, limit, gen, live]() -> Page {
     Page p;
+    if (live->load() != gen) return p;
     try {
       p.rows = reader(path)->sequencesAfter(run, filter, after, limit);
     } catch (const std::exception& e) {
@@ -184,6 +205,31 @@ QVariant SequenceTableModel::headerData(int section, Qt::Orientation o, int role
     case ColReason: return tr("Reject reason");
   }
   return {};
+}
+
+void SequenceTableModel::loadFacets() {
+  if (m_runId == 0 || m_dbPath.isEmpty()) return;
+  const quint64 gen = m_generation;
+  const qint64 run = m_runId;
+  const QString path = m_dbPath;
+  QtConcurrent::run(&m_pool, [this, path, run]() -> Facets {
+    Facets f;
+    try {
+      auto db = reader(path);
+      for (const auto& c : db->sequenceConditions(run)) f.conditions << QString::fromStdString(c);
+      for (int s : db->sequenceSeeds(run)) f.seeds << s;
+      for (const auto& [reason, n] : db->rejectReasons(run))
+        f.reasons << qMakePair(QString::fromStdString(reason), qint64(n));
+    } catch (const std::exception& e) {
+      f.error = QString::fromStdString(e.what());
+    }
+    return f;
+  }).then(this, [this, gen, run](Facets f) {
+    if (run != m_runId) return;
+    Q_UNUSED(gen);
+    if (!f.error.isEmpty()) Q_EMIT errorOccurred(f.error);
+    Q_EMIT facetsLoaded(f.conditions, f.seeds, f.reasons);
+  });
 }
 
 void SequenceTableModel::exportCsv(const QString& path) {

@@ -7,6 +7,7 @@
 #include <QAbstractTableModel>
 #include <QFuture>
 #include <QThreadPool>
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -27,6 +28,8 @@ class SequenceTableModel : public QAbstractTableModel {
 
   // Which database and run to read (0 clears). Resets the rows and starts the first page.
   void setSource(const QString& dbPath, qint64 runId);
+  // Both at once (one query instead of two).
+  void setSource(const QString& dbPath, qint64 runId, const sublab::SequenceFilter& filter);
   void setFilter(const sublab::SequenceFilter& filter);
   const sublab::SequenceFilter& filter() const { return m_filter; }
   qint64 runId() const { return m_runId; }
@@ -48,12 +51,18 @@ class SequenceTableModel : public QAbstractTableModel {
   bool canFetchMore(const QModelIndex& parent) const override;
   void fetchMore(const QModelIndex& parent) override;
 
+  // Distinct conditions, seeds and reject reasons (with counts) of the run, read in the
+  // background; emits facetsLoaded.
+  void loadFacets();
+
   // Writes every matching row (not only those loaded) to CSV on the reader thread; emits
   // exportFinished when done.
   void exportCsv(const QString& path);
 
  Q_SIGNALS:
   void countChanged(qint64 total);
+  void facetsLoaded(const QStringList& conditions, const QList<int>& seeds,
+                    const QList<QPair<QString, qint64>>& reasons);
   void pageLoaded(int rows);  // rows appended by the last fetch
   void exportFinished(const QString& path, qint64 rows, const QString& error);
   void errorOccurred(const QString& message);
@@ -72,6 +81,8 @@ class SequenceTableModel : public QAbstractTableModel {
   bool m_fetching = false;
   bool m_atEnd = true;
   quint64 m_generation = 0;
+  // The same, readable by queued queries so stale ones skip their work.
+  std::shared_ptr<std::atomic<quint64>> m_liveGeneration = std::make_shared<std::atomic<quint64>>(0);
   std::shared_ptr<sublab::Database> m_reader;  // used only on m_pool's thread
   QString m_readerPath;
 };

@@ -91,6 +91,8 @@ class TestInspector : public QObject {
     SequenceTableModel* model = view.model();
     QTRY_COMPARE(model->totalCount(), qint64(2 * kRows));
     QTRY_VERIFY(model->rowCount() > 0);
+    QTRY_COMPARE(view.conditionBox()->count(), 3);  // "all" + the two conditions, loaded async
+    QTRY_COMPARE(view.reasonBox()->count(), 3);
 
     // Scrolling to the bottom asks for more rows.
     const int before = model->rowCount();
