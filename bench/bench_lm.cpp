@@ -1,6 +1,6 @@
 // Language-model throughput: training tokens/s for a fixed shape (d_model 64, 2 layers,
 // 4 heads, vocabulary ~1,050, batch 64 x 24 positions, every position trained) and generation
-// sequences/s with and without the KV cache. Usage: bench_lm [THREADS]
+// sequences/s with and without the KV cache. Usage: bench_lm [THREADS] [STEPS]
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -37,12 +37,12 @@ int main(int argc, char** argv) {
   to.lr = 1e-3;
   to.maxSteps = 20;
   sublab::trainModel(model, data, to);  // warm-up
-  to.maxSteps = 300;
+  to.maxSteps = argc > 2 ? std::atoi(argv[2]) : 300;
   auto t0 = Clock::now();
   sublab::trainModel(model, data, to);
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   std::printf("train: %.0f tokens/s (%lld steps of 64x24 in %.2f s)\n",
-              300.0 * 64 * 24 / secs, 300LL, secs);
+              double(to.maxSteps) * 64 * 24 / secs, (long long)to.maxSteps, secs);
 
   auto prompts = sublab::numberPrompts(1024, 3);
   for (bool cache : {true, false}) {
