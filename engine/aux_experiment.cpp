@@ -6,11 +6,13 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <optional>
 #include <cmath>
 #include <random>
 
 #include "aux_model.h"
 #include "aux_noise.h"
+#include "aux_pool.h"
 #include "aux_train.h"
 #include "idx_reader.h"
 #include "stats.h"
@@ -239,6 +241,10 @@ ExperimentResult runAuxExperiment(const nlohmann::json& config, const RuntimeOpt
   const torch::Device device(options.device == "cuda" ? torch::kCUDA : torch::kCPU);
   torch::NoGradGuard noGrad;
   const int64_t N = s.models;
+  // On CPU the run's parallelism is its own pool of torch's configured thread count.
+  ModelPool pool(device.is_cpu() ? torch::get_num_threads() : 1);
+  std::optional<PoolScope> poolScope;
+  if (device.is_cpu()) poolScope.emplace(pool);
 
   // ---- data
   torch::Tensor trainX, trainY, testX, testY;  // [n, in] float in [-1, 1]; [n] int64

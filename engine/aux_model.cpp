@@ -7,6 +7,8 @@
 
 #include <cmath>
 
+#include "aux_pool.h"
+
 namespace sublab::aux {
 
 MlpStack MlpStack::fromTensors(const std::vector<torch::Tensor>& t) {
@@ -115,12 +117,15 @@ bool perModelThreads(int64_t count, const torch::Device& device) {
 
 namespace {
 
-// fn(begin, end) over models [0, count): one parallel region with whole models per thread when
-// perModelThreads() says so (one barrier instead of one per op, single-threaded BLAS inside),
-// otherwise a plain loop whose ops use every thread.
+// fn(begin, end) over models [0, count): on the current ModelPool when there is one; else one
+// OpenMP region with whole models per thread when perModelThreads() says so (one barrier
+// instead of one per op, single-threaded BLAS inside), otherwise a plain loop whose ops use
+// every thread.
 template <class F>
 void overModels(int64_t count, bool perModel, const F& fn) {
-  if (perModel) {
+  if (ModelPool* pool = currentPool()) {
+    pool->run(count, fn);
+  } else if (perModel) {
     at::parallel_for(0, count, 1, fn);
   } else {
     fn(0, count);
@@ -262,7 +267,7 @@ void StackAdam::step(MlpStack& params, const MlpStack& grads) {
     total += p[i].numel();
   }
   // One pass over parameter, gradient and both moments of every tensor, in one parallel region.
-  at::parallel_for(0, total, 1 << 14, [&](int64_t begin, int64_t end) {
+  parallelFor(total, 1 << 14, [&](int64_t begin, int64_t end) {
     for (const Span& s : spans) {
       const int64_t lo = std::max(begin, s.begin), hi = std::min(end, s.end);
       for (int64_t j = lo - s.begin; j < hi - s.begin; ++j) {
@@ -281,10 +286,31 @@ std::vector<double> accuracy(const MlpStack& p, const torch::Tensor& images,
                              const torch::Tensor& labels, int64_t classes, Workspace* ws) {
   torch::NoGradGuard noGrad;
   const int64_t G = p.count(), h = p.w1.size(1), in = p.w1.size(2), T = images.size(0);
+  const torch::Tensor w3 = p.w3.narrow(1, 0, classes), b3 = p.b3.narrow(1, 0, classes);
+  if (p.w1.is_cpu() && currentPool()) {
+    // Model by model on the pool, 2048 test images at a time (buffers stay small).
+    std::vector<int64_t> correct(static_cast<size_t>(G), 0);
+    const torch::Tensor labels64 = labels.to(torch::kLong).contiguous();
+    currentPool()->run(G, [&](int64_t begin, int64_t end) {
+      for (int64_t g = begin; g < end; ++g) {
+        for (int64_t t0 = 0; t0 < T; t0 += 2048) {
+          const int64_t n = std::min<int64_t>(2048, T - t0);
+          const torch::Tensor x = images.narrow(0, t0, n);  // [n, in]
+          torch::Tensor h1 = torch::addmm(p.b1[g], p.w1[g], x.t()).relu_();  // [h, n]
+          torch::Tensor h2 = torch::addmm(p.b2[g], p.w2[g], h1).relu_();      // [h, n]
+          const torch::Tensor logits = torch::addmm(b3[g], w3[g], h2);       // [classes, n]
+          correct[size_t(g)] +=
+              logits.argmax(0).eq(labels64.narrow(0, t0, n)).sum().item<int64_t>();
+        }
+      }
+    });
+    std::vector<double> acc(static_cast<size_t>(G));
+    for (int64_t g = 0; g < G; ++g) acc[size_t(g)] = double(correct[size_t(g)]) / double(T);
+    return acc;
+  }
   // Keep the [G, h, chunk] activations near 8M floats on CPU (64M on a GPU).
   const int64_t budget = p.w1.is_cpu() ? (int64_t(8) << 20) : (int64_t(64) << 20);
   const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(T, budget / (G * h)));
-  const torch::Tensor w3 = p.w3.narrow(1, 0, classes), b3 = p.b3.narrow(1, 0, classes);
   const auto opts = p.w1.options();
   torch::Tensor correct = torch::zeros({G}, opts.dtype(torch::kLong));
   for (int64_t t0 = 0; t0 < T; t0 += chunk) {

@@ -5,6 +5,8 @@
 
 #include <ATen/Parallel.h>
 
+#include "aux_pool.h"
+
 namespace sublab::aux {
 namespace {
 
@@ -80,7 +82,7 @@ torch::Tensor noiseImagesCpuLoop(const std::vector<uint64_t>& keys, const torch:
     out = torch::empty({K, B, pixels}, torch::kFloat);  // [K, B, pixels]
   const int64_t* ip = idx.data_ptr<int64_t>();
   float* op = out.data_ptr<float>();
-  at::parallel_for(0, K * B, 16, [&](int64_t begin, int64_t end) {
+  parallelFor(K * B, 16, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const uint64_t key = keys[static_cast<size_t>(r / B)];
       const uint32_t k1 = static_cast<uint32_t>(key), k2 = static_cast<uint32_t>(key >> 32);

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "aux_noise.h"
+#include "aux_pool.h"
 
 namespace sublab::aux {
 namespace {
@@ -25,7 +26,7 @@ torch::Tensor gatherRows(const torch::Tensor& rows, const torch::Tensor& index, 
   const int64_t* ip = idx.data_ptr<int64_t>();
   const float* src = rows.data_ptr<float>();
   float* dst = out.data_ptr<float>();
-  at::parallel_for(0, M, 64, [&](int64_t begin, int64_t end) {
+  parallelFor(M, 64, [&](int64_t begin, int64_t end) {
     for (int64_t k = begin; k < end; ++k) {
       TORCH_CHECK(ip[k] >= 0 && ip[k] < n, "row index ", ip[k], " out of range");
       std::memcpy(dst + k * width, src + ip[k] * width, size_t(width) * sizeof(float));

@@ -2,8 +2,11 @@
 // against autograd, the fused Adam against torch::optim::Adam, and the counter-based noise.
 #include <QtTest/QtTest>
 
+#include <optional>
+
 #include "aux_model.h"
 #include "aux_noise.h"
+#include "aux_pool.h"
 
 using namespace sublab::aux;
 
@@ -50,16 +53,22 @@ class TestAuxModel : public QObject {
   void backwardMatchesAutograd_data() {
     QTest::addColumn<bool>("batched");
     QTest::addColumn<int>("threads");
-    QTest::newRow("bmm path") << true << 2;
-    QTest::newRow("per-model threads") << false << 2;
-    QTest::newRow("one thread") << false << 1;
+    QTest::addColumn<bool>("pool");
+    QTest::newRow("bmm path") << true << 2 << false;
+    QTest::newRow("per-model OpenMP") << false << 2 << false;
+    QTest::newRow("one thread") << false << 1 << false;
+    QTest::newRow("model pool") << false << 2 << true;
   }
 
   void backwardMatchesAutograd() {
     QFETCH(bool, batched);
     QFETCH(int, threads);
+    QFETCH(bool, pool);
     const int before = torch::get_num_threads();
     torch::set_num_threads(threads);
+    ModelPool modelPool(threads);
+    std::optional<PoolScope> scope;
+    if (pool) scope.emplace(modelPool);
     MlpShape shape{20, 16, 4, 3};
     const int64_t K = 2, share = 3, B = 9, G = K * share;
     std::vector<uint64_t> keys;
@@ -72,6 +81,7 @@ class TestAuxModel : public QObject {
     Workspace ws;
     const Activations a = forward(p, x, share, &ws, batched);
     const MlpStack g = backward(p, a, x, dOut, share, &ws, batched);
+    scope.reset();
     torch::set_num_threads(before);
     double worst = 0;
     for (int64_t m = 0; m < G; ++m) {
@@ -87,6 +97,39 @@ class TestAuxModel : public QObject {
     }
     qInfo("max |manual - autograd| over outputs and gradients: %.3g", worst);
     QVERIFY(worst < 1e-4);
+  }
+
+  void poolCoversTheRangeOnce() {
+    ModelPool pool(3);
+    QCOMPARE(pool.threads(), 3);
+    for (int64_t count : {1, 2, 3, 7, 100}) {
+      std::vector<std::atomic<int>> hits(static_cast<size_t>(count));
+      for (auto& h : hits) h = 0;
+      pool.run(count, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) ++hits[size_t(i)];
+      });
+      for (const auto& h : hits) QCOMPARE(h.load(), 1);
+    }
+    // An exception in any chunk reaches the caller; the pool stays usable.
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, pool.run(9, [](int64_t b, int64_t) {
+      if (b > 0) throw std::runtime_error("chunk failed");
+    }));
+    int64_t sum = 0;
+    std::mutex m;
+    pool.run(10, [&](int64_t b, int64_t e) {
+      std::lock_guard<std::mutex> lock(m);
+      for (int64_t i = b; i < e; ++i) sum += i;
+    });
+    QCOMPARE(sum, int64_t(45));
+    // The scope makes parallelFor use the pool and torch single-threaded, then restores it.
+    const int before = torch::get_num_threads();
+    {
+      PoolScope scope(pool);
+      QCOMPARE(currentPool(), &pool);
+      QCOMPARE(torch::get_num_threads(), 1);
+    }
+    QVERIFY(currentPool() == nullptr);
+    QCOMPARE(torch::get_num_threads(), before);
   }
 
   void fusedAdamMatchesTorchAdam() {

@@ -4,6 +4,7 @@
 #include <QtTest/QtTest>
 
 #include "aux_model.h"
+#include "aux_pool.h"
 #include "aux_train.h"
 
 using namespace sublab::aux;
@@ -109,11 +110,21 @@ class TestAuxTrain : public QObject {
     torch::set_num_threads(2);
     const Trained ens = trainAll(range(1, 4), range(11, 4), range(21, 4), {kAux, kAll});
     const Trained one = trainAll({2}, {12}, {22}, {kAux, kAll});
+    ModelPool pool(2);
+    Trained pooled;
+    {
+      PoolScope scope(pool);
+      pooled = trainAll(range(1, 4), range(11, 4), range(21, 4), {kAux, kAll});
+    }
+    const double poolDiff = std::max(modelDiff(pooled.teachers, 3, ens.teachers, 3),
+                                     modelDiff(pooled.students, 5, ens.students, 5));
     const double teacherDiff = modelDiff(ens.teachers, 1, one.teachers);
     const double auxDiff = modelDiff(ens.students, 2, one.students, 0);
     const double allDiff = modelDiff(ens.students, 3, one.students, 1);
-    qInfo("max |ensemble - alone|: teacher %.3g, aux student %.3g, all-logit student %.3g",
-          teacherDiff, auxDiff, allDiff);
+    qInfo("max |ensemble - alone|: teacher %.3g, aux student %.3g, all-logit student %.3g; "
+          "|pool - OpenMP| %.3g",
+          teacherDiff, auxDiff, allDiff, poolDiff);
+    QVERIFY(poolDiff < 1e-5);
     QVERIFY(teacherDiff < 1e-5);
     QVERIFY(auxDiff < 1e-5);
     QVERIFY(allDiff < 1e-5);
