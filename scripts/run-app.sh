@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh -DSUBLAB_BUILD_TESTS=OFF
+scripts/build.sh -DSUBLAB_BUILD_TESTS=OFF -DSUBLAB_BUILD_BENCH=OFF
 build_dir=${SUBLAB_BUILD_DIR:-build}
 if [[ -x "$build_dir/app/gui/subliminal-lab" ]]; then
   exec "$build_dir/app/gui/subliminal-lab" "$@"

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh -DSUBLAB_BUILD_TESTS=ON
+scripts/build.sh -DSUBLAB_BUILD_TESTS=ON -DSUBLAB_BUILD_BENCH=OFF
 build_dir=${SUBLAB_BUILD_DIR:-build}
 # Two cores: two test executables at a time, each with one torch thread.
 ctest --test-dir "$build_dir" --output-on-failure --parallel 2
