@@ -168,6 +168,7 @@ void AuxView::drawBars() {
     label->setPositionAlignment(Qt::AlignHCenter | Qt::AlignBottom);
     label->setText(QString::number(b.mean, 'f', 3));
     label->setFont(QFont(font().family(), 8));
+    label->setPadding(QMargins(0, 0, 0, 3));  // clear of the whisker
     top = std::max(top, b.hi);
   }
   if (aux && !m_bars.isEmpty()) {
@@ -198,6 +199,7 @@ void AuxView::replotNow() {
   QList<PlotSeries> series;
   for (const QString& c : m_data.conditions(m_metric))
     series << seriesFromData(m_data, m_metric, c, conditionLabel(c), conditionColor(c));
+  extendSinglePoints(series);
   m_epochPlot->setAxisLabels(m_kind == "aux" ? tr("epoch") : tr("training step"),
                              m_kind == "aux" ? tr("test accuracy") : tr("trait probability"));
   m_epochPlot->setSeries(series);

@@ -249,6 +249,7 @@ void CompareView::replotNow() {
     }
     ++runIndex;
   }
+  extendSinglePoints(series);
   m_plot->setAxisLabels(m_kind == "aux" ? tr("epoch") : tr("training step"),
                         QString(m).replace(QLatin1Char('_'), QLatin1Char(' ')));
   m_plot->setSeries(series);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <QTimer>
 
@@ -17,6 +18,31 @@ namespace {
 constexpr int kAntialiasPointBudget = 20000;
 constexpr int kBandVertices = 300;
 }  // namespace
+
+void extendSinglePoints(QList<PlotSeries>& series) {
+  double lo = std::numeric_limits<double>::max(), hi = std::numeric_limits<double>::lowest();
+  for (const PlotSeries& s : series)
+    if (s.x.size() > 1) {
+      lo = std::min(lo, s.x.first());
+      hi = std::max(hi, s.x.last());
+    }
+  if (!(hi > lo)) return;
+  for (PlotSeries& s : series) {
+    if (s.x.size() != 1) continue;
+    s.x = {lo, hi};
+    s.y = {s.y[0], s.y[0]};
+    if (s.lo.size() == 1) s.lo = {s.lo[0], s.lo[0]};
+    if (s.hi.size() == 1) s.hi = {s.hi[0], s.hi[0]};
+    if (s.n.size() == 1) s.n = {s.n[0], s.n[0]};
+    for (int m = 0; m < s.memberX.size(); ++m)
+      if (s.memberX[m].size() == 1) {
+        s.memberX[m] = {lo, hi};
+        s.memberY[m] = {s.memberY[m][0], s.memberY[m][0]};
+      }
+    if (s.style == Qt::SolidLine) s.style = Qt::DashLine;
+    s.label += QObject::tr(" (level)");
+  }
+}
 
 PlotSeries seriesFromData(const CurveData& data, const QString& metric, const QString& condition,
                           const QString& label, const QColor& color, Qt::PenStyle style) {
@@ -180,7 +206,7 @@ void CurvePlot::rebuild() {
     QCPGraph* mean = addGraph();
     mean->setName(s.label);
     mean->setPen(QPen(s.color, 2, s.style));
-    if (s.x.size() <= 2) {
+    if (s.x.size() <= 2 && s.style == Qt::SolidLine) {
       mean->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
     }
     mean->setData(s.x, s.y, true);
@@ -218,7 +244,11 @@ void CurvePlot::rebuild() {
     const double pad = std::max(y.size() * 0.05, 1e-6);
     yAxis->setRange(y.lower - pad, y.upper + pad);
     const QCPRange x = xAxis->range();
-    if (x.size() <= 0) xAxis->setRange(x.lower - 1, x.upper + 1);
+    if (x.size() <= 0) {
+      xAxis->setRange(x.lower - 1, x.upper + 1);
+    } else {
+      xAxis->setRange(x.lower - 0.02 * x.size(), x.upper + 0.02 * x.size());
+    }
   }
   // A hidden plot has no paint buffer; it replots when shown (resize event).
   if (isVisible()) replot(QCustomPlot::rpQueuedReplot);

@@ -28,6 +28,11 @@ PlotSeries seriesFromData(const CurveData& data, const QString& metric, const QS
                           const QString& label, const QColor& color,
                           Qt::PenStyle style = Qt::SolidLine);
 
+// Series measured once (e.g. the teacher and the reference, at step 0) become dashed
+// horizontal "level" lines across the other series' step range, so curves can be read
+// against them.
+void extendSinglePoints(QList<PlotSeries>& series);
+
 class CurvePlot : public QCustomPlot {
   Q_OBJECT
 

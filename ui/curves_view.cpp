@@ -178,6 +178,7 @@ void CurvesView::replotNow() {
   QList<PlotSeries> series;
   for (const QString& c : visibleConditions())
     series << seriesFromData(m_data, m, c, conditionLabel(c), conditionColor(c));
+  extendSinglePoints(series);
   m_plot->setAxisLabels(m_kind == "aux" ? tr("epoch") : tr("training step"), metricLabel(m));
   m_plot->setSeries(series);
   m_plottedRevision = m_data.revision();

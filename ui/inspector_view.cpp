@@ -227,8 +227,10 @@ void InspectorView::updateStatus() {
   } else if (total < 0) {
     m_status->setText(tr("Counting… %1 loaded").arg(loaded));
   } else {
-    m_status->setText(tr("%1 rows match · %2 loaded (scroll for more)")
-                          .arg(loc.toString(total), loaded));
+    m_status->setText(m_model->atEnd() && !m_model->isFetching()
+                          ? tr("%1 rows match · all loaded").arg(loc.toString(total))
+                          : tr("%1 rows match · %2 loaded (scroll for more)")
+                                .arg(loc.toString(total), loaded));
   }
 }
 

@@ -53,7 +53,9 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
   m_tabs->addTab(m_curves, tr("Curves"));
   m_tabs->addTab(m_compare, tr("Compare"));
   m_tabs->addTab(m_inspector, tr("Sequences"));
-  m_tabs->addTab(m_aux, tr("Aux results"));
+  m_tabs->addTab(m_aux, tr("Results"));
+  m_tabs->setTabToolTip(AuxTab, tr("Final figures per condition as bars with 95% CI, and their "
+                                   "curves (auxiliary-logit runs: test accuracy per epoch)"));
   setCentralWidget(m_tabs);
 
   m_queueView = new RunQueueView(m_queue, this);
@@ -148,7 +150,7 @@ void MainWindow::buildMenus() {
   exp->addAction(tr("&Cancel all runs"), m_queue, &RunQueue::cancelAll);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
-  const char* names[] = {"&Runs", "&Curves", "C&ompare", "&Sequences", "&Aux results"};
+  const char* names[] = {"&Runs", "&Curves", "C&ompare", "&Sequences", "R&esults"};
   for (int i = 0; i < ViewCount; ++i) {
     QAction* a = view->addAction(tr(names[i]), this, [this, i] { showView(View(i)); });
     a->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
@@ -366,13 +368,19 @@ void MainWindow::onRunFinished(qint64 runId, int state, const QString& message) 
 }
 
 void MainWindow::onExternalChange() {
-  // While our own worker writes, refresh only the active runs (cheap); otherwise someone else
-  // (e.g. the CLI) changed the project: re-read the runs list.
-  const QList<qint64> active = m_queue->activeRunIds();
-  if (active.isEmpty()) {
+  // Another connection committed: our worker (every half second while a run trains) or e.g.
+  // the CLI. Unfinished runs are re-read one by one (cheap); the whole list, which also finds
+  // runs started elsewhere, at most every few seconds and never while our own run writes.
+  QList<qint64> unfinished = m_queue->activeRunIds();
+  for (int r = 0; r < m_runsModel->rowCount(); ++r) {
+    const sublab::RunInfo& info = m_runsModel->rowAt(r)->info;
+    if (!sublab::isFinished(info.status) && !unfinished.contains(info.id)) unfinished << info.id;
+  }
+  for (qint64 id : unfinished) m_runsModel->refreshRun(id);
+  if (m_queue->activeRunIds().isEmpty() &&
+      (!m_lastFullReload.isValid() || m_lastFullReload.elapsed() > kFullReloadMs)) {
     m_runsModel->reload();
-  } else {
-    for (qint64 id : active) m_runsModel->refreshRun(id);
+    m_lastFullReload.restart();
   }
 }
 

@@ -4,6 +4,7 @@
 // on close. Each view lives in its own file.
 #pragma once
 
+#include <QElapsedTimer>
 #include <QList>
 #include <QMainWindow>
 
@@ -102,6 +103,8 @@ class MainWindow : public QMainWindow {
   // Run shown by each view (views update lazily when they become visible).
   qint64 m_shown[ViewCount] = {};
   QList<qint64> m_shownCompare;
+  QElapsedTimer m_lastFullReload;
+  static constexpr qint64 kFullReloadMs = 5000;
 };
 
 }  // namespace sublab::ui

@@ -32,9 +32,10 @@ void DemoDriver::start() {
   });
   if (m_options.preset.isEmpty()) {
     // Screenshot of the database as it is: the most recent run.
-    qint64 latest = 0;
-    for (int r = 0; r < m_window->runsModel()->rowCount(); ++r)
-      latest = std::max<qint64>(latest, m_window->runsModel()->rowAt(r)->info.id);
+    qint64 latest = m_options.runId;
+    if (!latest)
+      for (int r = 0; r < m_window->runsModel()->rowCount(); ++r)
+        latest = std::max<qint64>(latest, m_window->runsModel()->rowAt(r)->info.id);
     showResults(latest);
     return;
   }
@@ -85,11 +86,18 @@ void DemoDriver::showResults(qint64 runId) {
   m_window->selectRuns(selection);
   m_window->showView(view);
   if (view == MainWindow::InspectorTab) {
-    // Show the details of the first row once the first page is in.
+    // Show the details of the first rejected row (else the first row) once a page is in.
     auto* model = m_window->inspectorView()->model();
     auto selectFirst = [this] {
       QTableView* t = m_window->inspectorView()->table();
-      if (t->model()->rowCount() > 0) t->selectRow(0);
+      const int rows = t->model()->rowCount();
+      int pick = rows > 0 ? 0 : -1;
+      for (int r = 0; r < rows; ++r)
+        if (!t->model()->index(r, 0).data(sublab::ui::SequenceTableModel::KeptRole).toBool()) {
+          pick = r;
+          break;
+        }
+      if (pick >= 0) t->selectRow(pick);
     };
     connect(model, &sublab::ui::SequenceTableModel::pageLoaded, this, selectFirst);
     selectFirst();

@@ -20,6 +20,7 @@ class DemoDriver : public QObject {
     int seeds = 0;        // 0 = the preset's
     QString screenshot;   // PNG path ("" = none, just run and exit)
     QString view = QStringLiteral("curves");
+    qint64 runId = 0;     // without a preset: the run to show (0 = the latest)
     int timeoutSeconds = 3600;
   };
 

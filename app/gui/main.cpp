@@ -48,7 +48,11 @@ int main(int argc, char** argv) {
   QCommandLineOption size(QStringLiteral("size"),
                           QStringLiteral("Window size for screenshots (default 1400x900)."),
                           QStringLiteral("WxH"), QStringLiteral("1400x900"));
-  cli.addOptions({db, demo, seeds, shot, view, size});
+  QCommandLineOption run(QStringLiteral("run"),
+                         QStringLiteral("Without --demo: the run to show in the screenshot (default: "
+                                        "the latest)."),
+                         QStringLiteral("ID"));
+  cli.addOptions({db, demo, seeds, shot, view, size, run});
   cli.process(app);
 
   const bool scripted = cli.isSet(demo) || cli.isSet(shot);
@@ -86,6 +90,7 @@ int main(int argc, char** argv) {
     o.seeds = cli.value(seeds).toInt();
     o.screenshot = cli.value(shot);
     o.view = cli.value(view);
+    o.runId = cli.value(run).toLongLong();
     driver = std::make_unique<DemoDriver>(&window, o);
   }
   window.show();
