@@ -60,6 +60,7 @@ class MainWindow : public QMainWindow {
   InspectorView* inspectorView() const { return m_inspector; }
   AuxView* auxView() const { return m_aux; }
   RunQueueView* queueView() const { return m_queueView; }
+  QDockWidget* queueDock() const { return m_queueDock; }
   QTabWidget* tabs() const { return m_tabs; }
 
   void saveSettings();

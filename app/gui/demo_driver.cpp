@@ -2,6 +2,7 @@
 #include "demo_driver.h"
 
 #include <QApplication>
+#include <QDockWidget>
 #include <QFileInfo>
 #include <QPixmap>
 #include <QTabWidget>
@@ -85,6 +86,8 @@ void DemoDriver::showResults(qint64 runId) {
   }
   m_window->selectRuns(selection);
   m_window->showView(view);
+  // An empty queue panel only takes room from the view in a screenshot.
+  if (m_window->queue()->rowCount() == 0) m_window->queueDock()->hide();
   if (view == MainWindow::InspectorTab) {
     // Show the details of the first rejected row (else the first row) once a page is in.
     auto* model = m_window->inspectorView()->model();

@@ -57,10 +57,15 @@ class TestExperimentDialog : public QObject {
     ExperimentDialog d(&s);
     QVERIFY(d.setPreset("aux-fashion-quick"));
     QCOMPARE(d.kindBox()->currentData().toString(), QString("aux"));
-    QCOMPARE(d.seedsBox()->value(), 5);
+    // The form shows the preset's values (the preset filled in by the engine's defaults).
+    const nlohmann::json full = sublab::normalizeConfig(sublab::findPreset("aux-fashion-quick")->config);
+    QCOMPARE(d.seedsBox()->value(), full["models"].get<int>());
     auto* epochs = qobject_cast<QLineEdit*>(d.form()->fieldWidget("teacher.epochs"));
     QVERIFY(epochs);
-    QCOMPARE(epochs->text(), QString("2"));
+    QCOMPARE(epochs->text(), QString::number(full["teacher"]["epochs"].get<int>()));
+    auto* images = qobject_cast<QLineEdit*>(d.form()->fieldWidget("student.images"));
+    QCOMPARE(images->text(), QString::number(full["student"]["images"].get<int>()));
+    QCOMPARE(d.spec().config, full);
     QVERIFY(d.isValid());
     QVERIFY(d.runButton()->isEnabled());
   }
