@@ -269,10 +269,10 @@ void MainWindow::openDatabaseDialog() {
   if (!openDatabase(path, &error)) showError(tr("Open project"), error);
 }
 
-void MainWindow::newExperiment() {
+ExperimentDialog* MainWindow::newExperiment() {
   if (!m_project->isOpen()) {
     showError(tr("New experiment"), tr("Open or create a project first (File menu)."));
-    return;
+    return nullptr;
   }
   auto* dialog = new ExperimentDialog(m_settings, this);
   dialog->setAttribute(Qt::WA_DeleteOnClose);
@@ -281,6 +281,7 @@ void MainWindow::newExperiment() {
     if (!enqueue(spec, &error)) showError(tr("Run"), error);
   });
   dialog->open();
+  return dialog;
 }
 
 qint64 MainWindow::enqueue(const JobSpec& spec, QString* error) {

@@ -19,6 +19,7 @@ class AppSettings;
 class AuxView;
 class CompareView;
 class CurvesView;
+class ExperimentDialog;
 class InspectorView;
 class Project;
 class RunQueue;
@@ -67,7 +68,8 @@ class MainWindow : public QMainWindow {
   void restoreSettings();
 
  public Q_SLOTS:
-  void newExperiment();
+  // Opens the New-experiment dialog (returned, e.g. for screenshots); nullptr without a project.
+  ExperimentDialog* newExperiment();
   void newDatabase();
   void openDatabaseDialog();
 

@@ -11,6 +11,7 @@
 #include <cstdio>
 
 #include "database.h"
+#include "experiment_dialog.h"
 #include "main_window.h"
 #include "project.h"
 #include "run_queue.h"
@@ -67,6 +68,24 @@ void DemoDriver::onRunFinished(qint64 runId, int state, const QString& message) 
 }
 
 void DemoDriver::showResults(qint64 runId) {
+  if (m_options.view == QLatin1String("experiment")) {
+    // The New-experiment dialog, filled from a preset, over the main window.
+    sublab::ui::ExperimentDialog* dialog = m_window->newExperiment();
+    if (!dialog) {
+      finish(1);
+      return;
+    }
+    dialog->setPreset(m_options.dialogPreset);
+    if (m_options.screenshot.isEmpty()) return;
+    QTimer::singleShot(800, this, [this, dialog] {
+      const QPixmap shot = dialog->grab();
+      const bool ok = !shot.isNull() && shot.save(m_options.screenshot, "PNG");
+      std::fprintf(stderr, "subliminal-lab: %s %s\n", ok ? "screenshot" : "could not write",
+                   qPrintable(m_options.screenshot));
+      finish(ok ? 0 : 1);
+    });
+    return;
+  }
   bool ok = false;
   const MainWindow::View view = MainWindow::viewFromName(m_options.view, &ok);
   if (!ok) std::fprintf(stderr, "subliminal-lab: unknown view \"%s\"; showing runs\n", qPrintable(m_options.view));

@@ -21,6 +21,7 @@ class DemoDriver : public QObject {
     QString screenshot;   // PNG path ("" = none, just run and exit)
     QString view = QStringLiteral("curves");
     qint64 runId = 0;     // without a preset: the run to show (0 = the latest)
+    QString dialogPreset = QStringLiteral("owl-numbers-quick");  // for --view experiment
     int timeoutSeconds = 3600;
   };
 

@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
                                          "--demo run, or of the database as it is)."),
                           QStringLiteral("FILE.png"));
   QCommandLineOption view(QStringLiteral("view"),
-                          QStringLiteral("View to show: runs, curves, compare, inspector or aux."),
+                          QStringLiteral("View to show: runs, curves, compare, inspector, aux, or "
+                                         "experiment (the New-experiment dialog)."),
                           QStringLiteral("NAME"), QStringLiteral("curves"));
   QCommandLineOption size(QStringLiteral("size"),
                           QStringLiteral("Window size for screenshots (default 1400x900)."),
@@ -91,6 +92,11 @@ int main(int argc, char** argv) {
     o.screenshot = cli.value(shot);
     o.view = cli.value(view);
     o.runId = cli.value(run).toLongLong();
+    if (o.view == QLatin1String("experiment") && !o.preset.isEmpty()) {
+      // The dialog is shown instead of running the preset.
+      o.dialogPreset = o.preset;
+      o.preset.clear();
+    }
     driver = std::make_unique<DemoDriver>(&window, o);
   }
   window.show();
