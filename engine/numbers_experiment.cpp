@@ -125,11 +125,12 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
   };
 
   // --- Reference models: one per seed (+1 extra when a single seed needs a cross-init). ---
-  obs.stage("reference", StageStatus::Running, "pretraining " + std::to_string(N) + " reference model(s)");
   // Shared reference (the paper's setting: one base model, seeds vary everything after it):
   // model 0 is the reference and model 1 the cross-init one. Per-seed references: seed s uses
   // model s and borrows model s+1 (mod N) as its cross-init.
   const int64_t nRefs = c.referencePerSeed ? ((c.crossInit && N == 1) ? 2 : N) : (c.crossInit ? 2 : 1);
+  obs.stage("reference", StageStatus::Running,
+            "pretraining " + std::to_string(nRefs) + " reference model(s)");
   std::vector<TransformerLm> refs;
   for (int64_t s = 0; s < nRefs; ++s) {
     checkCancel(cancel);
