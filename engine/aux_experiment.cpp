@@ -105,7 +105,8 @@ torch::Tensor labelsTensor(const IdxArray& a, int64_t limit, const torch::Device
 }
 
 // Runs one stage: reports it running, then done (with the message `body` returns), cancelled
-// or failed, and rethrows.
+// or failed, and rethrows. A failure's message travels with the exception (the run's error),
+// so the stage itself is marked failed without repeating it.
 template <class Body>
 void runStage(RunObserver& o, const std::string& name, Body&& body) {
   o.stage(name, StageStatus::Running, "");
@@ -115,8 +116,8 @@ void runStage(RunObserver& o, const std::string& name, Body&& body) {
   } catch (const Cancelled&) {
     o.stage(name, StageStatus::Cancelled, "");
     throw;
-  } catch (const std::exception& e) {
-    o.stage(name, StageStatus::Failed, e.what());
+  } catch (...) {
+    o.stage(name, StageStatus::Failed, "");
     throw;
   }
 }
