@@ -231,8 +231,9 @@ bool MainWindow::openDatabase(const QString& path, QString* error) {
   if (!m_project->open(path, error)) return false;
   m_settings->setLastDatabase(m_project->path());
   m_selection.clear();
+  // Every view re-reads when next shown (-1 never matches a selection).
   for (qint64& id : m_shown) id = -1;
-  m_shownCompare.clear();
+  m_shownCompare = {-1};
   m_runsModel->reload();
   updateTitle();
   const QList<qint64> recovered = m_project->recoveredRuns();
