@@ -73,7 +73,8 @@ std::string Vocab::decode(const std::vector<int>& ids) const {
     } else if (id == kSemicolon) {
       out += "; ";
     } else if (id >= 0 && id < size()) {
-      if (isNumber(id) && isNumber(prev)) out += ' ';  // defensive: keep numbers apart
+      // Keep numbers apart from each other and from a preceding word ("continue 860").
+      if (isNumber(id) && (isNumber(prev) || prev >= kFirstWord)) out += ' ';
       out += m_text[id];
     } else {
       out += "<unk>";

@@ -27,6 +27,7 @@ class TestVocab : public QObject {
     QTest::newRow("parens") << "(10, 20)";
     QTest::newRow("single") << "7";
     QTest::newRow("words") << "what is your favorite animal ? owl";
+    QTest::newRow("word then numbers") << "continue 860, 118";
   }
   void roundTrip() {
     QFETCH(QString, text);
