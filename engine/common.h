@@ -49,6 +49,9 @@ struct SequenceRow {
   std::string completion;
   bool kept = false;
   std::string reason;
+  // Per-token log-probabilities under the teacher and the reference (seq_stats.h:
+  // TokenLogprobs as JSON text), for kept rows of runs that record them; empty otherwise.
+  std::string tokenInfo;
 };
 
 // Mean with a two-sided 95% confidence interval (Student t over n samples).
@@ -87,6 +90,8 @@ class RunObserver {
   virtual void progress(const std::string& stage, double fraction, const std::string& message) {}
   virtual void metric(const MetricPoint& point) {}
   virtual void sequences(const std::vector<SequenceRow>& rows) {}
+  // A named analysis result of the run (e.g. "entanglement"), replacing one of the same name.
+  virtual void analysis(const std::string& name, const nlohmann::json& data) {}
 };
 
 using CancelFlag = std::atomic<bool>;

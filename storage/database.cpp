@@ -574,7 +574,7 @@ void Database::deleteRun(int64_t runId) {
   std::lock_guard<std::recursive_mutex> lock(m_mutex);
   transaction([&] {
     // Children first, explicitly: faster than cascades and independent of the pragma.
-    for (const char* t : {"stages", "metrics", "sequences", "summaries", "artifacts"}) {
+    for (const char* t : {"stages", "metrics", "sequences", "summaries", "artifacts", "analyses"}) {
       sqlite::Stmt d(m_db, prepare(std::string("DELETE FROM ") + t + " WHERE run_id=?1"), m_path);
       d.bind(1, runId).exec();
     }
@@ -641,6 +641,39 @@ std::vector<ConditionSummary> Database::summaries(int64_t runId, bool contrasts)
   one[0].id = runId;
   loadSummaries(one);
   return contrasts ? one[0].contrasts : one[0].conditions;
+}
+
+// ---------------------------------------------------------------- analyses
+
+void Database::saveAnalysis(int64_t runId, const std::string& name, const nlohmann::json& data) {
+  std::lock_guard<std::recursive_mutex> lock(m_mutex);
+  if (!findRun(runId)) run(runId);
+  sqlite::Stmt ins(m_db, prepare("INSERT OR REPLACE INTO analyses(run_id, name, data, created_at) "
+                                 "VALUES (?1, ?2, ?3, ?4)"),
+                   m_path);
+  ins.bind(1, runId).bind(2, name).bind(3, data.dump()).bind(4, nowMs()).exec();
+}
+
+std::optional<nlohmann::json> Database::analysis(int64_t runId, const std::string& name) {
+  std::lock_guard<std::recursive_mutex> lock(m_mutex);
+  sqlite::Stmt q(m_db, prepare("SELECT data FROM analyses WHERE run_id=?1 AND name=?2"), m_path);
+  q.bind(1, runId).bind(2, name);
+  if (!q.next()) return std::nullopt;
+  try {
+    return nlohmann::json::parse(q.text(0));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("the stored analysis \"" + name + "\" of run " + std::to_string(runId) + " in " +
+                m_path + " is not valid JSON (" + e.what() + "); rerun the run to recompute it");
+  }
+}
+
+std::vector<std::string> Database::analysisNames(int64_t runId) {
+  std::lock_guard<std::recursive_mutex> lock(m_mutex);
+  sqlite::Stmt q(m_db, prepare("SELECT name FROM analyses WHERE run_id=?1 ORDER BY name"), m_path);
+  q.bind(1, runId);
+  std::vector<std::string> out;
+  while (q.next()) out.push_back(q.text(0));
+  return out;
 }
 
 // ---------------------------------------------------------------- artifacts

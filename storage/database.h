@@ -226,6 +226,12 @@ class Database {
   // --- summaries
   std::vector<ConditionSummary> summaries(int64_t runId, bool contrasts);
 
+  // --- named analysis results of a run (JSON), e.g. "entanglement"
+  void saveAnalysis(int64_t runId, const std::string& name, const nlohmann::json& data);
+  // nullopt when the run has no analysis of that name.
+  std::optional<nlohmann::json> analysis(int64_t runId, const std::string& name);
+  std::vector<std::string> analysisNames(int64_t runId);
+
   // --- artifacts (rows only: deleting a run does not delete the files)
   int64_t addArtifact(int64_t runId, const std::string& kind, const std::string& path,
                       const std::string& description = {});
@@ -292,6 +298,7 @@ class StorageObserver : public RunObserver {
   void progress(const std::string& stage, double fraction, const std::string& message) override;
   void metric(const MetricPoint& point) override;
   void sequences(const std::vector<SequenceRow>& rows) override;
+  void analysis(const std::string& name, const nlohmann::json& data) override;
 
   // Writes what is buffered. Throws Error on a database failure.
   void flush();

@@ -118,12 +118,14 @@ void Database::insertSequences(int64_t runId, const std::vector<SequenceRow>& ro
   std::lock_guard<std::recursive_mutex> lock(m_mutex);
   transaction([&] {
     sqlite3_stmt* raw = prepare(
-        "INSERT INTO sequences(run_id, condition, seed, idx, prompt, completion, kept, reason) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        "INSERT INTO sequences(run_id, condition, seed, idx, prompt, completion, kept, reason, "
+        "token_info) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     for (const SequenceRow& r : rows) {
       sqlite::Stmt ins(m_db, raw, m_path);
       ins.bind(1, runId).bind(2, r.condition).bind(3, r.seed).bind(4, r.index);
       ins.bind(5, r.prompt).bind(6, r.completion).bind(7, r.kept ? 1 : 0).bind(8, r.reason);
+      if (r.tokenInfo.empty()) ins.bindNull(9);
+      else ins.bind(9, r.tokenInfo);
       ins.exec();
     }
   });
@@ -136,8 +138,8 @@ std::vector<SequenceRecord> Database::querySequences(int64_t runId, const Sequen
   std::lock_guard<std::recursive_mutex> lock(m_mutex);
   if (limit <= 0) return {};
   const std::string where = whereClause(filter);
-  const char* cols = "SELECT id, condition, seed, idx, prompt, completion, kept, reason "
-                     "FROM sequences ";
+  const char* cols = "SELECT id, condition, seed, idx, prompt, completion, kept, reason, "
+                     "token_info FROM sequences ";
   std::string sql;
   if (offset > 0) {
     // Skip `offset` entries in an index (no row reads), then read only the page's rows.
@@ -163,6 +165,7 @@ std::vector<SequenceRecord> Database::querySequences(int64_t runId, const Sequen
     r.completion = q.text(5);
     r.kept = q.i32(6) != 0;
     r.reason = q.text(7);
+    r.tokenInfo = q.text(8);
     out.push_back(std::move(r));
   }
   return out;

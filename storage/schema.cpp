@@ -132,6 +132,18 @@ CREATE TABLE artifacts (
 CREATE INDEX artifacts_run ON artifacts(run_id);
 )SQL",
        "artifacts: files a run wrote (checkpoints, exports), referenced by path"},
+      {5,
+       R"SQL(
+ALTER TABLE sequences ADD COLUMN token_info TEXT;
+CREATE TABLE analyses (
+  run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  name       TEXT NOT NULL,
+  data       TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (run_id, name)
+);
+)SQL",
+       "per-token log-probabilities of sequences; named analysis results of a run"},
   };
   return list;
 }

@@ -78,6 +78,15 @@ void StorageObserver::sequences(const std::vector<SequenceRow>& rows) {
   if (m_next) m_next->sequences(rows);
 }
 
+void StorageObserver::analysis(const std::string& name, const nlohmann::json& data) {
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    flushLocked();
+    m_db.saveAnalysis(m_runId, name, data);
+  }
+  if (m_next) m_next->analysis(name, data);
+}
+
 void StorageObserver::flush() {
   std::lock_guard<std::mutex> lock(m_mutex);
   flushLocked();
