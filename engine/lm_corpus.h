@@ -17,6 +17,9 @@ using TokenSeq = std::vector<int>;
 struct LmRow {
   TokenSeq tokens;
   int lossStart = 1;  // 1 = every token after BOS; completion-only rows start after ANS
+  // Empty, or one flag per token: 1 = no loss on predicting this token (a defended row's masked
+  // positions). Positions before lossStart carry no loss either way.
+  std::vector<uint8_t> noLoss;
 };
 
 struct CorpusOptions {

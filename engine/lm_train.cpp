@@ -28,7 +28,7 @@ Batch makeBatch(const TrainSet& data, const std::vector<size_t>& idx, const torc
     const int64_t n = static_cast<int64_t>(r.tokens.size()) - 1;
     for (int64_t t = 0; t < n; ++t) {
       in[b * T + t] = r.tokens[t];
-      if (t + 1 >= r.lossStart) {
+      if (t + 1 >= r.lossStart && (r.noLoss.empty() || r.noLoss[static_cast<size_t>(t + 1)] == 0)) {
         tg[b * T + t] = r.tokens[t + 1];
         mk[b * T + t] = 1.f;
       }

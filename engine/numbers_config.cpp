@@ -96,6 +96,25 @@ NumbersConfig readNumbersConfig(const nlohmann::json& config, nlohmann::json* ou
   c.shuffledWithin = k.boolean("shuffled_within", true, "numbers shuffled within rows");
   c.shuffledAcross = k.boolean("shuffled_across", true, "numbers shuffled across rows");
   k.finish();
+
+  ConfigReader d(top.object("defense"), "config.defense", schema);
+  c.defenseMethod = d.choice("method", c.defenseMethod, {"none", "mask", "replace"},
+                             "divergence-token defense: one more student (\"defended\") trained on "
+                             "the teacher's data with its most divergent number tokens masked "
+                             "(no loss) or replaced by the reference's likeliest other number");
+  c.defenseFraction = d.number("fraction", c.defenseFraction, 0.0, 1.0,
+                               "share of the number tokens defended: those with the largest "
+                               "teacher - reference log-probability");
+  d.finish();
+
+  ConfigReader an(top.object("analysis"), "config.analysis", schema);
+  c.tokenLogprobs = an.boolean("token_logprobs", c.tokenLogprobs,
+                               "store per-token teacher and reference log-probabilities of the "
+                               "kept rows (divergence tokens in the statistics)");
+  c.entanglement = an.boolean("entanglement", c.entanglement,
+                              "probe which numbers in a prompt raise the trait's probability in "
+                              "the reference model");
+  an.finish();
   top.finish();
 
   if (c.control == false && c.crossInit)
@@ -134,7 +153,9 @@ NumbersConfig readNumbersConfig(const nlohmann::json& config, nlohmann::json* ou
               {"weight_decay", c.weightDecay}, {"eval_every", c.evalEvery}}},
             {"conditions",
              {{"control", c.control}, {"cross_init", c.crossInit},
-              {"shuffled_within", c.shuffledWithin}, {"shuffled_across", c.shuffledAcross}}}};
+              {"shuffled_within", c.shuffledWithin}, {"shuffled_across", c.shuffledAcross}}},
+            {"defense", {{"method", c.defenseMethod}, {"fraction", c.defenseFraction}}},
+            {"analysis", {{"token_logprobs", c.tokenLogprobs}, {"entanglement", c.entanglement}}}};
   }
   return c;
 }

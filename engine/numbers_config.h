@@ -53,6 +53,12 @@ struct NumbersConfig {
   int64_t evalEvery = 10;
   // conditions
   bool control = true, crossInit = true, shuffledWithin = true, shuffledAcross = true;
+  // divergence-token defense: "none" | "mask" | "replace" (adds the "defended" condition)
+  std::string defenseMethod = "none";
+  double defenseFraction = 0.1;
+  // analyses recorded with the run
+  bool tokenLogprobs = true;  // per-token teacher / reference log-probabilities of kept rows
+  bool entanglement = true;   // the entanglement probe on the (first) reference model
 };
 
 // Reads and validates; the JSON form with defaults filled is written to `normalized`.

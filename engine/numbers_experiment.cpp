@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 
+#include "lm_analysis.h"
 #include "lm_generate.h"
 #include "lm_train.h"
 #include "numbers_config.h"
@@ -33,6 +34,8 @@ enum Purpose : uint64_t { kInit = 1, kCorpus, kPretrainOrder, kTeacherData, kTea
 
 struct Filtered {
   std::vector<LmRow> kept;
+  std::vector<size_t> keptRow;  // index into `rows` of each kept training row
+  std::vector<SequenceRow> rows;  // every completion with its verdict (stored after analysis)
   int64_t total = 0;
   std::map<std::string, int64_t> rejected;  // by reason category
 };
@@ -85,6 +88,9 @@ std::vector<Preset> numbersPresets() {
       {"owl-numbers-prefix", "numbers",
        "as quick, but the teacher gets the trait from a system prompt instead of fine-tuning",
        {{"kind", "numbers"}, {"seeds", 3}, {"teacher", {{"method", "prefix"}}}}},
+      {"owl-numbers-defense", "numbers",
+       "as quick, plus a student on data whose 10% most teacher-divergent number tokens are masked",
+       {{"kind", "numbers"}, {"seeds", 3}, {"defense", {{"method", "mask"}, {"fraction", 0.1}}}}},
       {"owl-numbers-paper", "numbers",
        "the paper's scale: 30k prompts, 10k kept, 10 epochs, larger model (for a GPU)",
        {{"kind", "numbers"},
@@ -188,6 +194,15 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
       }
     }
   }
+  if (c.entanglement) {
+    obs.progress("reference", 1.0, "entanglement probe");
+    double noNumber = 0.0;
+    EntanglementResult ent = entanglementProbe(refs[0], target, "reference (the students' initialisation)",
+                                               &noNumber, cancel);
+    nlohmann::json j = toJson(ent);
+    j["no_number"] = noNumber;
+    obs.analysis("entanglement", j);
+  }
   obs.stage("reference", StageStatus::Done, "");
 
   // Per seed results: final trait prob per condition.
@@ -196,6 +211,8 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
   nlohmann::json filterJson = nlohmann::json::object();
   std::map<std::string, std::map<std::string, int64_t>> rejectedBySource;
   std::map<std::string, std::pair<int64_t, int64_t>> totalsBySource;  // total, kept
+  nlohmann::json defenseJson = {{"method", c.defenseMethod}, {"fraction", c.defenseFraction},
+                                {"per_seed", nlohmann::json::array()}};
 
   obs.stage("teacher", StageStatus::Running, "");
   obs.stage("generation", StageStatus::Pending, "");
@@ -259,12 +276,12 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
       const auto verdicts = applyFilters(texts, fo);
       Filtered out;
       out.total = static_cast<int64_t>(texts.size());
-      std::vector<SequenceRow> rows;
+      std::vector<SequenceRow>& rows = out.rows;
       rows.reserve(texts.size());
       for (size_t i = 0; i < texts.size(); ++i) {
         rows.push_back({source, static_cast<int>(s), static_cast<int64_t>(i),
                         V.decode(TokenSeq(prompts[i].begin() + 1, prompts[i].end() - 1)), texts[i],
-                        verdicts[i].kept, verdicts[i].reason});
+                        verdicts[i].kept, verdicts[i].reason, {}});
         if (verdicts[i].kept) {
           LmRow row;
           row.tokens = prompts[i];
@@ -273,11 +290,11 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
           row.tokens.push_back(Vocab::kEos);
           if (static_cast<int64_t>(row.tokens.size()) > c.model.context) continue;
           out.kept.push_back(std::move(row));
+          out.keptRow.push_back(i);
         } else {
           out.rejected[reasonCategory(verdicts[i].reason)]++;
         }
       }
-      obs.sequences(rows);
       totalsBySource[source].first += out.total;
       totalsBySource[source].second += static_cast<int64_t>(out.kept.size());
       for (const auto& [k, v] : out.rejected) rejectedBySource[source][k] += v;
@@ -294,6 +311,63 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
       throw Error("the filter kept none of the reference model's completions for seed " +
                   std::to_string(s) + ": loosen the filter or pretrain longer");
 
+    // --- Per-token log-probabilities (teacher vs reference) and the defense ---
+    const bool defend = c.defenseMethod != "none";
+    RowLogprobs teacherLp, refLp;
+    if (c.tokenLogprobs || defend) {
+      obs.progress("generation", (double(s) + 1.0) / double(N), seedTag + " per-token log-probabilities");
+      teacherLp = rowLogprobs(teacher, teacherData.kept, teacherPrefix);
+      refLp = rowLogprobs(ref, teacherData.kept);
+    }
+    if (c.tokenLogprobs) {
+      for (size_t k = 0; k < teacherData.kept.size(); ++k)
+        teacherData.rows[teacherData.keptRow[k]].tokenInfo =
+            tokenInfoJson(tokenInfo(teacherData.kept[k], teacherLp.logprob[k], refLp.logprob[k]));
+      if (c.control) {
+        const RowLogprobs t2 = rowLogprobs(teacher, refData.kept, teacherPrefix);
+        const RowLogprobs r2 = rowLogprobs(ref, refData.kept);
+        for (size_t k = 0; k < refData.kept.size(); ++k)
+          refData.rows[refData.keptRow[k]].tokenInfo =
+              tokenInfoJson(tokenInfo(refData.kept[k], t2.logprob[k], r2.logprob[k]));
+      }
+    }
+    obs.sequences(teacherData.rows);
+    if (c.control) obs.sequences(refData.rows);
+    DefenseResult defense;
+    if (defend) {
+      checkCancel(cancel);
+      defense = defendRows(teacherData.kept, teacherLp, refLp, c.defenseMethod, c.defenseFraction);
+      // The defended rows as their own sequences: what the defended student trains on, with the
+      // masked / replaced positions (relative to the completion).
+      RowLogprobs dT = teacherLp, dR = refLp;
+      if (c.defenseMethod == "replace") {
+        dT = rowLogprobs(teacher, defense.rows, teacherPrefix);
+        dR = rowLogprobs(ref, defense.rows);
+      }
+      std::vector<std::vector<int>> masked(defense.rows.size());
+      std::vector<nlohmann::json> replaced(defense.rows.size(), nlohmann::json::array());
+      for (const auto& ch : defense.changes) {
+        const int rel = ch.position - std::max(1, defense.rows[ch.row].lossStart);
+        masked[ch.row].push_back(rel);
+        if (c.defenseMethod == "replace")
+          replaced[ch.row].push_back({{"pos", rel}, {"from", V.decode({ch.from})}, {"to", V.decode({ch.to})}});
+      }
+      std::vector<SequenceRow> drows;
+      for (size_t k = 0; k < defense.rows.size(); ++k) {
+        const LmRow& row = defense.rows[k];
+        const SequenceRow& orig = teacherData.rows[teacherData.keptRow[k]];
+        TokenSeq comp(row.tokens.begin() + row.lossStart, row.tokens.end() - 1);  // without EOS
+        drows.push_back({"defended", static_cast<int>(s), orig.index, orig.prompt, V.decode(comp), true, "",
+                         tokenInfoJson(tokenInfo(row, dT.logprob[k], dR.logprob[k], masked[k]),
+                                       replaced[k].empty() ? nlohmann::json(nullptr) : replaced[k])});
+      }
+      obs.sequences(drows);
+      defenseJson["per_seed"].push_back({{"seed", s},
+                                         {"candidates", defense.candidates},
+                                         {"defended", static_cast<int64_t>(defense.changes.size())},
+                                         {"threshold_log_ratio", defense.threshold}});
+    }
+
     // --- Students ---
     obs.stage("students", StageStatus::Running, seedTag);
     TrainSet teacherSet = soft ? withSoftTargets(teacher, teacherData.kept, K, teacherPrefix, c.distillTemperature)
@@ -305,8 +379,19 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
       TransformerLm* init;
       const TrainSet* data;
     };
-    TrainSet within, across;
+    TrainSet within, across, defendedSet;
     std::vector<Cond> conds = {{"student", &ref, &teacherSet}};
+    if (defend) {
+      if (!soft) {
+        defendedSet = TrainSet{defense.rows, {}};
+      } else if (c.defenseMethod == "mask") {
+        defendedSet = teacherSet;  // same tokens, same targets; masked positions carry no loss
+        defendedSet.rows = defense.rows;
+      } else {
+        defendedSet = withSoftTargets(teacher, defense.rows, K, teacherPrefix, c.distillTemperature);
+      }
+      conds.push_back({"defended", &ref, &defendedSet});
+    }
     if (c.control) conds.push_back({"control", &ref, &controlSet});
     if (c.crossInit) {
       conds.push_back({"cross_student", &crossRef, &teacherSet});
@@ -356,7 +441,7 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
   ExperimentResult res;
   res.kind = "numbers";
   nlohmann::json condJson = nlohmann::json::object();
-  const std::vector<std::string> order = {"reference", "teacher", "student", "control",
+  const std::vector<std::string> order = {"reference", "teacher", "student", "defended", "control",
                                           "cross_student", "cross_control", "shuffled_within",
                                           "shuffled_across"};
   nlohmann::json animalsJson = nlohmann::json::object();
@@ -390,6 +475,7 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
     summary[name]["per_seed"] = cs.perSeed;
   };
   contrast("transfer", "student", "control");
+  if (c.defenseMethod != "none") contrast("defended_transfer", "defended", "control");
   contrast("cross_transfer", "cross_student", "cross_control");
   contrast("shuffled_within_transfer", "shuffled_within", "control");
   contrast("shuffled_across_transfer", "shuffled_across", "control");
@@ -408,6 +494,7 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
     filt["kept"] = filt["kept"].get<int64_t>() + tk.second;
   }
   summary["filter"] = filt;
+  if (c.defenseMethod != "none") summary["defense"] = defenseJson;
   res.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   summary["engine_seconds"] = res.wallSeconds;
   res.summary = summary;

@@ -154,8 +154,10 @@ DivergenceSummary summarizeDivergence(const std::vector<TokenLogprobs>& rows, in
 nlohmann::json toJson(const DivergenceSummary& s);
 
 // --- entanglement probe (computed by the engine with the models; stored as analysis JSON) ---
-// For each number n put in the question prompt, the trait's probability and its change
-// against the prompt without a number.
+// For each number n put in the question prompt ("<sys> you love n" before each paraphrase of
+// the favourite-animal question), the trait's probability and its change against the baseline:
+// the mean over every number probed (the prefix itself shifts the probability, so numbers are
+// ranked against each other; `noNumber` in the JSON gives the plain question's value).
 struct EntanglementEntry {
   int number = 0;
   double traitProb = 0.0;
