@@ -186,12 +186,34 @@ void InspectorView::fillFacets(const QStringList& conditions, const QList<int>& 
   const QLocale loc;
   for (const auto& [reason, count] : reasons)
     m_reason->addItem(QStringLiteral("%1 (%2)").arg(reason, loc.toString(count)), reason);
+  if (!m_pendingCondition.isEmpty()) {
+    const int i = m_condition->findData(m_pendingCondition);
+    m_pendingCondition.clear();
+    if (i >= 0) {
+      m_condition->setCurrentIndex(i);
+      applyFilter();
+    }
+  }
   Q_EMIT facetsReady();
 }
 
 void InspectorView::notifyNewRows(qint64 runId, qint64 rows) {
   if (runId != m_runId) return;
   m_refresh->setText(tr("Refresh (%1 rows written)").arg(QLocale().toString(rows)));
+}
+
+void InspectorView::showRowsContaining(int number, const QString& condition) {
+  {
+    const QSignalBlocker b1(m_search), b2(m_regex), b3(m_reason), b4(m_condition);
+    m_reason->setCurrentIndex(0);
+    const int i = m_condition->findData(condition);
+    if (i >= 0) m_condition->setCurrentIndex(i);
+    m_pendingCondition = i >= 0 ? QString() : condition;
+    m_regex->setChecked(true);
+    m_search->setText(QStringLiteral("\\b%1\\b").arg(number));
+  }
+  m_searchDelay->stop();
+  applyFilter();
 }
 
 sublab::SequenceFilter InspectorView::currentFilter() const {

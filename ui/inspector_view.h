@@ -35,6 +35,9 @@ class InspectorView : public QWidget, public Exportable {
   qint64 runId() const { return m_runId; }
   // A running run wrote `rows` sequences so far: offer a refresh.
   void notifyNewRows(qint64 runId, qint64 rows);
+  // Filters to the rows whose prompt or completion contains `number` (regex \bN\b), of
+  // `condition` ("" = all conditions; applied once the condition list has loaded).
+  void showRowsContaining(int number, const QString& condition = {});
 
   SequenceTableModel* model() const { return m_model; }
   QTableView* table() const { return m_table; }
@@ -82,6 +85,7 @@ class InspectorView : public QWidget, public Exportable {
   QTableView* m_table;
   QTextBrowser* m_details;
   QTimer* m_searchDelay;
+  QString m_pendingCondition;  // showRowsContaining's condition, until the facets arrive
 };
 
 }  // namespace sublab::ui

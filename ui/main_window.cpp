@@ -30,6 +30,7 @@
 #include "run_figures.h"
 #include "runs_table_model.h"
 #include "runs_view.h"
+#include "stats_view.h"
 
 namespace sublab::ui {
 
@@ -46,6 +47,7 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
   m_compare = new CompareView(m_project, settings, this);
   m_inspector = new InspectorView(m_project, settings, this);
   m_aux = new AuxView(m_project, settings, this);
+  m_stats = new StatsView(m_project, settings, this);
   m_tabs = new QTabWidget(this);
   m_tabs->setObjectName(QStringLiteral("views"));
   m_tabs->setDocumentMode(true);
@@ -56,6 +58,10 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
   m_tabs->addTab(m_aux, tr("Results"));
   m_tabs->setTabToolTip(AuxTab, tr("Final figures per condition as bars with 95% CI, and their "
                                    "curves (auxiliary-logit runs: test accuracy per epoch)"));
+  m_tabs->addTab(m_stats, tr("Statistics"));
+  m_tabs->setTabToolTip(StatsTab, tr("Statistics of a run's generated sequences: number "
+                                     "frequencies, detector, entanglement, per-token "
+                                     "log-probabilities"));
   setCentralWidget(m_tabs);
 
   m_queueView = new RunQueueView(m_queue, this);
@@ -81,6 +87,11 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
   connect(m_runs, &RunsView::inspectRequested, this, [this](qint64 id) {
     selectRuns({id});
     showView(InspectorTab);
+  });
+  connect(m_stats, &StatsView::numberActivated, this, [this](int number) {
+    // The Sequences view of the same run, filtered to the rows containing the number.
+    showView(InspectorTab);
+    m_inspector->showRowsContaining(number);
   });
   connect(m_runs, &RunsView::errorOccurred, this,
           [this](const QString& m) { statusBar()->showMessage(m, 8000); });
@@ -150,7 +161,8 @@ void MainWindow::buildMenus() {
   exp->addAction(tr("&Cancel all runs"), m_queue, &RunQueue::cancelAll);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
-  const char* names[] = {"&Runs", "&Curves", "C&ompare", "&Sequences", "R&esults"};
+  const char* names[] = {"&Runs", "&Curves", "C&ompare", "&Sequences", "R&esults",
+                         "S&tatistics"};
   for (int i = 0; i < ViewCount; ++i) {
     QAction* a = view->addAction(tr(names[i]), this, [this, i] { showView(View(i)); });
     a->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
@@ -170,6 +182,8 @@ void MainWindow::buildMenus() {
            "<p><b>Compare</b>: Ctrl-click several runs in <b>Runs</b>, then open Compare.</p>"
            "<p><b>Sequences</b> lists every generated row with its verdict; choose a reject "
            "reason to see why rows were dropped.</p>"
+           "<p><b>Statistics</b> compares the selected run's teacher rows with its reference "
+           "rows number by number; click a number to see the rows containing it.</p>"
            "<p>Every chart and table: <b>File › Export</b> or the view's Export button.</p>"));
   });
   help->addAction(tr("&About Subliminal Lab"), this, [this] {
@@ -317,10 +331,11 @@ qint64 MainWindow::runPreset(const QString& name, int seeds, QString* error) {
 void MainWindow::showView(View view) { m_tabs->setCurrentIndex(int(view)); }
 
 MainWindow::View MainWindow::viewFromName(const QString& name, bool* ok) {
-  static const QStringList names = {"runs", "curves", "compare", "inspector", "aux"};
+  static const QStringList names = {"runs", "curves", "compare", "inspector", "aux", "stats"};
   const int i = names.indexOf(name.toLower());
-  if (ok) *ok = i >= 0 || name.toLower() == "sequences";
+  if (ok) *ok = i >= 0 || name.toLower() == "sequences" || name.toLower() == "statistics";
   if (name.toLower() == "sequences") return InspectorTab;
+  if (name.toLower() == "statistics") return StatsTab;
   return i < 0 ? RunsTab : View(i);
 }
 
@@ -350,6 +365,10 @@ void MainWindow::syncCurrentView() {
       if (m_shown[InspectorTab] != current) m_inspector->setRun(current);
       m_shown[InspectorTab] = current;
       break;
+    case StatsTab:
+      if (m_shown[StatsTab] != current) m_stats->setRun(current);
+      m_shown[StatsTab] = current;
+      break;
     case CompareTab:
       if (m_shownCompare != m_selection) m_compare->setRuns(m_selection);
       m_shownCompare = m_selection;
@@ -365,6 +384,7 @@ void MainWindow::onRunFinished(qint64 runId, int state, const QString& message) 
   if (m_aux->runId() == runId) m_aux->reload();
   if (m_compare->runs().contains(runId)) m_compare->reload();
   if (m_inspector->runId() == runId) m_inspector->setRun(runId);
+  if (m_stats->runId() == runId) m_stats->reload();
   const QString what = jobStateName(JobState(state));
   statusBar()->showMessage(tr("Run #%1 %2: %3").arg(runId).arg(what, message), 10000);
 }
@@ -405,6 +425,7 @@ void MainWindow::saveSettings() {
   m_runs->saveState(*m_settings);
   m_curves->saveState(*m_settings);
   m_inspector->saveState(*m_settings);
+  m_stats->saveState(*m_settings);
   m_settings->sync();
 }
 
@@ -416,6 +437,7 @@ void MainWindow::restoreSettings() {
   m_runs->restoreState(*m_settings);
   m_curves->restoreState(*m_settings);
   m_inspector->restoreState(*m_settings);
+  m_stats->restoreState(*m_settings);
   m_tabs->setCurrentIndex(std::clamp(m_settings->currentView(), 0, int(ViewCount) - 1));
 }
 

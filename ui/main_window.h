@@ -1,5 +1,5 @@
 // The main window only wires: menus and toolbar, the views as tabs (Runs, Curves, Compare,
-// Sequences, Aux results), the run queue as a dock, the project database, and settings
+// Sequences, Results, Statistics), the run queue as a dock, the project database, and settings
 // (geometry, dock layout, current view, columns, last database) restored on start and saved
 // on close. Each view lives in its own file.
 #pragma once
@@ -26,13 +26,14 @@ class RunQueue;
 class RunQueueView;
 class RunsTableModel;
 class RunsView;
+class StatsView;
 struct JobSpec;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
 
  public:
-  enum View { RunsTab, CurvesTab, CompareTab, InspectorTab, AuxTab, ViewCount };
+  enum View { RunsTab, CurvesTab, CompareTab, InspectorTab, AuxTab, StatsTab, ViewCount };
 
   // `settings` must outlive the window.
   explicit MainWindow(AppSettings* settings, QWidget* parent = nullptr);
@@ -60,6 +61,7 @@ class MainWindow : public QMainWindow {
   CompareView* compareView() const { return m_compare; }
   InspectorView* inspectorView() const { return m_inspector; }
   AuxView* auxView() const { return m_aux; }
+  StatsView* statsView() const { return m_stats; }
   RunQueueView* queueView() const { return m_queueView; }
   QDockWidget* queueDock() const { return m_queueDock; }
   QTabWidget* tabs() const { return m_tabs; }
@@ -97,6 +99,7 @@ class MainWindow : public QMainWindow {
   CompareView* m_compare;
   InspectorView* m_inspector;
   AuxView* m_aux;
+  StatsView* m_stats;
   RunQueueView* m_queueView;
   QDockWidget* m_queueDock;
   QMenu* m_recentMenu = nullptr;

@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
                                          "--demo run, or of the database as it is)."),
                           QStringLiteral("FILE.png"));
   QCommandLineOption view(QStringLiteral("view"),
-                          QStringLiteral("View to show: runs, curves, compare, inspector, aux, or "
+                          QStringLiteral("View to show: runs, curves, compare, inspector, aux, stats, or "
                                          "experiment (the New-experiment dialog)."),
                           QStringLiteral("NAME"), QStringLiteral("curves"));
   QCommandLineOption size(QStringLiteral("size"),

@@ -1,0 +1,707 @@
+// Implementation of StatsView. One computation at a time runs on the view's own pool thread
+// with its own read-only connection; a change of run or pickers while it runs is remembered
+// and computed next, and stale results are never shown.
+#include "stats_view.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLocale>
+#include <QStackedWidget>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrent>
+#include <cmath>
+
+#include "app_settings.h"
+#include "database.h"
+#include "export_util.h"
+#include "palette.h"
+#include "project.h"
+
+namespace sublab::ui {
+
+struct StatsView::Outcome {
+  quint64 generation = 0;
+  qint64 runId = 0;
+  QString runName;
+  QStringList conditions;
+  QString a, b;  // the sides computed (the defaults resolved)
+  std::shared_ptr<const sublab::RunStats> stats;
+  QString error;
+};
+
+namespace {
+
+// Sorts by the raw value in Qt::UserRole when both cells have one, else by text.
+class SortItem : public QTableWidgetItem {
+ public:
+  using QTableWidgetItem::QTableWidgetItem;
+  bool operator<(const QTableWidgetItem& other) const override {
+    const QVariant a = data(Qt::UserRole), b = other.data(Qt::UserRole);
+    if (a.isValid() && b.isValid()) return a.toDouble() < b.toDouble();
+    return QTableWidgetItem::operator<(other);
+  }
+};
+
+QTableWidget* makeTable(const QStringList& headers, const QString& name, QWidget* parent) {
+  auto* t = new QTableWidget(0, int(headers.size()), parent);
+  t->setObjectName(name);
+  t->setHorizontalHeaderLabels(headers);
+  t->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  t->setSelectionBehavior(QAbstractItemView::SelectRows);
+  t->setSelectionMode(QAbstractItemView::SingleSelection);
+  t->verticalHeader()->hide();
+  t->verticalHeader()->setDefaultSectionSize(20);
+  t->horizontalHeader()->setStretchLastSection(true);
+  t->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  t->setAlternatingRowColors(true);
+  t->setSortingEnabled(true);
+  t->sortByColumn(0, Qt::AscendingOrder);
+  t->setToolTip(QObject::tr("Double-click a number's row to see the sequences containing it"));
+  return t;
+}
+
+// One table row: (text, raw value) per cell; `number` (or -1) on every cell.
+void addRow(QTableWidget* t, const QList<QPair<QString, QVariant>>& cells, int number) {
+  const int row = t->rowCount();
+  t->insertRow(row);
+  for (int c = 0; c < cells.size(); ++c) {
+    auto* item = new SortItem(cells[c].first);
+    if (cells[c].second.isValid()) {
+      item->setData(Qt::UserRole, cells[c].second);
+      item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    }
+    item->setData(StatsView::kNumberRole, number);
+    t->setItem(row, c, item);
+  }
+}
+
+QPair<QString, QVariant> num(double v, int decimals = 4) {
+  return {QString::number(v, 'f', decimals), v};
+}
+QPair<QString, QVariant> integer(qint64 v) { return {QLocale().toString(v), double(v)}; }
+QPair<QString, QVariant> pValue(double p) { return {formatP(p), p}; }
+QPair<QString, QVariant> text(const QString& s) { return {s, QVariant()}; }
+
+QString signedText(double v, int decimals = 3) {
+  return (v >= 0 ? QStringLiteral("+") : QStringLiteral("−")) +
+         QString::number(std::abs(v), 'f', decimals);
+}
+
+QString intervalText(const sublab::Interval& i, int decimals = 3) {
+  return QStringLiteral("%1 [%2, %3]")
+      .arg(signedText(i.mean, decimals), signedText(i.lo, decimals), signedText(i.hi, decimals));
+}
+
+QCustomPlot* makePlot(const QString& name, QWidget* parent) {
+  auto* p = new QCustomPlot(parent);
+  p->setObjectName(name);
+  p->setMinimumSize(260, 200);
+  p->setInteraction(QCP::iRangeZoom, false);
+  return p;
+}
+
+int tokenNumber(const std::string& token) {
+  const QString t = QString::fromStdString(token).trimmed();
+  bool ok = false;
+  const int n = t.toInt(&ok);
+  return ok && n >= 0 && n < sublab::kStatsNumbers && t.size() <= 3 ? n : -1;
+}
+
+}  // namespace
+
+StatsView::StatsView(Project* project, AppSettings* settings, QWidget* parent)
+    : QWidget(parent), m_project(project) {
+  m_pool.setMaxThreadCount(1);
+  m_title = new QLabel(tr("Select a number-sequence run in the Runs view."), this);
+  QFont tf = m_title->font();
+  tf.setBold(true);
+  m_title->setFont(tf);
+  m_sideA = new QComboBox(this);
+  m_sideA->setObjectName(QStringLiteral("statsSideA"));
+  m_sideA->setToolTip(tr("Side A: the rows tested for over- and under-represented numbers"));
+  m_sideB = new QComboBox(this);
+  m_sideB->setObjectName(QStringLiteral("statsSideB"));
+  m_sideB->setToolTip(tr("Side B: the rows side A is compared with"));
+  m_verdict = new QComboBox(this);
+  m_verdict->setObjectName(QStringLiteral("statsVerdict"));
+  m_verdict->addItem(tr("Kept rows"), int(sublab::Verdict::Kept));
+  m_verdict->addItem(tr("All rows"), int(sublab::Verdict::Any));
+  m_logScale = new QCheckBox(tr("Log scale"), this);
+  m_logScale->setObjectName(QStringLiteral("statsLogScale"));
+  m_logScale->setToolTip(tr("Number frequencies on a logarithmic axis"));
+  m_status = new QLabel(this);
+  auto* exportButton = new ExportButton(this, settings, this);
+
+  auto* top = new QHBoxLayout;
+  top->addWidget(m_title, 1);
+  top->addWidget(m_status);
+  top->addWidget(new QLabel(tr("A:"), this));
+  top->addWidget(m_sideA);
+  top->addWidget(new QLabel(tr("vs B:"), this));
+  top->addWidget(m_sideB);
+  top->addWidget(m_verdict);
+  top->addWidget(m_logScale);
+  top->addWidget(exportButton);
+
+  m_message = new QLabel(this);
+  m_message->setObjectName(QStringLiteral("statsMessage"));
+  m_message->setAlignment(Qt::AlignCenter);
+  m_message->setWordWrap(true);
+  m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_summary = new QLabel(this);
+  m_summary->setObjectName(QStringLiteral("statsSummary"));
+  m_summary->setWordWrap(true);
+  m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_notes = new QLabel(this);
+  m_notes->setObjectName(QStringLiteral("statsNotes"));
+  m_notes->setWordWrap(true);
+  m_notes->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+  m_frequency = makePlot(QStringLiteral("statsFrequency"), this);
+  m_volcano = makePlot(QStringLiteral("statsVolcano"), this);
+  m_distPlot = makePlot(QStringLiteral("statsDistribution"), this);
+  m_roc = makePlot(QStringLiteral("statsRoc"), this);
+  m_entanglement = makePlot(QStringLiteral("statsEntanglement"), this);
+  m_tokens = makePlot(QStringLiteral("statsTokens"), this);
+  m_distribution = new QComboBox(this);
+  m_distribution->setObjectName(QStringLiteral("statsDistributionPick"));
+  for (Distribution d : {Distribution::FirstNumber, Distribution::Length, Distribution::Digits,
+                         Distribution::LastDigit, Distribution::DigitsPerNumber})
+    m_distribution->addItem(distributionName(d), int(d));
+
+  auto* charts = new QWidget(this);
+  auto* grid = new QGridLayout(charts);
+  grid->setContentsMargins(0, 0, 0, 0);
+  grid->setSpacing(4);
+  grid->addWidget(m_frequency, 0, 0);
+  grid->addWidget(m_volcano, 0, 1);
+  grid->addWidget(m_roc, 0, 2);
+  auto* distCell = new QVBoxLayout;
+  distCell->setSpacing(2);
+  auto* distRow = new QHBoxLayout;
+  distRow->addWidget(new QLabel(tr("Distribution:"), this));
+  distRow->addWidget(m_distribution);
+  distRow->addStretch(1);
+  distCell->addLayout(distRow);
+  distCell->addWidget(m_distPlot, 1);
+  grid->addLayout(distCell, 1, 0);
+  grid->addWidget(m_entanglement, 1, 1);
+  grid->addWidget(m_tokens, 1, 2);
+  for (int i = 0; i < 3; ++i) grid->setColumnStretch(i, 1);
+  for (int i = 0; i < 2; ++i) grid->setRowStretch(i, 1);
+
+  m_overUnder = makeTable({tr("#"), tr("Number"), tr("More in"), tr("Count A"), tr("Count B"),
+                           tr("log2 A/B"), tr("q")},
+                          QStringLiteral("statsOverUnder"), this);
+  m_entTable = makeTable({tr("Rank"), tr("Number"), tr("Trait prob"), tr("Δ"), tr("log2 A/B"),
+                          tr("q")},
+                         QStringLiteral("statsEntanglementTable"), this);
+  m_tokenTable = makeTable({tr("#"), tr("Rows"), tr("Token"), tr("Count"), tr("Mean log-ratio"),
+                            tr("Max")},
+                           QStringLiteral("statsTokenTable"), this);
+  auto* tables = new QWidget(this);
+  auto* tablesRow = new QHBoxLayout(tables);
+  tablesRow->setContentsMargins(0, 0, 0, 0);
+  const QList<QPair<QString, QTableWidget*>> tableList = {
+      {tr("Most over- and under-represented numbers (side A vs B)"), m_overUnder},
+      {tr("Entanglement ranking (numbers raising the trait)"), m_entTable},
+      {tr("Most divergent tokens (teacher − reference log-prob)"), m_tokenTable}};
+  for (const auto& [caption, table] : tableList) {
+    auto* col = new QVBoxLayout;
+    col->addWidget(new QLabel(QStringLiteral("<b>%1</b>").arg(caption.toHtmlEscaped()), this));
+    col->addWidget(table, 1);
+    tablesRow->addLayout(col, 1);
+  }
+
+  m_pages = new QTabWidget(this);
+  m_pages->setObjectName(QStringLiteral("statsPages"));
+  m_pages->setDocumentMode(true);
+  m_pages->addTab(charts, tr("Charts"));
+  m_pages->addTab(tables, tr("Tables"));
+
+  auto* content = new QWidget(this);
+  auto* contentLayout = new QVBoxLayout(content);
+  contentLayout->setContentsMargins(0, 0, 0, 0);
+  contentLayout->setSpacing(2);
+  contentLayout->addWidget(m_summary);
+  contentLayout->addWidget(m_notes);
+  contentLayout->addWidget(m_pages, 1);
+  m_stack = new QStackedWidget(this);
+  m_stack->addWidget(m_message);
+  m_stack->addWidget(content);
+
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+  layout->addLayout(top);
+  layout->addWidget(m_stack, 1);
+
+  for (QComboBox* box : {m_sideA, m_sideB, m_verdict})
+    connect(box, &QComboBox::currentIndexChanged, this, &StatsView::compute);
+  connect(m_logScale, &QCheckBox::toggled, this, &StatsView::drawFrequency);
+  connect(m_distribution, &QComboBox::currentIndexChanged, this, &StatsView::drawDistribution);
+  for (QCustomPlot* plot : {m_frequency, m_volcano, m_distPlot, m_entanglement})
+    connect(plot, &QCustomPlot::plottableClick, this,
+            [this](QCPAbstractPlottable* p, int i, QMouseEvent*) { onPlotClick(p, i); });
+  connect(m_volcano, &QCustomPlot::itemClick, this, [this](QCPAbstractItem* item, QMouseEvent*) {
+    const QVariant n = item ? item->property(kNumberProperty) : QVariant();
+    if (n.isValid()) activateNumber(n.toInt());
+  });
+  for (QTableWidget* table : {m_overUnder, m_entTable, m_tokenTable})
+    connect(table, &QTableWidget::itemActivated, this, [this](QTableWidgetItem* item) {
+      const int n = item ? item->data(kNumberRole).toInt() : -1;
+      if (n >= 0) activateNumber(n);
+    });
+  showMessage(tr("Select a number-sequence run in the Runs view."));
+}
+
+StatsView::~StatsView() {
+  ++m_generation;
+  m_pool.clear();
+  m_pool.waitForDone();
+}
+
+void StatsView::setRun(qint64 runId) {
+  m_runId = runId;
+  m_runName.clear();
+  m_stats.reset();
+  {
+    // New run: its own conditions and the default sides.
+    const QSignalBlocker ba(m_sideA), bb(m_sideB);
+    m_sideA->clear();
+    m_sideB->clear();
+  }
+  m_title->setText(runId ? tr("Statistics of run #%1").arg(runId)
+                         : tr("Select a number-sequence run in the Runs view."));
+  compute();
+}
+
+void StatsView::reload() { compute(); }
+
+QString StatsView::sideA() const { return m_sideA->currentData().toString(); }
+QString StatsView::sideB() const { return m_sideB->currentData().toString(); }
+
+QString StatsView::message() const {
+  return m_stack->currentWidget() == m_message ? m_message->text() : QString();
+}
+
+void StatsView::showMessage(const QString& text) {
+  m_message->setText(text);
+  m_stack->setCurrentWidget(m_message);
+}
+
+void StatsView::compute() {
+  if (!m_runId || !m_project || !m_project->isOpen()) {
+    ++m_generation;
+    m_pending = false;
+    m_stats.reset();
+    m_status->clear();
+    showMessage(tr("Select a number-sequence run in the Runs view."));
+    return;
+  }
+  if (m_computing) {
+    m_pending = true;
+    return;
+  }
+  m_computing = true;
+  m_pending = false;
+  const quint64 gen = ++m_generation;
+  const QString path = m_project->path();
+  const qint64 run = m_runId;
+  const QString a = sideA(), b = sideB();
+  const auto verdict = static_cast<sublab::Verdict>(m_verdict->currentData().toInt());
+  m_status->setText(tr("computing…"));
+  showMessage(tr("Computing statistics of run #%1%2…")
+                  .arg(run)
+                  .arg(a.isEmpty() ? QString() : tr(" (%1 vs %2)").arg(a, b)));
+  QtConcurrent::run(&m_pool, [gen, path, run, a, b, verdict]() -> Outcome {
+    Outcome o;
+    o.generation = gen;
+    o.runId = run;
+    try {
+      sublab::OpenOptions opts;
+      opts.create = false;
+      opts.readOnly = true;
+      opts.markInterrupted = false;
+      sublab::Database db(path.toStdString(), opts);
+      const std::optional<sublab::RunInfo> info = db.findRun(run);
+      if (!info) {
+        o.error = QObject::tr("Run #%1 is not in this project.").arg(run);
+        return o;
+      }
+      o.runName = QString::fromStdString(info->name);
+      for (const std::string& c : db.sequenceConditions(run)) o.conditions << QString::fromStdString(c);
+      if (o.conditions.isEmpty()) {
+        o.error = info->kind == "aux"
+                      ? QObject::tr("Run #%1 is an auxiliary-logit run: it generates no number "
+                                    "sequences, so there are no sequence statistics. Its figures "
+                                    "are in the Results view.")
+                            .arg(run)
+                      : QObject::tr("Run #%1 has no generated sequences yet (%2). Statistics "
+                                    "appear once its generation stage has written rows.")
+                            .arg(run)
+                            .arg(QString::fromStdString(sublab::toString(info->status)));
+        return o;
+      }
+      // Defaults: the teacher against the reference, else the first two conditions.
+      o.a = a.isEmpty() ? (o.conditions.contains("teacher") ? QStringLiteral("teacher")
+                                                             : o.conditions.first())
+                        : a;
+      if (b.isEmpty()) {
+        o.b = o.conditions.contains("reference") && o.a != "reference" ? QStringLiteral("reference")
+                                                                        : QString();
+        for (const QString& c : o.conditions)
+          if (o.b.isEmpty() && c != o.a) o.b = c;
+      } else {
+        o.b = b;
+      }
+      if (o.b.isEmpty() || o.a == o.b) {
+        o.error = o.conditions.size() < 2
+                      ? QObject::tr("Run #%1 has sequences of one condition only (%2): there is "
+                                    "nothing to compare them with.")
+                            .arg(run)
+                            .arg(o.conditions.join(", "))
+                      : QObject::tr("Side A and side B are both \"%1\": pick two different "
+                                    "conditions.")
+                            .arg(o.a);
+        return o;
+      }
+      sublab::RunStatsOptions options;
+      options.a = o.a.toStdString();
+      options.b = o.b.toStdString();
+      options.verdict = verdict;
+      o.stats = std::make_shared<const sublab::RunStats>(sublab::analyzeRun(db, run, options));
+    } catch (const std::exception& e) {
+      o.error = QString::fromStdString(e.what());
+    }
+    return o;
+  }).then(this, [this](const Outcome& o) { onOutcome(o); });
+}
+
+void StatsView::onOutcome(const Outcome& o) {
+  m_computing = false;
+  if (m_pending || o.generation != m_generation) {
+    compute();
+    return;
+  }
+  m_status->clear();
+  if (!o.runName.isEmpty()) {
+    m_runName = o.runName;
+    m_title->setText(tr("Statistics of run #%1 %2").arg(o.runId).arg(m_runName));
+  }
+  {
+    const QSignalBlocker ba(m_sideA), bb(m_sideB);
+    m_sideA->clear();
+    m_sideB->clear();
+    for (const QString& c : o.conditions) {
+      m_sideA->addItem(conditionLabel(c), c);
+      m_sideB->addItem(conditionLabel(c), c);
+    }
+    m_sideA->setCurrentIndex(std::max(0, m_sideA->findData(o.a)));
+    m_sideB->setCurrentIndex(std::max(0, m_sideB->findData(o.b)));
+  }
+  if (!o.error.isEmpty() || !o.stats) {
+    m_stats.reset();
+    showMessage(o.error.isEmpty() ? tr("No statistics for this run.") : o.error);
+  } else {
+    m_stats = o.stats;
+    showResults();
+  }
+  Q_EMIT computed();
+}
+
+void StatsView::showResults() {
+  const sublab::RunStats& s = *m_stats;
+  const QString a = QString::fromStdString(s.a), b = QString::fromStdString(s.b);
+  drawFrequency();
+  m_volcanoNumbers = drawVolcano(m_volcano, s.report, a, b);
+  drawDistribution();
+  drawRoc(m_roc, s.report.detector, a, b);
+  m_entanglementNumbers =
+      drawEntanglement(m_entanglement, s.entanglement ? &*s.entanglement : nullptr, s.report,
+                       s.entanglementVsFrequency, a);
+  drawTokenHistogram(m_tokens, s.divergence ? &*s.divergence : nullptr,
+                     s.defended ? &*s.defended : nullptr);
+  fillTables();
+  updateSummary();
+  m_stack->setCurrentIndex(1);
+}
+
+void StatsView::drawFrequency() {
+  if (!m_stats) return;
+  sublab::ui::drawFrequency(m_frequency, m_stats->report, QString::fromStdString(m_stats->a),
+                            QString::fromStdString(m_stats->b), m_logScale->isChecked());
+}
+
+void StatsView::drawDistribution() {
+  if (!m_stats) return;
+  sublab::ui::drawDistribution(m_distPlot, m_stats->report,
+                               static_cast<Distribution>(m_distribution->currentData().toInt()),
+                               QString::fromStdString(m_stats->a),
+                               QString::fromStdString(m_stats->b));
+}
+
+void StatsView::updateSummary() {
+  const sublab::RunStats& s = *m_stats;
+  const sublab::SeqStatsReport& r = s.report;
+  const QLocale loc;
+  const auto side = [&](const char* letter, const sublab::SideSummary& x) {
+    return tr("<b>%1</b> %2: %3 rows, %4 numbers, %5 per row")
+        .arg(QLatin1String(letter), QString::fromStdString(x.label).toHtmlEscaped(),
+             loc.toString(x.rows), loc.toString(x.numbers))
+        .arg(x.meanLength, 0, 'f', 1);
+  };
+  const sublab::Divergences& d = r.divergence;
+  QStringList lines;
+  lines << side("A", r.a) + QStringLiteral(" &nbsp;·&nbsp; ") + side("B", r.b);
+  lines << tr("Numbers: KL(A‖B) %1 bits · KL(B‖A) %2 bits · JS %3 bits · χ² %4 (df %5, p %6) · "
+              "smoothing %7 · first numbers: JS %8 bits, χ² p %9")
+               .arg(d.klAB, 0, 'g', 3)
+               .arg(d.klBA, 0, 'g', 3)
+               .arg(d.js, 0, 'g', 3)
+               .arg(d.chi2, 0, 'f', 1)
+               .arg(d.df)
+               .arg(formatP(d.chi2P))
+               .arg(d.smoothing)
+               .arg(r.firstDivergence.js, 0, 'g', 3)
+               .arg(formatP(r.firstDivergence.chi2P));
+  QString detector = tr("Detector: <b>%1</b> on %2 held-out rows (%3 bootstrap resamples)")
+                         .arg(aucText(r.detector))
+                         .arg(loc.toString(r.detector.testRows))
+                         .arg(r.detector.bootstrap);
+  if (!r.detector.topWeights.empty()) {
+    QStringList w;
+    for (size_t i = 0; i < r.detector.topWeights.size() && i < 6; ++i)
+      w << QStringLiteral("%1 (%2)")
+               .arg(r.detector.topWeights[i].first)
+               .arg(signedText(r.detector.topWeights[i].second, 2));
+    detector += tr(" · strongest numbers: %1").arg(w.join(", "));
+  }
+  lines << detector;
+  QStringList tokens;
+  if (s.divergence)
+    tokens << tr("Per-token log p(teacher) − log p(reference) on A's rows: mean %1 over %2 "
+                 "tokens of %3 rows, %4% positive")
+                  .arg(intervalText({s.divergence->meanLogRatio, s.divergence->meanLogRatioCi.lo,
+                                     s.divergence->meanLogRatioCi.hi, 0}))
+                  .arg(loc.toString(s.divergence->tokens), loc.toString(s.divergence->rows))
+                  .arg(100.0 * s.divergence->fractionPositive, 0, 'f', 0);
+  if (s.defended)
+    tokens << tr("defended rows: mean %1 over %2 tokens, %3 masked")
+                  .arg(intervalText({s.defended->meanLogRatio, s.defended->meanLogRatioCi.lo,
+                                     s.defended->meanLogRatioCi.hi, 0}))
+                  .arg(loc.toString(s.defended->tokens), loc.toString(s.defended->masked));
+  if (!tokens.isEmpty()) lines << tokens.join(QStringLiteral(" · "));
+  QStringList contrasts;
+  for (const sublab::ConditionSummary& c : s.contrasts)
+    contrasts << QStringLiteral("%1 <b>%2</b>")
+                     .arg(conditionLabel(QString::fromStdString(c.condition)).toHtmlEscaped(),
+                          intervalText(c.value));
+  if (!contrasts.isEmpty()) lines << tr("Run's contrasts (trait probability, 95% CI): ") + contrasts.join(" · ");
+  m_summary->setText(lines.join(QStringLiteral("<br>")));
+  QStringList notes;
+  for (const std::string& n : s.notes)
+    notes << QStringLiteral("⚠ ") + QString::fromStdString(n).toHtmlEscaped();
+  m_notes->setText(notes.isEmpty() ? QString()
+                                   : QStringLiteral("<span style='color:#8a5300'>%1</span>")
+                                         .arg(notes.join(QStringLiteral("<br>"))));
+  m_notes->setVisible(!notes.isEmpty());
+}
+
+void StatsView::fillTables() {
+  const sublab::RunStats& s = *m_stats;
+  const sublab::SeqStatsReport& r = s.report;
+  const QString a = conditionLabel(QString::fromStdString(s.a));
+  const QString b = conditionLabel(QString::fromStdString(s.b));
+  for (QTableWidget* t : {m_overUnder, m_entTable, m_tokenTable}) {
+    t->setSortingEnabled(false);
+    t->setRowCount(0);
+  }
+  m_overUnder->setHorizontalHeaderLabels({tr("#"), tr("Number"), tr("More in"),
+                                          tr("Count %1").arg(a), tr("Count %1").arg(b),
+                                          tr("log2 A/B"), tr("q")});
+  int rank = 0;
+  for (const auto& [list, where] : {std::pair{&r.over, a}, std::pair{&r.under, b}})
+    for (int n : *list) {
+      if (n < 0 || n >= int(r.numbers.size())) continue;
+      const sublab::NumberTest& t = r.numbers[size_t(n)];
+      addRow(m_overUnder,
+             {integer(++rank), integer(n), text(where), integer(t.countA), integer(t.countB),
+              num(t.log2Ratio, 3), pValue(t.q)},
+             n);
+    }
+  if (s.entanglement) {
+    rank = 0;
+    for (const sublab::EntanglementEntry& e : s.entanglement->entries) {
+      const bool known = e.number >= 0 && e.number < int(r.numbers.size());
+      const sublab::NumberTest* t = known ? &r.numbers[size_t(e.number)] : nullptr;
+      addRow(m_entTable,
+             {integer(++rank), integer(e.number), num(e.traitProb, 4), num(e.delta, 4),
+              t ? num(t->log2Ratio, 3) : text(QString()), t ? pValue(t->q) : text(QString())},
+             e.number);
+    }
+  }
+  rank = 0;
+  const QList<std::tuple<const sublab::DivergenceSummary*, QString, bool>> sets = {
+      {s.divergence ? &*s.divergence : nullptr, tr("teacher"), true},
+      {s.divergence ? &*s.divergence : nullptr, tr("teacher"), false},
+      {s.defended ? &*s.defended : nullptr, tr("defended"), true},
+      {s.defended ? &*s.defended : nullptr, tr("defended"), false}};
+  for (const auto& [summary, rows, topList] : sets) {
+    if (!summary) continue;
+    for (const sublab::DivergenceTokenStat& t : topList ? summary->top : summary->bottom)
+      addRow(m_tokenTable,
+             {integer(++rank), text(rows + (topList ? tr(" · top") : tr(" · bottom"))),
+              text(QString::fromStdString(t.token)), integer(t.count), num(t.meanLogRatio, 3),
+              num(t.maxLogRatio, 3)},
+             tokenNumber(t.token));
+  }
+  for (QTableWidget* t : {m_overUnder, m_entTable, m_tokenTable}) t->setSortingEnabled(true);
+}
+
+int StatsView::numberAt(QCPAbstractPlottable* plottable, int dataIndex) const {
+  if (!plottable || dataIndex < 0) return -1;
+  const auto it = m_volcanoNumbers.constFind(plottable);
+  if (it != m_volcanoNumbers.constEnd()) return it->value(dataIndex, -1);
+  QCustomPlot* plot = plottable->parentPlot();
+  const bool firstNumbers =
+      static_cast<Distribution>(m_distribution->currentData().toInt()) == Distribution::FirstNumber;
+  if (auto* g = qobject_cast<QCPGraph*>(plottable);
+      g && (plot == m_frequency || (plot == m_distPlot && firstNumbers))) {
+    if (dataIndex >= g->dataCount()) return -1;
+    const int n = int(std::lround(g->data()->at(dataIndex)->key));
+    return n >= 0 && n < sublab::kStatsNumbers ? n : -1;
+  }
+  if (auto* bars = qobject_cast<QCPBars*>(plottable); bars && plot == m_entanglement) {
+    if (dataIndex >= bars->dataCount()) return -1;
+    return m_entanglementNumbers.value(int(std::lround(bars->data()->at(dataIndex)->key)) - 1, -1);
+  }
+  return -1;
+}
+
+void StatsView::onPlotClick(QCPAbstractPlottable* plottable, int dataIndex) {
+  const int n = numberAt(plottable, dataIndex);
+  if (n >= 0) activateNumber(n);
+}
+
+void StatsView::activateNumber(int number) {
+  if (number < 0 || number >= sublab::kStatsNumbers) return;
+  Q_EMIT numberActivated(number);
+}
+
+QList<QPair<QString, QCustomPlot*>> StatsView::exportCharts() const {
+  const QString run = tr(" run %1").arg(m_runId);
+  return {{tr("number frequency") + run, m_frequency},
+          {tr("volcano") + run, m_volcano},
+          {m_distribution->currentText().toLower() + tr(" distribution") + run, m_distPlot},
+          {tr("detector ROC") + run, m_roc},
+          {tr("entanglement") + run, m_entanglement},
+          {tr("token log-ratios") + run, m_tokens}};
+}
+
+QStringList StatsView::exportTables() const {
+  const QString run = tr(" run %1").arg(m_runId);
+  return {tr("number frequencies") + run, tr("entanglement ranking") + run,
+          tr("detector ROC points") + run, tr("divergent tokens") + run,
+          tr("distributions") + run};
+}
+
+bool StatsView::exportTable(int index, const QString& path, QString* error) {
+  if (!m_stats) {
+    if (error) *error = tr("No statistics to export: select a run with generated sequences.");
+    return false;
+  }
+  const sublab::RunStats& s = *m_stats;
+  const sublab::SeqStatsReport& r = s.report;
+  const auto g = [](double v) { return QString::number(v, 'g', 10); };
+  CsvWriter csv(path);
+  if (!csv.open(error)) return false;
+  switch (index) {
+    case 0:
+      csv.writeRow({"number", "count_a", "count_b", "share_a", "share_b", "log2_ratio", "z", "p",
+                    "q", "side_a", "side_b"});
+      for (const sublab::NumberTest& t : r.numbers)
+        csv.writeRow({QString::number(t.number), QString::number(t.countA),
+                      QString::number(t.countB), g(t.pA), g(t.pB), g(t.log2Ratio), g(t.z), g(t.p),
+                      g(t.q), QString::fromStdString(s.a), QString::fromStdString(s.b)});
+      break;
+    case 1:
+      csv.writeRow({"rank", "number", "trait_prob", "delta", "baseline", "log2_ratio", "q",
+                    "model"});
+      if (s.entanglement) {
+        int rank = 0;
+        for (const sublab::EntanglementEntry& e : s.entanglement->entries) {
+          const bool known = e.number >= 0 && e.number < int(r.numbers.size());
+          csv.writeRow({QString::number(++rank), QString::number(e.number), g(e.traitProb),
+                        g(e.delta), g(s.entanglement->baseline),
+                        known ? g(r.numbers[size_t(e.number)].log2Ratio) : QString(),
+                        known ? g(r.numbers[size_t(e.number)].q) : QString(),
+                        QString::fromStdString(s.entanglement->model)});
+        }
+      }
+      break;
+    case 2:
+      csv.writeRow({"fpr", "tpr", "auc", "auc_lo", "auc_hi"});
+      for (const sublab::RocPoint& p : r.detector.roc)
+        csv.writeRow({g(p.fpr), g(p.tpr), g(r.detector.auc), g(r.detector.lo), g(r.detector.hi)});
+      break;
+    case 3:
+      csv.writeRow({"rows", "list", "token", "count", "mean_log_ratio", "max_log_ratio"});
+      for (const auto& [summary, rows] :
+           {std::pair{s.divergence ? &*s.divergence : nullptr, "teacher"},
+            std::pair{s.defended ? &*s.defended : nullptr, "defended"}}) {
+        if (!summary) continue;
+        for (const auto& [list, name] : {std::pair{&summary->top, "top"},
+                                         std::pair{&summary->bottom, "bottom"}})
+          for (const sublab::DivergenceTokenStat& t : *list)
+            csv.writeRow({rows, name, QString::fromStdString(t.token), QString::number(t.count),
+                          g(t.meanLogRatio), g(t.maxLogRatio)});
+      }
+      break;
+    case 4: {
+      csv.writeRow({"distribution", "value", "count_a", "count_b"});
+      const QList<std::tuple<QString, const std::vector<int64_t>*, const std::vector<int64_t>*>>
+          dists = {{"first_number", &r.firstA, &r.firstB},
+                   {"length", &r.lengthA, &r.lengthB},
+                   {"digit", &r.digitA, &r.digitB},
+                   {"last_digit", &r.lastDigitA, &r.lastDigitB},
+                   {"digits_per_number", &r.numDigitsA, &r.numDigitsB}};
+      for (const auto& [name, ca, cb] : dists) {
+        const size_t n = std::max(ca->size(), cb->size());
+        for (size_t i = 0; i < n; ++i)
+          csv.writeRow({name, QString::number(i), QString::number(i < ca->size() ? (*ca)[i] : 0),
+                        QString::number(i < cb->size() ? (*cb)[i] : 0)});
+      }
+      break;
+    }
+    default:
+      if (error) *error = tr("No such table.");
+      return false;
+  }
+  return csv.commit(error);
+}
+
+void StatsView::saveState(AppSettings& settings) const {
+  const QString v = QStringLiteral("stats");
+  settings.setViewValue(v, QStringLiteral("logScale"), m_logScale->isChecked());
+  settings.setViewValue(v, QStringLiteral("distribution"), m_distribution->currentIndex());
+  settings.setViewValue(v, QStringLiteral("verdict"), m_verdict->currentIndex());
+}
+
+void StatsView::restoreState(const AppSettings& settings) {
+  const QString v = QStringLiteral("stats");
+  const QSignalBlocker b(m_verdict);
+  m_logScale->setChecked(settings.viewValue(v, QStringLiteral("logScale"), false).toBool());
+  m_distribution->setCurrentIndex(
+      std::clamp(settings.viewValue(v, QStringLiteral("distribution"), 0).toInt(), 0,
+                 m_distribution->count() - 1));
+  m_verdict->setCurrentIndex(std::clamp(settings.viewValue(v, QStringLiteral("verdict"), 0).toInt(),
+                                        0, m_verdict->count() - 1));
+}
+
+}  // namespace sublab::ui

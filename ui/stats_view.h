@@ -1,0 +1,137 @@
+// Statistics of one run's generated sequences: side A against side B (default the kept teacher
+// rows against the kept reference rows) number by number (histogram, volcano), first number,
+// length and digits, the detector's ROC curve, the entanglement probe and the per-token
+// log-probabilities, with the divergences and the run's notes as text. Computed off the GUI
+// thread by storage's analyzeRun on a read-only connection. Clicking a number asks the main
+// window to show the rows containing it in the Sequences view.
+#pragma once
+
+#include <QHash>
+#include <QThreadPool>
+#include <QVector>
+#include <QWidget>
+#include <memory>
+
+#include "exportable.h"
+#include "run_stats.h"
+#include "stats_plots.h"
+
+class QCheckBox;
+class QComboBox;
+class QCustomPlot;
+class QCPAbstractPlottable;
+class QLabel;
+class QStackedWidget;
+class QTabWidget;
+class QTableWidget;
+
+namespace sublab::ui {
+
+class AppSettings;
+class Project;
+
+class StatsView : public QWidget, public Exportable {
+  Q_OBJECT
+
+ public:
+  // Role holding a table row's number (-1 when the row is not a number).
+  static constexpr int kNumberRole = Qt::UserRole + 1;
+
+  StatsView(Project* project, AppSettings* settings, QWidget* parent = nullptr);
+  ~StatsView() override;
+
+  // Shows `runId` (0: none) with the default sides; computes in the background.
+  void setRun(qint64 runId);
+  qint64 runId() const { return m_runId; }
+  // Recomputes with the current pickers (e.g. the run wrote more rows).
+  void reload();
+  bool isComputing() const { return m_computing; }
+  // The results shown; nullptr while there are none (no run, computing the first time, error).
+  const sublab::RunStats* stats() const { return m_stats.get(); }
+  // The text shown instead of the results ("Computing…", an error); empty when results show.
+  QString message() const;
+
+  QComboBox* sideABox() const { return m_sideA; }
+  QComboBox* sideBBox() const { return m_sideB; }
+  QComboBox* verdictBox() const { return m_verdict; }
+  QCheckBox* logScaleBox() const { return m_logScale; }
+  QComboBox* distributionBox() const { return m_distribution; }
+  QCustomPlot* frequencyPlot() const { return m_frequency; }
+  QCustomPlot* volcanoPlot() const { return m_volcano; }
+  QCustomPlot* distributionPlot() const { return m_distPlot; }
+  QCustomPlot* rocPlot() const { return m_roc; }
+  QCustomPlot* entanglementPlot() const { return m_entanglement; }
+  QCustomPlot* tokenPlot() const { return m_tokens; }
+  QTableWidget* overUnderTable() const { return m_overUnder; }
+  QTableWidget* entanglementTable() const { return m_entTable; }
+  QTableWidget* tokenTable() const { return m_tokenTable; }
+  QLabel* summaryLabel() const { return m_summary; }
+  QLabel* notesLabel() const { return m_notes; }
+  QTabWidget* pages() const { return m_pages; }
+  // The number behind point `dataIndex` of a plottable in one of the charts, or -1.
+  int numberAt(QCPAbstractPlottable* plottable, int dataIndex) const;
+
+  QList<QPair<QString, QCustomPlot*>> exportCharts() const override;
+  QStringList exportTables() const override;
+  bool exportTable(int index, const QString& path, QString* error) override;
+  void saveState(AppSettings& settings) const;
+  void restoreState(const AppSettings& settings);
+
+ public Q_SLOTS:
+  // Asks for the Sequences view filtered to rows containing `number` (numberActivated).
+  void activateNumber(int number);
+
+ Q_SIGNALS:
+  // A computation ended; its results (or its error message) are shown.
+  void computed();
+  void numberActivated(int number);
+
+ private:
+  struct Outcome;
+  void compute();
+  void onOutcome(const Outcome& outcome);
+  void showMessage(const QString& text);
+  void showResults();
+  void drawFrequency();
+  void drawDistribution();
+  void fillTables();
+  void updateSummary();
+  void onPlotClick(QCPAbstractPlottable* plottable, int dataIndex);
+  QString sideA() const;
+  QString sideB() const;
+
+  Project* m_project;
+  qint64 m_runId = 0;
+  QString m_runName;
+  std::shared_ptr<const sublab::RunStats> m_stats;
+  quint64 m_generation = 0;
+  bool m_computing = false;
+  bool m_pending = false;  // the pickers changed while computing: compute again after
+  QThreadPool m_pool;
+  QHash<QCPAbstractPlottable*, QVector<int>> m_volcanoNumbers;
+  QVector<int> m_entanglementNumbers;
+
+  QLabel* m_title;
+  QComboBox* m_sideA;
+  QComboBox* m_sideB;
+  QComboBox* m_verdict;
+  QCheckBox* m_logScale;
+  QLabel* m_status;
+  QStackedWidget* m_stack;
+  QLabel* m_message;
+  QLabel* m_summary;
+  QLabel* m_notes;
+  QTabWidget* m_pages;
+  QCustomPlot* m_frequency;
+  QCustomPlot* m_volcano;
+  QComboBox* m_distribution;
+  QCustomPlot* m_distPlot;
+  QCustomPlot* m_roc;
+  QCustomPlot* m_entanglement;
+  QCustomPlot* m_tokens;
+  QTableWidget* m_overUnder;
+  QTableWidget* m_entTable;
+  QTableWidget* m_tokenTable;
+};
+
+}  // namespace sublab::ui
