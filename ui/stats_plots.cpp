@@ -242,13 +242,13 @@ QHash<QCPAbstractPlottable*, QVector<int>> drawVolcano(QCustomPlot* plot,
   addHLine(plot, y(0.05), QColor(150, 150, 150));
   addText(plot, -xMax * 1.08, y(0.05), QStringLiteral("q = 0.05"), Qt::AlignLeft | Qt::AlignBottom,
           QColor(120, 120, 120));
-  // Label the strongest numbers on each side (significant ones, else the top three).
+  // Label the strongest significant numbers of each side.
   const auto label = [&](const std::vector<int>& list, const QColor& c, Qt::Alignment align) {
     int shown = 0;
     for (int n : list) {
       if (n < 0 || n >= int(r.numbers.size())) continue;
       const sublab::NumberTest& t = r.numbers[size_t(n)];
-      if (t.q >= 0.05 && shown >= 3) break;
+      if (t.q >= 0.05) break;
       QCPItemText* text = addText(plot, t.log2Ratio, y(t.q), QString::number(n),
                                   align | Qt::AlignBottom, c.darker(130));
       text->setPadding(QMargins(3, 0, 3, 3));

@@ -58,7 +58,7 @@ QTableWidget* makeTable(const QStringList& headers, const QString& name, QWidget
   t->verticalHeader()->hide();
   t->verticalHeader()->setDefaultSectionSize(20);
   t->horizontalHeader()->setStretchLastSection(true);
-  t->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  t->horizontalHeader()->setMinimumSectionSize(24);
   t->setAlternatingRowColors(true);
   t->setSortingEnabled(true);
   t->sortByColumn(0, Qt::AscendingOrder);
@@ -128,6 +128,7 @@ StatsView::StatsView(Project* project, AppSettings* settings, QWidget* parent)
   m_sideB = new QComboBox(this);
   m_sideB->setObjectName(QStringLiteral("statsSideB"));
   m_sideB->setToolTip(tr("Side B: the rows side A is compared with"));
+  for (QComboBox* box : {m_sideA, m_sideB}) box->setSizeAdjustPolicy(QComboBox::AdjustToContents);
   m_verdict = new QComboBox(this);
   m_verdict->setObjectName(QStringLiteral("statsVerdict"));
   m_verdict->addItem(tr("Kept rows"), int(sublab::Verdict::Kept));
@@ -522,9 +523,8 @@ void StatsView::fillTables() {
     t->setSortingEnabled(false);
     t->setRowCount(0);
   }
-  m_overUnder->setHorizontalHeaderLabels({tr("#"), tr("Number"), tr("More in"),
-                                          tr("Count %1").arg(a), tr("Count %1").arg(b),
-                                          tr("log2 A/B"), tr("q")});
+  m_overUnder->horizontalHeaderItem(3)->setToolTip(tr("Occurrences in the %1 rows").arg(a));
+  m_overUnder->horizontalHeaderItem(4)->setToolTip(tr("Occurrences in the %1 rows").arg(b));
   int rank = 0;
   for (const auto& [list, where] : {std::pair{&r.over, a}, std::pair{&r.under, b}})
     for (int n : *list) {
@@ -561,7 +561,10 @@ void StatsView::fillTables() {
               num(t.maxLogRatio, 3)},
              tokenNumber(t.token));
   }
-  for (QTableWidget* t : {m_overUnder, m_entTable, m_tokenTable}) t->setSortingEnabled(true);
+  for (QTableWidget* t : {m_overUnder, m_entTable, m_tokenTable}) {
+    t->setSortingEnabled(true);
+    t->resizeColumnsToContents();
+  }
 }
 
 int StatsView::numberAt(QCPAbstractPlottable* plottable, int dataIndex) const {
