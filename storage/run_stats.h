@@ -36,6 +36,11 @@ struct RunStats {
   // Spearman correlation between each number's entanglement delta and its log2 ratio in the
   // frequency test (does the teacher over-produce the numbers that raise the trait?).
   std::optional<double> entanglementVsFrequency;
+  // Spearman correlation between each number's entanglement delta and its mean per-token
+  // teacher - reference log-ratio in side A's rows (numbers seen at least 5 times): does the
+  // teacher favour, token by token, the numbers that raise the trait?
+  std::optional<double> entanglementVsDivergence;
+  int64_t entanglementVsDivergenceNumbers = 0;  // numbers in that correlation
   // The run's transfer contrasts (name -> interval) for context: transfer, defended_transfer...
   std::vector<ConditionSummary> contrasts;
   // What could not be computed and why (e.g. "no per-token log-probabilities: the run predates

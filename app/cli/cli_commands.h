@@ -34,11 +34,22 @@ struct ExportOptions {
   std::string out;   // empty = stdout
 };
 
+struct StatsCliOptions {
+  std::string db;
+  long long runId = 0;
+  std::string a = "teacher", b = "reference";
+  std::string verdict = "kept";  // kept | all | rejected
+  int seed = -1;                 // -1 = all seeds
+  int top = 20;
+  bool json = false;
+};
+
 int cmdPresets(bool json);
 int cmdRun(const RunOptions& options);
 int cmdRuns(const std::string& db, bool json);
 int cmdShow(const std::string& db, long long runId, bool json, bool withConfig);
 int cmdExport(const ExportOptions& options);
+int cmdStats(const StatsCliOptions& options);
 
 // The database path to use: --db when given, else the default location.
 std::string resolveDb(const std::string& db);

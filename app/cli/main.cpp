@@ -62,6 +62,23 @@ int main(int argc, char** argv) {
   exportCmd->add_option("--out", exp.out, "output file (default: stdout)");
   exportCmd->add_option("--db", exp.db, "database file (default: the user's data folder)");
 
+  StatsCliOptions st;
+  auto* statsCmd = app.add_subcommand(
+      "stats", "hidden-channel statistics of a number-sequence run: number frequencies with "
+               "tests, distributions, divergences, a detector's AUC, divergence tokens, "
+               "entanglement");
+  statsCmd->add_option("RUN_ID", st.runId, "the run's id (see `sublab runs`)")->required();
+  statsCmd->add_option("--db", st.db, "database file (default: the user's data folder)");
+  statsCmd->add_option("--a", st.a, "sequence condition of side A (default teacher)");
+  statsCmd->add_option("--b", st.b, "sequence condition of side B (default reference)");
+  statsCmd->add_option("--verdict", st.verdict, "kept, all or rejected rows (default kept)")
+      ->check(CLI::IsMember({"kept", "all", "rejected"}));
+  statsCmd->add_option("--seed", st.seed, "one seed only (default: all seeds pooled)")
+      ->check(CLI::Range(0, 1000));
+  statsCmd->add_option("--top", st.top, "over- / under-represented numbers listed (default 20)")
+      ->check(CLI::Range(1, 1000));
+  statsCmd->add_flag("--json", st.json, "print one JSON object");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -80,6 +97,7 @@ int main(int argc, char** argv) {
     if (runsCmd->parsed()) return cmdRuns(runsDb, runsJson);
     if (showCmd->parsed()) return cmdShow(showDb, showId, showJson, showConfig);
     if (exportCmd->parsed()) return cmdExport(exp);
+    if (statsCmd->parsed()) return cmdStats(st);
   } catch (const sublab::Error& e) {
     std::fprintf(stderr, "sublab: error: %s\n", e.what());
     return kExitBadInput;

@@ -76,6 +76,8 @@ class TestCli : public QObject {
   QTemporaryDir m_dir;
   QString m_db;
   int64_t m_storedRun = 0;
+  QString m_tinyDb;
+  int64_t m_tinyRun = 0;
 
   QString path(const char* name) const { return m_dir.filePath(name); }
 
@@ -242,6 +244,49 @@ class TestCli : public QObject {
     QVERIFY(d.countSequences(run.id, {}) > 0);
     QVERIFY(!d.metrics(run.id).empty());
     QCOMPARE(d.integrityCheck(), std::string("ok"));
+    m_tinyDb = db;
+    m_tinyRun = run.id;
+  }
+
+  // `sublab stats` on the tiny run: every analysis is printed; JSON has every part; bad input
+  // gets a clear message and exit 2.
+  void statsOfARun() {
+    if (m_tinyRun == 0) QSKIP("needs endToEndTinyJson's run");
+    const QString id = QString::number(m_tinyRun);
+    const Result r = runSublab({"stats", id, "--db", m_tinyDb});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    for (const char* s : {"A = teacher (kept)", "B = reference (kept)", "KL(A||B)", "JS",
+                          "chi-square", "held-out AUC", "over-represented in A",
+                          "under-represented in A", "length distribution", "digit frequency",
+                          "first numbers", "divergence tokens of the teacher rows",
+                          "entanglement probe", "transfer"})
+      QVERIFY2(r.out.contains(s), qPrintable(QString(s) + "\n" + r.out));
+
+    const Result js = runSublab({"stats", id, "--db", m_tinyDb, "--json", "--top", "5"});
+    QCOMPARE(js.code, 0);
+    const auto j = nlohmann::json::parse(js.out.toStdString());
+    QCOMPARE(j["run_id"].get<int64_t>(), m_tinyRun);
+    const auto& st = j["stats"];
+    QVERIFY(st.contains("detector"));
+    const double auc = st["detector"]["auc"].get<double>();
+    QVERIFY(auc >= 0.0 && auc <= 1.0);
+    QVERIFY(st["over"].size() <= 5);
+    QVERIFY(!j["divergence_tokens"].is_null());
+    QVERIFY(!j["entanglement"].is_null());
+    QCOMPARE(j["entanglement"]["entries"].size(), size_t(1000));
+    QVERIFY(j["contrasts"].contains("transfer"));
+
+    // One seed only, all rows, reference against teacher.
+    QCOMPARE(runSublab({"stats", id, "--db", m_tinyDb, "--seed", "1", "--verdict", "all", "--a",
+                        "reference", "--b", "teacher"}).code, 0);
+    const Result noCond = runSublab({"stats", id, "--db", m_tinyDb, "--b", "nonsense"});
+    QCOMPARE(noCond.code, 2);
+    QVERIFY2(noCond.err.contains("no sequences of condition \"nonsense\"") &&
+                 noCond.err.contains("teacher"),
+             qPrintable(noCond.err));
+    const Result noRun = runSublab({"stats", "999", "--db", m_tinyDb});
+    QCOMPARE(noRun.code, 2);
+    QVERIFY2(noRun.err.contains("999"), qPrintable(noRun.err));
   }
 
   void sigintStoresCancelled() {

@@ -3,6 +3,10 @@
 // same numbers, cancel works, and bad configs are rejected with messages naming the key.
 #include <QtTest/QtTest>
 
+#include <cmath>
+#include <map>
+#include <set>
+
 #include "experiment.h"
 
 namespace {
@@ -11,6 +15,8 @@ struct Recorder : sublab::RunObserver {
   std::vector<sublab::MetricPoint> metrics;
   std::vector<sublab::SequenceRow> rows;
   std::vector<std::string> stages;
+  std::map<std::string, nlohmann::json> analyses;
+  void analysis(const std::string& name, const nlohmann::json& data) override { analyses[name] = data; }
   void stage(const std::string& n, sublab::StageStatus s, const std::string&) override {
     stages.push_back(n + ":" + sublab::toString(s));
   }
@@ -111,6 +117,66 @@ class TestNumbersExperiment : public QObject {
     // Every generated row was reported with its verdict; rejected rows say why.
     QCOMPARE(int64_t(a.rows.size()), s["filter"]["total"].get<int64_t>());
     for (const auto& r : a.rows) QCOMPARE(r.kept, r.reason.empty());
+  }
+
+  // The analyses recorded with a run and the divergence-token defense as its own condition.
+  void defenseAndAnalyses() {
+    auto cfg = tiny();
+    cfg["seeds"] = 1;
+    cfg["conditions"] = {{"shuffled_within", false}, {"shuffled_across", false}};
+    cfg["defense"] = {{"method", "replace"}, {"fraction", 0.2}};
+    sublab::RuntimeOptions rt;
+    rt.threads = 1;
+    Recorder rec;
+    auto res = sublab::runExperiment(cfg, rt, rec, nullptr);
+    const auto& s = res.summary;
+    QVERIFY(s["conditions"].contains("defended"));
+    QVERIFY(s["defended_transfer"].contains("mean"));
+    QVERIFY(s["transfer"].contains("mean"));
+    const auto& d = s["defense"]["per_seed"][0];
+    const int64_t candidates = d["candidates"].get<int64_t>(), defended = d["defended"].get<int64_t>();
+    QCOMPARE(defended, static_cast<int64_t>(std::ceil(0.2 * double(candidates) - 1e-9)));
+    // Entanglement: every number probed, ranked.
+    QVERIFY(rec.analyses.count("entanglement"));
+    const auto& entries = rec.analyses["entanglement"]["entries"];
+    QCOMPARE(entries.size(), size_t(1000));
+    QVERIFY(entries[0]["delta"].get<double>() >= entries[999]["delta"].get<double>());
+    // Per-token log-probabilities on every kept teacher / reference row, none on rejected ones.
+    std::map<int64_t, nlohmann::json> teacherInfo;
+    int64_t masked = 0, defendedRows = 0;
+    for (const auto& r : rec.rows) {
+      if (r.condition == "defended") continue;
+      if (!r.kept) {
+        QVERIFY(r.tokenInfo.empty());
+        continue;
+      }
+      QVERIFY2(!r.tokenInfo.empty(), r.completion.c_str());
+      const auto j = nlohmann::json::parse(r.tokenInfo);
+      QCOMPARE(j["tokens"].size(), j["teacher"].size());
+      QCOMPARE(j["tokens"].size(), j["reference"].size());
+      QCOMPARE(j["tokens"].back().get<std::string>(), std::string("<eos>"));
+      if (r.condition == "teacher") teacherInfo[r.index] = j;
+    }
+    // Defended rows: the teacher's kept rows with exactly the reported positions replaced.
+    for (const auto& r : rec.rows) {
+      if (r.condition != "defended") continue;
+      ++defendedRows;
+      QVERIFY(r.kept);
+      const auto j = nlohmann::json::parse(r.tokenInfo);
+      QVERIFY(teacherInfo.count(r.index));
+      const auto& orig = teacherInfo[r.index]["tokens"];
+      QCOMPARE(j["tokens"].size(), orig.size());
+      std::set<int> pos;
+      if (j.contains("masked"))
+        for (const auto& p : j["masked"]) pos.insert(p.get<int>());
+      masked += static_cast<int64_t>(pos.size());
+      for (size_t k = 0; k < orig.size(); ++k) {
+        const bool changed = j["tokens"][k] != orig[k];
+        QCOMPARE(changed, pos.count(static_cast<int>(k)) == 1);
+      }
+    }
+    QCOMPARE(defendedRows, static_cast<int64_t>(teacherInfo.size()));
+    QCOMPARE(masked, defended);
   }
 
   void cancel() {
