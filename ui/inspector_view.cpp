@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QMap>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSplitter>
@@ -23,6 +24,7 @@
 #include "number_highlight_delegate.h"
 #include "project.h"
 #include "run_figures.h"
+#include "seq_stats.h"
 #include "sequence_table_model.h"
 
 namespace sublab::ui {
@@ -269,6 +271,62 @@ QString InspectorView::highlighted(const QString& text) const {
   return html;
 }
 
+// The row's per-token log-probabilities under the teacher and the reference, when the run
+// recorded them: one line per completion token with the log-ratio, defended positions marked.
+QString InspectorView::tokenTable(const sublab::SequenceRecord& r) const {
+  if (r.tokenInfo.empty())
+    return r.kept ? tr("<p style='color:#666'>No per-token log-probabilities stored for this row "
+                       "(runs made before they were recorded, or analysis.token_logprobs off).</p>")
+                  : QString();
+  sublab::TokenLogprobs t;
+  try {
+    t = sublab::parseTokenInfo(r.tokenInfo);
+  } catch (const sublab::Error& e) {
+    return tr("<p style='color:#b00020'>Per-token log-probabilities unreadable: %1</p>")
+        .arg(QString::fromStdString(e.what()).toHtmlEscaped());
+  }
+  QSet<int> defended(t.masked.begin(), t.masked.end());
+  QMap<int, QString> replacedFrom;
+  const auto j = nlohmann::json::parse(r.tokenInfo, nullptr, false);
+  if (j.is_object() && j.contains("replaced") && j["replaced"].is_array())
+    for (const auto& x : j["replaced"])
+      if (x.is_object() && x.contains("pos") && x.contains("from"))
+        replacedFrom[x["pos"].get<int>()] = QString::fromStdString(x["from"].get<std::string>());
+  double sum = 0;
+  QString rows;
+  for (size_t k = 0; k < t.tokens.size(); ++k) {
+    const double d = t.teacher[k] - t.reference[k];
+    sum += d;
+    // Warm colours where the teacher likes the token more than the reference, cool where less.
+    const int a = std::min(255, static_cast<int>(std::abs(d) * 200.0));
+    const QString bg = d >= 0 ? QStringLiteral("rgba(230,81,0,%1)").arg(a / 255.0 * 0.6)
+                              : QStringLiteral("rgba(21,101,192,%1)").arg(a / 255.0 * 0.6);
+    QString note;
+    if (defended.contains(static_cast<int>(k)))
+      note = replacedFrom.contains(static_cast<int>(k))
+                 ? tr("replaced (was %1)").arg(replacedFrom[static_cast<int>(k)].toHtmlEscaped())
+                 : tr("masked");
+    QString token = QString::fromStdString(t.tokens[k]).toHtmlEscaped();
+    if (token.trimmed().isEmpty()) token = QStringLiteral("&#9251;");  // a visible space
+    rows += QStringLiteral("<tr><td><tt>%1</tt></td><td align='right'>%2</td><td align='right'>%3</td>"
+                           "<td align='right' style='background:%4'>%5</td><td>%6</td></tr>")
+                .arg(token)
+                .arg(t.teacher[k], 0, 'f', 3)
+                .arg(t.reference[k], 0, 'f', 3)
+                .arg(bg)
+                .arg(d, 0, 'f', 3)
+                .arg(note);
+  }
+  QString html = tr("<p><b>Per-token log-probabilities</b> (natural log; Δ = teacher − reference; "
+                    "mean Δ %1 over %2 tokens)</p>")
+                     .arg(t.tokens.empty() ? 0.0 : sum / double(t.tokens.size()), 0, 'f', 3)
+                     .arg(t.tokens.size());
+  html += tr("<table cellspacing='0' cellpadding='2'><tr><th>token</th><th>teacher</th>"
+             "<th>reference</th><th>Δ</th><th></th></tr>");
+  html += rows + QStringLiteral("</table>");
+  return html;
+}
+
 void InspectorView::showDetails() {
   const sublab::SequenceRecord* r = m_model->record(m_table->currentIndex().row());
   if (!r) return;
@@ -294,6 +352,7 @@ void InspectorView::showDetails() {
   if (!bannedHere.isEmpty())
     html += tr(" Banned or on the paper's list: <b>%1</b>.").arg(bannedHere.join(", "));
   html += QStringLiteral("</p>");
+  html += tokenTable(*r);
   html += tr("<p style='color:#666'>Database row id %1.</p>").arg(r->id);
   m_details->setHtml(html);
 }

@@ -66,6 +66,7 @@ class InspectorView : public QWidget, public Exportable {
                   const QList<QPair<QString, qint64>>& reasons);
   void updateStatus();
   void showDetails();
+  QString tokenTable(const sublab::SequenceRecord& r) const;
   QString highlighted(const QString& text) const;
 
   Project* m_project;
