@@ -37,7 +37,10 @@ void reset(QCustomPlot* plot) {
 }
 
 void replot(QCustomPlot* plot) {
-  plot->replot(plot->isVisible() ? QCustomPlot::rpQueuedReplot : QCustomPlot::rpImmediateRefresh);
+  // A hidden plot that has a size redraws now (so it is current when shown or exported); one
+  // never laid out draws on its first resize.
+  if (plot->isVisible()) plot->replot(QCustomPlot::rpQueuedReplot);
+  else if (plot->width() > 1 && plot->height() > 1) plot->replot(QCustomPlot::rpImmediateRefresh);
 }
 
 QCPItemText* addText(QCustomPlot* plot, double x, double y, const QString& text,
@@ -452,10 +455,11 @@ void drawTokenHistogram(QCustomPlot* plot, const sublab::DivergenceSummary* teac
     return;
   }
   reset(plot);
-  QString title = QObject::tr("Per-token log-ratio · mean %1 [%2, %3]")
-                      .arg(signedNumber(teacher->meanLogRatio))
-                      .arg(teacher->meanLogRatioCi.lo, 0, 'f', 3)
-                      .arg(teacher->meanLogRatioCi.hi, 0, 'f', 3);
+  // The CI is over rows' mean log-ratios, so it goes with the mean of rows, not of tokens.
+  QString title = QObject::tr("Per-token log-ratio · row mean %1 [%2, %3]")
+                      .arg(signedNumber(teacher->meanLogRatioCi.mean))
+                      .arg(signedNumber(teacher->meanLogRatioCi.lo))
+                      .arg(signedNumber(teacher->meanLogRatioCi.hi));
   setPlotTitle(plot, title);
   const auto histogram = [](const sublab::DivergenceSummary& s, QVector<double>* keys,
                             QVector<double>* values) {
@@ -469,7 +473,9 @@ void drawTokenHistogram(QCustomPlot* plot, const sublab::DivergenceSummary* teac
   QVector<double> keys, values;
   histogram(*teacher, &keys, &values);
   auto* bars = new QCPBars(plot->xAxis, plot->yAxis);
-  bars->setName(QObject::tr("teacher rows (%1 tokens)").arg(teacher->tokens));
+  bars->setName(QObject::tr("teacher rows: %1 tokens, mean %2")
+                    .arg(teacher->tokens)
+                    .arg(signedNumber(teacher->meanLogRatio)));
   bars->setWidth(teacher->histEdges[1] - teacher->histEdges[0]);
   bars->setPen(QPen(conditionColor("teacher").darker(120)));
   bars->setBrush(conditionColor("teacher"));

@@ -419,6 +419,7 @@ void StatsView::onOutcome(const Outcome& o) {
 void StatsView::showResults() {
   const sublab::RunStats& s = *m_stats;
   const QString a = QString::fromStdString(s.a), b = QString::fromStdString(s.b);
+  m_stack->setCurrentIndex(1);  // first, so the plots draw at their laid-out size
   drawFrequency();
   m_volcanoNumbers = drawVolcano(m_volcano, s.report, a, b);
   drawDistribution();
@@ -430,7 +431,6 @@ void StatsView::showResults() {
                      s.defended ? &*s.defended : nullptr);
   fillTables();
   updateSummary();
-  m_stack->setCurrentIndex(1);
 }
 
 void StatsView::drawFrequency() {
@@ -486,17 +486,16 @@ void StatsView::updateSummary() {
   lines << detector;
   QStringList tokens;
   if (s.divergence)
-    tokens << tr("Per-token log p(teacher) − log p(reference) on A's rows: mean %1 over %2 "
-                 "tokens of %3 rows, %4% positive")
-                  .arg(intervalText({s.divergence->meanLogRatio, s.divergence->meanLogRatioCi.lo,
-                                     s.divergence->meanLogRatioCi.hi, 0}))
-                  .arg(loc.toString(s.divergence->tokens), loc.toString(s.divergence->rows))
+    tokens << tr("Per-token log p(teacher) − log p(reference) on A's rows: row mean %1, token "
+                 "mean %2 over %3 tokens of %4 rows, %5% positive")
+                  .arg(intervalText(s.divergence->meanLogRatioCi),
+                       signedText(s.divergence->meanLogRatio), loc.toString(s.divergence->tokens),
+                       loc.toString(s.divergence->rows))
                   .arg(100.0 * s.divergence->fractionPositive, 0, 'f', 0);
   if (s.defended)
-    tokens << tr("defended rows: mean %1 over %2 tokens, %3 masked")
-                  .arg(intervalText({s.defended->meanLogRatio, s.defended->meanLogRatioCi.lo,
-                                     s.defended->meanLogRatioCi.hi, 0}))
-                  .arg(loc.toString(s.defended->tokens), loc.toString(s.defended->masked));
+    tokens << tr("defended rows: row mean %1, token mean %2 over %3 tokens, %4 masked")
+                  .arg(intervalText(s.defended->meanLogRatioCi), signedText(s.defended->meanLogRatio),
+                       loc.toString(s.defended->tokens), loc.toString(s.defended->masked));
   if (!tokens.isEmpty()) lines << tokens.join(QStringLiteral(" · "));
   QStringList contrasts;
   for (const sublab::ConditionSummary& c : s.contrasts)

@@ -18,6 +18,7 @@
 #include "runs_table_model.h"
 #include "inspector_view.h"
 #include "sequence_table_model.h"
+#include "stats_view.h"
 
 using sublab::ui::MainWindow;
 
@@ -126,6 +127,14 @@ void DemoDriver::showResults(qint64 runId) {
   }
   if (m_options.screenshot.isEmpty()) {
     QTimer::singleShot(0, this, [this] { finish(m_exitCode); });
+    return;
+  }
+  sublab::ui::StatsView* stats = m_window->statsView();
+  if (view == MainWindow::StatsTab && stats->isComputing()) {
+    // The statistics compute in the background: capture once they are drawn.
+    connect(stats, &sublab::ui::StatsView::computed, this,
+            [this] { QTimer::singleShot(800, this, &DemoDriver::capture); },
+            Qt::SingleShotConnection);
     return;
   }
   // Let queued replots, the inspector's first page and the layout settle first.

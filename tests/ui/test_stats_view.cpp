@@ -319,12 +319,29 @@ class TestStatsView : public QObject {
     QTRY_COMPARE_WITH_TIMEOUT(insp->model()->totalCount(), qint64(m_rowsWith[777]), 10000);
     QTRY_COMPARE_WITH_TIMEOUT(insp->model()->rowCount(), m_rowsWith[777], 10000);
 
-    // The slot does the same for a number from a table.
+    // A double-click on a row of the entanglement table does the same for its number.
     w.showView(MainWindow::StatsTab);
-    v->activateNumber(123);
+    v->pages()->setCurrentIndex(1);
+    QTRY_VERIFY(ent->isVisible() && ent->viewport()->height() > 50);
+    QTest::qWait(20);  // layout
+    QTableWidgetItem* third = ent->item(2, 1);  // 123
+    const QPoint cell = ent->visualItemRect(third).center();
+    // QTest's double-click sends no press of its own: press first, as a user's would.
+    QTest::mousePress(ent->viewport(), Qt::LeftButton, {}, cell);
+    QTest::mouseDClick(ent->viewport(), Qt::LeftButton, {}, cell);
+    QCOMPARE(activated.count(), 2);
+    QCOMPARE(activated.last().at(0).toInt(), 123);
     QCOMPARE(w.tabs()->currentIndex(), int(MainWindow::InspectorTab));
     QCOMPARE(insp->searchEdit()->text(), QString("\\b123\\b"));
     QTRY_COMPARE_WITH_TIMEOUT(insp->model()->totalCount(), qint64(m_rowsWith[123]), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(insp->model()->rowCount(), m_rowsWith[123], 10000);
+
+    // And the public slot (e.g. a token from the divergence table).
+    w.showView(MainWindow::StatsTab);
+    v->pages()->setCurrentIndex(0);
+    v->activateNumber(7);
+    QCOMPARE(w.tabs()->currentIndex(), int(MainWindow::InspectorTab));
+    QTRY_COMPARE_WITH_TIMEOUT(insp->model()->totalCount(), qint64(m_rowsWith[7]), 10000);
 
     // Changing side B recomputes: a look-alike side B is hard to tell apart.
     w.showView(MainWindow::StatsTab);
