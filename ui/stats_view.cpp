@@ -215,7 +215,9 @@ StatsView::StatsView(Project* project, AppSettings* settings, QWidget* parent)
       {tr("Most divergent tokens (teacher − reference log-prob)"), m_tokenTable}};
   for (const auto& [caption, table] : tableList) {
     auto* col = new QVBoxLayout;
-    col->addWidget(new QLabel(QStringLiteral("<b>%1</b>").arg(caption.toHtmlEscaped()), this));
+    auto* label = new QLabel(QStringLiteral("<b>%1</b>").arg(caption.toHtmlEscaped()), this);
+    label->setWordWrap(true);  // the captions must not set the window's minimum width
+    col->addWidget(label);
     col->addWidget(table, 1);
     tablesRow->addLayout(col, 1);
   }
