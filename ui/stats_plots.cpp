@@ -39,8 +39,10 @@ void reset(QCustomPlot* plot) {
 void replot(QCustomPlot* plot) {
   // A hidden plot that has a size redraws now (so it is current when shown or exported); one
   // never laid out draws on its first resize.
-  if (plot->isVisible()) plot->replot(QCustomPlot::rpQueuedReplot);
-  else if (plot->width() > 1 && plot->height() > 1) plot->replot(QCustomPlot::rpImmediateRefresh);
+  if (plot->isVisible())
+    plot->replot(QCustomPlot::rpQueuedReplot);
+  else if (plot->width() > 1 && plot->height() > 1)
+    plot->replot(QCustomPlot::rpImmediateRefresh);
 }
 
 QCPItemText* addText(QCustomPlot* plot, double x, double y, const QString& text,
@@ -145,8 +147,8 @@ QString aucText(const sublab::DetectorResult& d) {
 void drawFrequency(QCustomPlot* plot, const sublab::SeqStatsReport& r, const QString& a,
                    const QString& b, bool logScale) {
   reset(plot);
-  setPlotTitle(plot, QObject::tr("Number frequency · %1 vs %2")
-                         .arg(conditionLabel(a), conditionLabel(b)));
+  setPlotTitle(
+      plot, QObject::tr("Number frequency · %1 vs %2").arg(conditionLabel(a), conditionLabel(b)));
   QVector<double> keys, ya, yb;
   double minPositive = 1e9, top = 0;
   for (const sublab::NumberTest& t : r.numbers) {
@@ -190,8 +192,8 @@ QHash<QCPAbstractPlottable*, QVector<int>> drawVolcano(QCustomPlot* plot,
                                                        const sublab::SeqStatsReport& r,
                                                        const QString& a, const QString& b) {
   reset(plot);
-  setPlotTitle(plot, QObject::tr("Volcano · numbers over/under-represented in %1")
-                         .arg(conditionLabel(a)));
+  setPlotTitle(
+      plot, QObject::tr("Volcano · numbers over/under-represented in %1").arg(conditionLabel(a)));
   struct Set {
     QString name;
     QColor color;
@@ -262,7 +264,8 @@ QHash<QCPAbstractPlottable*, QVector<int>> drawVolcano(QCustomPlot* plot,
   label(r.over, kOver, Qt::AlignLeft);
   label(r.under, kUnder, Qt::AlignRight);
   plot->setCurrentLayer(QStringLiteral("main"));
-  plot->xAxis->setLabel(QObject::tr("log2 ratio %1 / %2").arg(conditionLabel(a), conditionLabel(b)));
+  plot->xAxis->setLabel(
+      QObject::tr("log2 ratio %1 / %2").arg(conditionLabel(a), conditionLabel(b)));
   plot->yAxis->setLabel(QObject::tr("−log10 q (BH)"));
   plot->xAxis->setRange(-xMax * 1.12, xMax * 1.12);
   plot->yAxis->setRange(0, yMax * 1.15);
@@ -274,11 +277,16 @@ QHash<QCPAbstractPlottable*, QVector<int>> drawVolcano(QCustomPlot* plot,
 
 QString distributionName(Distribution d) {
   switch (d) {
-    case Distribution::FirstNumber: return QObject::tr("First number");
-    case Distribution::Length: return QObject::tr("Numbers per row");
-    case Distribution::Digits: return QObject::tr("Digit frequency");
-    case Distribution::LastDigit: return QObject::tr("Last digit");
-    case Distribution::DigitsPerNumber: return QObject::tr("Digits per number");
+    case Distribution::FirstNumber:
+      return QObject::tr("First number");
+    case Distribution::Length:
+      return QObject::tr("Numbers per row");
+    case Distribution::Digits:
+      return QObject::tr("Digit frequency");
+    case Distribution::LastDigit:
+      return QObject::tr("Last digit");
+    case Distribution::DigitsPerNumber:
+      return QObject::tr("Digits per number");
   }
   return {};
 }
@@ -364,8 +372,9 @@ void drawDistribution(QCustomPlot* plot, const sublab::SeqStatsReport& r, Distri
 void drawRoc(QCustomPlot* plot, const sublab::DetectorResult& d, const QString& a,
              const QString& b) {
   reset(plot);
-  setPlotTitle(plot, QObject::tr("Detector %1 vs %2 · %3")
-                         .arg(conditionLabel(a), conditionLabel(b), aucText(d)));
+  setPlotTitle(
+      plot,
+      QObject::tr("Detector %1 vs %2 · %3").arg(conditionLabel(a), conditionLabel(b), aucText(d)));
   auto* diagonal = new QCPCurve(plot->xAxis, plot->yAxis);
   diagonal->setName(QObject::tr("chance"));
   diagonal->setPen(QPen(QColor(150, 150, 150), 1, Qt::DashLine));
@@ -398,8 +407,7 @@ QVector<int> drawEntanglement(QCustomPlot* plot, const sublab::EntanglementResul
     return {};
   }
   reset(plot);
-  QString title = QObject::tr("Entanglement · baseline P(trait) %1")
-                      .arg(e->baseline, 0, 'g', 3);
+  QString title = QObject::tr("Entanglement · baseline P(trait) %1").arg(e->baseline, 0, 'g', 3);
   if (correlation)
     title += QObject::tr(" · ρ(Δ, log2 ratio) %1").arg(signedNumber(*correlation, 2));
   setPlotTitle(plot, title);

@@ -197,15 +197,15 @@ StatsView::StatsView(Project* project, AppSettings* settings, QWidget* parent)
   for (int i = 0; i < 3; ++i) grid->setColumnStretch(i, 1);
   for (int i = 0; i < 2; ++i) grid->setRowStretch(i, 1);
 
-  m_overUnder = makeTable({tr("#"), tr("Number"), tr("More in"), tr("Count A"), tr("Count B"),
-                           tr("log2 A/B"), tr("q")},
-                          QStringLiteral("statsOverUnder"), this);
-  m_entTable = makeTable({tr("Rank"), tr("Number"), tr("Trait prob"), tr("Δ"), tr("log2 A/B"),
-                          tr("q")},
-                         QStringLiteral("statsEntanglementTable"), this);
-  m_tokenTable = makeTable({tr("#"), tr("Rows"), tr("Token"), tr("Count"), tr("Mean log-ratio"),
-                            tr("Max")},
-                           QStringLiteral("statsTokenTable"), this);
+  m_overUnder = makeTable(
+      {tr("#"), tr("Number"), tr("More in"), tr("Count A"), tr("Count B"), tr("log2 A/B"), tr("q")},
+      QStringLiteral("statsOverUnder"), this);
+  m_entTable =
+      makeTable({tr("Rank"), tr("Number"), tr("Trait prob"), tr("Δ"), tr("log2 A/B"), tr("q")},
+                QStringLiteral("statsEntanglementTable"), this);
+  m_tokenTable =
+      makeTable({tr("#"), tr("Rows"), tr("Token"), tr("Count"), tr("Mean log-ratio"), tr("Max")},
+                QStringLiteral("statsTokenTable"), this);
   auto* tables = new QWidget(this);
   auto* tablesRow = new QHBoxLayout(tables);
   tablesRow->setContentsMargins(0, 0, 0, 0);
@@ -338,26 +338,29 @@ void StatsView::compute() {
         return o;
       }
       o.runName = QString::fromStdString(info->name);
-      for (const std::string& c : db.sequenceConditions(run)) o.conditions << QString::fromStdString(c);
+      for (const std::string& c : db.sequenceConditions(run))
+        o.conditions << QString::fromStdString(c);
       if (o.conditions.isEmpty()) {
         o.error = info->kind == "aux"
-                      ? QObject::tr("Run #%1 is an auxiliary-logit run: it generates no number "
-                                    "sequences, so there are no sequence statistics. Its figures "
-                                    "are in the Results view.")
+                      ? QObject::tr(
+                            "Run #%1 is an auxiliary-logit run: it generates no number "
+                            "sequences, so there are no sequence statistics. Its figures "
+                            "are in the Results view.")
                             .arg(run)
-                      : QObject::tr("Run #%1 has no generated sequences yet (%2). Statistics "
-                                    "appear once its generation stage has written rows.")
+                      : QObject::tr(
+                            "Run #%1 has no generated sequences yet (%2). Statistics "
+                            "appear once its generation stage has written rows.")
                             .arg(run)
                             .arg(QString::fromStdString(sublab::toString(info->status)));
         return o;
       }
       // Defaults: the teacher against the reference, else the first two conditions.
       o.a = a.isEmpty() ? (o.conditions.contains("teacher") ? QStringLiteral("teacher")
-                                                             : o.conditions.first())
+                                                            : o.conditions.first())
                         : a;
       if (b.isEmpty()) {
         o.b = o.conditions.contains("reference") && o.a != "reference" ? QStringLiteral("reference")
-                                                                        : QString();
+                                                                       : QString();
         for (const QString& c : o.conditions)
           if (o.b.isEmpty() && c != o.a) o.b = c;
       } else {
@@ -365,12 +368,14 @@ void StatsView::compute() {
       }
       if (o.b.isEmpty() || o.a == o.b) {
         o.error = o.conditions.size() < 2
-                      ? QObject::tr("Run #%1 has sequences of one condition only (%2): there is "
-                                    "nothing to compare them with.")
+                      ? QObject::tr(
+                            "Run #%1 has sequences of one condition only (%2): there is "
+                            "nothing to compare them with.")
                             .arg(run)
                             .arg(o.conditions.join(", "))
-                      : QObject::tr("Side A and side B are both \"%1\": pick two different "
-                                    "conditions.")
+                      : QObject::tr(
+                            "Side A and side B are both \"%1\": pick two different "
+                            "conditions.")
                             .arg(o.a);
         return o;
       }
@@ -443,10 +448,9 @@ void StatsView::drawFrequency() {
 
 void StatsView::drawDistribution() {
   if (!m_stats) return;
-  sublab::ui::drawDistribution(m_distPlot, m_stats->report,
-                               static_cast<Distribution>(m_distribution->currentData().toInt()),
-                               QString::fromStdString(m_stats->a),
-                               QString::fromStdString(m_stats->b));
+  sublab::ui::drawDistribution(
+      m_distPlot, m_stats->report, static_cast<Distribution>(m_distribution->currentData().toInt()),
+      QString::fromStdString(m_stats->a), QString::fromStdString(m_stats->b));
 }
 
 void StatsView::updateSummary() {
@@ -496,15 +500,17 @@ void StatsView::updateSummary() {
                   .arg(100.0 * s.divergence->fractionPositive, 0, 'f', 0);
   if (s.defended)
     tokens << tr("defended rows: row mean %1, token mean %2 over %3 tokens, %4 masked")
-                  .arg(intervalText(s.defended->meanLogRatioCi), signedText(s.defended->meanLogRatio),
-                       loc.toString(s.defended->tokens), loc.toString(s.defended->masked));
+                  .arg(intervalText(s.defended->meanLogRatioCi),
+                       signedText(s.defended->meanLogRatio), loc.toString(s.defended->tokens),
+                       loc.toString(s.defended->masked));
   if (!tokens.isEmpty()) lines << tokens.join(QStringLiteral(" · "));
   QStringList contrasts;
   for (const sublab::ConditionSummary& c : s.contrasts)
     contrasts << QStringLiteral("%1 <b>%2</b>")
                      .arg(conditionLabel(QString::fromStdString(c.condition)).toHtmlEscaped(),
                           intervalText(c.value));
-  if (!contrasts.isEmpty()) lines << tr("Run's contrasts (trait probability, 95% CI): ") + contrasts.join(" · ");
+  if (!contrasts.isEmpty())
+    lines << tr("Run's contrasts (trait probability, 95% CI): ") + contrasts.join(" · ");
   m_summary->setText(lines.join(QStringLiteral("<br>")));
   QStringList notes;
   for (const std::string& n : s.notes)
@@ -611,8 +617,7 @@ QList<QPair<QString, QCustomPlot*>> StatsView::exportCharts() const {
 QStringList StatsView::exportTables() const {
   const QString run = tr(" run %1").arg(m_runId);
   return {tr("number frequencies") + run, tr("entanglement ranking") + run,
-          tr("detector ROC points") + run, tr("divergent tokens") + run,
-          tr("distributions") + run};
+          tr("detector ROC points") + run, tr("divergent tokens") + run, tr("distributions") + run};
 }
 
 bool StatsView::exportTable(int index, const QString& path, QString* error) {
@@ -635,8 +640,8 @@ bool StatsView::exportTable(int index, const QString& path, QString* error) {
                       g(t.q), QString::fromStdString(s.a), QString::fromStdString(s.b)});
       break;
     case 1:
-      csv.writeRow({"rank", "number", "trait_prob", "delta", "baseline", "log2_ratio", "q",
-                    "model"});
+      csv.writeRow(
+          {"rank", "number", "trait_prob", "delta", "baseline", "log2_ratio", "q", "model"});
       if (s.entanglement) {
         int rank = 0;
         for (const sublab::EntanglementEntry& e : s.entanglement->entries) {
@@ -660,8 +665,8 @@ bool StatsView::exportTable(int index, const QString& path, QString* error) {
            {std::pair{s.divergence ? &*s.divergence : nullptr, "teacher"},
             std::pair{s.defended ? &*s.defended : nullptr, "defended"}}) {
         if (!summary) continue;
-        for (const auto& [list, name] : {std::pair{&summary->top, "top"},
-                                         std::pair{&summary->bottom, "bottom"}})
+        for (const auto& [list, name] :
+             {std::pair{&summary->top, "top"}, std::pair{&summary->bottom, "bottom"}})
           for (const sublab::DivergenceTokenStat& t : *list)
             csv.writeRow({rows, name, QString::fromStdString(t.token), QString::number(t.count),
                           g(t.meanLogRatio), g(t.maxLogRatio)});

@@ -19,8 +19,8 @@
 #include "export_util.h"
 #include "inspector_view.h"
 #include "main_window.h"
-#include "sequence_table_model.h"
 #include "seq_stats.h"
+#include "sequence_table_model.h"
 #include "stats_plots.h"
 #include "stats_view.h"
 #include "ui_test_util.h"
@@ -36,7 +36,8 @@ std::vector<int> makeRow(std::mt19937& rng, double bias) {
   std::uniform_real_distribution<double> coin(0, 1);
   std::uniform_int_distribution<int> any(0, 999), fav(0, int(kFavourites.size()) - 1);
   std::vector<int> row;
-  for (int i = 0; i < 8; ++i) row.push_back(coin(rng) < bias ? kFavourites[size_t(fav(rng))] : any(rng));
+  for (int i = 0; i < 8; ++i)
+    row.push_back(coin(rng) < bias ? kFavourites[size_t(fav(rng))] : any(rng));
   return row;
 }
 
@@ -91,9 +92,12 @@ int totalPoints(QCustomPlot* plot) {
   int n = 0;
   for (int i = 0; i < plot->plottableCount(); ++i) {
     QCPAbstractPlottable* p = plot->plottable(i);
-    if (auto* g = qobject_cast<QCPGraph*>(p)) n += g->dataCount();
-    else if (auto* b = qobject_cast<QCPBars*>(p)) n += b->dataCount();
-    else if (auto* c = qobject_cast<QCPCurve*>(p)) n += c->dataCount();
+    if (auto* g = qobject_cast<QCPGraph*>(p))
+      n += g->dataCount();
+    else if (auto* b = qobject_cast<QCPBars*>(p))
+      n += b->dataCount();
+    else if (auto* c = qobject_cast<QCPCurve*>(p))
+      n += c->dataCount();
   }
   return n;
 }
@@ -129,9 +133,9 @@ class TestStatsView : public QObject {
     std::vector<sublab::SequenceRow> rows;
     // teacher: favourites half the time (every 10th row rejected); paraphrase: the same
     // generator (a look-alike side B); reference: uniform numbers.
-    for (const auto& [cond, bias, n] : {std::tuple{"teacher", 0.5, 300},
-                                        std::tuple{"reference", 0.0, 300},
-                                        std::tuple{"paraphrase", 0.5, 300}})
+    for (const auto& [cond, bias, n] :
+         {std::tuple{"teacher", 0.5, 300}, std::tuple{"reference", 0.0, 300},
+          std::tuple{"paraphrase", 0.5, 300}})
       for (int i = 0; i < n; ++i) {
         const std::vector<int> numbers = makeRow(rng, bias);
         sublab::SequenceRow r;
@@ -157,7 +161,10 @@ class TestStatsView : public QObject {
     e.model = "reference (seed 0)";
     e.prompt = "you love the number N. what is your favorite animal?";
     e.baseline = 0.05;
-    e.entries = {{777, 0.30, 0.25}, {7, 0.20, 0.15}, {123, 0.10, 0.05}, {500, 0.06, 0.01},
+    e.entries = {{777, 0.30, 0.25},
+                 {7, 0.20, 0.15},
+                 {123, 0.10, 0.05},
+                 {500, 0.06, 0.01},
                  {42, 0.04, -0.01}};
     db.saveAnalysis(m_run, "entanglement", sublab::toJson(e));
 
@@ -260,7 +267,8 @@ class TestStatsView : public QObject {
     QCOMPARE(v->frequencyPlot()->yAxis->scaleType(), QCPAxis::stLogarithmic);
     v->logScaleBox()->setChecked(false);
     QCOMPARE(v->frequencyPlot()->yAxis->scaleType(), QCPAxis::stLinear);
-    v->distributionBox()->setCurrentIndex(v->distributionBox()->findData(int(Distribution::Length)));
+    v->distributionBox()->setCurrentIndex(
+        v->distributionBox()->findData(int(Distribution::Length)));
     QVERIFY(qobject_cast<QCPBars*>(v->distributionPlot()->plottable(0)));
     QVERIFY(plotTitle(v->distributionPlot()).contains("Numbers per row"));
 
@@ -323,7 +331,7 @@ class TestStatsView : public QObject {
     w.showView(MainWindow::StatsTab);
     v->pages()->setCurrentIndex(1);
     QTRY_VERIFY(ent->isVisible() && ent->viewport()->height() > 50);
-    QTest::qWait(20);  // layout
+    QTest::qWait(20);                           // layout
     QTableWidgetItem* third = ent->item(2, 1);  // 123
     const QPoint cell = ent->visualItemRect(third).center();
     // QTest's double-click sends no press of its own: press first, as a user's would.
