@@ -94,8 +94,8 @@ class TestCli : public QObject {
     m_storedRun = db.createRun(nr);
     db.updateStage(m_storedRun, "generation", StageStatus::Done, 1.0, "");
     db.insertMetrics(m_storedRun, {{"student", 0, "trait_prob", 5, 0.25}});
-    db.insertSequences(m_storedRun, {{"teacher", 0, 0, "1, 2, 3", "4, 5, 6", true, ""},
-                                     {"teacher", 0, 1, "7, 8", "x, \"y\"", false, "format: letters"}});
+    db.insertSequences(m_storedRun, {{"teacher", 0, 0, "1, 2, 3", "4, 5, 6", true, "", {}},
+                                     {"teacher", 0, 1, "7, 8", "x, \"y\"", false, "format: letters", {}}});
     ExperimentResult res;
     res.conditions.push_back({"student", "trait_prob", {0.25, 0.2, 0.3, 1}, {0.25}});
     res.contrasts.push_back({"transfer", "trait_prob", {0.05, -0.01, 0.11, 1}, {0.05}});

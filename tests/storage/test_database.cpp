@@ -215,7 +215,34 @@ class TestDatabase : public QObject {
     nr.config = smallConfig();
     const int64_t id = db.createRun(nr);
     QCOMPARE(toString(db.run(id).status), toString(RunStatus::Running));
+    // The v5 column: an old row has no per-token log-probabilities, a new one keeps them.
+    QVERIFY(db.sequences(1, {}, 0, 10).at(0).tokenInfo.empty());
     QCOMPARE(db.integrityCheck(), std::string("ok"));
+  }
+
+  void tokenInfoAndAnalyses() {
+    Database db(file("analyses.sqlite"));
+    NewRun nr;
+    nr.config = smallConfig();
+    const int64_t id = db.createRun(nr);
+    SequenceRow kept{"teacher", 0, 0, "1, 2", "3, 4", true, "", R"({"tokens":["3"]})"};
+    SequenceRow rejected{"teacher", 0, 1, "1, 2", "x", false, "format", {}};
+    db.insertSequences(id, {kept, rejected});
+    const auto rows = db.sequences(id, {}, 0, 10);
+    QCOMPARE(rows.size(), size_t(2));
+    QCOMPARE(rows[0].tokenInfo, kept.tokenInfo);
+    QVERIFY(rows[1].tokenInfo.empty());
+
+    QVERIFY(!db.analysis(id, "entanglement"));
+    db.saveAnalysis(id, "entanglement", {{"baseline", 0.1}});
+    db.saveAnalysis(id, "entanglement", {{"baseline", 0.2}});  // replaces
+    db.saveAnalysis(id, "other", nlohmann::json::array({1, 2}));
+    QCOMPARE(db.analysis(id, "entanglement")->at("baseline").get<double>(), 0.2);
+    QCOMPARE(db.analysisNames(id), (std::vector<std::string>{"entanglement", "other"}));
+    expectError([&] { db.saveAnalysis(id + 100, "x", 1); }, {QString::number(id + 100)});
+    db.deleteRun(id);
+    QVERIFY(!db.analysis(id, "entanglement"));
+    QVERIFY(db.analysisNames(id).empty());
   }
 
   void rejectsNewerSchema() {

@@ -123,7 +123,7 @@ class TestExports : public QObject {
     const qint64 run = uitest::addNumbersRun(*project.db(), "e", 0.1);
     std::vector<sublab::SequenceRow> rows;
     for (int i = 0; i < 1234; ++i)
-      rows.push_back({"teacher", 0, i, "1, 2, 3", "4, 5", i % 3 != 0, i % 3 ? "" : "format"});
+      rows.push_back({"teacher", 0, i, "1, 2, 3", "4, 5", i % 3 != 0, i % 3 ? "" : "format", {}});
     project.db()->insertSequences(run, rows);
     AppSettings settings(m_dir.filePath("s.ini"));
 
