@@ -475,7 +475,11 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
     summary[name]["per_seed"] = cs.perSeed;
   };
   contrast("transfer", "student", "control");
-  if (c.defenseMethod != "none") contrast("defended_transfer", "defended", "control");
+  if (c.defenseMethod != "none") {
+    contrast("defended_transfer", "defended", "control");
+    // What the defense removed: the undefended student minus the defended one, paired by seed.
+    contrast("defense_effect", "student", "defended");
+  }
   contrast("cross_transfer", "cross_student", "cross_control");
   contrast("shuffled_within_transfer", "shuffled_within", "control");
   contrast("shuffled_across_transfer", "shuffled_across", "control");

@@ -132,6 +132,8 @@ class TestNumbersExperiment : public QObject {
     const auto& s = res.summary;
     QVERIFY(s["conditions"].contains("defended"));
     QVERIFY(s["defended_transfer"].contains("mean"));
+    QVERIFY(std::abs(s["defense_effect"]["mean"].get<double>() -
+                     (s["transfer"]["mean"].get<double>() - s["defended_transfer"]["mean"].get<double>())) < 1e-9);
     QVERIFY(s["transfer"].contains("mean"));
     const auto& d = s["defense"]["per_seed"][0];
     const int64_t candidates = d["candidates"].get<int64_t>(), defended = d["defended"].get<int64_t>();
