@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <random>
 
 #include "lm_generate.h"
 
@@ -63,9 +64,10 @@ RowLogprobs rowLogprobs(TransformerLm& model, const std::vector<LmRow>& rows, co
 }
 
 DefenseResult defendRows(const std::vector<LmRow>& rows, const RowLogprobs& teacher,
-                         const RowLogprobs& reference, const std::string& method, double fraction) {
-  if (method != "mask" && method != "replace")
-    throw Error("defense method \"" + method + "\" is unknown: use mask or replace");
+                         const RowLogprobs& reference, const std::string& method, double fraction,
+                         uint64_t seed) {
+  if (method != "mask" && method != "replace" && method != "mask_random")
+    throw Error("defense method \"" + method + "\" is unknown: use mask, replace or mask_random");
   if (!(fraction >= 0.0 && fraction <= 1.0))
     throw Error("defense fraction must be in [0, 1]");
   struct Cand {
@@ -88,13 +90,20 @@ DefenseResult defendRows(const std::vector<LmRow>& rows, const RowLogprobs& teac
   out.rows = rows;
   out.candidates = static_cast<int64_t>(cands.size());
   const size_t take = static_cast<size_t>(std::ceil(fraction * double(cands.size()) - 1e-9));
-  std::stable_sort(cands.begin(), cands.end(), [](const Cand& a, const Cand& b) {
-    if (a.ratio != b.ratio) return a.ratio > b.ratio;
-    if (a.row != b.row) return a.row < b.row;
-    return a.pos < b.pos;
-  });
-  cands.resize(std::min(take, cands.size()));
-  if (!cands.empty()) out.threshold = cands.back().ratio;
+  if (method == "mask_random") {
+    std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ULL + 17);
+    std::shuffle(cands.begin(), cands.end(), rng);
+    cands.resize(std::min(take, cands.size()));
+    out.threshold = NAN;
+  } else {
+    std::stable_sort(cands.begin(), cands.end(), [](const Cand& a, const Cand& b) {
+      if (a.ratio != b.ratio) return a.ratio > b.ratio;
+      if (a.row != b.row) return a.row < b.row;
+      return a.pos < b.pos;
+    });
+    cands.resize(std::min(take, cands.size()));
+    if (!cands.empty()) out.threshold = cands.back().ratio;
+  }
   std::sort(cands.begin(), cands.end(), [](const Cand& a, const Cand& b) {
     return a.row != b.row ? a.row < b.row : a.pos < b.pos;
   });
@@ -102,7 +111,7 @@ DefenseResult defendRows(const std::vector<LmRow>& rows, const RowLogprobs& teac
     LmRow& row = out.rows[c.row];
     const int from = row.tokens[static_cast<size_t>(c.pos)];
     int to = from;
-    if (method == "mask") {
+    if (method != "replace") {
       if (row.noLoss.empty()) row.noLoss.assign(row.tokens.size(), 0);
       row.noLoss[static_cast<size_t>(c.pos)] = 1;
     } else {

@@ -37,9 +37,12 @@ struct DefenseResult {
   double threshold = 0.0;             // smallest log-ratio defended
   int64_t candidates = 0;             // number tokens considered
 };
-// method: "mask" or "replace". teacher/reference/refBest come from rowLogprobs on `rows`.
+// method: "mask", "replace", or "mask_random" (the control: the same share of number tokens
+// masked, chosen at random with `seed` instead of by log-ratio). teacher/reference come from
+// rowLogprobs on `rows`.
 DefenseResult defendRows(const std::vector<LmRow>& rows, const RowLogprobs& teacher,
-                         const RowLogprobs& reference, const std::string& method, double fraction);
+                         const RowLogprobs& reference, const std::string& method, double fraction,
+                         uint64_t seed = 0);
 
 // TokenLogprobs (seq_stats.h) of one row's completion for storage: token texts and both models'
 // log-probabilities; `masked` lists positions relative to the completion.

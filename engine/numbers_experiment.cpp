@@ -6,6 +6,7 @@
 #include "numbers_experiment.h"
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -30,7 +31,7 @@ uint64_t derive(uint64_t base, int64_t s, uint64_t purpose) {
 
 enum Purpose : uint64_t { kInit = 1, kCorpus, kPretrainOrder, kTeacherData, kTeacherOrder,
                           kPrompts, kGenTeacher, kGenReference, kFilter, kStudentOrder,
-                          kLora, kShuffle, kCrossInit, kReplay };
+                          kLora, kShuffle, kCrossInit, kReplay, kDefense };
 
 struct Filtered {
   std::vector<LmRow> kept;
@@ -336,7 +337,8 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
     DefenseResult defense;
     if (defend) {
       checkCancel(cancel);
-      defense = defendRows(teacherData.kept, teacherLp, refLp, c.defenseMethod, c.defenseFraction);
+      defense = defendRows(teacherData.kept, teacherLp, refLp, c.defenseMethod, c.defenseFraction,
+                           derive(c.seed, s, kDefense));
       // The defended rows as their own sequences: what the defended student trains on, with the
       // masked / replaced positions (relative to the completion).
       RowLogprobs dT = teacherLp, dR = refLp;
@@ -365,7 +367,7 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
       defenseJson["per_seed"].push_back({{"seed", s},
                                          {"candidates", defense.candidates},
                                          {"defended", static_cast<int64_t>(defense.changes.size())},
-                                         {"threshold_log_ratio", defense.threshold}});
+                                         {"threshold_log_ratio", std::isnan(defense.threshold) ? nlohmann::json(nullptr) : nlohmann::json(defense.threshold)}});
     }
 
     // --- Students ---

@@ -133,6 +133,16 @@ class TestLmAnalysis : public QObject {
     QCOMPARE(sublab::defendRows(rows, t, r, "mask", 0.0).changes.size(), size_t(0));
     QCOMPARE(sublab::defendRows(rows, t, r, "mask", 1.0).changes.size(), size_t(9));
     QVERIFY_THROWS_EXCEPTION(sublab::Error, sublab::defendRows(rows, t, r, "blur", 0.1));
+    // The random control masks the same number of tokens, all numbers, deterministically.
+    const auto rnd = sublab::defendRows(rows, t, r, "mask_random", 0.34, 5);
+    QCOMPARE(rnd.changes.size(), size_t(4));
+    QCOMPARE(sublab::defendRows(rows, t, r, "mask_random", 0.34, 5).changes.size(), size_t(4));
+    for (size_t k = 0; k < 4; ++k) {
+      const auto& c = rnd.changes[k];
+      QCOMPARE(c.row, sublab::defendRows(rows, t, r, "mask_random", 0.34, 5).changes[k].row);
+      QVERIFY(Vocab::isNumber(rows[c.row].tokens[static_cast<size_t>(c.position)]));
+      QCOMPARE(int(rnd.rows[c.row].noLoss[static_cast<size_t>(c.position)]), 1);
+    }
   }
 
   void maskedPositionsCarryNoLoss() {
