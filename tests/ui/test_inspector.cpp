@@ -14,6 +14,7 @@
 #include "inspector_view.h"
 #include "number_highlight_delegate.h"
 #include "project.h"
+#include "seq_stats.h"
 #include "sequence_table_model.h"
 #include "ui_test_util.h"
 
@@ -166,6 +167,34 @@ class TestInspector : public QObject {
     QVERIFY2(html.contains("Rejected"), qPrintable(html));
     QVERIFY(html.contains("banned number"));
     QVERIFY(view.details()->toPlainText().contains("13"));
+  }
+
+  // A kept row with per-token log-probabilities shows them, with the defended position marked.
+  void tokenLogprobsInDetails() {
+    const qint64 run = uitest::addNumbersRun(*m_project.db(), "tokens", 0.1);
+    sublab::TokenLogprobs t;
+    t.tokens = {"12", ", ", "88", "<eos>"};
+    t.teacher = {-1.0, -0.25, -2.0, -0.5};
+    t.reference = {-1.5, -0.25, -2.0, -0.75};
+    t.masked = {2};
+    const nlohmann::json replaced = nlohmann::json::array({{{"pos", 2}, {"from", "7"}, {"to", "88"}}});
+    sublab::SequenceRow row{"defended", 0, 0, "1, 2, 3", "12, 88", true, "",
+                            sublab::tokenInfoJson(t, replaced)};
+    sublab::SequenceRow bare{"teacher", 0, 1, "1, 2, 3", "5, 6", true, "", {}};
+    m_project.db()->insertSequences(run, {row, bare});
+    AppSettings settings(m_dir.filePath("t.ini"));
+    InspectorView view(&m_project, &settings);
+    view.show();
+    view.setRun(run);
+    QTRY_COMPARE(view.model()->rowCount(), 2);
+    view.table()->selectRow(0);
+    const QString text = view.details()->toPlainText();
+    QVERIFY2(text.contains("Per-token log-probabilities"), qPrintable(text));
+    QVERIFY2(text.contains("replaced (was 7)"), qPrintable(text));
+    QVERIFY2(text.contains("0.500"), qPrintable(text));   // 12: -1.0 - (-1.5)
+    QVERIFY2(text.contains("mean Δ 0.188 over 4 tokens"), qPrintable(text));  // (0.5+0+0+0.25)/4
+    view.table()->selectRow(1);
+    QVERIFY(view.details()->toPlainText().contains("No per-token log-probabilities"));
   }
 };
 
