@@ -4,6 +4,9 @@
 
 #include <torch/torch.h>
 
+#include <cstdlib>
+#include <filesystem>
+
 #include "aux_experiment.h"
 #include "numbers_experiment.h"
 
@@ -22,6 +25,21 @@ const Preset* findPreset(const std::string& name) {
   for (const auto& p : presets())
     if (p.name == name) return &p;
   return nullptr;
+}
+
+std::string defaultCacheDir() {
+  namespace fs = std::filesystem;
+  fs::path base;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
+    base = xdg;
+  } else if (const char* home = std::getenv("HOME"); home && *home) {
+    base = fs::path(home) / ".cache";
+  } else {
+    return {};
+  }
+  std::error_code ec;
+  fs::create_directories(base / "subliminal-lab", ec);
+  return ec ? std::string() : (base / "subliminal-lab").string();
 }
 
 std::vector<std::string> experimentKinds() { return {"numbers", "aux"}; }

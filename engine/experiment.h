@@ -34,6 +34,12 @@ nlohmann::json normalizeConfig(const nlohmann::json& config);
 // Every knob of a kind with its type, default, range and help (drives the GUI's form).
 std::vector<ConfigField> configSchema(const std::string& kind);
 
+// The default folder for reusable artifacts (RuntimeOptions::cacheDir):
+// $XDG_CACHE_HOME/subliminal-lab, else ~/.cache/subliminal-lab, created when missing; "" when
+// neither variable is set or the folder cannot be made (runs then go without a cache, with the
+// same results).
+std::string defaultCacheDir();
+
 // Sets torch's thread count and checks the device; throws Error if CUDA is asked for but absent.
 void configureRuntime(const RuntimeOptions& options);
 

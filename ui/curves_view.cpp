@@ -102,12 +102,30 @@ void CurvesView::reload() {
     }
   }
   m_title->setText(title);
+  m_titleLive = false;
   rebuildControls();
   replotNow();
 }
 
+// The title shows the run's status as of the last reload; once live points arrive the run is
+// running, so say so (a queued run's title would otherwise stay "queued" until it finishes).
+void CurvesView::markTitleRunning() {
+  if (m_titleLive || !m_project || !m_project->db()) return;
+  m_titleLive = true;
+  try {
+    if (const auto info = m_project->db()->findRun(m_runId))
+      m_title->setText(tr("Run #%1 %2 · %3 · %4")
+                           .arg(m_runId)
+                           .arg(QString::fromStdString(info->name), m_kind,
+                                QString::fromStdString(sublab::toString(info->status))));
+  } catch (const std::exception&) {
+    // The title keeps what it said; the next reload shows any problem.
+  }
+}
+
 void CurvesView::addPoints(qint64 runId, const std::vector<sublab::MetricPoint>& points) {
   if (runId != m_runId || points.empty()) return;
+  markTitleRunning();
   const int before = m_data.metrics().size();
   m_data.add(points);
   if (m_data.metrics().size() != before || m_conditionNames != m_data.conditions(metric()))

@@ -54,6 +54,7 @@ class CurvesView : public QWidget, public Exportable {
   void restoreState(const AppSettings& settings);
 
  private:
+  void markTitleRunning();
   void rebuildControls();
   void replotNow();
   void scheduleReplot();
@@ -62,6 +63,7 @@ class CurvesView : public QWidget, public Exportable {
   AppSettings* m_settings;
   qint64 m_runId = 0;
   QString m_kind;
+  bool m_titleLive = false;  // the title was refreshed since live points started arriving
   CurveData m_data;
   quint64 m_plottedRevision = ~0ull;
   QTimer m_replotTimer;

@@ -204,10 +204,16 @@ void InspectorView::notifyNewRows(qint64 runId, qint64 rows) {
   m_refresh->setText(tr("Refresh (%1 rows written)").arg(QLocale().toString(rows)));
 }
 
-void InspectorView::showRowsContaining(int number, const QString& condition) {
+void InspectorView::showRowsContaining(int number, const QString& condition, int verdict) {
   {
-    const QSignalBlocker b1(m_search), b2(m_regex), b3(m_reason), b4(m_condition);
+    const QSignalBlocker b1(m_search), b2(m_regex), b3(m_reason), b4(m_condition), b5(m_verdict),
+        b6(m_seed);
     m_reason->setCurrentIndex(0);
+    m_seed->setCurrentIndex(0);  // every seed, as the statistics pool them
+    if (verdict >= 0) {
+      const int v = m_verdict->findData(verdict);
+      if (v >= 0) m_verdict->setCurrentIndex(v);
+    }
     const int i = m_condition->findData(condition);
     if (i >= 0) m_condition->setCurrentIndex(i);
     m_pendingCondition = i >= 0 ? QString() : condition;

@@ -37,7 +37,8 @@ class InspectorView : public QWidget, public Exportable {
   void notifyNewRows(qint64 runId, qint64 rows);
   // Filters to the rows whose prompt or completion contains `number` (regex \bN\b), of
   // `condition` ("" = all conditions; applied once the condition list has loaded).
-  void showRowsContaining(int number, const QString& condition = {});
+  // `verdict`: a sublab::Verdict value for the verdict filter, or -1 to keep the current one.
+  void showRowsContaining(int number, const QString& condition = {}, int verdict = -1);
 
   SequenceTableModel* model() const { return m_model; }
   QTableView* table() const { return m_table; }

@@ -91,7 +91,8 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
   connect(m_stats, &StatsView::numberActivated, this, [this](int number) {
     // The Sequences view of the same run, filtered to the rows containing the number.
     showView(InspectorTab);
-    m_inspector->showRowsContaining(number);
+    // Same verdict as the statistics (kept rows by default), every condition and seed.
+    m_inspector->showRowsContaining(number, {}, m_stats->verdictBox()->currentData().toInt());
   });
   connect(m_runs, &RunsView::errorOccurred, this,
           [this](const QString& m) { statusBar()->showMessage(m, 8000); });

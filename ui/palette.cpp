@@ -22,7 +22,8 @@ QColor conditionColor(const QString& condition) {
       {"shuffled_within", QColor(0xCC, 0x79, 0xA7)},  {"shuffled_across", QColor(0x88, 0x22, 0x55)},
       {"teacher", QColor(0xE6, 0x9F, 0x00)},          {"reference", QColor(0x66, 0x66, 0x66)},
       {"student_aux", QColor(0xD5, 0x5E, 0x00)},      {"student_all", QColor(0xCC, 0x79, 0xA7)},
-      {"cross_aux", QColor(0x00, 0x9E, 0x73)},        {"cross_all", QColor(0x56, 0xB4, 0xE9)}};
+      {"cross_aux", QColor(0x00, 0x9E, 0x73)},        {"cross_all", QColor(0x56, 0xB4, 0xE9)},
+      {"defended", QColor(0x22, 0x22, 0x22)}};  // the divergence-token defense's student
   auto it = fixed.find(condition);
   if (it != fixed.end()) return *it;
   return seriesColor(static_cast<int>(qHash(condition) % 10));

@@ -50,6 +50,8 @@ void RunWorker::run(const JobRequest& request) {
     sublab::RuntimeOptions runtime;
     runtime.device = request.device.toStdString();
     runtime.threads = request.threads;
+    // Pretrained reference models are reused across runs, as in the CLI (identical results).
+    runtime.cacheDir = sublab::defaultCacheDir();
     m_db->markRunStarted(m_runId);
     Q_EMIT jobStarted(m_jobId, m_runId);
     sublab::ExperimentResult result;

@@ -56,23 +56,6 @@ std::string seedsKey(const nlohmann::json& config) {
   return "seeds";
 }
 
-// $XDG_CACHE_HOME/subliminal-lab, else ~/.cache/subliminal-lab; "" when neither is known or
-// the folder cannot be made (the run then goes without a cache: results are the same).
-std::string defaultCacheDir() {
-  namespace fs = std::filesystem;
-  fs::path base;
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
-    base = xdg;
-  } else if (const char* home = std::getenv("HOME"); home && *home) {
-    base = fs::path(home) / ".cache";
-  } else {
-    return {};
-  }
-  std::error_code ec;
-  fs::create_directories(base / "subliminal-lab", ec);
-  return ec ? std::string() : (base / "subliminal-lab").string();
-}
-
 nlohmann::json loadConfigFile(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in)

@@ -111,7 +111,7 @@ class TestStatsView : public QObject {
   QTemporaryDir m_dir;
   QString m_path;
   qint64 m_run = 0, m_bareRun = 0, m_auxRun = 0;
-  std::map<int, int> m_rowsWith;  // number -> rows (any condition, any verdict) containing it
+  std::map<int, int> m_rowsWith;  // number -> kept rows (any condition) containing it
   int m_keptTeacher = 0, m_allTeacher = 0;
 
   bool waitComputed(StatsView* v, int ms = 15000) {
@@ -153,7 +153,8 @@ class TestStatsView : public QObject {
             r.tokenInfo = tokenInfo(numbers);
           }
         }
-        for (int x : std::set<int>(numbers.begin(), numbers.end())) ++m_rowsWith[x];
+        if (r.kept)  // the jump to Sequences keeps the statistics' verdict (kept rows)
+          for (int x : std::set<int>(numbers.begin(), numbers.end())) ++m_rowsWith[x];
         rows.push_back(r);
       }
     db.insertSequences(m_run, rows);
