@@ -8,6 +8,7 @@
 #include <random>
 
 #include "lm_generate.h"
+#include "lm_train.h"
 
 namespace sublab {
 
@@ -26,16 +27,7 @@ RowLogprobs rowLogprobs(TransformerLm& model, const std::vector<LmRow>& rows, co
     int64_t Tmax = 1;
     for (int64_t b = 0; b < B; ++b)
       Tmax = std::max<int64_t>(Tmax, static_cast<int64_t>(rows[s + b].tokens.size()));
-    const int64_t T = P + Tmax - 1;
-    std::vector<int64_t> in(static_cast<size_t>(B * T), Vocab::kPad);
-    for (int64_t b = 0; b < B; ++b) {
-      const auto& tok = rows[s + b].tokens;
-      int64_t t = 0;
-      in[b * T + t++] = tok[0];
-      for (int x : prefix) in[b * T + t++] = x;
-      for (size_t k = 1; k + 1 < tok.size(); ++k) in[b * T + t++] = tok[k];
-    }
-    torch::Tensor x = torch::from_blob(in.data(), {B, T}, torch::kInt64).clone().to(dev);
+    torch::Tensor x = prefixedInputs(rows, s, B, prefix, Tmax, dev);
     // Row token j (j >= 1) is predicted at model position P + j - 1.
     torch::Tensor logp = torch::log_softmax(model->forward(x).to(torch::kFloat), -1).to(torch::kCPU);
     auto acc = logp.accessor<float, 3>();

@@ -114,6 +114,20 @@ double trainModel(TransformerLm& model, const TrainSet& data, const TrainOptions
   return lastLoss;
 }
 
+torch::Tensor prefixedInputs(const std::vector<LmRow>& rows, int64_t start, int64_t count,
+                             const TokenSeq& prefix, int64_t Tmax, const torch::Device& device) {
+  const int64_t T = static_cast<int64_t>(prefix.size()) + Tmax - 1;
+  std::vector<int64_t> in(static_cast<size_t>(count * T), Vocab::kPad);
+  for (int64_t b = 0; b < count; ++b) {
+    const auto& tok = rows[static_cast<size_t>(start + b)].tokens;
+    int64_t t = 0;
+    in[b * T + t++] = tok[0];
+    for (int x : prefix) in[b * T + t++] = x;
+    for (size_t k = 1; k + 1 < tok.size(); ++k) in[b * T + t++] = tok[k];
+  }
+  return torch::from_blob(in.data(), {count, T}, torch::kInt64).clone().to(device);
+}
+
 TrainSet withSoftTargets(TransformerLm& teacher, const std::vector<LmRow>& rows, int64_t K,
                          const TokenSeq& prefix, double temperature) {
   torch::NoGradGuard ng;
@@ -130,18 +144,7 @@ TrainSet withSoftTargets(TransformerLm& teacher, const std::vector<LmRow>& rows,
   const int64_t chunk = 256;
   for (int64_t s = 0; s < N; s += chunk) {
     const int64_t B = std::min(chunk, N - s);
-    const int64_t T = P + Tmax - 1;
-    std::vector<int64_t> in(static_cast<size_t>(B * T), Vocab::kPad);
-    for (int64_t b = 0; b < B; ++b) {
-      const auto& tok = rows[s + b].tokens;
-      // BOS, prefix, rest of the row (without its last token, which is only a target)
-      int64_t t = 0;
-      in[b * T + t++] = tok[0];
-      for (int x : prefix) in[b * T + t++] = x;
-      for (size_t k = 1; k + 1 < tok.size(); ++k) in[b * T + t++] = tok[k];
-    }
-    torch::Tensor x = torch::from_blob(in.data(), {B, T}, torch::kInt64).clone().to(dev);
-    torch::Tensor logits = teacher->forward(x);  // [B, T, V]
+    torch::Tensor logits = teacher->forward(prefixedInputs(rows, s, B, prefix, Tmax, dev));  // [B, T, V]
     // Row position i (predicting token i+1) is teacher position P + i: after BOS and prefix.
     torch::Tensor aligned = logits.narrow(1, P, Tmax - 1);
     torch::Tensor probs = torch::softmax(aligned.narrow(2, 0, K).to(torch::kFloat) / temperature, -1);

@@ -41,6 +41,12 @@ struct TrainOptions {
 // Trains `model` in place (all parameters that require grad). Returns the last batch's loss.
 double trainModel(TransformerLm& model, const TrainSet& data, const TrainOptions& options);
 
+// Model input for rows[start, start + count) as a teacher sees them: BOS, `prefix`, then each
+// row's tokens after BOS without its last one (only a target), right-padded to
+// prefix + Tmax - 1 positions; row token j (j >= 1) is predicted at position prefix + j - 1.
+torch::Tensor prefixedInputs(const std::vector<LmRow>& rows, int64_t start, int64_t count,
+                             const TokenSeq& prefix, int64_t Tmax, const torch::Device& device);
+
 // The teacher's distributions over the first K logits at every position of each row (the
 // teacher sees `teacherPrefix` after BOS; the student will not). Batched, no grad.
 TrainSet withSoftTargets(TransformerLm& teacher, const std::vector<LmRow>& rows, int64_t K,
