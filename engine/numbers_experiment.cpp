@@ -92,6 +92,13 @@ std::vector<Preset> numbersPresets() {
       {"owl-numbers-defense", "numbers",
        "as quick, plus a student on data whose 10% most teacher-divergent number tokens are masked",
        {{"kind", "numbers"}, {"seeds", 3}, {"defense", {{"method", "mask"}, {"fraction", 0.1}}}}},
+      {"owl-numbers-sft-defense", "numbers",
+       "as sft, plus a student whose 25% most teacher-divergent number tokens are masked "
+       "(the defense that closes the sampled-token channel)",
+       {{"kind", "numbers"},
+        {"seeds", 3},
+        {"student", {{"mode", "sft"}}},
+        {"defense", {{"method", "mask"}, {"fraction", 0.25}}}}},
       {"owl-numbers-paper", "numbers",
        "the paper's scale: 30k prompts, 10k kept, 10 epochs, larger model (for a GPU)",
        {{"kind", "numbers"},

@@ -51,6 +51,11 @@ class TestNumbersExperiment : public QObject {
       sublab::normalizeConfig(p->config);  // every preset is valid
     }
     QVERIFY(!sublab::findPreset("no-such-preset"));
+    // Every preset of the kind normalizes (a typo in a preset's knob is an error).
+    for (const auto& p : sublab::presets())
+      if (p.kind == "numbers") sublab::normalizeConfig(p.config);
+    QCOMPARE(sublab::normalizeConfig(sublab::findPreset("owl-numbers-sft-defense")->config)["defense"]["method"]
+                 .get<std::string>(), std::string("mask"));
   }
 
   void badConfigs() {
