@@ -97,6 +97,10 @@ class TestInspector : public QObject {
 
     // Scrolling to the bottom asks for more rows.
     const int before = model->rowCount();
+    // The scroll range follows the inserted rows after a deferred layout: wait for it (on a busy
+    // machine it can lag the rows), then scroll.
+    QTRY_VERIFY(view.table()->verticalScrollBar()->maximum() > 0);
+    QTRY_VERIFY(!model->isFetching());
     view.table()->verticalScrollBar()->setValue(view.table()->verticalScrollBar()->maximum());
     QTRY_VERIFY(model->rowCount() > before);
 
