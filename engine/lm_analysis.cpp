@@ -57,7 +57,7 @@ RowLogprobs rowLogprobs(TransformerLm& model, const std::vector<LmRow>& rows, co
 
 DefenseResult defendRows(const std::vector<LmRow>& rows, const RowLogprobs& teacher,
                          const RowLogprobs& reference, const std::string& method, double fraction,
-                         uint64_t seed) {
+                         uint64_t seed, const std::vector<std::vector<float>>* scores) {
   if (method != "mask" && method != "replace" && method != "mask_random")
     throw Error("defense method \"" + method + "\" is unknown: use mask, replace or mask_random");
   if (!(fraction >= 0.0 && fraction <= 1.0))
@@ -74,8 +74,9 @@ DefenseResult defendRows(const std::vector<LmRow>& rows, const RowLogprobs& teac
     for (size_t j = start; j < row.tokens.size(); ++j) {
       if (!Vocab::isNumber(row.tokens[j])) continue;
       const size_t k = j - start;
-      cands.push_back({double(teacher.logprob.at(r).at(k)) - double(reference.logprob.at(r).at(k)), r,
-                       static_cast<int>(j)});
+      const double score = scores ? double(scores->at(r).at(k))
+                                  : double(teacher.logprob.at(r).at(k)) - double(reference.logprob.at(r).at(k));
+      cands.push_back({score, r, static_cast<int>(j)});
     }
   }
   DefenseResult out;
@@ -112,6 +113,40 @@ DefenseResult defendRows(const std::vector<LmRow>& rows, const RowLogprobs& teac
       row.tokens[static_cast<size_t>(c.pos)] = to;
     }
     out.changes.push_back({c.row, c.pos, from, to});
+  }
+  return out;
+}
+
+std::vector<std::vector<float>> positionKl(TransformerLm& teacher, TransformerLm& reference,
+                                           const std::vector<LmRow>& rows,
+                                           const TokenSeq& teacherPrefix) {
+  torch::NoGradGuard ng;
+  teacher->eval();
+  reference->eval();
+  const torch::Device dev = teacher->parameters().front().device();
+  const int64_t N = static_cast<int64_t>(rows.size());
+  std::vector<std::vector<float>> out(rows.size());
+  const int64_t chunk = 256;
+  for (int64_t s = 0; s < N; s += chunk) {
+    const int64_t B = std::min(chunk, N - s);
+    int64_t Tmax = 1;
+    for (int64_t b = 0; b < B; ++b)
+      Tmax = std::max<int64_t>(Tmax, static_cast<int64_t>(rows[s + b].tokens.size()));
+    auto numbers = [&](TransformerLm& m, const TokenSeq& prefix) {
+      torch::Tensor logits = m->forward(prefixedInputs(rows, s, B, prefix, Tmax, dev));
+      return torch::log_softmax(
+          logits.narrow(1, static_cast<int64_t>(prefix.size()), Tmax - 1).narrow(2, 0, Vocab::kNumbers)
+              .to(torch::kFloat), -1);
+    };
+    torch::Tensor lt = numbers(teacher, teacherPrefix);  // [B, Tmax-1, 1000]
+    torch::Tensor lr = numbers(reference, {});
+    torch::Tensor kl = (lt.exp() * (lt - lr)).sum(-1).to(torch::kCPU);  // [B, Tmax-1]
+    auto acc = kl.accessor<float, 2>();
+    for (int64_t b = 0; b < B; ++b) {
+      const LmRow& row = rows[s + b];
+      for (size_t j = static_cast<size_t>(std::max(1, row.lossStart)); j < row.tokens.size(); ++j)
+        out[s + b].push_back(acc[b][static_cast<int64_t>(j) - 1]);
+    }
   }
   return out;
 }

@@ -39,10 +39,19 @@ struct DefenseResult {
 };
 // method: "mask", "replace", or "mask_random" (the control: the same share of number tokens
 // masked, chosen at random with `seed` instead of by log-ratio). teacher/reference come from
-// rowLogprobs on `rows`.
+// rowLogprobs on `rows`. `scores`, when given ([row][position - lossStart], like RowLogprobs),
+// rank the positions instead of the log-ratio (e.g. positionKl for "mask_kl").
 DefenseResult defendRows(const std::vector<LmRow>& rows, const RowLogprobs& teacher,
                          const RowLogprobs& reference, const std::string& method, double fraction,
-                         uint64_t seed = 0);
+                         uint64_t seed = 0,
+                         const std::vector<std::vector<float>>* scores = nullptr);
+
+// KL(teacher || reference), in nats, between the two models' next-token distributions over the
+// number tokens (renormalised) at every position from lossStart on: [row][position - lossStart].
+// What soft-label distillation over numbers transmits at that position.
+std::vector<std::vector<float>> positionKl(TransformerLm& teacher, TransformerLm& reference,
+                                           const std::vector<LmRow>& rows,
+                                           const TokenSeq& teacherPrefix = {});
 
 // TokenLogprobs (seq_stats.h) of one row's completion for storage: token texts and both models'
 // log-probabilities; `masked` lists positions relative to the completion.

@@ -98,11 +98,14 @@ NumbersConfig readNumbersConfig(const nlohmann::json& config, nlohmann::json* ou
   k.finish();
 
   ConfigReader d(top.object("defense"), "config.defense", schema);
-  c.defenseMethod = d.choice("method", c.defenseMethod, {"none", "mask", "replace", "mask_random"},
+  c.defenseMethod = d.choice("method", c.defenseMethod,
+                             {"none", "mask", "replace", "mask_random", "mask_kl"},
                              "divergence-token defense: one more student (\"defended\") trained on "
                              "the teacher's data with its most divergent number tokens masked "
                              "(no loss) or replaced by the reference's likeliest other number; "
-                             "mask_random masks the same share at random (the control)");
+                             "mask_random masks the same share at random (the control); mask_kl "
+                             "masks the positions where teacher and reference distributions over "
+                             "the numbers differ most (KL)");
   c.defenseFraction = d.number("fraction", c.defenseFraction, 0.0, 1.0,
                                "share of the number tokens defended: those with the largest "
                                "teacher - reference log-probability");

@@ -344,8 +344,13 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
     DefenseResult defense;
     if (defend) {
       checkCancel(cancel);
-      defense = defendRows(teacherData.kept, teacherLp, refLp, c.defenseMethod, c.defenseFraction,
-                           derive(c.seed, s, kDefense));
+      // mask_kl ranks positions by KL(teacher || reference) over the numbers: what soft labels
+      // carry there, rather than how much likelier the sampled token became.
+      const bool byKl = c.defenseMethod == "mask_kl";
+      std::vector<std::vector<float>> kl;
+      if (byKl) kl = positionKl(teacher, ref, teacherData.kept, teacherPrefix);
+      defense = defendRows(teacherData.kept, teacherLp, refLp, byKl ? "mask" : c.defenseMethod,
+                           c.defenseFraction, derive(c.seed, s, kDefense), byKl ? &kl : nullptr);
       // The defended rows as their own sequences: what the defended student trains on, with the
       // masked / replaced positions (relative to the completion).
       RowLogprobs dT = teacherLp, dR = refLp;
@@ -374,7 +379,8 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
       defenseJson["per_seed"].push_back({{"seed", s},
                                          {"candidates", defense.candidates},
                                          {"defended", static_cast<int64_t>(defense.changes.size())},
-                                         {"threshold_log_ratio", std::isnan(defense.threshold) ? nlohmann::json(nullptr) : nlohmann::json(defense.threshold)}});
+                                         {"ranked_by", byKl ? "kl" : c.defenseMethod == "mask_random" ? "random" : "log_ratio"},
+                                         {"threshold", std::isnan(defense.threshold) ? nlohmann::json(nullptr) : nlohmann::json(defense.threshold)}});
     }
 
     // --- Students ---
@@ -393,7 +399,7 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
     if (defend) {
       if (!soft) {
         defendedSet = TrainSet{defense.rows, {}};
-      } else if (c.defenseMethod == "mask") {
+      } else if (c.defenseMethod != "replace") {
         defendedSet = teacherSet;  // same tokens, same targets; masked positions carry no loss
         defendedSet.rows = defense.rows;
       } else {

@@ -145,6 +145,40 @@ class TestLmAnalysis : public QObject {
     }
   }
 
+  void positionKlAndScoredDefense() {
+    auto a = sublab::makeModel(smallOptions(), 11, torch::kCPU);
+    auto b = sublab::makeModel(smallOptions(), 12, torch::kCPU);
+    std::vector<sublab::LmRow> rows = {fixtureRow(12, 30, 7), fixtureRow(400, 401, 402)};
+    // A model against itself: zero everywhere.
+    for (const auto& r : sublab::positionKl(a, a, rows))
+      for (float x : r) QVERIFY(std::abs(x) < 1e-5);
+    const auto kl = sublab::positionKl(a, b, rows);
+    QCOMPARE(kl[0].size(), size_t(6));
+    for (const auto& r : kl)
+      for (float x : r) QVERIFY(x >= -1e-6);
+    // One position by hand: row 0, token index 7 (its second number), predicted at position 6.
+    torch::NoGradGuard ng;
+    std::vector<int64_t> ids(rows[0].tokens.begin(), rows[0].tokens.end() - 1);
+    auto x = torch::tensor(ids).unsqueeze(0);
+    auto la = torch::log_softmax(a->forward(x)[0][6].narrow(0, 0, Vocab::kNumbers), -1);
+    auto lb = torch::log_softmax(b->forward(x)[0][6].narrow(0, 0, Vocab::kNumbers), -1);
+    const double want = (la.exp() * (la - lb)).sum().item<double>();
+    QVERIFY(std::abs(want - kl[0][7 - 5]) < 1e-4);
+    // Scores given: the defense ranks by them (largest first), not by the log-ratio.
+    sublab::RowLogprobs t, r;
+    t.logprob = {std::vector<float>(6, -1.f), std::vector<float>(6, -1.f)};
+    r.logprob = t.logprob;
+    r.bestNumber = {std::vector<int>(6, 0), std::vector<int>(6, 0)};
+    const std::vector<std::vector<float>> scores = {{0, 9, 5, 9, 1, 9}, {2, 9, 8, 9, 3, 9}};
+    // numbers at completion offsets 0, 2, 4: row0 {0, 5, 1}, row1 {2, 8, 3}; top 2 = 8 and 5.
+    const auto d = sublab::defendRows(rows, t, r, "mask", 2.0 / 6.0, 0, &scores);
+    QCOMPARE(d.changes.size(), size_t(2));
+    QCOMPARE(d.changes[0].row, size_t(0));
+    QCOMPARE(d.changes[0].position, 7);
+    QCOMPARE(d.changes[1].row, size_t(1));
+    QCOMPARE(d.changes[1].position, 7);
+  }
+
   void maskedPositionsCarryNoLoss() {
     // Two SFT trainings of one step from the same model: masking every completion token but the
     // last gives the same update as a row whose loss starts at that last token.
