@@ -123,6 +123,9 @@ double spearman(const std::vector<double>& x, const std::vector<double>& y);
 //             "masked": [pos...], "replaced": [{"pos": i, "from": "512", "to": "88"}]}
 // Positions index the completion's tokens. log-probabilities are natural logs of the
 // probability each model gave the token actually there (teacher with its trait prefix, if any).
+// 0..999 when a token's text is a number token (1 to 3 ASCII digits), else -1.
+int numberToken(const std::string& token);
+
 struct TokenLogprobs {
   std::vector<std::string> tokens;
   std::vector<double> teacher, reference;
@@ -148,6 +151,10 @@ struct DivergenceSummary {
   std::vector<int64_t> hist;
   std::vector<DivergenceTokenStat> top;     // number tokens with count >= minCount, by mean desc
   std::vector<DivergenceTokenStat> bottom;  // by mean asc
+  // Every number 0..999 (index = number): positions it was at, and its mean log-ratio there
+  // (0 when never seen). Not in the JSON.
+  std::vector<int64_t> numberCount;
+  std::vector<double> numberMeanLogRatio;
 };
 DivergenceSummary summarizeDivergence(const std::vector<TokenLogprobs>& rows, int topK = 20,
                                       int minCount = 5);

@@ -116,23 +116,15 @@ RunStats analyzeRun(Database& db, int64_t runId, const RunStatsOptions& o) {
         ratio.push_back(t.log2Ratio);
       }
       if (delta.size() >= 3) out.entanglementVsFrequency = spearman(delta, ratio);
-      if (!a.tokens.empty()) {
-        // Mean log-ratio per number token over side A's rows.
-        std::vector<double> sum(kStatsNumbers, 0.0);
-        std::vector<int64_t> count(kStatsNumbers, 0);
-        for (const auto& row : a.tokens)
-          for (size_t k = 0; k < row.tokens.size(); ++k) {
-            const auto nums = parseNumbers(row.tokens[k]);
-            if (nums.size() != 1 || row.tokens[k].find_first_not_of(" 0123456789") != std::string::npos)
-              continue;
-            sum[static_cast<size_t>(nums[0])] += row.teacher[k] - row.reference[k];
-            count[static_cast<size_t>(nums[0])]++;
-          }
+      if (out.divergence) {
+        // Against each number's mean log-ratio over side A's rows (numbers seen >= 5 times).
+        const DivergenceSummary& dv = *out.divergence;
         std::vector<double> d2, lr;
         for (const auto& e : out.entanglement->entries) {
-          if (e.number < 0 || e.number >= kStatsNumbers || count[static_cast<size_t>(e.number)] < 5) continue;
+          if (e.number < 0 || e.number >= kStatsNumbers || dv.numberCount[static_cast<size_t>(e.number)] < 5)
+            continue;
           d2.push_back(e.delta);
-          lr.push_back(sum[static_cast<size_t>(e.number)] / double(count[static_cast<size_t>(e.number)]));
+          lr.push_back(dv.numberMeanLogRatio[static_cast<size_t>(e.number)]);
         }
         if (d2.size() >= 3) {
           out.entanglementVsDivergence = spearman(d2, lr);

@@ -106,13 +106,6 @@ QCustomPlot* makePlot(const QString& name, QWidget* parent) {
   return p;
 }
 
-int tokenNumber(const std::string& token) {
-  const QString t = QString::fromStdString(token).trimmed();
-  bool ok = false;
-  const int n = t.toInt(&ok);
-  return ok && n >= 0 && n < sublab::kStatsNumbers && t.size() <= 3 ? n : -1;
-}
-
 }  // namespace
 
 StatsView::StatsView(Project* project, AppSettings* settings, QWidget* parent)
@@ -566,7 +559,7 @@ void StatsView::fillTables() {
              {integer(++rank), text(rows + (topList ? tr(" · top") : tr(" · bottom"))),
               text(QString::fromStdString(t.token)), integer(t.count), num(t.meanLogRatio, 3),
               num(t.maxLogRatio, 3)},
-             tokenNumber(t.token));
+             sublab::numberToken(t.token));
   }
   for (QTableWidget* t : {m_overUnder, m_entTable, m_tokenTable}) {
     t->setSortingEnabled(true);
