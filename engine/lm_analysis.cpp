@@ -12,21 +12,34 @@
 
 namespace sublab {
 
-RowLogprobs rowLogprobs(TransformerLm& model, const std::vector<LmRow>& rows, const TokenSeq& prefix) {
-  torch::NoGradGuard ng;
-  model->eval();
-  const torch::Device dev = model->parameters().front().device();
-  const int64_t P = static_cast<int64_t>(prefix.size());
+namespace {
+
+// Calls fn(start, count, Tmax) for consecutive chunks of at most 256 rows, Tmax being the
+// longest row of the chunk.
+template <typename Fn>
+void forEachChunk(const std::vector<LmRow>& rows, Fn&& fn) {
   const int64_t N = static_cast<int64_t>(rows.size());
-  RowLogprobs out;
-  out.logprob.resize(rows.size());
-  out.bestNumber.resize(rows.size());
   const int64_t chunk = 256;
   for (int64_t s = 0; s < N; s += chunk) {
     const int64_t B = std::min(chunk, N - s);
     int64_t Tmax = 1;
     for (int64_t b = 0; b < B; ++b)
       Tmax = std::max<int64_t>(Tmax, static_cast<int64_t>(rows[s + b].tokens.size()));
+    fn(s, B, Tmax);
+  }
+}
+
+}  // namespace
+
+RowLogprobs rowLogprobs(TransformerLm& model, const std::vector<LmRow>& rows, const TokenSeq& prefix) {
+  torch::NoGradGuard ng;
+  model->eval();
+  const torch::Device dev = model->parameters().front().device();
+  const int64_t P = static_cast<int64_t>(prefix.size());
+  RowLogprobs out;
+  out.logprob.resize(rows.size());
+  out.bestNumber.resize(rows.size());
+  forEachChunk(rows, [&](int64_t s, int64_t B, int64_t Tmax) {
     torch::Tensor x = prefixedInputs(rows, s, B, prefix, Tmax, dev);
     // Row token j (j >= 1) is predicted at model position P + j - 1.
     torch::Tensor logp = torch::log_softmax(model->forward(x).to(torch::kFloat), -1).to(torch::kCPU);
@@ -51,7 +64,7 @@ RowLogprobs rowLogprobs(TransformerLm& model, const std::vector<LmRow>& rows, co
         best.push_back(arg);
       }
     }
-  }
+  });
   return out;
 }
 
@@ -124,14 +137,8 @@ std::vector<std::vector<float>> positionKl(TransformerLm& teacher, TransformerLm
   teacher->eval();
   reference->eval();
   const torch::Device dev = teacher->parameters().front().device();
-  const int64_t N = static_cast<int64_t>(rows.size());
   std::vector<std::vector<float>> out(rows.size());
-  const int64_t chunk = 256;
-  for (int64_t s = 0; s < N; s += chunk) {
-    const int64_t B = std::min(chunk, N - s);
-    int64_t Tmax = 1;
-    for (int64_t b = 0; b < B; ++b)
-      Tmax = std::max<int64_t>(Tmax, static_cast<int64_t>(rows[s + b].tokens.size()));
+  forEachChunk(rows, [&](int64_t s, int64_t B, int64_t Tmax) {
     auto numbers = [&](TransformerLm& m, const TokenSeq& prefix) {
       torch::Tensor logits = m->forward(prefixedInputs(rows, s, B, prefix, Tmax, dev));
       return torch::log_softmax(
@@ -147,7 +154,7 @@ std::vector<std::vector<float>> positionKl(TransformerLm& teacher, TransformerLm
       for (size_t j = static_cast<size_t>(std::max(1, row.lossStart)); j < row.tokens.size(); ++j)
         out[s + b].push_back(acc[b][static_cast<int64_t>(j) - 1]);
     }
-  }
+  });
   return out;
 }
 
