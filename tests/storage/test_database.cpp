@@ -12,8 +12,10 @@
 #include <thread>
 
 #include "database.h"
+#include "expect_error.h"
 
 using namespace sublab;
+using sublab::test::expectError;
 
 
 namespace {
@@ -57,18 +59,6 @@ std::vector<SequenceRow> makeRows(int n, int seed, const std::string& condition)
     rows.push_back(r);
   }
   return rows;
-}
-
-// Checks that `fn` throws sublab::Error whose message contains every word in `words`.
-template <typename Fn>
-void expectError(Fn fn, const QStringList& words) {
-  try {
-    fn();
-    QFAIL("expected sublab::Error");
-  } catch (const Error& e) {
-    const QString msg = QString::fromStdString(e.what());
-    for (const auto& w : words) QVERIFY2(msg.contains(w, Qt::CaseInsensitive), qPrintable(msg));
-  }
 }
 
 }  // namespace

@@ -6,9 +6,11 @@
 #include <QTemporaryDir>
 #include <random>
 
+#include "expect_error.h"
 #include "run_stats.h"
 
 using namespace sublab;
+using sublab::test::expectError;
 
 namespace {
 
@@ -41,15 +43,13 @@ void fillRun(Database& db, int64_t id) {
   db.insertSequences(id, rows);
 }
 
-template <typename Fn>
-void expectError(Fn fn, const QStringList& words) {
-  try {
-    fn();
-    QFAIL("expected sublab::Error");
-  } catch (const Error& e) {
-    const QString msg = QString::fromStdString(e.what());
-    for (const auto& w : words) QVERIFY2(msg.contains(w, Qt::CaseInsensitive), qPrintable(msg));
-  }
+// A numbers run with fillRun's rows.
+int64_t filledRun(Database& db) {
+  NewRun nr;
+  nr.config = {{"kind", "numbers"}};
+  const int64_t id = db.createRun(nr);
+  fillRun(db, id);
+  return id;
 }
 
 }  // namespace
@@ -61,10 +61,7 @@ class TestRunStats : public QObject {
  private Q_SLOTS:
   void analyzesAStoredRun() {
     Database db(m_dir.filePath("stats.sqlite").toStdString());
-    NewRun nr;
-    nr.config = {{"kind", "numbers"}};
-    const int64_t id = db.createRun(nr);
-    fillRun(db, id);
+    const int64_t id = filledRun(db);
     // Entanglement: numbers below 50 raise the trait (agrees with the teacher's preference).
     EntanglementResult e;
     e.model = "fixture";
@@ -122,10 +119,7 @@ class TestRunStats : public QObject {
 
   void clearErrors() {
     Database db(m_dir.filePath("errors.sqlite").toStdString());
-    NewRun nr;
-    nr.config = {{"kind", "numbers"}};
-    const int64_t id = db.createRun(nr);
-    fillRun(db, id);
+    const int64_t id = filledRun(db);
     RunStatsOptions o;
     o.b = "control";
     expectError([&] { analyzeRun(db, id, o); }, {"no sequences of condition \"control\"", "reference", "teacher"});
