@@ -11,7 +11,7 @@
 #include <iostream>
 #include <string>
 
-#include "experiment.h"
+#include "engine/experiment.h"
 
 namespace {
 

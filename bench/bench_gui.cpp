@@ -20,19 +20,19 @@
 #include <random>
 #include <thread>
 
-#include "app_settings.h"
-#include "curve_plot.h"
-#include "curves_view.h"
-#include "database.h"
-#include "experiment.h"
-#include "inspector_view.h"
-#include "main_window.h"
-#include "project.h"
-#include "run_queue.h"
-#include "runs_filter_proxy.h"
-#include "runs_table_model.h"
-#include "runs_view.h"
-#include "sequence_table_model.h"
+#include "ui/app_settings.h"
+#include "ui/curve_plot.h"
+#include "ui/curves_view.h"
+#include "storage/database.h"
+#include "engine/experiment.h"
+#include "ui/inspector_view.h"
+#include "ui/main_window.h"
+#include "ui/project.h"
+#include "ui/run_queue.h"
+#include "ui/runs_filter_proxy.h"
+#include "ui/runs_table_model.h"
+#include "ui/runs_view.h"
+#include "ui/sequence_table_model.h"
 
 using namespace sublab::ui;
 

@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <random>
 
-#include "experiment.h"
-#include "lm_generate.h"
-#include "lm_train.h"
+#include "engine/experiment.h"
+#include "engine/lm/lm_generate.h"
+#include "engine/lm/lm_train.h"
 
 using Clock = std::chrono::steady_clock;
 

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "experiment.h"
+#include "engine/experiment.h"
 
 namespace {
 class StderrObserver : public sublab::RunObserver {

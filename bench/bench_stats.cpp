@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "seq_stats.h"
+#include "engine/seqstats/seq_stats.h"
 
 using namespace sublab;
 using Clock = std::chrono::steady_clock;

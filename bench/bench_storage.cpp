@@ -10,7 +10,7 @@
 #include <string>
 #include <unistd.h>
 
-#include "database.h"
+#include "storage/database.h"
 
 using namespace sublab;
 using Clock = std::chrono::steady_clock;

@@ -1,21 +1,81 @@
-// Dispatch by experiment kind, the preset registry, and the one place where torch and std
-// exceptions turn into sublab::Error messages.
-#include "experiment.h"
+// The kind registry (each kind's description, presets, config reader and run), dispatch by a
+// config's kind through it, and the one place where torch and std exceptions turn into
+// sublab::Error messages. The only place in the program that lists the kinds.
+#include "engine/experiment.h"
 
 #include <torch/torch.h>
 
 #include <cstdlib>
 #include <filesystem>
 
-#include "aux_experiment.h"
-#include "numbers_experiment.h"
+#include "engine/aux/aux_experiment.h"
+#include "engine/numbers/numbers_experiment.h"
 
 namespace sublab {
 
+namespace {
+
+// One experiment kind as the engine runs it.
+struct KindEntry {
+  KindDescription description;
+  std::vector<Preset> presets;
+  nlohmann::json (*normalize)(const nlohmann::json& config, std::vector<ConfigField>* schema);
+  ExperimentResult (*run)(const nlohmann::json& config, const RuntimeOptions& options,
+                          RunObserver& observer, const CancelFlag* cancel);
+};
+
+const std::vector<KindEntry>& registry() {
+  static const std::vector<KindEntry> kinds = {
+      {numbersKind(), numbersPresets(), normalizeNumbersConfig, runNumbersExperiment},
+      {auxKind(), auxPresets(), normalizeAuxConfig, runAuxExperiment},
+  };
+  return kinds;
+}
+
+std::string knownKinds() {
+  std::string names;
+  for (const auto& k : registry())
+    names += (names.empty() ? "\"" : ", \"") + k.description.name + "\"";
+  return names;
+}
+
+const KindEntry& entryOf(const std::string& kind) {
+  for (const auto& k : registry())
+    if (k.description.name == kind) return k;
+  throw Error("config.kind: must be one of " + knownKinds() + ", got \"" + kind + "\"");
+}
+
+}  // namespace
+
+const std::vector<KindDescription>& kindDescriptions() {
+  static const std::vector<KindDescription> all = [] {
+    std::vector<KindDescription> v;
+    for (const auto& k : registry()) v.push_back(k.description);
+    return v;
+  }();
+  return all;
+}
+
+const KindDescription* findKind(const std::string& name) {
+  for (const auto& d : kindDescriptions())
+    if (d.name == name) return &d;
+  return nullptr;
+}
+
+const KindDescription& kindOf(const nlohmann::json& config) {
+  if (!config.is_object()) throw Error("config must be a JSON object with a \"kind\" key");
+  auto it = config.find("kind");
+  if (it == config.end() || !it->is_string())
+    throw Error("config.kind is missing: set it to one of " + knownKinds());
+  const std::string kind = it->get<std::string>();
+  if (const KindDescription* d = findKind(kind)) return *d;
+  throw Error("config.kind: must be one of " + knownKinds() + ", got \"" + kind + "\"");
+}
+
 const std::vector<Preset>& presets() {
   static const std::vector<Preset> all = [] {
-    std::vector<Preset> v = numbersPresets();
-    for (auto& p : auxPresets()) v.push_back(p);
+    std::vector<Preset> v;
+    for (const auto& k : registry()) v.insert(v.end(), k.presets.begin(), k.presets.end());
     return v;
   }();
   return all;
@@ -42,29 +102,19 @@ std::string defaultCacheDir() {
   return ec ? std::string() : (base / "subliminal-lab").string();
 }
 
-std::vector<std::string> experimentKinds() { return {"numbers", "aux"}; }
+std::vector<std::string> experimentKinds() {
+  std::vector<std::string> names;
+  for (const auto& k : registry()) names.push_back(k.description.name);
+  return names;
+}
 
 nlohmann::json normalizeConfig(const nlohmann::json& config) {
-  if (!config.is_object()) throw Error("config must be a JSON object with a \"kind\" key");
-  auto it = config.find("kind");
-  if (it == config.end() || !it->is_string())
-    throw Error("config.kind is missing: set it to \"numbers\" or \"aux\"");
-  const std::string kind = it->get<std::string>();
-  if (kind == "numbers") return normalizeNumbersConfig(config);
-  if (kind == "aux") return normalizeAuxConfig(config);
-  throw Error("config.kind: must be \"numbers\" or \"aux\", got \"" + kind + "\"");
+  return entryOf(kindOf(config).name).normalize(config, nullptr);
 }
 
 std::vector<ConfigField> configSchema(const std::string& kind) {
   std::vector<ConfigField> schema;
-  const nlohmann::json cfg = {{"kind", kind}};
-  if (kind == "numbers") {
-    normalizeNumbersConfig(cfg, &schema);
-  } else if (kind == "aux") {
-    normalizeAuxConfig(cfg, &schema);
-  } else {
-    throw Error("unknown experiment kind \"" + kind + "\"");
-  }
+  entryOf(kind).normalize(nlohmann::json{{"kind", kind}}, &schema);
   return schema;
 }
 
@@ -89,8 +139,7 @@ ExperimentResult runExperiment(const nlohmann::json& config, const RuntimeOption
   const nlohmann::json cfg = normalizeConfig(config);
   configureRuntime(options);
   try {
-    if (cfg["kind"] == "numbers") return runNumbersExperiment(cfg, options, observer, cancel);
-    return runAuxExperiment(cfg, options, observer, cancel);
+    return entryOf(cfg["kind"].get<std::string>()).run(cfg, options, observer, cancel);
   } catch (const Error&) {
     throw;
   } catch (const Cancelled&) {

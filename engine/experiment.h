@@ -1,5 +1,5 @@
-// The engine's single front door: presets, config validation and running an experiment of any
-// kind ("numbers" = language-model number sequences, "aux" = auxiliary-logit MLPs).
+// The engine's single front door: kinds (kinds.h), presets, config validation and running an
+// experiment of any kind (numbers = language-model number sequences, aux = auxiliary-logit MLPs).
 // A config is JSON with a "kind" key; normalizeConfig() fills defaults and rejects bad values
 // with a sublab::Error that names the key and what is allowed.
 #pragma once
@@ -7,8 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "common.h"
-#include "config_util.h"
+#include "engine/core/common.h"
+#include "engine/core/config_util.h"
+#include "engine/kinds.h"
 
 namespace sublab {
 
@@ -24,7 +25,7 @@ const std::vector<Preset>& presets();
 // nullptr when unknown.
 const Preset* findPreset(const std::string& name);
 
-// The list of experiment kinds ("numbers", "aux").
+// The names of the experiment kinds, in display order (kindDescriptions() has the rest).
 std::vector<std::string> experimentKinds();
 
 // Full config with every default filled in; throws Error on unknown keys, wrong types or

@@ -1,7 +1,7 @@
 // Database: opening with checks that never write to a rejected file, migrations, recovery of
 // runs left 'running' by dead processes, and the run / stage / summary / experiment tables.
 // Metric and sequence queries live in database_rows.cpp.
-#include "database.h"
+#include "storage/database.h"
 
 #include <sqlite3.h>
 #include <signal.h>
@@ -17,7 +17,7 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "sqlite_util.h"
+#include "storage/sqlite_util.h"
 
 namespace sublab {
 

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "common.h"
+#include "engine/core/common.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -5,8 +5,8 @@
 
 #include <regex>
 
-#include "database.h"
-#include "sqlite_util.h"
+#include "storage/database.h"
+#include "storage/sqlite_util.h"
 
 namespace sublab {
 

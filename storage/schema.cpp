@@ -10,8 +10,8 @@
 #include <ctime>
 #include <filesystem>
 
-#include "database.h"
-#include "sqlite_util.h"
+#include "storage/database.h"
+#include "storage/sqlite_util.h"
 
 namespace sublab {
 

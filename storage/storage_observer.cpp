@@ -3,7 +3,7 @@
 // reported order, and progress writes are throttled per stage.
 #include <chrono>
 
-#include "database.h"
+#include "storage/database.h"
 
 namespace sublab {
 

@@ -1,5 +1,5 @@
 // Implementation of AppSettings: every key the app persists is spelled out here.
-#include "app_settings.h"
+#include "ui/app_settings.h"
 
 #include <QDir>
 

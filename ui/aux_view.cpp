@@ -1,5 +1,5 @@
 // Implementation of AuxView.
-#include "aux_view.h"
+#include "ui/aux_view.h"
 
 #include <QCheckBox>
 #include <QHBoxLayout>
@@ -7,13 +7,13 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
-#include "curve_plot.h"
-#include "database.h"
-#include "export_util.h"
-#include "palette.h"
-#include "project.h"
-#include "run_figures.h"
-#include "stats.h"
+#include "ui/curve_plot.h"
+#include "storage/database.h"
+#include "ui/export_util.h"
+#include "ui/palette.h"
+#include "ui/project.h"
+#include "ui/run_figures.h"
+#include "engine/core/stats.h"
 
 namespace sublab::ui {
 

@@ -1,5 +1,5 @@
 // Implementation of CompareView.
-#include "compare_view.h"
+#include "ui/compare_view.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -13,13 +13,13 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
-#include "config_diff_model.h"
-#include "curve_plot.h"
-#include "database.h"
-#include "export_util.h"
-#include "palette.h"
-#include "project.h"
-#include "run_figures.h"
+#include "ui/config_diff_model.h"
+#include "ui/curve_plot.h"
+#include "storage/database.h"
+#include "ui/export_util.h"
+#include "ui/palette.h"
+#include "ui/project.h"
+#include "ui/run_figures.h"
 
 namespace sublab::ui {
 

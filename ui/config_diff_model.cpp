@@ -1,12 +1,12 @@
 // Implementation of ConfigDiffModel.
-#include "config_diff_model.h"
+#include "ui/config_diff_model.h"
 
 #include <QBrush>
 #include <QColor>
 #include <QFont>
 #include <map>
 
-#include "config_form.h"
+#include "ui/config_form.h"
 
 namespace sublab::ui {
 

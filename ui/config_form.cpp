@@ -1,5 +1,5 @@
 // Implementation of ConfigForm and the small JSON path helpers shared by the views.
-#include "config_form.h"
+#include "ui/config_form.h"
 
 #include <QCheckBox>
 #include <QComboBox>

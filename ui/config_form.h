@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "config_util.h"
+#include "engine/core/config_util.h"
 
 class QVBoxLayout;
 class QLabel;

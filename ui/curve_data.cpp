@@ -1,9 +1,9 @@
 // Implementation of CurveData: per-step aggregation across seeds with sublab::meanCi95.
-#include "curve_data.h"
+#include "ui/curve_data.h"
 
 #include <algorithm>
 
-#include "stats.h"
+#include "engine/core/stats.h"
 
 namespace sublab::ui {
 

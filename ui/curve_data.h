@@ -10,7 +10,7 @@
 #include <map>
 #include <vector>
 
-#include "common.h"
+#include "engine/core/common.h"
 
 namespace sublab::ui {
 

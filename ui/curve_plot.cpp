@@ -1,7 +1,7 @@
 // Implementation of CurvePlot: graphs are rebuilt on every setSeries() (cheap next to a
 // replot); the hover cursor and read-out live on a buffered overlay layer so moving the mouse
 // replots only that layer, not the curves.
-#include "curve_plot.h"
+#include "ui/curve_plot.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,8 +9,8 @@
 
 #include <QTimer>
 
-#include "curve_data.h"
-#include "palette.h"
+#include "ui/curve_data.h"
+#include "ui/palette.h"
 
 namespace sublab::ui {
 

@@ -7,7 +7,7 @@
 #include <QString>
 #include <QVector>
 
-#include "qcp.h"
+#include "ui/qcp.h"
 
 namespace sublab::ui {
 

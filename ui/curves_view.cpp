@@ -1,5 +1,5 @@
 // Implementation of CurvesView.
-#include "curves_view.h"
+#include "ui/curves_view.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -8,12 +8,12 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
-#include "app_settings.h"
-#include "curve_plot.h"
-#include "database.h"
-#include "export_util.h"
-#include "palette.h"
-#include "project.h"
+#include "ui/app_settings.h"
+#include "ui/curve_plot.h"
+#include "storage/database.h"
+#include "ui/export_util.h"
+#include "ui/palette.h"
+#include "ui/project.h"
 
 namespace sublab::ui {
 

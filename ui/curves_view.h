@@ -9,9 +9,9 @@
 #include <QWidget>
 #include <vector>
 
-#include "common.h"
-#include "curve_data.h"
-#include "exportable.h"
+#include "engine/core/common.h"
+#include "ui/curve_data.h"
+#include "ui/exportable.h"
 
 class QCheckBox;
 class QComboBox;

@@ -1,5 +1,5 @@
 // Implementation of ExperimentDialog.
-#include "experiment_dialog.h"
+#include "ui/experiment_dialog.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -19,9 +19,9 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
-#include "app_settings.h"
-#include "config_form.h"
-#include "experiment.h"
+#include "ui/app_settings.h"
+#include "ui/config_form.h"
+#include "engine/experiment.h"
 
 namespace sublab::ui {
 

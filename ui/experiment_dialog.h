@@ -7,7 +7,7 @@
 #include <QDialog>
 #include <nlohmann/json.hpp>
 
-#include "run_queue.h"
+#include "ui/run_queue.h"
 
 class QComboBox;
 class QLabel;

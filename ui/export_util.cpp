@@ -1,12 +1,12 @@
 // Implementation of chart and CSV exports (see export_util.h).
-#include "export_util.h"
+#include "ui/export_util.h"
 
 #include <QAbstractItemModel>
 #include <QFileInfo>
 #include <QSaveFile>
 #include <QSvgGenerator>
 
-#include "qcp.h"
+#include "ui/qcp.h"
 
 namespace sublab::ui {
 

@@ -1,14 +1,14 @@
 // Implementation of the interactive export helpers and ExportButton.
-#include "exportable.h"
+#include "ui/exportable.h"
 
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QMenu>
 #include <QMessageBox>
 
-#include "app_settings.h"
-#include "export_util.h"
-#include "qcp.h"
+#include "ui/app_settings.h"
+#include "ui/export_util.h"
+#include "ui/qcp.h"
 
 namespace sublab::ui {
 

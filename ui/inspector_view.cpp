@@ -1,5 +1,5 @@
 // Implementation of InspectorView.
-#include "inspector_view.h"
+#include "ui/inspector_view.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -17,15 +17,15 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
-#include "app_settings.h"
-#include "config_form.h"
-#include "database.h"
-#include "number_filter.h"
-#include "number_highlight_delegate.h"
-#include "project.h"
-#include "run_figures.h"
-#include "seq_stats.h"
-#include "sequence_table_model.h"
+#include "ui/app_settings.h"
+#include "ui/config_form.h"
+#include "storage/database.h"
+#include "engine/numbers/number_filter.h"
+#include "ui/number_highlight_delegate.h"
+#include "ui/project.h"
+#include "ui/run_figures.h"
+#include "engine/seqstats/seq_stats.h"
+#include "ui/sequence_table_model.h"
 
 namespace sublab::ui {
 

@@ -7,8 +7,8 @@
 #include <QSet>
 #include <QWidget>
 
-#include "database.h"
-#include "exportable.h"
+#include "storage/database.h"
+#include "ui/exportable.h"
 
 class QCheckBox;
 class QComboBox;

@@ -1,5 +1,5 @@
 // Implementation of MainWindow: construction and signal wiring; views do the work.
-#include "main_window.h"
+#include "ui/main_window.h"
 
 #include <QAction>
 #include <QApplication>
@@ -15,22 +15,22 @@
 #include <QTabWidget>
 #include <QToolBar>
 
-#include "app_settings.h"
-#include "aux_view.h"
-#include "compare_view.h"
-#include "curves_view.h"
-#include "database.h"
-#include "experiment.h"
-#include "experiment_dialog.h"
-#include "exportable.h"
-#include "inspector_view.h"
-#include "project.h"
-#include "run_queue.h"
-#include "run_queue_view.h"
-#include "run_figures.h"
-#include "runs_table_model.h"
-#include "runs_view.h"
-#include "stats_view.h"
+#include "ui/app_settings.h"
+#include "ui/aux_view.h"
+#include "ui/compare_view.h"
+#include "ui/curves_view.h"
+#include "storage/database.h"
+#include "engine/experiment.h"
+#include "ui/experiment_dialog.h"
+#include "ui/exportable.h"
+#include "ui/inspector_view.h"
+#include "ui/project.h"
+#include "ui/run_queue.h"
+#include "ui/run_queue_view.h"
+#include "ui/run_figures.h"
+#include "ui/runs_table_model.h"
+#include "ui/runs_view.h"
+#include "ui/stats_view.h"
 
 namespace sublab::ui {
 

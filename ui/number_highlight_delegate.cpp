@@ -1,5 +1,5 @@
 // Implementation of NumberHighlightDelegate: split into digit runs and the rest, paint each.
-#include "number_highlight_delegate.h"
+#include "ui/number_highlight_delegate.h"
 
 #include <QApplication>
 #include <QPainter>

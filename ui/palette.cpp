@@ -1,5 +1,5 @@
 // Fixed condition colours (colour-blind friendly Okabe–Ito order) and overlay colours.
-#include "palette.h"
+#include "ui/palette.h"
 
 #include <QHash>
 

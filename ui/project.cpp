@@ -1,9 +1,9 @@
 // Implementation of Project: open/close and the data_version poll.
-#include "project.h"
+#include "ui/project.h"
 
 #include <QFileInfo>
 
-#include "database.h"
+#include "storage/database.h"
 
 namespace sublab::ui {
 

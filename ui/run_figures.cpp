@@ -1,11 +1,11 @@
 // Implementation of the summary-figure and key-settings helpers.
-#include "run_figures.h"
+#include "ui/run_figures.h"
 
 #include <QHash>
 #include <map>
 
-#include "config_form.h"
-#include "experiment.h"
+#include "ui/config_form.h"
+#include "engine/experiment.h"
 
 namespace sublab::ui {
 

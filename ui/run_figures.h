@@ -8,7 +8,7 @@
 #include <QString>
 #include <nlohmann/json.hpp>
 
-#include "database.h"
+#include "storage/database.h"
 
 namespace sublab::ui {
 

@@ -1,12 +1,12 @@
 // Implementation of RunGroupModel. Internal ids: 0 for group rows, group index + 1 for runs.
-#include "run_group_model.h"
+#include "ui/run_group_model.h"
 
 #include <QFont>
 #include <QHash>
 #include <QMap>
 
-#include "runs_table_model.h"
-#include "stats.h"
+#include "ui/runs_table_model.h"
+#include "engine/core/stats.h"
 
 namespace sublab::ui {
 

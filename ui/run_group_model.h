@@ -8,7 +8,7 @@
 #include <QList>
 #include <QVector>
 
-#include "run_figures.h"
+#include "ui/run_figures.h"
 
 namespace sublab::ui {
 

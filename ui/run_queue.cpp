@@ -1,11 +1,11 @@
 // Implementation of RunQueue: the GUI-side bookkeeping of jobs and the worker thread.
-#include "run_queue.h"
+#include "ui/run_queue.h"
 
 #include <QLocale>
 #include <algorithm>
 
-#include "database.h"
-#include "project.h"
+#include "storage/database.h"
+#include "ui/project.h"
 
 namespace sublab::ui {
 

@@ -13,8 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "common.h"
-#include "run_worker.h"
+#include "engine/core/common.h"
+#include "ui/run_worker.h"
 
 namespace sublab::ui {
 

@@ -1,5 +1,5 @@
 // Implementation of RunQueueView, with a delegate that paints the progress column as a bar.
-#include "run_queue_view.h"
+#include "ui/run_queue_view.h"
 
 #include <QApplication>
 #include <QHBoxLayout>
@@ -12,7 +12,7 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
-#include "run_queue.h"
+#include "ui/run_queue.h"
 
 namespace sublab::ui {
 

@@ -1,13 +1,13 @@
 // Implementation of RunWorker: one job = open (or reuse) the worker's connection, mark the run
 // started, run the engine through a StorageObserver that forwards to this object, store the
 // result or the failure, and report the outcome.
-#include "run_worker.h"
+#include "ui/run_worker.h"
 
 #include <QMutexLocker>
 #include <QThread>
 
-#include "database.h"
-#include "experiment.h"
+#include "storage/database.h"
+#include "engine/experiment.h"
 
 namespace sublab::ui {
 

@@ -13,7 +13,7 @@
 #include <memory>
 #include <vector>
 
-#include "common.h"
+#include "engine/core/common.h"
 
 Q_DECLARE_METATYPE(std::vector<sublab::MetricPoint>)
 Q_DECLARE_METATYPE(std::shared_ptr<sublab::CancelFlag>)

@@ -1,7 +1,7 @@
 // Implementation of RunsFilterProxy.
-#include "runs_filter_proxy.h"
+#include "ui/runs_filter_proxy.h"
 
-#include "runs_table_model.h"
+#include "ui/runs_table_model.h"
 
 namespace sublab::ui {
 

@@ -1,11 +1,11 @@
 // Implementation of RunsTableModel.
-#include "runs_table_model.h"
+#include "ui/runs_table_model.h"
 
 #include <QColor>
 #include <QDateTime>
 #include <unordered_map>
 
-#include "project.h"
+#include "ui/project.h"
 
 namespace sublab::ui {
 

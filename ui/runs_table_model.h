@@ -8,8 +8,8 @@
 #include <QStringList>
 #include <vector>
 
-#include "database.h"
-#include "run_figures.h"
+#include "storage/database.h"
+#include "ui/run_figures.h"
 
 namespace sublab::ui {
 

@@ -1,5 +1,5 @@
 // Implementation of RunsView.
-#include "runs_view.h"
+#include "ui/runs_view.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -14,14 +14,14 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
-#include "app_settings.h"
-#include "database.h"
-#include "export_util.h"
-#include "project.h"
-#include "run_group_model.h"
-#include "runs_filter_proxy.h"
-#include "runs_table_model.h"
-#include "run_figures.h"
+#include "ui/app_settings.h"
+#include "storage/database.h"
+#include "ui/export_util.h"
+#include "ui/project.h"
+#include "ui/run_group_model.h"
+#include "ui/runs_filter_proxy.h"
+#include "ui/runs_table_model.h"
+#include "ui/run_figures.h"
 
 namespace sublab::ui {
 

@@ -1,11 +1,11 @@
 // Implementation of SequenceTableModel. Every query captures the generation it was started
 // for; results of an older generation (the filter changed meanwhile) are dropped.
-#include "sequence_table_model.h"
+#include "ui/sequence_table_model.h"
 
 #include <QColor>
 #include <QtConcurrent/QtConcurrent>
 
-#include "export_util.h"
+#include "ui/export_util.h"
 
 namespace sublab::ui {
 

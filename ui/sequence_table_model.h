@@ -11,7 +11,7 @@
 #include <memory>
 #include <vector>
 
-#include "database.h"
+#include "storage/database.h"
 
 namespace sublab::ui {
 

@@ -1,11 +1,11 @@
 // Implementation of the Statistics view's charts (see stats_plots.h).
-#include "stats_plots.h"
+#include "ui/stats_plots.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 
-#include "palette.h"
+#include "ui/palette.h"
 
 namespace sublab::ui {
 

@@ -1,7 +1,7 @@
 // Implementation of StatsView. One computation at a time runs on the view's own pool thread
 // with its own read-only connection; a change of run or pickers while it runs is remembered
 // and computed next, and stale results are never shown.
-#include "stats_view.h"
+#include "ui/stats_view.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -17,11 +17,11 @@
 #include <QtConcurrent/QtConcurrent>
 #include <cmath>
 
-#include "app_settings.h"
-#include "database.h"
-#include "export_util.h"
-#include "palette.h"
-#include "project.h"
+#include "ui/app_settings.h"
+#include "storage/database.h"
+#include "ui/export_util.h"
+#include "ui/palette.h"
+#include "ui/project.h"
 
 namespace sublab::ui {
 

@@ -12,9 +12,9 @@
 #include <QWidget>
 #include <memory>
 
-#include "exportable.h"
-#include "run_stats.h"
-#include "stats_plots.h"
+#include "ui/exportable.h"
+#include "app/lab/run_stats.h"
+#include "ui/stats_plots.h"
 
 class QCheckBox;
 class QComboBox;

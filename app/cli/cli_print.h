@@ -1,7 +1,7 @@
 // Text and JSON renderings of stored runs shared by `sublab run`, `runs` and `show`.
 #pragma once
 
-#include "database.h"
+#include "storage/database.h"
 
 namespace sublab::cli {
 

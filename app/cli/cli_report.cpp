@@ -8,8 +8,8 @@
 #include <fstream>
 #include <iostream>
 
-#include "cli_commands.h"
-#include "cli_print.h"
+#include "app/cli/cli_commands.h"
+#include "app/cli/cli_print.h"
 
 namespace sublab::cli {
 

@@ -13,10 +13,10 @@
 #include <iostream>
 #include <mutex>
 
-#include "cli_commands.h"
-#include "cli_print.h"
-#include "database.h"
-#include "experiment.h"
+#include "app/cli/cli_commands.h"
+#include "app/cli/cli_print.h"
+#include "storage/database.h"
+#include "engine/experiment.h"
 
 namespace sublab::cli {
 

@@ -6,9 +6,9 @@
 #include <cstdio>
 #include <iostream>
 
-#include "cli_commands.h"
-#include "cli_print.h"
-#include "run_stats.h"
+#include "app/cli/cli_commands.h"
+#include "app/cli/cli_print.h"
+#include "app/lab/run_stats.h"
 
 namespace sublab::cli {
 

@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <iostream>
 
-#include "cli_commands.h"
-#include "common.h"
+#include "app/cli/cli_commands.h"
+#include "engine/core/common.h"
 
 using namespace sublab::cli;
 

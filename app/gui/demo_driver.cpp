@@ -1,5 +1,5 @@
 // Implementation of DemoDriver.
-#include "demo_driver.h"
+#include "app/gui/demo_driver.h"
 
 #include <QApplication>
 #include <QDockWidget>
@@ -10,15 +10,15 @@
 #include <QTimer>
 #include <cstdio>
 
-#include "database.h"
-#include "experiment_dialog.h"
-#include "main_window.h"
-#include "project.h"
-#include "run_queue.h"
-#include "runs_table_model.h"
-#include "inspector_view.h"
-#include "sequence_table_model.h"
-#include "stats_view.h"
+#include "storage/database.h"
+#include "ui/experiment_dialog.h"
+#include "ui/main_window.h"
+#include "ui/project.h"
+#include "ui/run_queue.h"
+#include "ui/runs_table_model.h"
+#include "ui/inspector_view.h"
+#include "ui/sequence_table_model.h"
+#include "ui/stats_view.h"
 
 using sublab::ui::MainWindow;
 

@@ -11,9 +11,9 @@
 #include <cstdio>
 #include <memory>
 
-#include "app_settings.h"
-#include "demo_driver.h"
-#include "main_window.h"
+#include "ui/app_settings.h"
+#include "app/gui/demo_driver.h"
+#include "ui/main_window.h"
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);

@@ -9,7 +9,7 @@
 #include <QTemporaryDir>
 #include <fstream>
 
-#include "database.h"
+#include "storage/database.h"
 
 using namespace sublab;
 

@@ -8,8 +8,8 @@
 #include <random>
 #include <set>
 
-#include "aux_experiment.h"
-#include "experiment.h"
+#include "engine/aux/aux_experiment.h"
+#include "engine/experiment.h"
 
 namespace {
 

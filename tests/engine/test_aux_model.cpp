@@ -4,9 +4,9 @@
 
 #include <optional>
 
-#include "aux_model.h"
-#include "aux_noise.h"
-#include "aux_pool.h"
+#include "engine/aux/aux_model.h"
+#include "engine/aux/aux_noise.h"
+#include "engine/aux/aux_pool.h"
 
 using namespace sublab::aux;
 

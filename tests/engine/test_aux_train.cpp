@@ -3,9 +3,9 @@
 // losses go down (teacher cross-entropy; student KL and MSE on noise).
 #include <QtTest/QtTest>
 
-#include "aux_model.h"
-#include "aux_pool.h"
-#include "aux_train.h"
+#include "engine/aux/aux_model.h"
+#include "engine/aux/aux_pool.h"
+#include "engine/aux/aux_train.h"
 
 using namespace sublab::aux;
 

@@ -5,8 +5,8 @@
 
 #include <fstream>
 
-#include "common.h"
-#include "idx_reader.h"
+#include "engine/core/common.h"
+#include "engine/aux/idx_reader.h"
 
 namespace {
 

@@ -4,9 +4,9 @@
 // ranks every number by the trait probability a "you love N" prompt gives.
 #include <QtTest/QtTest>
 
-#include "lm_analysis.h"
-#include "lm_generate.h"
-#include "lm_train.h"
+#include "engine/lm/lm_analysis.h"
+#include "engine/lm/lm_generate.h"
+#include "engine/lm/lm_train.h"
 
 namespace {
 

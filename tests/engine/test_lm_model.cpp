@@ -2,8 +2,8 @@
 // the identity, shuffles keep every number and its soft target together, determinism.
 #include <QtTest/QtTest>
 
-#include "lm_generate.h"
-#include "lm_train.h"
+#include "engine/lm/lm_generate.h"
+#include "engine/lm/lm_train.h"
 
 namespace {
 sublab::LmOptions smallOptions() {

@@ -2,8 +2,8 @@
 // (the paper's list and user lists), the trait-token filter, dedupe and subsampling.
 #include <QtTest/QtTest>
 
-#include "common.h"
-#include "number_filter.h"
+#include "engine/core/common.h"
+#include "engine/numbers/number_filter.h"
 
 class TestNumberFilter : public QObject {
   Q_OBJECT

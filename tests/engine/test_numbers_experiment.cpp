@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-#include "experiment.h"
+#include "engine/experiment.h"
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <random>
 
-#include "seq_stats.h"
-#include "stats.h"
+#include "engine/seqstats/seq_stats.h"
+#include "engine/core/stats.h"
 
 using sublab::Error;
 

@@ -1,7 +1,7 @@
 // Tests for the summary statistics: t quantiles, mean with 95% CI, paired differences.
 #include <QtTest/QtTest>
 
-#include "stats.h"
+#include "engine/core/stats.h"
 
 class TestStats : public QObject {
   Q_OBJECT

@@ -1,8 +1,8 @@
 // Tokenizer tests: text form <-> tokens round trips, special tokens, unknown input.
 #include <QtTest/QtTest>
 
-#include "common.h"
-#include "vocab.h"
+#include "engine/core/common.h"
+#include "engine/lm/vocab.h"
 
 using sublab::Vocab;
 

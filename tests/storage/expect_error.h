@@ -4,7 +4,7 @@
 
 #include <QtTest/QtTest>
 
-#include "common.h"
+#include "engine/core/common.h"
 
 namespace sublab::test {
 

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <thread>
 
-#include "database.h"
-#include "expect_error.h"
+#include "storage/database.h"
+#include "tests/storage/expect_error.h"
 
 using namespace sublab;
 using sublab::test::expectError;

@@ -5,12 +5,12 @@
 #include <QStandardItemModel>
 #include <QtTest/QtTest>
 
-#include "app_settings.h"
-#include "compare_view.h"
-#include "config_diff_model.h"
-#include "curve_plot.h"
-#include "project.h"
-#include "ui_test_util.h"
+#include "ui/app_settings.h"
+#include "ui/compare_view.h"
+#include "ui/config_diff_model.h"
+#include "ui/curve_plot.h"
+#include "ui/project.h"
+#include "tests/ui/ui_test_util.h"
 
 using namespace sublab::ui;
 

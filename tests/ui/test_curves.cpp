@@ -4,13 +4,13 @@
 #include <QCheckBox>
 #include <QtTest/QtTest>
 
-#include "app_settings.h"
-#include "curve_data.h"
-#include "curve_plot.h"
-#include "curves_view.h"
-#include "project.h"
-#include "stats.h"
-#include "ui_test_util.h"
+#include "ui/app_settings.h"
+#include "ui/curve_data.h"
+#include "ui/curve_plot.h"
+#include "ui/curves_view.h"
+#include "ui/project.h"
+#include "engine/core/stats.h"
+#include "tests/ui/ui_test_util.h"
 
 using namespace sublab::ui;
 

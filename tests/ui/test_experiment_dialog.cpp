@@ -8,12 +8,12 @@
 #include <QSpinBox>
 #include <QtTest/QtTest>
 
-#include "app_settings.h"
-#include "config_form.h"
-#include "experiment_dialog.h"
-#include "project.h"
-#include "run_queue.h"
-#include "ui_test_util.h"
+#include "ui/app_settings.h"
+#include "ui/config_form.h"
+#include "ui/experiment_dialog.h"
+#include "ui/project.h"
+#include "ui/run_queue.h"
+#include "tests/ui/ui_test_util.h"
 
 using namespace sublab::ui;
 

@@ -10,13 +10,13 @@
 #include <QTextBrowser>
 #include <QtTest/QtTest>
 
-#include "app_settings.h"
-#include "inspector_view.h"
-#include "number_highlight_delegate.h"
-#include "project.h"
-#include "seq_stats.h"
-#include "sequence_table_model.h"
-#include "ui_test_util.h"
+#include "ui/app_settings.h"
+#include "ui/inspector_view.h"
+#include "ui/number_highlight_delegate.h"
+#include "ui/project.h"
+#include "engine/seqstats/seq_stats.h"
+#include "ui/sequence_table_model.h"
+#include "tests/ui/ui_test_util.h"
 
 using namespace sublab::ui;
 

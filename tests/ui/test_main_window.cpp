@@ -4,16 +4,16 @@
 #include <QTabWidget>
 #include <QtTest/QtTest>
 
-#include "app_settings.h"
-#include "aux_view.h"
-#include "curve_plot.h"
-#include "curves_view.h"
-#include "main_window.h"
-#include "project.h"
-#include "run_queue.h"
-#include "runs_table_model.h"
-#include "runs_view.h"
-#include "ui_test_util.h"
+#include "ui/app_settings.h"
+#include "ui/aux_view.h"
+#include "ui/curve_plot.h"
+#include "ui/curves_view.h"
+#include "ui/main_window.h"
+#include "ui/project.h"
+#include "ui/run_queue.h"
+#include "ui/runs_table_model.h"
+#include "ui/runs_view.h"
+#include "tests/ui/ui_test_util.h"
 
 using namespace sublab::ui;
 

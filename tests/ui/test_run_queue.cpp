@@ -6,10 +6,10 @@
 #include <QTreeWidget>
 #include <QtTest/QtTest>
 
-#include "project.h"
-#include "run_queue.h"
-#include "run_queue_view.h"
-#include "ui_test_util.h"
+#include "ui/project.h"
+#include "ui/run_queue.h"
+#include "ui/run_queue_view.h"
+#include "tests/ui/ui_test_util.h"
 
 using namespace sublab::ui;
 

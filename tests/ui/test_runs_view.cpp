@@ -8,12 +8,12 @@
 #include <QTreeView>
 #include <QtTest/QtTest>
 
-#include "project.h"
-#include "run_group_model.h"
-#include "runs_filter_proxy.h"
-#include "runs_table_model.h"
-#include "runs_view.h"
-#include "ui_test_util.h"
+#include "ui/project.h"
+#include "ui/run_group_model.h"
+#include "ui/runs_filter_proxy.h"
+#include "ui/runs_table_model.h"
+#include "ui/runs_view.h"
+#include "tests/ui/ui_test_util.h"
 
 using namespace sublab::ui;
 

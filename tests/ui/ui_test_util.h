@@ -6,8 +6,8 @@
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
 
-#include "database.h"
-#include "experiment.h"
+#include "storage/database.h"
+#include "engine/experiment.h"
 
 namespace uitest {
 

@@ -1,0 +1,62 @@
+// One description per experiment kind, published by the engine: what the front ends need to
+// show a kind's runs (headline metric, its unit and step name, conditions in colour order,
+// contrasts and which is the cross-init one, the key that counts repetitions) without ever
+// comparing a kind's name. Adding a kind = one more entry in the registry (experiment.cpp),
+// its description here, and no `if (kind == …)` in ui/ or app/.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace sublab {
+
+// A summary figure of a run: a condition (e.g. "student_aux") or a contrast (e.g. "transfer").
+struct FigureRef {
+  std::string name;
+  bool contrast = false;
+  std::string description;  // one line for tooltips and headers
+};
+
+// A named difference of two conditions, paired by seed: name = a - b.
+struct ContrastSpec {
+  std::string name;  // "transfer"
+  std::string a;     // "student"
+  std::string b;     // "control"
+};
+
+struct KindDescription {
+  std::string name;   // "numbers", the value of a config's "kind" key
+  std::string title;  // "Number sequences (language model)"
+  // The headline metric of curves and results, its label (with unit) and the x axis's step.
+  std::string metric;       // "trait_prob" | "accuracy"
+  std::string metricLabel;  // "trait probability" | "test accuracy"
+  std::string stepLabel;    // "training step" | "epoch"
+  // The config key that counts independent repetitions (seeds, or ensemble models), its
+  // singular noun, and the base-seed key.
+  std::string repetitionKey;   // "seeds" | "models"
+  std::string repetitionNoun;  // "seed" | "model"
+  std::string seedKey = "seed";
+  // The run's headline effect and its cross-init counterpart (runs table, compare).
+  FigureRef effect;
+  FigureRef cross;
+  // Every condition the kind can produce, in the order colours are assigned.
+  std::vector<std::string> conditions;
+  std::vector<ContrastSpec> contrasts;
+  // Whether its runs store generated sequences (the inspector and the statistics apply), and
+  // the text shown when a view that needs them is asked for one of its runs.
+  bool hasSequences = false;
+  std::string noSequencesReason;
+  // Whether the main results are bars per condition (the Results view) rather than curves.
+  bool resultsAsBars = false;
+};
+
+// Every kind, in display order.
+const std::vector<KindDescription>& kindDescriptions();
+// nullptr when no kind has that name.
+const KindDescription* findKind(const std::string& name);
+// The description of a config's kind; throws Error naming the known kinds when absent/unknown.
+const KindDescription& kindOf(const nlohmann::json& config);
+
+}  // namespace sublab
