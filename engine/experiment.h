@@ -32,7 +32,8 @@ std::vector<std::string> experimentKinds();
 // impossible values (e.g. a negative learning rate).
 nlohmann::json normalizeConfig(const nlohmann::json& config);
 
-// Every knob of a kind with its type, default, range and help (drives the GUI's form).
+// Every knob of a kind in declaration order, with its type, default, range, help and role
+// (drives the GUI's form).
 std::vector<ConfigField> configSchema(const std::string& kind);
 
 // The default folder for reusable artifacts (RuntimeOptions::cacheDir):

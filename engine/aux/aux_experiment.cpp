@@ -1,64 +1,29 @@
-// The "aux" experiment kind: config and presets, and the run that trains N reference inits
-// into teachers, then distils them into same-init and cross-init students (aux logits only,
-// or all logits) as one batched ensemble, reporting test accuracy per model and epoch.
+// The "aux" experiment kind: the run that trains N reference inits into teachers, then distils
+// them into same-init and cross-init students (aux logits only, or all logits) as one batched
+// ensemble, reporting test accuracy per model and epoch. The run is a sequence of stages (data,
+// teachers, students, summary); the config and presets are in aux_config.cpp.
 #include "engine/aux/aux_experiment.h"
 
 #include <torch/torch.h>
 
 #include <chrono>
+#include <map>
 #include <optional>
-#include <cmath>
 #include <random>
+#include <tuple>
 
 #include "engine/aux/aux_model.h"
 #include "engine/aux/aux_noise.h"
 #include "engine/aux/aux_pool.h"
 #include "engine/aux/aux_train.h"
 #include "engine/aux/idx_reader.h"
-#include "engine/core/stats.h"
 #include "engine/core/seeds.h"
+#include "engine/core/stats.h"
 
 namespace sublab {
 namespace {
 
-constexpr const char* kDefaultDataDir = "/usr/share/datasets/fashion-mnist";
-
-// Everything a run needs, read from a normalized config.
-struct AuxSettings {
-  int64_t seed = 0, models = 10;
-  std::string dataDir;
-  int64_t trainLimit = 0, testLimit = 0;
-  int64_t hidden = 256, auxLogits = 3;
-  double lr = 3e-4;
-  int64_t batchSize = 1024;
-  int64_t teacherEpochs = 5, studentEpochs = 5;
-  std::string loss = "kl", inputs = "noise";
-  int64_t distillImages = 60000;
-  double initNoise = 0;
-  bool allLogits = true, crossInit = true;
-};
-
-AuxSettings readSettings(const nlohmann::json& c) {
-  AuxSettings s;
-  s.seed = c["seed"];
-  s.models = c["models"];
-  s.dataDir = c["data"]["dir"];
-  s.trainLimit = c["data"]["train_limit"];
-  s.testLimit = c["data"]["test_limit"];
-  s.hidden = c["model"]["hidden"];
-  s.auxLogits = c["model"]["aux_logits"];
-  s.lr = c["train"]["lr"];
-  s.batchSize = c["train"]["batch_size"];
-  s.teacherEpochs = c["teacher"]["epochs"];
-  s.studentEpochs = c["student"]["epochs"];
-  s.loss = c["student"]["loss"];
-  s.inputs = c["student"]["inputs"];
-  s.distillImages = c["student"]["images"];
-  s.initNoise = c["student"]["init_noise"];
-  s.allLogits = c["student"]["all_logits"];
-  s.crossInit = c["student"]["cross_init"];
-  return s;
-}
+using namespace aux;
 
 // A student condition: which logits it imitates and whose init it starts from.
 struct StudentCondition {
@@ -68,7 +33,7 @@ struct StudentCondition {
   int id = 0;  // fixed per condition, so its random streams do not depend on which are on
 };
 
-std::vector<StudentCondition> studentConditions(const AuxSettings& s) {
+std::vector<StudentCondition> studentConditions(const AuxConfig& s) {
   std::vector<StudentCondition> c = {{"student_aux", false, false, 0}};
   if (s.allLogits) c.push_back({"student_all", true, false, 1});
   if (s.crossInit) c.push_back({"cross_aux", false, true, 2});
@@ -93,15 +58,14 @@ std::vector<int64_t> derangement(int64_t n, uint64_t key) {
 torch::Tensor imagesTensor(const IdxArray& a, int64_t limit, const torch::Device& device) {
   const int64_t n = limit > 0 ? std::min(limit, a.dims[0]) : a.dims[0];
   const int64_t pixels = a.dims[1] * a.dims[2];
-  torch::Tensor bytes = torch::from_blob(const_cast<uint8_t*>(a.data.data()), {n, pixels},
-                                         torch::kUInt8);
+  torch::Tensor bytes =
+      torch::from_blob(const_cast<uint8_t*>(a.data.data()), {n, pixels}, torch::kUInt8);
   return bytes.to(torch::kFloat).div_(127.5).sub_(1.0).to(device).contiguous();
 }
 
 torch::Tensor labelsTensor(const IdxArray& a, int64_t limit, const torch::Device& device) {
   const int64_t n = limit > 0 ? std::min(limit, a.dims[0]) : a.dims[0];
-  torch::Tensor bytes =
-      torch::from_blob(const_cast<uint8_t*>(a.data.data()), {n}, torch::kUInt8);
+  torch::Tensor bytes = torch::from_blob(const_cast<uint8_t*>(a.data.data()), {n}, torch::kUInt8);
   return bytes.to(torch::kLong).to(device);
 }
 
@@ -125,8 +89,7 @@ void runStage(RunObserver& o, const std::string& name, Body&& body) {
 
 void reportAccuracy(RunObserver& o, const std::string& condition, int64_t step,
                     const std::vector<double>& acc) {
-  for (size_t i = 0; i < acc.size(); ++i)
-    o.metric({condition, int(i), "accuracy", step, acc[i]});
+  for (size_t i = 0; i < acc.size(); ++i) o.metric({condition, int(i), "accuracy", step, acc[i]});
 }
 
 void reportLoss(RunObserver& o, const std::string& condition, int64_t step,
@@ -143,6 +106,236 @@ std::vector<double> column(const std::vector<double>& v, int64_t S, int64_t s) {
 
 nlohmann::json intervalJson(const Interval& iv, const std::vector<double>& perModel) {
   return {{"mean", iv.mean}, {"ci95", {iv.lo, iv.hi}}, {"per_model", perModel}};
+}
+
+// What every stage of one run shares.
+struct RunContext {
+  const AuxConfig& cfg;
+  torch::Device device;
+  RunObserver& observer;
+  const CancelFlag* cancel;
+  Workspace ws;  // scratch buffers reused by every batch of the run
+
+  // Reports `stage` from `start` to start + width as a batch loop goes from 0 to 1, and
+  // checks the cancel flag after every batch.
+  BatchHook hook(const std::string& stage, double start, double width, const std::string& what) {
+    return [this, stage, start, width, what](double f) {
+      checkCancel(cancel);
+      observer.progress(stage, start + width * f, what);
+    };
+  }
+};
+
+// The data set on the run's device.
+struct AuxData {
+  torch::Tensor trainX, trainY, testX, testY;  // [n, in] float in [-1, 1]; [n] int64
+  MlpShape shape;      // in and classes from the files, hidden and aux from the config
+  std::string folder;  // where the files were found
+};
+
+AuxData loadData(RunContext& run) {
+  const AuxConfig& s = run.cfg;
+  AuxData d;
+  runStage(run.observer, "data", [&] {
+    run.observer.progress("data", 0.0, "reading " + s.dataDir);
+    const IdxDataset ds = loadIdxDataset(s.dataDir);
+    checkCancel(run.cancel);
+    d.trainX = imagesTensor(ds.trainImages, s.trainLimit, run.device);
+    d.trainY = labelsTensor(ds.trainLabels, s.trainLimit, run.device);
+    d.testX = imagesTensor(ds.testImages, s.testLimit, run.device);
+    d.testY = labelsTensor(ds.testLabels, s.testLimit, run.device);
+    d.shape.in = ds.rows * ds.cols;
+    d.shape.classes = ds.classes;
+    d.folder = ds.folder;
+    return std::to_string(d.trainX.size(0)) + " training and " + std::to_string(d.testX.size(0)) +
+           " test images from " + ds.folder;
+  });
+  d.shape.hidden = s.hidden;
+  d.shape.aux = s.auxLogits;
+  return d;
+}
+
+// Per-model random streams: model i's depend only on (seed, i).
+struct ModelKeys {
+  std::vector<uint64_t> init, teacher, student, noise;
+};
+
+ModelKeys modelKeys(const AuxConfig& s) {
+  ModelKeys k;
+  for (int64_t i = 0; i < s.models; ++i) {
+    const uint64_t base = seeds::mix(uint64_t(s.seed), uint64_t(i));
+    k.init.push_back(seeds::mix(base, seeds::AuxPurpose::Init));
+    k.teacher.push_back(seeds::mix(base, seeds::AuxPurpose::Teacher));
+    k.student.push_back(seeds::mix(base, seeds::AuxPurpose::Student));
+    k.noise.push_back(seeds::mix(base, seeds::AuxPurpose::Noise));
+  }
+  return k;
+}
+
+// The reference inits and the teachers trained from them, with test accuracy per model.
+struct Teachers {
+  MlpStack reference, teachers;
+  std::vector<double> referenceAcc, teacherAcc;
+};
+
+// Reports the references' accuracy, then runs the "teacher" stage.
+Teachers trainTeachers(RunContext& run, const AuxData& d, const ModelKeys& keys) {
+  const AuxConfig& s = run.cfg;
+  Teachers t;
+  t.reference = initMlps(d.shape, keys.init, run.device);
+  t.referenceAcc = accuracy(t.reference, d.testX, d.testY, d.shape.classes, &run.ws);
+  reportAccuracy(run.observer, "reference", 0, t.referenceAcc);
+  t.teacherAcc = t.referenceAcc;
+  t.teachers = t.reference.clone();
+  runStage(run.observer, "teacher", [&] {
+    reportAccuracy(run.observer, "teacher", 0, t.referenceAcc);
+    StackAdam adam(t.teachers, s.lr);
+    const double E = double(std::max<int64_t>(1, s.teacherEpochs));
+    for (int e = 1; e <= s.teacherEpochs; ++e) {
+      const std::string what =
+          "teacher epoch " + std::to_string(e) + "/" + std::to_string(s.teacherEpochs);
+      const auto loss =
+          trainTeacherEpoch(t.teachers, adam, d.trainX, d.trainY, d.shape.classes, keys.teacher, e,
+                            s.batchSize, run.hook("teacher", (e - 1) / E, 1 / E, what), &run.ws);
+      t.teacherAcc = accuracy(t.teachers, d.testX, d.testY, d.shape.classes, &run.ws);
+      reportLoss(run.observer, "teacher", e, loss);
+      reportAccuracy(run.observer, "teacher", e, t.teacherAcc);
+    }
+    return "mean test accuracy " + std::to_string(meanCi95(t.teacherAcc).mean);
+  });
+  return t;
+}
+
+// S conditions per teacher, trained together (they share images and targets): student
+// n*S + c is condition c of teacher n.
+struct StudentPlan {
+  std::vector<StudentCondition> conds;
+  std::vector<int64_t> perm;          // model n's cross-init source (a derangement), if any
+  std::vector<int64_t> source;        // init model of student n*S + c
+  std::vector<uint64_t> perturbKeys;  // its init-noise stream
+  std::vector<LogitRows> rows;        // the logits condition c imitates
+  int64_t count() const { return static_cast<int64_t>(conds.size()); }  // S
+};
+
+StudentPlan planStudents(const AuxConfig& s, const MlpShape& shape) {
+  StudentPlan p;
+  p.conds = studentConditions(s);
+  if (s.crossInit)
+    p.perm = derangement(s.models, seeds::mix(uint64_t(s.seed), seeds::AuxPurpose::Derangement));
+  for (const auto& c : p.conds)
+    p.rows.push_back(c.allLogits ? LogitRows{0, shape.out()}
+                                 : LogitRows{shape.classes, shape.out()});
+  for (int64_t n = 0; n < s.models; ++n)
+    for (const auto& c : p.conds) {
+      p.source.push_back(c.crossInit ? p.perm[size_t(n)] : n);
+      p.perturbKeys.push_back(
+          seeds::mix(seeds::mix(uint64_t(s.seed), uint64_t(n)),
+                     static_cast<uint64_t>(seeds::AuxPurpose::PerturbBase) + uint64_t(c.id)));
+    }
+  return p;
+}
+
+// The students at their inits, with their accuracy reported as step 0 into `acc` [N*S]; the
+// reference inits are freed.
+MlpStack initStudents(RunContext& run, const AuxData& d, Teachers& t, const StudentPlan& p,
+                      std::vector<double>& acc) {
+  const int64_t S = p.count();
+  MlpStack students = t.reference.select(p.source);
+  t.reference = MlpStack();
+  perturbWeights(students, run.cfg.initNoise, p.perturbKeys);
+  acc.assign(size_t(run.cfg.models * S), 0.0);
+  if (run.cfg.initNoise == 0) {
+    for (size_t g = 0; g < p.source.size(); ++g) acc[g] = t.referenceAcc[size_t(p.source[g])];
+  } else {
+    acc = accuracy(students, d.testX, d.testY, d.shape.classes, &run.ws);
+  }
+  for (int64_t c = 0; c < S; ++c)
+    reportAccuracy(run.observer, p.conds[size_t(c)].name, 0, column(acc, S, c));
+  return students;
+}
+
+// Runs the "students" stage (the teachers are freed once their logits are cached); returns
+// the students' final test accuracy [N*S].
+std::vector<double> trainStudents(RunContext& run, const AuxData& d, const ModelKeys& keys,
+                                  Teachers& t, const StudentPlan& p) {
+  const AuxConfig& s = run.cfg;
+  const int64_t S = p.count();
+  std::vector<double> acc;
+  MlpStack students = initStudents(run, d, t, p, acc);
+  runStage(run.observer, "students", [&] {
+    std::unique_ptr<DistillInputs> inputs;
+    if (s.inputs == "noise") {
+      inputs = std::make_unique<NoiseInputs>(keys.noise, s.distillImages, d.shape.in, run.device);
+    } else {
+      inputs = std::make_unique<ImageInputs>(d.trainX, std::min(s.distillImages, d.trainX.size(0)));
+    }
+    const double E = double(s.studentEpochs + 1);
+    // The teachers' logits on the fixed inputs are the same every epoch and for every
+    // student of that teacher: compute them once.
+    const torch::Tensor cache =
+        teacherLogits(t.teachers, *inputs, s.batchSize,
+                      run.hook("students", 0, 1 / E, "teacher logits"), &run.ws);
+    t.teachers = MlpStack();
+    StackAdam adam(students, s.lr);
+    const DistillLoss loss = s.loss == "kl" ? DistillLoss::Kl : DistillLoss::Mse;
+    for (int e = 1; e <= s.studentEpochs; ++e) {
+      const std::string what =
+          "student epoch " + std::to_string(e) + "/" + std::to_string(s.studentEpochs);
+      const auto losses =
+          trainStudentsEpoch(students, adam, cache, *inputs, p.rows, loss, keys.student, e,
+                             s.batchSize, run.hook("students", e / E, 1 / E, what), &run.ws);
+      acc = accuracy(students, d.testX, d.testY, d.shape.classes, &run.ws);
+      for (int64_t c = 0; c < S; ++c) {
+        reportLoss(run.observer, p.conds[size_t(c)].name, e, column(losses, S, c));
+        reportAccuracy(run.observer, p.conds[size_t(c)].name, e, column(acc, S, c));
+      }
+    }
+    return std::string("mean test accuracy ") + p.conds[0].name + " " +
+           std::to_string(meanCi95(column(acc, S, 0)).mean);
+  });
+  return acc;
+}
+
+// Mean and 95% CI per condition, and the transfer contrasts: same-init minus cross-init
+// student of the same teacher (paired by teacher).
+ExperimentResult summarize(const AuxConfig& s, const AuxData& d, const Teachers& t,
+                           const StudentPlan& p, const std::vector<double>& studentAcc) {
+  ExperimentResult result;
+  result.kind = "aux";
+  nlohmann::json conditions = nlohmann::json::object();
+  auto add = [&](const std::string& name, const std::vector<double>& perModel) {
+    ConditionSummary cs{name, "accuracy", meanCi95(perModel), perModel};
+    conditions[name]["accuracy"] = intervalJson(cs.value, perModel);
+    result.conditions.push_back(cs);
+  };
+  add("reference", t.referenceAcc);
+  add("teacher", t.teacherAcc);
+  std::map<std::string, std::vector<double>> finalAcc;
+  for (int64_t c = 0; c < p.count(); ++c)
+    finalAcc[p.conds[size_t(c)].name] = column(studentAcc, p.count(), c);
+  for (const char* name : {"student_aux", "student_all", "cross_aux", "cross_all"})
+    if (finalAcc.count(name)) add(name, finalAcc[name]);
+  nlohmann::json contrasts = nlohmann::json::object();
+  for (const auto& [name, a, b] : {std::tuple{"transfer_aux", "student_aux", "cross_aux"},
+                                   std::tuple{"transfer_all", "student_all", "cross_all"}}) {
+    if (!finalAcc.count(a) || !finalAcc.count(b)) continue;
+    std::vector<double> diff;
+    for (size_t i = 0; i < finalAcc[a].size(); ++i) diff.push_back(finalAcc[a][i] - finalAcc[b][i]);
+    ConditionSummary cs{name, "accuracy", pairedDifferenceCi95(finalAcc[a], finalAcc[b]), diff};
+    contrasts[name]["accuracy"] = intervalJson(cs.value, diff);
+    result.contrasts.push_back(cs);
+  }
+  result.summary = {{"kind", "aux"},
+                    {"models", s.models},
+                    {"seed", s.seed},
+                    {"dataset", d.folder},
+                    {"train_images", d.trainX.size(0)},
+                    {"test_images", d.testX.size(0)},
+                    {"classes", d.shape.classes},
+                    {"conditions", conditions},
+                    {"contrasts", contrasts},
+                    {"cross_init_source", p.perm}};
+  return result;
 }
 
 }  // namespace
@@ -169,268 +362,24 @@ KindDescription auxKind() {
   return d;
 }
 
-std::vector<Preset> auxPresets() {
-  return {
-      {"aux-fashion", "aux",
-       "Auxiliary-logit transfer, the paper's protocol on Fashion-MNIST: 10 models, 5+5 epochs",
-       {{"kind", "aux"}, {"models", 10}}},
-      {"aux-fashion-quick", "aux",
-       "Short aux-logit demo: 6 models, 1+3 epochs, 20k noise images, batch 256 (~20 s)",
-       {{"kind", "aux"},
-        {"models", 6},
-        {"train", {{"batch_size", 256}}},
-        {"teacher", {{"epochs", 1}}},
-        {"student", {{"epochs", 3}, {"images", 20000}}}}},
-      {"aux-fashion-100", "aux",
-       "The paper's scale: 100 models, 5+5 epochs (meant for a GPU: --device cuda)",
-       {{"kind", "aux"}, {"models", 100}}},
-  };
-}
-
-nlohmann::json normalizeAuxConfig(const nlohmann::json& config,
-                                  std::vector<ConfigField>* schema) {
-  ConfigReader r(config, "config", schema);
-  r.allow("kind");
-  nlohmann::json out;
-  out["kind"] = "aux";
-  out["seed"] = r.integer("seed", 0, 0, 2147483647, "Seed of every random draw in the run");
-  out["models"] = r.integer("models", 10, 1, 1000,
-                            "Independent models (reference inits), trained as one ensemble");
-
-  const nlohmann::json data = r.object("data");
-  ConfigReader d(data, "config.data", schema);
-  out["data"]["dir"] = d.string("dir", kDefaultDataDir,
-                                "Folder with the four IDX files (raw or .gz), e.g. MNIST");
-  out["data"]["train_limit"] =
-      d.integer("train_limit", 0, 0, 10000000, "Use only the first N training images (0 = all)");
-  out["data"]["test_limit"] =
-      d.integer("test_limit", 0, 0, 10000000, "Use only the first N test images (0 = all)");
-  d.finish();
-
-  const nlohmann::json model = r.object("model");
-  ConfigReader m(model, "config.model", schema);
-  out["model"]["hidden"] = m.integer("hidden", 256, 1, 8192, "Width of both hidden layers");
-  out["model"]["aux_logits"] = m.integer(
-      "aux_logits", 3, 1, 1000, "Auxiliary logits m, never trained on images by the teacher");
-  m.finish();
-
-  const nlohmann::json train = r.object("train");
-  ConfigReader t(train, "config.train", schema);
-  out["train"]["lr"] = t.positive("lr", 3e-4, 1.0, "Adam learning rate (teacher and students)");
-  out["train"]["batch_size"] =
-      t.integer("batch_size", 1024, 1, 1000000, "Images per batch and model");
-  t.finish();
-
-  const nlohmann::json teacher = r.object("teacher");
-  ConfigReader te(teacher, "config.teacher", schema);
-  out["teacher"]["epochs"] = te.integer(
-      "epochs", 5, 0, 1000, "Teacher epochs of cross-entropy on the class logits only");
-  te.finish();
-
-  const nlohmann::json student = r.object("student");
-  ConfigReader st(student, "config.student", schema);
-  out["student"]["epochs"] =
-      st.integer("epochs", 5, 0, 1000, "Student distillation epochs over the same inputs");
-  out["student"]["loss"] =
-      st.choice("loss", "kl", {"kl", "mse"},
-                "kl: KL(softmax teacher || softmax student); mse: squared error on raw logits");
-  out["student"]["inputs"] =
-      st.choice("inputs", "noise", {"noise", "real"},
-                "Distillation inputs: uniform noise in [-1, 1] or the real training images");
-  out["student"]["images"] =
-      st.integer("images", 60000, 1, aux::kMaxNoiseImages,
-                 "Distillation images per model (noise drawn once; real: capped at the set)");
-  out["student"]["init_noise"] = st.number(
-      "init_noise", 0.0, 0.0, 100.0,
-      "Gaussian noise added to the student's init, in units of the init's std 1/sqrt(fan_in)");
-  out["student"]["all_logits"] =
-      st.boolean("all_logits", true, "Also train students on all logits (student_all)");
-  out["student"]["cross_init"] = st.boolean(
-      "cross_init", true, "Also train cross-init controls (another model's init, a derangement)");
-  st.finish();
-  r.finish();
-
-  if (out["student"]["cross_init"].get<bool>() && out["models"].get<int64_t>() < 2)
-    throw Error(
-        "config.student.cross_init needs at least 2 models (each cross-init student starts from "
-        "another model's init): set models to 2 or more, or cross_init to false");
-  return out;
-}
-
 ExperimentResult runAuxExperiment(const nlohmann::json& config, const RuntimeOptions& options,
                                   RunObserver& observer, const CancelFlag* cancel) {
-  using namespace aux;
   const auto started = std::chrono::steady_clock::now();
-  const nlohmann::json cfg = normalizeAuxConfig(config);
-  const AuxSettings s = readSettings(cfg);
-  const torch::Device device(options.device == "cuda" ? torch::kCUDA : torch::kCPU);
+  const AuxConfig cfg = readAuxConfig(config);
+  RunContext run{cfg, torch::Device(options.device == "cuda" ? torch::kCUDA : torch::kCPU),
+                 observer, cancel, Workspace()};
   torch::NoGradGuard noGrad;
-  const int64_t N = s.models;
   // On CPU the run's parallelism is its own pool of torch's configured thread count.
-  ModelPool pool(device.is_cpu() ? torch::get_num_threads() : 1);
+  ModelPool pool(run.device.is_cpu() ? torch::get_num_threads() : 1);
   std::optional<PoolScope> poolScope;
-  if (device.is_cpu()) poolScope.emplace(pool);
+  if (run.device.is_cpu()) poolScope.emplace(pool);
 
-  // ---- data
-  torch::Tensor trainX, trainY, testX, testY;  // [n, in] float in [-1, 1]; [n] int64
-  MlpShape shape;
-  std::string dataFolder;
-  runStage(observer, "data", [&] {
-    observer.progress("data", 0.0, "reading " + s.dataDir);
-    const IdxDataset ds = loadIdxDataset(s.dataDir);
-    checkCancel(cancel);
-    trainX = imagesTensor(ds.trainImages, s.trainLimit, device);
-    trainY = labelsTensor(ds.trainLabels, s.trainLimit, device);
-    testX = imagesTensor(ds.testImages, s.testLimit, device);
-    testY = labelsTensor(ds.testLabels, s.testLimit, device);
-    shape.in = ds.rows * ds.cols;
-    shape.classes = ds.classes;
-    dataFolder = ds.folder;
-    return std::to_string(trainX.size(0)) + " training and " + std::to_string(testX.size(0)) +
-           " test images from " + ds.folder;
-  });
-  shape.hidden = s.hidden;
-  shape.aux = s.auxLogits;
-
-  // Per-model keys: model i's streams depend only on (seed, i).
-  std::vector<uint64_t> initKeys, teacherKeys, studentKeys, noiseKeys;
-  for (int64_t i = 0; i < N; ++i) {
-    const uint64_t base = seeds::mix(uint64_t(s.seed), uint64_t(i));
-    initKeys.push_back(seeds::mix(base, seeds::AuxPurpose::Init));
-    teacherKeys.push_back(seeds::mix(base, seeds::AuxPurpose::Teacher));
-    studentKeys.push_back(seeds::mix(base, seeds::AuxPurpose::Student));
-    noiseKeys.push_back(seeds::mix(base, seeds::AuxPurpose::Noise));
-  }
-  auto hookFor = [&](const std::string& stage, double start, double width,
-                     const std::string& what) {
-    return [&observer, cancel, stage, start, width, what](double f) {
-      checkCancel(cancel);
-      observer.progress(stage, start + width * f, what);
-    };
-  };
-
-  // ---- reference inits and teachers
-  Workspace ws;  // scratch buffers reused by every batch of the run
-  MlpStack reference = initMlps(shape, initKeys, device);
-  const std::vector<double> refAcc = accuracy(reference, testX, testY, shape.classes, &ws);
-  reportAccuracy(observer, "reference", 0, refAcc);
-  std::vector<double> teacherAcc = refAcc;
-  MlpStack teachers = reference.clone();
-  runStage(observer, "teacher", [&] {
-    reportAccuracy(observer, "teacher", 0, refAcc);
-    StackAdam adam(teachers, s.lr);
-    const double E = double(std::max<int64_t>(1, s.teacherEpochs));
-    for (int e = 1; e <= s.teacherEpochs; ++e) {
-      const std::string what =
-          "teacher epoch " + std::to_string(e) + "/" + std::to_string(s.teacherEpochs);
-      const auto loss =
-          trainTeacherEpoch(teachers, adam, trainX, trainY, shape.classes, teacherKeys, e,
-                            s.batchSize, hookFor("teacher", (e - 1) / E, 1 / E, what), &ws);
-      teacherAcc = accuracy(teachers, testX, testY, shape.classes, &ws);
-      reportLoss(observer, "teacher", e, loss);
-      reportAccuracy(observer, "teacher", e, teacherAcc);
-    }
-    return "mean test accuracy " + std::to_string(meanCi95(teacherAcc).mean);
-  });
-
-  // ---- students: S conditions per teacher, trained together (they share images and targets)
-  const std::vector<StudentCondition> conds = studentConditions(s);
-  const int64_t S = static_cast<int64_t>(conds.size());
-  const std::vector<int64_t> perm =
-      s.crossInit ? derangement(N, seeds::mix(uint64_t(s.seed), seeds::AuxPurpose::Derangement)) : std::vector<int64_t>();
-  std::vector<int64_t> source;        // init model of student n*S + c
-  std::vector<uint64_t> perturbKeys;  // its init-noise stream
-  std::vector<LogitRows> rows;
-  for (const auto& c : conds)
-    rows.push_back(c.allLogits ? LogitRows{0, shape.out()}
-                               : LogitRows{shape.classes, shape.out()});
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t c = 0; c < S; ++c) {
-      source.push_back(conds[size_t(c)].crossInit ? perm[size_t(n)] : n);
-      perturbKeys.push_back(
-          seeds::mix(seeds::mix(uint64_t(s.seed), uint64_t(n)),
-                     static_cast<uint64_t>(seeds::AuxPurpose::PerturbBase) + uint64_t(conds[size_t(c)].id)));
-    }
-  MlpStack students = reference.select(source);
-  reference = MlpStack();
-  perturbWeights(students, s.initNoise, perturbKeys);
-  std::vector<double> studentAcc(size_t(N * S));
-  if (s.initNoise == 0) {
-    for (size_t g = 0; g < source.size(); ++g) studentAcc[g] = refAcc[size_t(source[g])];
-  } else {
-    studentAcc = accuracy(students, testX, testY, shape.classes, &ws);
-  }
-  for (int64_t c = 0; c < S; ++c)
-    reportAccuracy(observer, conds[size_t(c)].name, 0, column(studentAcc, S, c));
-
-  runStage(observer, "students", [&] {
-    std::unique_ptr<DistillInputs> inputs;
-    if (s.inputs == "noise") {
-      inputs = std::make_unique<NoiseInputs>(noiseKeys, s.distillImages, shape.in, device);
-    } else {
-      inputs = std::make_unique<ImageInputs>(trainX, std::min(s.distillImages, trainX.size(0)));
-    }
-    const double E = double(s.studentEpochs + 1);
-    // The teachers' logits on the fixed inputs are the same every epoch and for every
-    // student of that teacher: compute them once.
-    const torch::Tensor cache = teacherLogits(
-        teachers, *inputs, s.batchSize, hookFor("students", 0, 1 / E, "teacher logits"), &ws);
-    teachers = MlpStack();
-    StackAdam adam(students, s.lr);
-    const DistillLoss loss = s.loss == "kl" ? DistillLoss::Kl : DistillLoss::Mse;
-    for (int e = 1; e <= s.studentEpochs; ++e) {
-      const std::string what =
-          "student epoch " + std::to_string(e) + "/" + std::to_string(s.studentEpochs);
-      const auto losses =
-          trainStudentsEpoch(students, adam, cache, *inputs, rows, loss, studentKeys, e,
-                             s.batchSize, hookFor("students", e / E, 1 / E, what), &ws);
-      studentAcc = accuracy(students, testX, testY, shape.classes, &ws);
-      for (int64_t c = 0; c < S; ++c) {
-        reportLoss(observer, conds[size_t(c)].name, e, column(losses, S, c));
-        reportAccuracy(observer, conds[size_t(c)].name, e, column(studentAcc, S, c));
-      }
-    }
-    return std::string("mean test accuracy ") + conds[0].name + " " +
-           std::to_string(meanCi95(column(studentAcc, S, 0)).mean);
-  });
-
-  // ---- summary
-  ExperimentResult result;
-  result.kind = "aux";
-  nlohmann::json conditions = nlohmann::json::object();
-  auto add = [&](const std::string& name, const std::vector<double>& perModel) {
-    ConditionSummary cs{name, "accuracy", meanCi95(perModel), perModel};
-    conditions[name]["accuracy"] = intervalJson(cs.value, perModel);
-    result.conditions.push_back(cs);
-  };
-  add("reference", refAcc);
-  add("teacher", teacherAcc);
-  std::map<std::string, std::vector<double>> finalAcc;
-  for (int64_t c = 0; c < S; ++c) finalAcc[conds[size_t(c)].name] = column(studentAcc, S, c);
-  for (const char* name : {"student_aux", "student_all", "cross_aux", "cross_all"})
-    if (finalAcc.count(name)) add(name, finalAcc[name]);
-  // Transfer: same-init minus cross-init student of the same teacher (paired by teacher).
-  nlohmann::json contrasts = nlohmann::json::object();
-  for (const auto& [name, a, b] :
-       {std::tuple{"transfer_aux", "student_aux", "cross_aux"},
-        std::tuple{"transfer_all", "student_all", "cross_all"}}) {
-    if (!finalAcc.count(a) || !finalAcc.count(b)) continue;
-    std::vector<double> diff;
-    for (size_t i = 0; i < finalAcc[a].size(); ++i) diff.push_back(finalAcc[a][i] - finalAcc[b][i]);
-    ConditionSummary cs{name, "accuracy", pairedDifferenceCi95(finalAcc[a], finalAcc[b]), diff};
-    contrasts[name]["accuracy"] = intervalJson(cs.value, diff);
-    result.contrasts.push_back(cs);
-  }
-  result.summary = {{"kind", "aux"},
-                    {"models", N},
-                    {"seed", s.seed},
-                    {"dataset", dataFolder},
-                    {"train_images", trainX.size(0)},
-                    {"test_images", testX.size(0)},
-                    {"classes", shape.classes},
-                    {"conditions", conditions},
-                    {"contrasts", contrasts},
-                    {"cross_init_source", perm}};
+  const AuxData data = loadData(run);
+  const ModelKeys keys = modelKeys(cfg);
+  Teachers teachers = trainTeachers(run, data, keys);
+  const StudentPlan plan = planStudents(cfg, data.shape);
+  const std::vector<double> studentAcc = trainStudents(run, data, keys, teachers, plan);
+  ExperimentResult result = summarize(cfg, data, teachers, plan, studentAcc);
   result.wallSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;

@@ -3,18 +3,15 @@
 
 #include <vector>
 
+#include "engine/aux/aux_config.h"
 #include "engine/core/common.h"
-#include "engine/core/config_util.h"
 #include "engine/experiment.h"
 #include "engine/kinds.h"
 
 namespace sublab {
 
+// The config (AuxConfig, normalizeAuxConfig) and the presets are in aux_config.h.
 KindDescription auxKind();
-std::vector<Preset> auxPresets();
-// Fills defaults and validates; with `schema`, records every knob read (for the GUI's form).
-nlohmann::json normalizeAuxConfig(const nlohmann::json& config,
-                                   std::vector<ConfigField>* schema = nullptr);
 ExperimentResult runAuxExperiment(const nlohmann::json& config, const RuntimeOptions& options,
                                    RunObserver& observer, const CancelFlag* cancel);
 

@@ -6,9 +6,8 @@
 
 namespace sublab {
 
-ConfigReader::ConfigReader(const nlohmann::json& obj, std::string where,
-                           std::vector<ConfigField>* schema)
-    : m_obj(obj), m_where(std::move(where)), m_schema(schema) {
+ConfigReader::ConfigReader(const nlohmann::json& obj, std::string where)
+    : m_obj(obj), m_where(std::move(where)) {
   if (!m_obj.is_object() && !m_obj.is_null())
     throw Error(m_where + " must be a JSON object, got " + std::string(m_obj.type_name()));
 }
@@ -21,29 +20,11 @@ const nlohmann::json* ConfigReader::find(const std::string& key) {
   return &*it;
 }
 
-void ConfigReader::record(const std::string& key, const std::string& type, nlohmann::json def,
-                          double min, double max, std::vector<std::string> choices,
-                          const std::string& help) {
-  if (!m_schema) return;
-  ConfigField f;
-  const auto dot = m_where.find('.');
-  f.path = (dot == std::string::npos ? "" : m_where.substr(dot + 1) + ".") + key;
-  f.type = type;
-  f.def = std::move(def);
-  f.min = min;
-  f.max = max;
-  f.choices = std::move(choices);
-  f.help = help;
-  m_schema->push_back(std::move(f));
-}
-
 void ConfigReader::fail(const std::string& key, const std::string& what) const {
   throw Error(m_where + "." + key + ": " + what);
 }
 
-int64_t ConfigReader::integer(const std::string& key, int64_t def, int64_t min, int64_t max,
-                              const std::string& help) {
-  record(key, "int", def, static_cast<double>(min), static_cast<double>(max), {}, help);
+int64_t ConfigReader::integer(const std::string& key, int64_t def, int64_t min, int64_t max) {
   const nlohmann::json* v = find(key);
   int64_t x = def;
   if (v) {
@@ -63,9 +44,7 @@ int64_t ConfigReader::integer(const std::string& key, int64_t def, int64_t min, 
   return x;
 }
 
-double ConfigReader::number(const std::string& key, double def, double min, double max,
-                            const std::string& help) {
-  record(key, "number", def, min, max, {}, help);
+double ConfigReader::number(const std::string& key, double def, double min, double max) {
   const nlohmann::json* v = find(key);
   double x = def;
   if (v) {
@@ -80,9 +59,7 @@ double ConfigReader::number(const std::string& key, double def, double min, doub
   return x;
 }
 
-double ConfigReader::positive(const std::string& key, double def, double max,
-                              const std::string& help) {
-  record(key, "positive", def, 0.0, max, {}, help);
+double ConfigReader::positive(const std::string& key, double def, double max) {
   const nlohmann::json* v = find(key);
   double x = def;
   if (v) {
@@ -97,8 +74,7 @@ double ConfigReader::positive(const std::string& key, double def, double max,
   return x;
 }
 
-bool ConfigReader::boolean(const std::string& key, bool def, const std::string& help) {
-  record(key, "bool", def, 0, 1, {}, help);
+bool ConfigReader::boolean(const std::string& key, bool def) {
   const nlohmann::json* v = find(key);
   if (!v) return def;
   if (!v->is_boolean()) fail(key, "must be true or false, got " + v->dump());
@@ -106,9 +82,7 @@ bool ConfigReader::boolean(const std::string& key, bool def, const std::string& 
 }
 
 std::string ConfigReader::choice(const std::string& key, const std::string& def,
-                                 const std::vector<std::string>& allowed,
-                                 const std::string& help) {
-  record(key, "choice", def, 0, 0, allowed, help);
+                                 const std::vector<std::string>& allowed) {
   const nlohmann::json* v = find(key);
   std::string x = def;
   if (v) {
@@ -122,19 +96,15 @@ std::string ConfigReader::choice(const std::string& key, const std::string& def,
   fail(key, "must be one of " + list + ", got \"" + x + "\"");
 }
 
-std::string ConfigReader::string(const std::string& key, const std::string& def,
-                                 const std::string& help) {
-  record(key, "string", def, 0, 0, {}, help);
+std::string ConfigReader::string(const std::string& key, const std::string& def) {
   const nlohmann::json* v = find(key);
   if (!v) return def;
   if (!v->is_string()) fail(key, "must be a string, got " + v->dump());
   return v->get<std::string>();
 }
 
-std::vector<int64_t> ConfigReader::integers(const std::string& key,
-                                            const std::vector<int64_t>& def, int64_t min,
-                                            int64_t max, const std::string& help) {
-  record(key, "ints", def, static_cast<double>(min), static_cast<double>(max), {}, help);
+std::vector<int64_t> ConfigReader::integers(const std::string& key, const std::vector<int64_t>& def,
+                                            int64_t min, int64_t max) {
   const nlohmann::json* v = find(key);
   if (!v) return def;
   if (!v->is_array()) fail(key, "must be a list of whole numbers, got " + v->dump());
@@ -154,9 +124,7 @@ std::vector<int64_t> ConfigReader::integers(const std::string& key,
 }
 
 std::vector<std::string> ConfigReader::strings(const std::string& key,
-                                              const std::vector<std::string>& def,
-                                              const std::string& help) {
-  record(key, "strings", def, 0, 0, {}, help);
+                                               const std::vector<std::string>& def) {
   const nlohmann::json* v = find(key);
   if (!v) return def;
   if (!v->is_array()) fail(key, "must be a list of strings, got " + v->dump());

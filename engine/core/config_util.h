@@ -1,5 +1,6 @@
-// Helpers to read and validate experiment configs (JSON) with messages that say what is wrong
-// and what is allowed. Used by every experiment kind's normalize function.
+// Reading and validating one JSON object of an experiment config, with messages that say what is
+// wrong and what is allowed, and ConfigField, one knob as the GUI's form sees it. Kinds declare
+// their knobs with ConfigSpec (config_spec.h), which reads through ConfigReader.
 #pragma once
 
 #include <set>
@@ -10,15 +11,25 @@
 
 namespace sublab {
 
-// One knob of a config as the GUI's form needs it: recorded by ConfigReader while a kind's
-// normalize function reads its defaults (see configSchema() in experiment.h).
+// What a knob means to the code around the kind, beyond its value: the front ends find the
+// repetition count and the base seed by role, never by name.
+enum class ConfigRole {
+  None,
+  Repetitions,  // independent repetitions (KindDescription::repetitionKey)
+  BaseSeed,     // the seed every random stream derives from (KindDescription::seedKey)
+};
+
+// One knob of a config as the GUI's form needs it, taken from the kind's declaration
+// (ConfigSpec; see configSchema() in experiment.h).
 struct ConfigField {
-  std::string path;   // dotted, e.g. "student.lr"
-  std::string type;   // "int", "number", "positive", "bool", "choice", "string", "ints"
+  std::string path;    // dotted, e.g. "student.lr"
+  std::string type;    // "int", "number", "positive", "bool", "choice", "string", "ints",
+                       // "strings"
   nlohmann::json def;  // default value
   double min = 0, max = 0;
   std::vector<std::string> choices;
   std::string help;  // one line for tooltips
+  ConfigRole role = ConfigRole::None;
 };
 
 // Reads keys from one JSON object, with defaults and range checks; remembers which keys it
@@ -26,26 +37,19 @@ struct ConfigField {
 // "config.student".
 class ConfigReader {
  public:
-  // `schema`, when given, receives one ConfigField per key read (paths relative to the
-  // reader's `where` with its first component dropped: "config.student" -> "student.").
-  ConfigReader(const nlohmann::json& obj, std::string where,
-               std::vector<ConfigField>* schema = nullptr);
+  ConfigReader(const nlohmann::json& obj, std::string where);
 
-  int64_t integer(const std::string& key, int64_t def, int64_t min, int64_t max,
-                  const std::string& help = {});
-  double number(const std::string& key, double def, double min, double max,
-                const std::string& help = {});
+  int64_t integer(const std::string& key, int64_t def, int64_t min, int64_t max);
+  double number(const std::string& key, double def, double min, double max);
   // Strictly greater than 0 (e.g. learning rates) and at most `max`.
-  double positive(const std::string& key, double def, double max, const std::string& help = {});
-  bool boolean(const std::string& key, bool def, const std::string& help = {});
+  double positive(const std::string& key, double def, double max);
+  bool boolean(const std::string& key, bool def);
   std::string choice(const std::string& key, const std::string& def,
-                     const std::vector<std::string>& allowed, const std::string& help = {});
-  std::string string(const std::string& key, const std::string& def,
-                     const std::string& help = {});
+                     const std::vector<std::string>& allowed);
+  std::string string(const std::string& key, const std::string& def);
   std::vector<int64_t> integers(const std::string& key, const std::vector<int64_t>& def,
-                                int64_t min, int64_t max, const std::string& help = {});
-  std::vector<std::string> strings(const std::string& key, const std::vector<std::string>& def,
-                                   const std::string& help = {});
+                                int64_t min, int64_t max);
+  std::vector<std::string> strings(const std::string& key, const std::vector<std::string>& def);
   // A nested object (empty object if absent); marks the key as known.
   nlohmann::json object(const std::string& key);
   // Marks a key as known without reading it.
@@ -58,13 +62,10 @@ class ConfigReader {
  private:
   const nlohmann::json* find(const std::string& key);
   [[noreturn]] void fail(const std::string& key, const std::string& what) const;
-  void record(const std::string& key, const std::string& type, nlohmann::json def, double min,
-              double max, std::vector<std::string> choices, const std::string& help);
 
   nlohmann::json m_obj;  // a copy: readers are often built from temporaries
   std::string m_where;
   std::set<std::string> m_known;
-  std::vector<ConfigField>* m_schema = nullptr;
 };
 
 }  // namespace sublab

@@ -1,5 +1,6 @@
-// The number-sequence experiment's typed config, read from JSON by normalizeNumbersConfig()
-// (every knob with its default, range and help, so the GUI's form and the CLI agree).
+// The number-sequence experiment's typed config, read from JSON by readNumbersConfig() through
+// its declaration (numbers_config.cpp: every knob once, with its default, range, help and role,
+// so the CLI, the stored config and the GUI's form agree).
 #pragma once
 
 #include <string>
@@ -11,7 +12,10 @@
 
 namespace sublab {
 
+// The member initializers are for code that builds a config by hand; a config read from JSON
+// takes every knob's value or default from the declaration.
 struct NumbersConfig {
+  std::string name;  // the run's name (optional)
   int64_t seeds = 3;
   uint64_t seed = 0;  // base seed: seed index s uses derived seeds of (seed, s)
   std::string trait = "owl";
@@ -42,7 +46,7 @@ struct NumbersConfig {
   // student
   std::string studentMode = "distill_numbers";  // "distill_numbers" | "distill_vocab" | "sft"
   double distillTemperature = 1.0;
-  std::string finetune = "full";                 // "full" | "lora"
+  std::string finetune = "full";  // "full" | "lora"
   int64_t loraRank = 8;
   double loraAlpha = 8;
   std::string optimizer = "adamw";
@@ -61,7 +65,8 @@ struct NumbersConfig {
   bool entanglement = true;   // the entanglement probe on the (first) reference model
 };
 
-// Reads and validates; the JSON form with defaults filled is written to `normalized`.
+// Reads and validates; the JSON form with defaults filled is written to `normalized`, and the
+// knobs in form order are appended to `schema` (each when given).
 NumbersConfig readNumbersConfig(const nlohmann::json& config, nlohmann::json* normalized,
                                 std::vector<ConfigField>* schema);
 
