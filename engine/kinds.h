@@ -50,6 +50,11 @@ struct KindDescription {
   std::string noSequencesReason;
   // Whether the main results are bars per condition (the Results view) rather than curves.
   bool resultsAsBars = false;
+  // How bars of the headline metric are scaled: the metric's chance level, drawn as a reference
+  // line (0: none), and whether the axis spans the metric's whole 0..1 range instead of zooming
+  // in on the bars (an accuracy reads against 1; a small trait probability would be a sliver).
+  double metricChance = 0;
+  bool metricFullScale = false;
 };
 
 // Every kind, in display order.

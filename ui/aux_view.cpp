@@ -13,6 +13,7 @@
 #include "ui/palette.h"
 #include "ui/project.h"
 #include "ui/run_figures.h"
+#include "ui/run_kind.h"
 #include "engine/core/stats.h"
 
 namespace sublab::ui {
@@ -23,8 +24,8 @@ AuxView::AuxView(Project* project, AppSettings* settings, QWidget* parent)
   QFont tf = m_title->font();
   tf.setBold(true);
   m_title->setFont(tf);
-  m_members = new QCheckBox(tr("Show models"), this);
-  m_members->setToolTip(tr("Draw every model's accuracy curve faintly"));
+  m_members = new QCheckBox(this);
+  labelMembersBox(m_members, m_kind);
   auto* exportButton = new ExportButton(this, settings, this);
   m_barPlot = new QCustomPlot(this);
   m_barPlot->setObjectName(QStringLiteral("auxBars"));
@@ -63,27 +64,24 @@ void AuxView::setRun(qint64 runId) {
 void AuxView::reload() {
   m_data.clear();
   m_summaryBars.clear();
-  m_kind.clear();
+  m_kind = describeKind(std::string());
+  m_metric.clear();
   QString title = tr("Select an aux run in the Runs view.");
   if (m_runId && m_project && m_project->db()) {
     try {
       if (const auto info = m_project->db()->findRun(m_runId)) {
-        m_kind = QString::fromStdString(info->kind);
+        m_kind = describeKind(info->kind);
         title = tr("Run #%1 %2 · %3 · %4")
                     .arg(m_runId)
-                    .arg(QString::fromStdString(info->name), m_kind,
+                    .arg(QString::fromStdString(info->name), QString::fromStdString(info->kind),
                          QString::fromStdString(sublab::toString(info->status)));
-        m_metric = m_kind == "aux" ? QStringLiteral("accuracy") : QStringLiteral("trait_prob");
-        for (const auto& cs : info->conditions) {
-          if (QString::fromStdString(cs.metric) != m_metric) continue;
-          m_summaryBars << BarFigure{QString::fromStdString(cs.condition), cs.value.mean,
-                                     cs.value.lo, cs.value.hi, cs.value.n};
-        }
-        if (m_summaryBars.isEmpty()) {
-          for (const Figure& f : allFigures(*info))
-            if (f.metric == m_metric && !f.name.contains("transfer"))
-              m_summaryBars << BarFigure{f.name, f.mean, f.lo, f.hi, f.n};
-        }
+        // The kind's headline metric; a kind this build does not know: its first stored one.
+        m_metric = QString::fromStdString(m_kind.metric);
+        if (m_metric.isEmpty() && !info->conditions.empty())
+          m_metric = QString::fromStdString(info->conditions.front().metric);
+        for (const Figure& f : allFigures(*info))
+          if (f.metric == m_metric && !f.contrast)
+            m_summaryBars << BarFigure{f.name, f.mean, f.lo, f.hi, f.n};
         for (const auto& rec : m_project->db()->metrics(m_runId, 0, m_metric.toStdString()))
           m_data.add(rec);
       }
@@ -92,6 +90,7 @@ void AuxView::reload() {
     }
   }
   m_title->setText(title);
+  labelMembersBox(m_members, m_kind);
   replotNow();
 }
 
@@ -135,9 +134,8 @@ void AuxView::drawBars() {
   m_barPlot->clearPlottables();
   m_barPlot->clearItems();
   auto ticker = QSharedPointer<QCPAxisTickerText>::create();
-  const bool aux = m_kind != "numbers";
-  const QString what = aux ? tr("test accuracy") : tr("trait probability");
-  m_barPlot->yAxis->setLabel(what + tr(" (mean, 95% CI)"));
+  const QString what = metricLabel(m_kind, m_metric);
+  m_barPlot->yAxis->setLabel(what.isEmpty() ? tr("mean, 95% CI") : what + tr(" (mean, 95% CI)"));
   m_barPlot->plotLayout()->setRowSpacing(0);
   if (m_barPlot->plotLayout()->rowCount() < 2) {
     m_barPlot->plotLayout()->insertRow(0);
@@ -171,14 +169,14 @@ void AuxView::drawBars() {
     label->setPadding(QMargins(0, 0, 0, 3));  // clear of the whisker
     top = std::max(top, b.hi);
   }
-  if (aux && !m_bars.isEmpty()) {
-    // Chance for a 10-class task.
+  const double chanceLevel = m_kind.metricChance;
+  if (chanceLevel > 0 && !m_bars.isEmpty()) {
     auto* chance = new QCPItemStraightLine(m_barPlot);
-    chance->point1->setCoords(0, 0.1);
-    chance->point2->setCoords(1, 0.1);
+    chance->point1->setCoords(0, chanceLevel);
+    chance->point2->setCoords(1, chanceLevel);
     chance->setPen(QPen(QColor(120, 120, 120), 1, Qt::DashLine));
     auto* chanceLabel = new QCPItemText(m_barPlot);
-    chanceLabel->position->setCoords(m_bars.size() + 0.45, 0.1);
+    chanceLabel->position->setCoords(m_bars.size() + 0.45, chanceLevel);
     chanceLabel->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
     chanceLabel->setText(tr("chance"));
     chanceLabel->setColor(QColor(110, 110, 110));
@@ -189,7 +187,8 @@ void AuxView::drawBars() {
   m_barPlot->xAxis->setTickLength(0, 4);
   m_barPlot->xAxis->grid()->setVisible(false);
   m_barPlot->xAxis->setRange(0.4, std::max<int>(1, m_bars.size()) + 0.6);
-  m_barPlot->yAxis->setRange(0, aux ? std::max(1.0, top * 1.08) : std::max(1e-3, top * 1.15));
+  m_barPlot->yAxis->setRange(
+      0, m_kind.metricFullScale ? std::max(1.0, top * 1.08) : std::max(1e-3, top * 1.15));
   if (m_barPlot->isVisible()) m_barPlot->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -200,8 +199,7 @@ void AuxView::replotNow() {
   for (const QString& c : m_data.conditions(m_metric))
     series << seriesFromData(m_data, m_metric, c, conditionLabel(c), conditionColor(c));
   extendSinglePoints(series);
-  m_epochPlot->setAxisLabels(m_kind == "aux" ? tr("epoch") : tr("training step"),
-                             m_kind == "aux" ? tr("test accuracy") : tr("trait probability"));
+  m_epochPlot->setAxisLabels(stepLabel(m_kind), metricLabel(m_kind, m_metric));
   m_epochPlot->setSeries(series);
 }
 

@@ -1,8 +1,8 @@
-// Results of an auxiliary-logit run: test accuracy per condition as bars with 95% CI error
-// bars (reference, teacher, aux-only and all-logit students, cross-init controls) and accuracy
-// per epoch as curves (mean and CI across models). Bars come from the stored summary once the
-// run is done, and from the latest epoch of the live points while it trains. For a numbers
-// run the same charts show the final trait probability per condition.
+// Results of a run as bars: the kind's headline metric per condition with 95% CI error bars
+// (for an auxiliary-logit run the test accuracy of every student and control) and the metric
+// per step as curves across repetitions. Bars come from the stored summary once the run is
+// done, from the latest step of the live points while it trains; labels, chance line and
+// scale come from the kind's description (run_kind.h).
 #pragma once
 
 #include <QTimer>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/core/common.h"
+#include "engine/kinds.h"
 #include "ui/curve_data.h"
 #include "ui/exportable.h"
 
@@ -58,7 +59,7 @@ class AuxView : public QWidget, public Exportable {
 
   Project* m_project;
   qint64 m_runId = 0;
-  QString m_kind;
+  sublab::KindDescription m_kind;  // of the run shown (generic when none or unknown)
   QString m_metric;
   QList<BarFigure> m_summaryBars;  // from the stored result (empty while running)
   QList<BarFigure> m_bars;

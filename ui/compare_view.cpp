@@ -20,6 +20,7 @@
 #include "ui/palette.h"
 #include "ui/project.h"
 #include "ui/run_figures.h"
+#include "ui/run_kind.h"
 
 namespace sublab::ui {
 
@@ -32,7 +33,8 @@ CompareView::CompareView(Project* project, AppSettings* settings, QWidget* paren
   m_title->setFont(tf);
   m_metric = new QComboBox(this);
   m_metric->setMinimumWidth(150);
-  m_seeds = new QCheckBox(tr("Show seeds"), this);
+  m_seeds = new QCheckBox(this);
+  labelMembersBox(m_seeds, m_kind);
   auto* reset = new QPushButton(tr("Reset zoom"), this);
   auto* exportButton = new ExportButton(this, settings, this);
   m_plot = new CurvePlot(this);
@@ -139,10 +141,14 @@ void CompareView::reload() {
       }
     }
   }
-  m_kind = kinds.size() == 1 ? *kinds.begin() : QString();
-  m_title->setText(infos.empty() ? tr("Select two or more runs in the Runs view (Ctrl-click), "
-                                      "then Compare.")
-                                 : tr("Comparing %1").arg(countText(qint64(infos.size()), tr("run"), tr("runs"))));
+  // One kind's labels when every run is of it; generic ones for a mix.
+  m_kind = describeKind(kinds.size() == 1 ? *kinds.begin() : QString());
+  labelMembersBox(m_seeds, m_kind);
+  m_title->setText(
+      infos.empty()
+          ? tr("Select two or more runs in the Runs view (Ctrl-click), "
+               "then Compare.")
+          : tr("Comparing %1").arg(countText(qint64(infos.size()), tr("run"), tr("runs"))));
   m_diff->setConfigs(m_runLabels, configs);
 
   // Summary figures: one row per condition / contrast, one column per run.
@@ -198,9 +204,7 @@ void CompareView::rebuildControls() {
       m_metric->clear();
       m_metric->addItems(metrics);
     }
-    QString want = prev;
-    if (!metrics.contains(want)) want = m_kind == "aux" ? "accuracy" : "trait_prob";
-    if (!metrics.contains(want) && !metrics.isEmpty()) want = metrics.first();
+    const QString want = metrics.contains(prev) ? prev : defaultMetric(m_kind, metrics);
     m_metric->setCurrentIndex(m_metric->findText(want));
   }
   QStringList conditions;
@@ -250,8 +254,7 @@ void CompareView::replotNow() {
     ++runIndex;
   }
   extendSinglePoints(series);
-  m_plot->setAxisLabels(m_kind == "aux" ? tr("epoch") : tr("training step"),
-                        QString(m).replace(QLatin1Char('_'), QLatin1Char(' ')));
+  m_plot->setAxisLabels(stepLabel(m_kind), metricLabel(m_kind, m));
   m_plot->setSeries(series);
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/core/common.h"
+#include "engine/kinds.h"
 #include "ui/curve_data.h"
 #include "ui/exportable.h"
 
@@ -59,7 +60,7 @@ class CompareView : public QWidget, public Exportable {
   QList<qint64> m_runs;
   QStringList m_runLabels;
   std::map<qint64, CurveData> m_data;
-  QString m_kind;
+  sublab::KindDescription m_kind;  // of the runs when they share one kind, else generic
   QTimer m_replotTimer;
   QLabel* m_title;
   QComboBox* m_metric;

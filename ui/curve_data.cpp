@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "engine/core/stats.h"
+#include "engine/kinds.h"
 
 namespace sublab::ui {
 
@@ -81,12 +82,16 @@ QList<SeedSeries> CurveData::seeds(const QString& metric, const QString& conditi
 }
 
 int conditionRank(const QString& c) {
-  static const QStringList order = {"reference",       "teacher",         "student",
-                                    "control",         "cross_student",   "cross_control",
-                                    "shuffled_within", "shuffled_across", "student_aux",
-                                    "student_all",     "cross_aux",       "cross_all"};
+  // Every kind's conditions in its description's order, kinds in registry order.
+  static const QStringList order = [] {
+    QStringList out;
+    for (const sublab::KindDescription& d : sublab::kindDescriptions())
+      for (const std::string& name : d.conditions)
+        if (!out.contains(QString::fromStdString(name))) out << QString::fromStdString(name);
+    return out;
+  }();
   const int i = order.indexOf(c);
-  return i < 0 ? order.size() : i;
+  return i < 0 ? int(order.size()) : i;
 }
 
 QStringList sortedConditions(QStringList conditions) {

@@ -50,8 +50,8 @@ class CurveData {
   quint64 m_revision = 0;
 };
 
-// Display order of experiment conditions: reference, teacher, student, control, cross_…,
-// shuffled_…, aux conditions; unknown names after, alphabetically.
+// Display order of experiment conditions: every kind's conditions in the order its description
+// lists them (kinds in registry order); names no kind lists after, alphabetically.
 int conditionRank(const QString& condition);
 QStringList sortedConditions(QStringList conditions);
 

@@ -14,17 +14,12 @@
 #include "ui/export_util.h"
 #include "ui/palette.h"
 #include "ui/project.h"
+#include "ui/run_kind.h"
 
 namespace sublab::ui {
 
 namespace {
 constexpr int kReplotMs = 40;
-
-QString metricLabel(const QString& metric) {
-  if (metric == "trait_prob") return QObject::tr("trait probability");
-  if (metric == "trait_prob_raw") return QObject::tr("trait probability (raw)");
-  return QString(metric).replace(QLatin1Char('_'), QLatin1Char(' '));
-}
 }  // namespace
 
 CurvesView::CurvesView(Project* project, AppSettings* settings, QWidget* parent)
@@ -37,9 +32,9 @@ CurvesView::CurvesView(Project* project, AppSettings* settings, QWidget* parent)
   m_metric = new QComboBox(this);
   m_metric->setObjectName(QStringLiteral("metric"));
   m_metric->setMinimumWidth(150);
-  m_seeds = new QCheckBox(tr("Show seeds"), this);
+  m_seeds = new QCheckBox(this);
   m_seeds->setObjectName(QStringLiteral("showSeeds"));
-  m_seeds->setToolTip(tr("Draw every seed's curve faintly behind the mean"));
+  labelMembersBox(m_seeds, m_kind);
   auto* reset = new QPushButton(tr("Reset zoom"), this);
   reset->setToolTip(tr("Wheel zooms, dragging pans, double-click resets"));
   auto* exportButton = new ExportButton(this, settings, this);
@@ -84,16 +79,16 @@ void CurvesView::setRun(qint64 runId) {
 
 void CurvesView::reload() {
   m_data.clear();
-  m_kind.clear();
+  m_kind = describeKind(std::string());
   QString title = tr("Select a run in the Runs view.");
   if (m_runId && m_project && m_project->db()) {
     try {
       const auto info = m_project->db()->findRun(m_runId);
       if (info) {
-        m_kind = QString::fromStdString(info->kind);
+        m_kind = describeKind(info->kind);
         title = tr("Run #%1 %2 · %3 · %4")
                     .arg(m_runId)
-                    .arg(QString::fromStdString(info->name), m_kind,
+                    .arg(QString::fromStdString(info->name), QString::fromStdString(info->kind),
                          QString::fromStdString(sublab::toString(info->status)));
       }
       for (const auto& rec : m_project->db()->metrics(m_runId)) m_data.add(rec);
@@ -102,6 +97,7 @@ void CurvesView::reload() {
     }
   }
   m_title->setText(title);
+  labelMembersBox(m_seeds, m_kind);
   m_titleLive = false;
   rebuildControls();
   replotNow();
@@ -116,7 +112,8 @@ void CurvesView::markTitleRunning() {
     if (const auto info = m_project->db()->findRun(m_runId))
       m_title->setText(tr("Run #%1 %2 · %3 · %4")
                            .arg(m_runId)
-                           .arg(QString::fromStdString(info->name), m_kind,
+                           .arg(QString::fromStdString(info->name),
+                                QString::fromStdString(info->kind),
                                 QString::fromStdString(sublab::toString(info->status))));
   } catch (const std::exception&) {
     // The title keeps what it said; the next reload shows any problem.
@@ -165,9 +162,8 @@ void CurvesView::rebuildControls() {
       m_metric->clear();
       m_metric->addItems(metrics);
     }
-    QString want = m_preferredMetric;
-    if (!metrics.contains(want)) want = m_kind == "aux" ? "accuracy" : "trait_prob";
-    if (!metrics.contains(want) && !metrics.isEmpty()) want = metrics.first();
+    const QString want =
+        metrics.contains(m_preferredMetric) ? m_preferredMetric : defaultMetric(m_kind, metrics);
     m_metric->setCurrentIndex(m_metric->findText(want));
   }
   const QStringList conditions = m_data.conditions(metric());
@@ -197,7 +193,7 @@ void CurvesView::replotNow() {
   for (const QString& c : visibleConditions())
     series << seriesFromData(m_data, m, c, conditionLabel(c), conditionColor(c));
   extendSinglePoints(series);
-  m_plot->setAxisLabels(m_kind == "aux" ? tr("epoch") : tr("training step"), metricLabel(m));
+  m_plot->setAxisLabels(stepLabel(m_kind), metricLabel(m_kind, m));
   m_plot->setSeries(series);
   m_plottedRevision = m_data.revision();
 }

@@ -1,5 +1,5 @@
-// Trait-transfer curves of one run: the chosen metric (default trait_prob, or accuracy for
-// aux runs) against training step, one mean line with a 95% CI band across seeds per
+// Curves of one run: the chosen metric (default the kind's headline metric, e.g. the trait
+// probability) against the kind's step, one mean line with a 95% CI band across seeds per
 // condition, individual seeds on demand. Fills in live while the run trains: points arrive
 // from the run queue and are coalesced into one replot per 40 ms.
 #pragma once
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/core/common.h"
+#include "engine/kinds.h"
 #include "ui/curve_data.h"
 #include "ui/exportable.h"
 
@@ -62,8 +63,8 @@ class CurvesView : public QWidget, public Exportable {
   Project* m_project;
   AppSettings* m_settings;
   qint64 m_runId = 0;
-  QString m_kind;
-  bool m_titleLive = false;  // the title was refreshed since live points started arriving
+  sublab::KindDescription m_kind;  // of the run shown (generic when none or unknown)
+  bool m_titleLive = false;        // the title was refreshed since live points started arriving
   CurveData m_data;
   quint64 m_plottedRevision = ~0ull;
   QTimer m_replotTimer;

@@ -26,9 +26,14 @@
 namespace sublab::ui {
 
 namespace {
-const QStringList kSeedCountNames = {"seeds", "models", "num_seeds", "n_models"};
-const QStringList kBaseSeedNames = {"seed", "base_seed"};
 const char* kView = "experiment";
+
+// "models" -> "Models": the label of the repetition count's spin box.
+QString capitalized(const std::string& key) {
+  QString s = QString::fromStdString(key);
+  if (!s.isEmpty()) s[0] = s[0].toUpper();
+  return s;
+}
 }  // namespace
 
 ExperimentDialog::ExperimentDialog(AppSettings* settings, QWidget* parent)
@@ -37,13 +42,8 @@ ExperimentDialog::ExperimentDialog(AppSettings* settings, QWidget* parent)
   setObjectName(QStringLiteral("experimentDialog"));
   m_kind = new QComboBox(this);
   m_kind->setObjectName(QStringLiteral("kind"));
-  for (const std::string& k : sublab::experimentKinds()) {
-    const QString kind = QString::fromStdString(k);
-    m_kind->addItem(kind == "numbers" ? tr("Number sequences (language model)")
-                    : kind == "aux"   ? tr("Auxiliary logits (MNIST-style)")
-                                      : kind,
-                    kind);
-  }
+  for (const sublab::KindDescription& d : sublab::kindDescriptions())
+    m_kind->addItem(QString::fromStdString(d.title), QString::fromStdString(d.name));
   m_preset = new QComboBox(this);
   m_preset->setObjectName(QStringLiteral("preset"));
   m_presetHelp = new QLabel(this);
@@ -155,9 +155,8 @@ ExperimentDialog::ExperimentDialog(AppSettings* settings, QWidget* parent)
   const QString lastPreset =
       m_settings ? m_settings->viewValue(kView, "preset").toString() : QString();
   if (lastPreset.isEmpty() || !setPreset(lastPreset)) {
-    const QString kind =
-        m_settings ? m_settings->viewValue(kView, "kind", "numbers").toString() : "numbers";
-    setKind(kind);
+    const QString first = QString::fromStdString(sublab::kindDescriptions().front().name);
+    setKind(m_settings ? m_settings->viewValue(kView, "kind", first).toString() : first);
   }
 }
 
@@ -208,18 +207,21 @@ void ExperimentDialog::rebuildForm(const QString& kind) {
     m_run->setEnabled(false);
     return;
   }
+  // The kind's description names its repetition count and base seed; both get spin boxes of
+  // their own above the form.
+  const sublab::KindDescription* description = sublab::findKind(kind.toStdString());
   QSet<QString> skip;
   for (const auto& f : schema) {
     const QString path = QString::fromStdString(f.path);
-    if (f.type != "int") continue;
-    if (m_seedsPath.isEmpty() && kSeedCountNames.contains(path)) {
+    if (f.type != "int" || !description) continue;
+    if (f.path == description->repetitionKey) {
       m_seedsPath = path;
       m_seeds->setRange(static_cast<int>(std::max(-2e9, f.min)),
                         static_cast<int>(std::min(2e9, f.max)));
       m_seeds->setToolTip(QString::fromStdString(f.help));
-      m_seedsLabel->setText(path == "models" || path == "n_models" ? tr("Models") : tr("Seeds"));
+      m_seedsLabel->setText(capitalized(description->repetitionKey));
       skip << path;
-    } else if (m_baseSeedPath.isEmpty() && kBaseSeedNames.contains(path)) {
+    } else if (f.path == description->seedKey) {
       m_baseSeedPath = path;
       m_baseSeed->setRange(static_cast<int>(std::max(-2e9, f.min)),
                            static_cast<int>(std::min(2e9, f.max)));

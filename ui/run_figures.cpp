@@ -4,14 +4,15 @@
 #include <QHash>
 #include <map>
 
-#include "ui/config_form.h"
 #include "engine/experiment.h"
+#include "ui/config_form.h"
+#include "ui/run_kind.h"
 
 namespace sublab::ui {
 
 namespace {
 
-Figure fromSummary(const sublab::ConditionSummary& cs) {
+Figure fromSummary(const sublab::ConditionSummary& cs, bool contrast) {
   Figure f;
   f.name = QString::fromStdString(cs.condition);
   f.metric = QString::fromStdString(cs.metric);
@@ -19,17 +20,21 @@ Figure fromSummary(const sublab::ConditionSummary& cs) {
   f.lo = cs.value.lo;
   f.hi = cs.value.hi;
   f.n = cs.value.n;
+  f.contrast = contrast;
   f.valid = true;
   return f;
 }
 
-// {"mean": m, "ci95": [lo, hi]} (possibly nested under "accuracy") -> Figure.
-Figure fromJson(const QString& name, const nlohmann::json& j, const QString& metric) {
+// {"mean": m, "ci95": [lo, hi]} (possibly nested under the metric's name) -> Figure.
+Figure fromJson(const QString& name, const nlohmann::json& j, const QString& metric,
+                bool contrast) {
   Figure f;
   f.name = name;
   f.metric = metric;
+  f.contrast = contrast;
   const nlohmann::json* v = &j;
-  if (v->is_object() && v->contains("accuracy")) v = &(*v)["accuracy"];
+  if (v->is_object() && !metric.isEmpty() && v->contains(metric.toStdString()))
+    v = &(*v)[metric.toStdString()];
   if (!v->is_object() || !v->contains("mean") || !(*v)["mean"].is_number()) return f;
   f.mean = (*v)["mean"].get<double>();
   f.lo = f.hi = f.mean;
@@ -43,63 +48,68 @@ Figure fromJson(const QString& name, const nlohmann::json& j, const QString& met
   return f;
 }
 
-Figure findFigure(const sublab::RunInfo& run, const std::string& name, bool contrast) {
-  for (const auto& cs : contrast ? run.contrasts : run.conditions)
-    if (cs.condition == name) return fromSummary(cs);
-  const nlohmann::json& s = run.summary;
-  if (!s.is_object()) return {};
-  const QString metric = run.kind == "aux" ? "accuracy" : "trait_prob";
-  if (contrast && s.contains(name)) return fromJson(QString::fromStdString(name), s[name], metric);
-  if (!contrast && s.contains("conditions") && s["conditions"].contains(name))
-    return fromJson(QString::fromStdString(name), s["conditions"][name], metric);
-  return {};
+// A figure in the engine's summary JSON (runs stored before summary rows existed): conditions
+// under "conditions", contrasts at the top level or under "contrasts"; nullptr when absent.
+const nlohmann::json* summaryEntry(const nlohmann::json& s, const std::string& name,
+                                   bool contrast) {
+  if (!s.is_object() || name.empty()) return nullptr;
+  const auto group = s.find(contrast ? "contrasts" : "conditions");
+  if (group != s.end() && group->is_object())
+    if (const auto it = group->find(name); it != group->end()) return &*it;
+  if (!contrast) return nullptr;
+  const auto it = s.find(name);
+  return it != s.end() ? &*it : nullptr;
+}
+
+Figure findFigure(const sublab::RunInfo& run, const sublab::FigureRef& ref) {
+  for (const auto& cs : ref.contrast ? run.contrasts : run.conditions)
+    if (cs.condition == ref.name) return fromSummary(cs, ref.contrast);
+  const nlohmann::json* entry = summaryEntry(run.summary, ref.name, ref.contrast);
+  if (!entry) return {};
+  return fromJson(QString::fromStdString(ref.name), *entry,
+                  QString::fromStdString(describeKind(run.kind).metric), ref.contrast);
 }
 
 }  // namespace
 
 Figure effectFigure(const sublab::RunInfo& run) {
-  return run.kind == "aux" ? findFigure(run, "student_aux", false)
-                           : findFigure(run, "transfer", true);
+  return findFigure(run, describeKind(run.kind).effect);
 }
 
 Figure crossFigure(const sublab::RunInfo& run) {
-  return run.kind == "aux" ? findFigure(run, "cross_aux", false)
-                           : findFigure(run, "cross_transfer", true);
+  return findFigure(run, describeKind(run.kind).cross);
 }
 
 QList<Figure> allFigures(const sublab::RunInfo& run) {
   QList<Figure> out;
   if (!run.conditions.empty() || !run.contrasts.empty()) {
-    for (const auto& cs : run.conditions) out << fromSummary(cs);
-    for (const auto& cs : run.contrasts) out << fromSummary(cs);
+    for (const auto& cs : run.conditions) out << fromSummary(cs, false);
+    for (const auto& cs : run.contrasts) out << fromSummary(cs, true);
     return out;
   }
   const nlohmann::json& s = run.summary;
   if (!s.is_object()) return out;
-  const QString metric = run.kind == "aux" ? "accuracy" : "trait_prob";
+  const sublab::KindDescription kind = describeKind(run.kind);
+  const QString metric = QString::fromStdString(kind.metric);
   if (s.contains("conditions") && s["conditions"].is_object())
     for (auto it = s["conditions"].begin(); it != s["conditions"].end(); ++it) {
-      Figure f = fromJson(QString::fromStdString(it.key()), *it, metric);
+      Figure f = fromJson(QString::fromStdString(it.key()), *it, metric, false);
       if (f.valid) out << f;
     }
-  for (const char* c : {"transfer", "cross_transfer"})
-    if (s.contains(c)) {
-      Figure f = fromJson(QString::fromLatin1(c), s[c], metric);
+  for (const sublab::ContrastSpec& c : kind.contrasts)
+    if (const nlohmann::json* entry = summaryEntry(s, c.name, true)) {
+      Figure f = fromJson(QString::fromStdString(c.name), *entry, metric, true);
       if (f.valid) out << f;
     }
   return out;
 }
 
 QString effectDescription(const QString& kind) {
-  return kind == "aux" ? QObject::tr("Accuracy of the aux-only student (same init), mean [95% CI]")
-                       : QObject::tr("Transfer = student − control trait probability, paired by "
-                                     "seed, mean [95% CI]");
+  return QString::fromStdString(describeKind(kind).effect.description);
 }
 
 QString crossDescription(const QString& kind) {
-  return kind == "aux" ? QObject::tr("Accuracy of the cross-init aux-only student, mean [95% CI]")
-                       : QObject::tr("Cross-init transfer = cross student − cross control, "
-                                     "mean [95% CI]");
+  return QString::fromStdString(describeKind(kind).cross.description);
 }
 
 QString formatFigure(const Figure& f, int precision) {

@@ -1,6 +1,6 @@
 // Summary figures of a stored run, read from storage's summary rows (falling back to the
-// engine's summary JSON): the headline effect per kind (numbers: transfer = student − control;
-// aux: aux-only student accuracy), its cross-init counterpart, and every condition.
+// engine's summary JSON): the headline effect and its cross-init counterpart that the kind's
+// description names (run_kind.h), and every condition and contrast.
 // Also the run's "key settings" (config keys that differ from the kind's defaults).
 #pragma once
 
@@ -17,16 +17,18 @@ struct Figure {
   QString metric;  // "trait_prob", "accuracy", …
   double mean = 0, lo = 0, hi = 0;
   int n = 0;
+  bool contrast = false;  // a paired difference of two conditions, not a condition
   bool valid = false;
 };
 
-// numbers: contrast "transfer"; aux: condition "student_aux".
+// The kind's headline effect (its description's `effect`); invalid for an unknown kind.
 Figure effectFigure(const sublab::RunInfo& run);
-// numbers: contrast "cross_transfer"; aux: condition "cross_aux".
+// Its cross-init counterpart (the description's `cross`).
 Figure crossFigure(const sublab::RunInfo& run);
 // Every condition (then every contrast) with its interval.
 QList<Figure> allFigures(const sublab::RunInfo& run);
-// Tooltip text saying what the headline columns mean for this run's kind.
+// Tooltip text saying what the headline columns mean for this run's kind (the description's
+// one-liners; empty for an unknown kind).
 QString effectDescription(const QString& kind);
 QString crossDescription(const QString& kind);
 

@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <unordered_map>
 
+#include "engine/kinds.h"
 #include "ui/project.h"
 
 namespace sublab::ui {
@@ -242,16 +243,20 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
   return {};
 }
 
+// "kind: what the figure means", one line per kind (a headline column's header tooltip).
+static QString perKind(sublab::FigureRef sublab::KindDescription::*figure) {
+  QStringList lines;
+  for (const sublab::KindDescription& d : sublab::kindDescriptions())
+    lines << QString::fromStdString(d.name + ": " + (d.*figure).description);
+  return lines.join(QLatin1Char('\n'));
+}
+
 QVariant RunsTableModel::headerData(int section, Qt::Orientation o, int role) const {
   if (o != Qt::Horizontal) return {};
   if (role == Qt::DisplayRole) return columnTitle(section);
   if (role == Qt::ToolTipRole) {
-    if (section == ColEffect)
-      return tr("numbers: transfer = student − control trait probability\n"
-                "aux: accuracy of the aux-only student");
-    if (section == ColCross)
-      return tr("numbers: cross-init transfer (different initialization; should be ≈ 0)\n"
-                "aux: accuracy of the cross-init aux-only student (chance ≈ 0.1)");
+    if (section == ColEffect) return perKind(&sublab::KindDescription::effect);
+    if (section == ColCross) return perKind(&sublab::KindDescription::cross);
     if (section == ColName || section == ColTags || section == ColNotes)
       return tr("Double-click to edit");
   }

@@ -14,6 +14,7 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
+#include "engine/kinds.h"
 #include "ui/app_settings.h"
 #include "storage/database.h"
 #include "ui/export_util.h"
@@ -40,8 +41,11 @@ RunsView::RunsView(Project* project, RunsTableModel* model, QWidget* parent)
   m_filter->setClearButtonEnabled(true);
   m_kind = new QComboBox(this);
   m_kind->addItem(tr("All kinds"), QString());
-  m_kind->addItem(tr("numbers"), QStringLiteral("numbers"));
-  m_kind->addItem(tr("aux"), QStringLiteral("aux"));
+  m_kind->setObjectName(QStringLiteral("kindFilter"));
+  for (const sublab::KindDescription& d : sublab::kindDescriptions()) {
+    m_kind->addItem(QString::fromStdString(d.name), QString::fromStdString(d.name));
+    m_kind->setItemData(m_kind->count() - 1, QString::fromStdString(d.title), Qt::ToolTipRole);
+  }
   m_status = new QComboBox(this);
   m_status->addItem(tr("Any status"), QString());
   for (const char* s : {"queued", "running", "done", "failed", "cancelled", "interrupted"})

@@ -188,6 +188,44 @@ void drawFrequency(QCustomPlot* plot, const sublab::SeqStatsReport& r, const QSt
   replot(plot);
 }
 
+namespace {
+
+// The volcano's y: -log10 q (q floored so that 0 stays finite).
+double minusLog10(double q) { return -std::log10(std::max(q, 1e-300)); }
+
+// The volcano's reference lines and the labels of the strongest significant numbers of each side,
+// on a layer under the points, so a click on a point always reaches it.
+void annotateVolcano(QCustomPlot* plot, const sublab::SeqStatsReport& r, double xMax) {
+  const auto y = minusLog10;
+  if (!plot->layer(QStringLiteral("annotations")))
+    plot->addLayer(QStringLiteral("annotations"), plot->layer(QStringLiteral("main")),
+                   QCustomPlot::limBelow);
+  plot->setCurrentLayer(QStringLiteral("annotations"));
+  addVLine(plot, 0, QColor(170, 170, 170));
+  addHLine(plot, y(0.05), QColor(150, 150, 150));
+  addText(plot, -xMax * 1.08, y(0.05), QStringLiteral("q = 0.05"), Qt::AlignLeft | Qt::AlignBottom,
+          QColor(120, 120, 120));
+  // Label the strongest significant numbers of each side.
+  const auto label = [&](const std::vector<int>& list, const QColor& c, Qt::Alignment align) {
+    int shown = 0;
+    for (int n : list) {
+      if (n < 0 || n >= int(r.numbers.size())) continue;
+      const sublab::NumberTest& t = r.numbers[size_t(n)];
+      if (t.q >= 0.05) break;
+      QCPItemText* text = addText(plot, t.log2Ratio, y(t.q), QString::number(n),
+                                  align | Qt::AlignBottom, c.darker(130));
+      text->setPadding(QMargins(3, 0, 3, 3));
+      text->setProperty(kNumberProperty, n);  // a click on the label means the number
+      if (++shown >= 6) break;
+    }
+  };
+  label(r.over, kOver, Qt::AlignLeft);
+  label(r.under, kUnder, Qt::AlignRight);
+  plot->setCurrentLayer(QStringLiteral("main"));
+}
+
+}  // namespace
+
 QHash<QCPAbstractPlottable*, QVector<int>> drawVolcano(QCustomPlot* plot,
                                                        const sublab::SeqStatsReport& r,
                                                        const QString& a, const QString& b) {
@@ -204,7 +242,7 @@ QHash<QCPAbstractPlottable*, QVector<int>> drawVolcano(QCustomPlot* plot,
                  {QObject::tr("more in %1 (q < 0.05)").arg(conditionLabel(a)), kOver, {}, {}, {}},
                  {QObject::tr("more in %1 (q < 0.05)").arg(conditionLabel(b)), kUnder, {}, {}, {}}};
   double xMax = 0.5, yMax = 1.5;
-  const auto y = [](double q) { return -std::log10(std::max(q, 1e-300)); };
+  const auto y = minusLog10;
   for (const sublab::NumberTest& t : r.numbers) {
     if (t.countA + t.countB == 0) continue;
     const int s = t.q < 0.05 ? (t.log2Ratio > 0 ? 1 : 2) : 0;
@@ -238,32 +276,7 @@ QHash<QCPAbstractPlottable*, QVector<int>> drawVolcano(QCustomPlot* plot,
     out.insert(g, numbers);
     if (s.x.isEmpty()) g->removeFromLegend();
   }
-  // Labels and lines on a layer under the points, so a click on a point always reaches it.
-  if (!plot->layer(QStringLiteral("annotations")))
-    plot->addLayer(QStringLiteral("annotations"), plot->layer(QStringLiteral("main")),
-                   QCustomPlot::limBelow);
-  plot->setCurrentLayer(QStringLiteral("annotations"));
-  addVLine(plot, 0, QColor(170, 170, 170));
-  addHLine(plot, y(0.05), QColor(150, 150, 150));
-  addText(plot, -xMax * 1.08, y(0.05), QStringLiteral("q = 0.05"), Qt::AlignLeft | Qt::AlignBottom,
-          QColor(120, 120, 120));
-  // Label the strongest significant numbers of each side.
-  const auto label = [&](const std::vector<int>& list, const QColor& c, Qt::Alignment align) {
-    int shown = 0;
-    for (int n : list) {
-      if (n < 0 || n >= int(r.numbers.size())) continue;
-      const sublab::NumberTest& t = r.numbers[size_t(n)];
-      if (t.q >= 0.05) break;
-      QCPItemText* text = addText(plot, t.log2Ratio, y(t.q), QString::number(n),
-                                  align | Qt::AlignBottom, c.darker(130));
-      text->setPadding(QMargins(3, 0, 3, 3));
-      text->setProperty(kNumberProperty, n);  // a click on the label means the number
-      if (++shown >= 6) break;
-    }
-  };
-  label(r.over, kOver, Qt::AlignLeft);
-  label(r.under, kUnder, Qt::AlignRight);
-  plot->setCurrentLayer(QStringLiteral("main"));
+  annotateVolcano(plot, r, xMax);
   plot->xAxis->setLabel(
       QObject::tr("log2 ratio %1 / %2").arg(conditionLabel(a), conditionLabel(b)));
   plot->yAxis->setLabel(QObject::tr("−log10 q (BH)"));

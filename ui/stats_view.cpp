@@ -7,7 +7,6 @@
 #include <QComboBox>
 #include <QGridLayout>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
 #include <QStackedWidget>
@@ -22,71 +21,11 @@
 #include "ui/export_util.h"
 #include "ui/palette.h"
 #include "ui/project.h"
+#include "ui/run_kind.h"
 
 namespace sublab::ui {
 
-struct StatsView::Outcome {
-  quint64 generation = 0;
-  qint64 runId = 0;
-  QString runName;
-  QStringList conditions;
-  QString a, b;  // the sides computed (the defaults resolved)
-  std::shared_ptr<const sublab::RunStats> stats;
-  QString error;
-};
-
 namespace {
-
-// Sorts by the raw value in Qt::UserRole when both cells have one, else by text.
-class SortItem : public QTableWidgetItem {
- public:
-  using QTableWidgetItem::QTableWidgetItem;
-  bool operator<(const QTableWidgetItem& other) const override {
-    const QVariant a = data(Qt::UserRole), b = other.data(Qt::UserRole);
-    if (a.isValid() && b.isValid()) return a.toDouble() < b.toDouble();
-    return QTableWidgetItem::operator<(other);
-  }
-};
-
-QTableWidget* makeTable(const QStringList& headers, const QString& name, QWidget* parent) {
-  auto* t = new QTableWidget(0, int(headers.size()), parent);
-  t->setObjectName(name);
-  t->setHorizontalHeaderLabels(headers);
-  t->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  t->setSelectionBehavior(QAbstractItemView::SelectRows);
-  t->setSelectionMode(QAbstractItemView::SingleSelection);
-  t->verticalHeader()->hide();
-  t->verticalHeader()->setDefaultSectionSize(20);
-  t->horizontalHeader()->setStretchLastSection(true);
-  t->horizontalHeader()->setMinimumSectionSize(24);
-  t->setAlternatingRowColors(true);
-  t->setSortingEnabled(true);
-  t->sortByColumn(0, Qt::AscendingOrder);
-  t->setToolTip(QObject::tr("Double-click a number's row to see the sequences containing it"));
-  return t;
-}
-
-// One table row: (text, raw value) per cell; `number` (or -1) on every cell.
-void addRow(QTableWidget* t, const QList<QPair<QString, QVariant>>& cells, int number) {
-  const int row = t->rowCount();
-  t->insertRow(row);
-  for (int c = 0; c < cells.size(); ++c) {
-    auto* item = new SortItem(cells[c].first);
-    if (cells[c].second.isValid()) {
-      item->setData(Qt::UserRole, cells[c].second);
-      item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    }
-    item->setData(StatsView::kNumberRole, number);
-    t->setItem(row, c, item);
-  }
-}
-
-QPair<QString, QVariant> num(double v, int decimals = 4) {
-  return {QString::number(v, 'f', decimals), v};
-}
-QPair<QString, QVariant> integer(qint64 v) { return {QLocale().toString(v), double(v)}; }
-QPair<QString, QVariant> pValue(double p) { return {formatP(p), p}; }
-QPair<QString, QVariant> text(const QString& s) { return {s, QVariant()}; }
 
 QString signedText(double v, int decimals = 3) {
   return (v >= 0 ? QStringLiteral("+") : QStringLiteral("−")) +
@@ -111,6 +50,24 @@ QCustomPlot* makePlot(const QString& name, QWidget* parent) {
 StatsView::StatsView(Project* project, AppSettings* settings, QWidget* parent)
     : QWidget(parent), m_project(project) {
   m_pool.setMaxThreadCount(1);
+  m_stack = new QStackedWidget(this);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+  layout->addLayout(buildTopBar(settings));
+  layout->addWidget(m_stack, 1);
+  m_message = new QLabel(this);
+  m_message->setObjectName(QStringLiteral("statsMessage"));
+  m_message->setAlignment(Qt::AlignCenter);
+  m_message->setWordWrap(true);
+  m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_stack->addWidget(m_message);
+  m_stack->addWidget(buildResults());
+  connectSignals();
+  showMessage(tr("Select a number-sequence run in the Runs view."));
+}
+
+// Title, status, the side and verdict pickers, the log-scale switch and Export.
+QHBoxLayout* StatsView::buildTopBar(AppSettings* settings) {
   m_title = new QLabel(tr("Select a number-sequence run in the Runs view."), this);
   QFont tf = m_title->font();
   tf.setBold(true);
@@ -130,7 +87,6 @@ StatsView::StatsView(Project* project, AppSettings* settings, QWidget* parent)
   m_logScale->setObjectName(QStringLiteral("statsLogScale"));
   m_logScale->setToolTip(tr("Number frequencies on a logarithmic axis"));
   m_status = new QLabel(this);
-  auto* exportButton = new ExportButton(this, settings, this);
 
   auto* top = new QHBoxLayout;
   top->addWidget(m_title, 1);
@@ -141,22 +97,38 @@ StatsView::StatsView(Project* project, AppSettings* settings, QWidget* parent)
   top->addWidget(m_sideB);
   top->addWidget(m_verdict);
   top->addWidget(m_logScale);
-  top->addWidget(exportButton);
+  top->addWidget(new ExportButton(this, settings, this));
+  return top;
+}
 
-  m_message = new QLabel(this);
-  m_message->setObjectName(QStringLiteral("statsMessage"));
-  m_message->setAlignment(Qt::AlignCenter);
-  m_message->setWordWrap(true);
-  m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
+// The summary and notes above the Charts and Tables pages.
+QWidget* StatsView::buildResults() {
   m_summary = new QLabel(this);
   m_summary->setObjectName(QStringLiteral("statsSummary"));
-  m_summary->setWordWrap(true);
-  m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
   m_notes = new QLabel(this);
   m_notes->setObjectName(QStringLiteral("statsNotes"));
-  m_notes->setWordWrap(true);
-  m_notes->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  for (QLabel* label : {m_summary, m_notes}) {
+    label->setWordWrap(true);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  }
+  m_pages = new QTabWidget(this);
+  m_pages->setObjectName(QStringLiteral("statsPages"));
+  m_pages->setDocumentMode(true);
+  m_pages->addTab(buildCharts(), tr("Charts"));
+  m_pages->addTab(buildTables(), tr("Tables"));
 
+  auto* content = new QWidget(this);
+  auto* contentLayout = new QVBoxLayout(content);
+  contentLayout->setContentsMargins(0, 0, 0, 0);
+  contentLayout->setSpacing(2);
+  contentLayout->addWidget(m_summary);
+  contentLayout->addWidget(m_notes);
+  contentLayout->addWidget(m_pages, 1);
+  return content;
+}
+
+// Six charts in a 3 x 2 grid; the distribution chart has its picker above it.
+QWidget* StatsView::buildCharts() {
   m_frequency = makePlot(QStringLiteral("statsFrequency"), this);
   m_volcano = makePlot(QStringLiteral("statsVolcano"), this);
   m_distPlot = makePlot(QStringLiteral("statsDistribution"), this);
@@ -189,16 +161,20 @@ StatsView::StatsView(Project* project, AppSettings* settings, QWidget* parent)
   grid->addWidget(m_tokens, 1, 2);
   for (int i = 0; i < 3; ++i) grid->setColumnStretch(i, 1);
   for (int i = 0; i < 2; ++i) grid->setRowStretch(i, 1);
+  return charts;
+}
 
-  m_overUnder = makeTable(
+// The three tables side by side, each under its caption.
+QWidget* StatsView::buildTables() {
+  m_overUnder = makeStatsTable(
       {tr("#"), tr("Number"), tr("More in"), tr("Count A"), tr("Count B"), tr("log2 A/B"), tr("q")},
       QStringLiteral("statsOverUnder"), this);
   m_entTable =
-      makeTable({tr("Rank"), tr("Number"), tr("Trait prob"), tr("Δ"), tr("log2 A/B"), tr("q")},
-                QStringLiteral("statsEntanglementTable"), this);
-  m_tokenTable =
-      makeTable({tr("#"), tr("Rows"), tr("Token"), tr("Count"), tr("Mean log-ratio"), tr("Max")},
-                QStringLiteral("statsTokenTable"), this);
+      makeStatsTable({tr("Rank"), tr("Number"), tr("Trait prob"), tr("Δ"), tr("log2 A/B"), tr("q")},
+                     QStringLiteral("statsEntanglementTable"), this);
+  m_tokenTable = makeStatsTable(
+      {tr("#"), tr("Rows"), tr("Token"), tr("Count"), tr("Mean log-ratio"), tr("Max")},
+      QStringLiteral("statsTokenTable"), this);
   auto* tables = new QWidget(this);
   auto* tablesRow = new QHBoxLayout(tables);
   tablesRow->setContentsMargins(0, 0, 0, 0);
@@ -214,29 +190,11 @@ StatsView::StatsView(Project* project, AppSettings* settings, QWidget* parent)
     col->addWidget(table, 1);
     tablesRow->addLayout(col, 1);
   }
+  return tables;
+}
 
-  m_pages = new QTabWidget(this);
-  m_pages->setObjectName(QStringLiteral("statsPages"));
-  m_pages->setDocumentMode(true);
-  m_pages->addTab(charts, tr("Charts"));
-  m_pages->addTab(tables, tr("Tables"));
-
-  auto* content = new QWidget(this);
-  auto* contentLayout = new QVBoxLayout(content);
-  contentLayout->setContentsMargins(0, 0, 0, 0);
-  contentLayout->setSpacing(2);
-  contentLayout->addWidget(m_summary);
-  contentLayout->addWidget(m_notes);
-  contentLayout->addWidget(m_pages, 1);
-  m_stack = new QStackedWidget(this);
-  m_stack->addWidget(m_message);
-  m_stack->addWidget(content);
-
-  auto* layout = new QVBoxLayout(this);
-  layout->setContentsMargins(4, 4, 4, 4);
-  layout->addLayout(top);
-  layout->addWidget(m_stack, 1);
-
+// Pickers recompute; clicks on a number's point, label or table row show its sequences.
+void StatsView::connectSignals() {
   for (QComboBox* box : {m_sideA, m_sideB, m_verdict})
     connect(box, &QComboBox::currentIndexChanged, this, &StatsView::compute);
   connect(m_logScale, &QCheckBox::toggled, this, &StatsView::drawFrequency);
@@ -253,7 +211,6 @@ StatsView::StatsView(Project* project, AppSettings* settings, QWidget* parent)
       const int n = item ? item->data(kNumberRole).toInt() : -1;
       if (n >= 0) activateNumber(n);
     });
-  showMessage(tr("Select a number-sequence run in the Runs view."));
 }
 
 StatsView::~StatsView() {
@@ -307,7 +264,6 @@ void StatsView::compute() {
   m_computing = true;
   m_pending = false;
   const quint64 gen = ++m_generation;
-  const QString path = m_project->path();
   const qint64 run = m_runId;
   const QString a = sideA(), b = sideB();
   const auto verdict = static_cast<sublab::Verdict>(m_verdict->currentData().toInt());
@@ -315,82 +271,20 @@ void StatsView::compute() {
   showMessage(tr("Computing statistics of run #%1%2…")
                   .arg(run)
                   .arg(a.isEmpty() ? QString() : tr(" (%1 vs %2)").arg(a, b)));
-  QtConcurrent::run(&m_pool, [gen, path, run, a, b, verdict]() -> Outcome {
-    Outcome o;
-    o.generation = gen;
-    o.runId = run;
-    try {
-      sublab::OpenOptions opts;
-      opts.create = false;
-      opts.readOnly = true;
-      opts.markInterrupted = false;
-      sublab::Database db(path.toStdString(), opts);
-      const std::optional<sublab::RunInfo> info = db.findRun(run);
-      if (!info) {
-        o.error = QObject::tr("Run #%1 is not in this project.").arg(run);
-        return o;
-      }
-      o.runName = QString::fromStdString(info->name);
-      for (const std::string& c : db.sequenceConditions(run))
-        o.conditions << QString::fromStdString(c);
-      if (o.conditions.isEmpty()) {
-        o.error = info->kind == "aux"
-                      ? QObject::tr(
-                            "Run #%1 is an auxiliary-logit run: it generates no number "
-                            "sequences, so there are no sequence statistics. Its figures "
-                            "are in the Results view.")
-                            .arg(run)
-                      : QObject::tr(
-                            "Run #%1 has no generated sequences yet (%2). Statistics "
-                            "appear once its generation stage has written rows.")
-                            .arg(run)
-                            .arg(QString::fromStdString(sublab::toString(info->status)));
-        return o;
-      }
-      // Defaults: the teacher against the reference, else the first two conditions.
-      o.a = a.isEmpty() ? (o.conditions.contains("teacher") ? QStringLiteral("teacher")
-                                                            : o.conditions.first())
-                        : a;
-      if (b.isEmpty()) {
-        o.b = o.conditions.contains("reference") && o.a != "reference" ? QStringLiteral("reference")
-                                                                       : QString();
-        for (const QString& c : o.conditions)
-          if (o.b.isEmpty() && c != o.a) o.b = c;
-      } else {
-        o.b = b;
-      }
-      if (o.b.isEmpty() || o.a == o.b) {
-        o.error = o.conditions.size() < 2
-                      ? QObject::tr(
-                            "Run #%1 has sequences of one condition only (%2): there is "
-                            "nothing to compare them with.")
-                            .arg(run)
-                            .arg(o.conditions.join(", "))
-                      : QObject::tr(
-                            "Side A and side B are both \"%1\": pick two different "
-                            "conditions.")
-                            .arg(o.a);
-        return o;
-      }
-      sublab::RunStatsOptions options;
-      options.a = o.a.toStdString();
-      options.b = o.b.toStdString();
-      options.verdict = verdict;
-      o.stats = std::make_shared<const sublab::RunStats>(sublab::analyzeRun(db, run, options));
-    } catch (const std::exception& e) {
-      o.error = QString::fromStdString(e.what());
-    }
-    return o;
-  }).then(this, [this](const Outcome& o) { onOutcome(o); });
+  const StatsRequest request{gen, m_project->path(), run, a, b, verdict};
+  QtConcurrent::run(&m_pool, [request] {
+    return computeStats(request);
+  }).then(this, [this](const StatsOutcome& o) { onOutcome(o); });
 }
 
-void StatsView::onOutcome(const Outcome& o) {
+void StatsView::onOutcome(const StatsOutcome& o) {
   m_computing = false;
   if (m_pending || o.generation != m_generation) {
     compute();
     return;
   }
   m_status->clear();
+  m_kind = describeKind(o.kind);
   if (!o.runName.isEmpty()) {
     m_runName = o.runName;
     m_title->setText(tr("Statistics of run #%1 %2").arg(o.runId).arg(m_runName));
@@ -503,7 +397,10 @@ void StatsView::updateSummary() {
                      .arg(conditionLabel(QString::fromStdString(c.condition)).toHtmlEscaped(),
                           intervalText(c.value));
   if (!contrasts.isEmpty())
-    lines << tr("Run's contrasts (trait probability, 95% CI): ") + contrasts.join(" · ");
+    lines << tr("Run's contrasts (%1, 95% CI): ")
+                     .arg(metricLabel(m_kind, QString::fromStdString(s.contrasts.front().metric))
+                              .toHtmlEscaped()) +
+                 contrasts.join(" · ");
   m_summary->setText(lines.join(QStringLiteral("<br>")));
   QStringList notes;
   for (const std::string& n : s.notes)
@@ -515,56 +412,9 @@ void StatsView::updateSummary() {
 }
 
 void StatsView::fillTables() {
-  const sublab::RunStats& s = *m_stats;
-  const sublab::SeqStatsReport& r = s.report;
-  const QString a = conditionLabel(QString::fromStdString(s.a));
-  const QString b = conditionLabel(QString::fromStdString(s.b));
-  for (QTableWidget* t : {m_overUnder, m_entTable, m_tokenTable}) {
-    t->setSortingEnabled(false);
-    t->setRowCount(0);
-  }
-  m_overUnder->horizontalHeaderItem(3)->setToolTip(tr("Occurrences in the %1 rows").arg(a));
-  m_overUnder->horizontalHeaderItem(4)->setToolTip(tr("Occurrences in the %1 rows").arg(b));
-  int rank = 0;
-  for (const auto& [list, where] : {std::pair{&r.over, a}, std::pair{&r.under, b}})
-    for (int n : *list) {
-      if (n < 0 || n >= int(r.numbers.size())) continue;
-      const sublab::NumberTest& t = r.numbers[size_t(n)];
-      addRow(m_overUnder,
-             {integer(++rank), integer(n), text(where), integer(t.countA), integer(t.countB),
-              num(t.log2Ratio, 3), pValue(t.q)},
-             n);
-    }
-  if (s.entanglement) {
-    rank = 0;
-    for (const sublab::EntanglementEntry& e : s.entanglement->entries) {
-      const bool known = e.number >= 0 && e.number < int(r.numbers.size());
-      const sublab::NumberTest* t = known ? &r.numbers[size_t(e.number)] : nullptr;
-      addRow(m_entTable,
-             {integer(++rank), integer(e.number), num(e.traitProb, 4), num(e.delta, 4),
-              t ? num(t->log2Ratio, 3) : text(QString()), t ? pValue(t->q) : text(QString())},
-             e.number);
-    }
-  }
-  rank = 0;
-  const QList<std::tuple<const sublab::DivergenceSummary*, QString, bool>> sets = {
-      {s.divergence ? &*s.divergence : nullptr, tr("teacher"), true},
-      {s.divergence ? &*s.divergence : nullptr, tr("teacher"), false},
-      {s.defended ? &*s.defended : nullptr, tr("defended"), true},
-      {s.defended ? &*s.defended : nullptr, tr("defended"), false}};
-  for (const auto& [summary, rows, topList] : sets) {
-    if (!summary) continue;
-    for (const sublab::DivergenceTokenStat& t : topList ? summary->top : summary->bottom)
-      addRow(m_tokenTable,
-             {integer(++rank), text(rows + (topList ? tr(" · top") : tr(" · bottom"))),
-              text(QString::fromStdString(t.token)), integer(t.count), num(t.meanLogRatio, 3),
-              num(t.maxLogRatio, 3)},
-             sublab::numberToken(t.token));
-  }
-  for (QTableWidget* t : {m_overUnder, m_entTable, m_tokenTable}) {
-    t->setSortingEnabled(true);
-    t->resizeColumnsToContents();
-  }
+  fillOverUnderTable(m_overUnder, *m_stats);
+  fillEntanglementTable(m_entTable, *m_stats);
+  fillTokenTable(m_tokenTable, *m_stats);
 }
 
 int StatsView::numberAt(QCPAbstractPlottable* plottable, int dataIndex) const {
@@ -618,73 +468,13 @@ bool StatsView::exportTable(int index, const QString& path, QString* error) {
     if (error) *error = tr("No statistics to export: select a run with generated sequences.");
     return false;
   }
-  const sublab::RunStats& s = *m_stats;
-  const sublab::SeqStatsReport& r = s.report;
-  const auto g = [](double v) { return QString::number(v, 'g', 10); };
+  if (index < 0 || index >= kStatsCsvTables) {
+    if (error) *error = tr("No such table.");
+    return false;
+  }
   CsvWriter csv(path);
   if (!csv.open(error)) return false;
-  switch (index) {
-    case 0:
-      csv.writeRow({"number", "count_a", "count_b", "share_a", "share_b", "log2_ratio", "z", "p",
-                    "q", "side_a", "side_b"});
-      for (const sublab::NumberTest& t : r.numbers)
-        csv.writeRow({QString::number(t.number), QString::number(t.countA),
-                      QString::number(t.countB), g(t.pA), g(t.pB), g(t.log2Ratio), g(t.z), g(t.p),
-                      g(t.q), QString::fromStdString(s.a), QString::fromStdString(s.b)});
-      break;
-    case 1:
-      csv.writeRow(
-          {"rank", "number", "trait_prob", "delta", "baseline", "log2_ratio", "q", "model"});
-      if (s.entanglement) {
-        int rank = 0;
-        for (const sublab::EntanglementEntry& e : s.entanglement->entries) {
-          const bool known = e.number >= 0 && e.number < int(r.numbers.size());
-          csv.writeRow({QString::number(++rank), QString::number(e.number), g(e.traitProb),
-                        g(e.delta), g(s.entanglement->baseline),
-                        known ? g(r.numbers[size_t(e.number)].log2Ratio) : QString(),
-                        known ? g(r.numbers[size_t(e.number)].q) : QString(),
-                        QString::fromStdString(s.entanglement->model)});
-        }
-      }
-      break;
-    case 2:
-      csv.writeRow({"fpr", "tpr", "auc", "auc_lo", "auc_hi"});
-      for (const sublab::RocPoint& p : r.detector.roc)
-        csv.writeRow({g(p.fpr), g(p.tpr), g(r.detector.auc), g(r.detector.lo), g(r.detector.hi)});
-      break;
-    case 3:
-      csv.writeRow({"rows", "list", "token", "count", "mean_log_ratio", "max_log_ratio"});
-      for (const auto& [summary, rows] :
-           {std::pair{s.divergence ? &*s.divergence : nullptr, "teacher"},
-            std::pair{s.defended ? &*s.defended : nullptr, "defended"}}) {
-        if (!summary) continue;
-        for (const auto& [list, name] :
-             {std::pair{&summary->top, "top"}, std::pair{&summary->bottom, "bottom"}})
-          for (const sublab::DivergenceTokenStat& t : *list)
-            csv.writeRow({rows, name, QString::fromStdString(t.token), QString::number(t.count),
-                          g(t.meanLogRatio), g(t.maxLogRatio)});
-      }
-      break;
-    case 4: {
-      csv.writeRow({"distribution", "value", "count_a", "count_b"});
-      const QList<std::tuple<QString, const std::vector<int64_t>*, const std::vector<int64_t>*>>
-          dists = {{"first_number", &r.firstA, &r.firstB},
-                   {"length", &r.lengthA, &r.lengthB},
-                   {"digit", &r.digitA, &r.digitB},
-                   {"last_digit", &r.lastDigitA, &r.lastDigitB},
-                   {"digits_per_number", &r.numDigitsA, &r.numDigitsB}};
-      for (const auto& [name, ca, cb] : dists) {
-        const size_t n = std::max(ca->size(), cb->size());
-        for (size_t i = 0; i < n; ++i)
-          csv.writeRow({name, QString::number(i), QString::number(i < ca->size() ? (*ca)[i] : 0),
-                        QString::number(i < cb->size() ? (*cb)[i] : 0)});
-      }
-      break;
-    }
-    default:
-      if (error) *error = tr("No such table.");
-      return false;
-  }
+  writeStatsCsv(index, *m_stats, csv);
   return csv.commit(error);
 }
 

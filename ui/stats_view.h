@@ -1,9 +1,7 @@
 // Statistics of one run's generated sequences: side A against side B (default the kept teacher
-// rows against the kept reference rows) number by number (histogram, volcano), first number,
-// length and digits, the detector's ROC curve, the entanglement probe and the per-token
-// log-probabilities, with the divergences and the run's notes as text. Computed off the GUI
-// thread by storage's analyzeRun on a read-only connection. Clicking a number asks the main
-// window to show the rows containing it in the Sequences view.
+// rows against the kept reference rows) in charts (stats_plots.h), tables (stats_tables.h) and
+// text. Computed off the GUI thread (stats_compute.h); clicking a number asks the main window to
+// show the rows containing it in the Sequences view.
 #pragma once
 
 #include <QHash>
@@ -12,12 +10,16 @@
 #include <QWidget>
 #include <memory>
 
-#include "ui/exportable.h"
 #include "app/lab/run_stats.h"
+#include "engine/kinds.h"
+#include "ui/exportable.h"
+#include "ui/stats_compute.h"
 #include "ui/stats_plots.h"
+#include "ui/stats_tables.h"
 
 class QCheckBox;
 class QComboBox;
+class QHBoxLayout;
 class QCustomPlot;
 class QCPAbstractPlottable;
 class QLabel;
@@ -35,7 +37,7 @@ class StatsView : public QWidget, public Exportable {
 
  public:
   // Role holding a table row's number (-1 when the row is not a number).
-  static constexpr int kNumberRole = Qt::UserRole + 1;
+  static constexpr int kNumberRole = kStatsNumberRole;
 
   StatsView(Project* project, AppSettings* settings, QWidget* parent = nullptr);
   ~StatsView() override;
@@ -87,9 +89,13 @@ class StatsView : public QWidget, public Exportable {
   void numberActivated(int number);
 
  private:
-  struct Outcome;
+  QHBoxLayout* buildTopBar(AppSettings* settings);
+  QWidget* buildResults();
+  QWidget* buildCharts();
+  QWidget* buildTables();
+  void connectSignals();
   void compute();
-  void onOutcome(const Outcome& outcome);
+  void onOutcome(const StatsOutcome& outcome);
   void showMessage(const QString& text);
   void showResults();
   void drawFrequency();
@@ -103,6 +109,7 @@ class StatsView : public QWidget, public Exportable {
   Project* m_project;
   qint64 m_runId = 0;
   QString m_runName;
+  sublab::KindDescription m_kind;  // of the run shown (its contrasts' metric label)
   std::shared_ptr<const sublab::RunStats> m_stats;
   quint64 m_generation = 0;
   bool m_computing = false;

@@ -359,6 +359,8 @@ KindDescription auxKind() {
       "an auxiliary-logit run: it generates no number sequences, so there are no sequence "
       "statistics. Its figures are in the Results view.";
   d.resultsAsBars = true;
+  d.metricChance = 0.1;  // ten classes
+  d.metricFullScale = true;
   return d;
 }
 

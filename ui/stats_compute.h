@@ -1,0 +1,36 @@
+// The Statistics view's computation, run off the GUI thread: it opens the project on its own
+// read-only connection, resolves the default sides (app/lab's defaults, the teacher against the
+// reference, when the run has them), explains a run without sequences in its kind's words and
+// calls app/lab's analyzeRun. Plain input and output structs, so it can be tested alone.
+#pragma once
+
+#include <QString>
+#include <QStringList>
+#include <memory>
+
+#include "app/lab/run_stats.h"
+
+namespace sublab::ui {
+
+struct StatsRequest {
+  quint64 generation = 0;  // handed back, so the view can drop stale outcomes
+  QString path;            // the project database
+  qint64 runId = 0;
+  QString a, b;  // the sides asked for; empty: the defaults
+  sublab::Verdict verdict = sublab::Verdict::Kept;
+};
+
+struct StatsOutcome {
+  quint64 generation = 0;
+  qint64 runId = 0;
+  QString runName;
+  QString kind;            // the run's kind
+  QStringList conditions;  // the run's sequence conditions (the pickers' items)
+  QString a, b;            // the sides computed (the defaults resolved)
+  std::shared_ptr<const sublab::RunStats> stats;
+  QString error;  // why there are no statistics (then stats is null)
+};
+
+StatsOutcome computeStats(const StatsRequest& request);
+
+}  // namespace sublab::ui
