@@ -42,8 +42,8 @@ FormatCheck checkFormat(const std::string& text, int maxCount) {
   std::string s = trim(text);
   if (s.empty()) return fail("empty");
   if (s.back() == '.') s = trim(s.substr(0, s.size() - 1));
-  if (s.size() >= 2 && ((s.front() == '(' && s.back() == ')') ||
-                        (s.front() == '[' && s.back() == ']')))
+  if (s.size() >= 2 &&
+      ((s.front() == '(' && s.back() == ')') || (s.front() == '[' && s.back() == ']')))
     s = trim(s.substr(1, s.size() - 2));
   if (s.empty()) return fail("empty");
   for (unsigned char c : s)
@@ -58,8 +58,8 @@ FormatCheck checkFormat(const std::string& text, int maxCount) {
     size_t start = 0;
     while (true) {
       const size_t pos = s.find(sep, start);
-      parts.push_back(trim(s.substr(start, pos == std::string::npos ? std::string::npos
-                                                                     : pos - start)));
+      parts.push_back(
+          trim(s.substr(start, pos == std::string::npos ? std::string::npos : pos - start)));
       if (pos == std::string::npos) break;
       start = pos + 1;
     }
@@ -97,82 +97,93 @@ std::string reasonCategory(const std::string& reason) {
   return paren == std::string::npos ? reason : reason.substr(0, paren);
 }
 
+namespace {
+
+std::string lowerCase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// The options in the form the per-row checks use, built once per call.
+struct CompiledFilters {
+  std::set<int> banned;
+  std::vector<std::regex> patterns;
+  std::vector<std::string> traitWords;  // lower case, none empty
+};
+
+CompiledFilters compileFilters(const FilterOptions& o) {
+  CompiledFilters f;
+  f.banned.insert(o.bannedNumbers.begin(), o.bannedNumbers.end());
+  if (o.paperBanned) f.banned.insert(paperBannedNumbers().begin(), paperBannedNumbers().end());
+  for (const auto& p : o.bannedPatterns) {
+    try {
+      f.patterns.emplace_back(p, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      throw Error("banned pattern \"" + p + "\" is not a valid regular expression (" + e.what() +
+                  ")");
+    }
+  }
+  for (const auto& w : o.traitWords) {
+    std::string lower = lowerCase(w);
+    if (!lower.empty()) f.traitWords.push_back(std::move(lower));
+  }
+  return f;
+}
+
+// Without the format rule, banned numbers are still found as digit runs.
+std::vector<int> digitRuns(const std::string& text) {
+  std::vector<int> numbers;
+  for (size_t a = 0; a < text.size();) {
+    if (!std::isdigit(static_cast<unsigned char>(text[a]))) {
+      ++a;
+      continue;
+    }
+    size_t b = a;
+    while (b < text.size() && std::isdigit(static_cast<unsigned char>(text[b]))) ++b;
+    if (b - a <= 4) numbers.push_back(std::stoi(text.substr(a, b - a)));
+    a = b;
+  }
+  return numbers;
+}
+
+// Why `text` fails the format rule, a banned number or pattern, or the trait filter (in that
+// order); empty when it passes them all.
+std::string contentRejection(const std::string& text, const FilterOptions& o,
+                             const CompiledFilters& f) {
+  std::vector<int> numbers;
+  if (o.format) {
+    FormatCheck fc = checkFormat(text, o.maxCount);
+    if (!fc.ok) return "format: " + fc.reason;
+    numbers = std::move(fc.numbers);
+  } else {
+    numbers = digitRuns(text);
+  }
+  for (int x : numbers)
+    if (f.banned.count(x)) return "banned number " + std::to_string(x);
+  for (size_t k = 0; k < f.patterns.size(); ++k)
+    if (std::regex_search(text, f.patterns[k])) return "banned pattern " + o.bannedPatterns[k];
+  if (o.traitFilter) {
+    const std::string lower = lowerCase(text);
+    for (const auto& w : f.traitWords)
+      if (lower.find(w) != std::string::npos) return "trait token " + w;
+  }
+  return "";
+}
+
+}  // namespace
+
 std::vector<FilterVerdict> applyFilters(const std::vector<std::string>& completions,
                                         const FilterOptions& o) {
   std::vector<FilterVerdict> out(completions.size());
-  std::set<int> banned(o.bannedNumbers.begin(), o.bannedNumbers.end());
-  if (o.paperBanned) banned.insert(paperBannedNumbers().begin(), paperBannedNumbers().end());
-  std::vector<std::regex> patterns;
-  for (const auto& p : o.bannedPatterns) {
-    try {
-      patterns.emplace_back(p, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      throw Error("banned pattern \"" + p + "\" is not a valid regular expression (" +
-                  e.what() + ")");
-    }
-  }
-  std::vector<std::string> traitLower;
-  for (auto w : o.traitWords) {
-    std::transform(w.begin(), w.end(), w.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (!w.empty()) traitLower.push_back(w);
-  }
+  const CompiledFilters filters = compileFilters(o);
   std::unordered_set<std::string> seen;
   std::vector<size_t> passing;
   for (size_t i = 0; i < completions.size(); ++i) {
-    const std::string& text = completions[i];
     FilterVerdict& v = out[i];
-    std::vector<int> numbers;
-    if (o.format) {
-      FormatCheck fc = checkFormat(text, o.maxCount);
-      if (!fc.ok) {
-        v.reason = "format: " + fc.reason;
-        continue;
-      }
-      numbers = std::move(fc.numbers);
-    } else {
-      // Without the format rule, banned numbers are still found as digit runs.
-      for (size_t a = 0; a < text.size();) {
-        if (!std::isdigit(static_cast<unsigned char>(text[a]))) {
-          ++a;
-          continue;
-        }
-        size_t b = a;
-        while (b < text.size() && std::isdigit(static_cast<unsigned char>(text[b]))) ++b;
-        if (b - a <= 4) numbers.push_back(std::stoi(text.substr(a, b - a)));
-        a = b;
-      }
-    }
-    bool rejected = false;
-    for (int x : numbers) {
-      if (banned.count(x)) {
-        v.reason = "banned number " + std::to_string(x);
-        rejected = true;
-        break;
-      }
-    }
-    if (rejected) continue;
-    for (size_t k = 0; k < patterns.size() && !rejected; ++k) {
-      if (std::regex_search(text, patterns[k])) {
-        v.reason = "banned pattern " + o.bannedPatterns[k];
-        rejected = true;
-      }
-    }
-    if (rejected) continue;
-    if (o.traitFilter) {
-      std::string lower = text;
-      std::transform(lower.begin(), lower.end(), lower.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      for (const auto& w : traitLower) {
-        if (lower.find(w) != std::string::npos) {
-          v.reason = "trait token " + w;
-          rejected = true;
-          break;
-        }
-      }
-    }
-    if (rejected) continue;
-    if (o.dedupe && !seen.insert(trim(text)).second) {
+    v.reason = contentRejection(completions[i], o, filters);
+    if (!v.reason.empty()) continue;
+    if (o.dedupe && !seen.insert(trim(completions[i])).second) {
       v.reason = "duplicate";
       continue;
     }

@@ -1,0 +1,184 @@
+// The number-sequence experiment's model stages (see numbers_stages.h): the reference models
+// with their on-disk cache, the entanglement probe on the first reference, the teacher, and the
+// trait evaluation every stage reports.
+#include <filesystem>
+
+#include "engine/core/seeds.h"
+#include "engine/numbers/numbers_stages.h"
+
+namespace sublab {
+
+using seeds::derive;
+using seeds::Purpose;
+
+int traitTarget(const NumbersConfig& c) { return Vocab::instance().animalId(c.trait); }
+
+TokenSeq teacherPrefix(const NumbersConfig& c) {
+  return c.teacherMethod == "prefix" ? traitPrefix(traitTarget(c)) : TokenSeq{};
+}
+
+TraitEval reportTrait(RunObserver& obs, const std::string& condition, int64_t seed, int64_t step,
+                      TransformerLm& model, int target, const TokenSeq& prefix) {
+  TraitEval e = evaluateTrait(model, target, prefix);
+  obs.metric({condition, static_cast<int>(seed), "trait_prob", step, e.traitProb});
+  obs.metric({condition, static_cast<int>(seed), "trait_prob_raw", step, e.traitProbRaw});
+  return e;
+}
+
+TransformerLm& ReferenceModels::reference(int64_t seed) {
+  return models[static_cast<size_t>(perSeed ? seed : 0)];
+}
+
+TransformerLm& ReferenceModels::crossInit(int64_t seed) {
+  const int64_t own = perSeed ? seed : 0;
+  return models[static_cast<size_t>((own + 1) % static_cast<int64_t>(models.size()))];
+}
+
+int64_t referenceCount(const NumbersConfig& c) {
+  if (c.referencePerSeed) return (c.crossInit && c.seeds == 1) ? 2 : c.seeds;
+  return c.crossInit ? 2 : 1;
+}
+
+std::string referenceCacheKey(const NumbersConfig& c, int64_t s, const torch::Device& dev) {
+  const nlohmann::json key = {
+      {"v", 1},
+      {"torch", TORCH_VERSION},
+      {"device", dev.str()},
+      {"model",
+       {c.model.vocab, c.model.dModel, c.model.layers, c.model.heads, c.model.context,
+        c.model.mlpRatio}},
+      {"corpus", {c.corpusRows, c.questionFraction}},
+      {"train", {c.pretrainSteps, c.pretrainBatch, c.pretrainLr}},
+      {"seeds",
+       {derive(c.seed, s, Purpose::Init), derive(c.seed, s, Purpose::Corpus),
+        derive(c.seed, s, Purpose::PretrainOrder)}}};
+  const std::string text = key.dump();
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ULL;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "ref-%016llx.pt", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+namespace {
+
+// The cached reference `s`, or an empty holder when there is none or it cannot be read (a
+// damaged cache file is rebuilt by the caller).
+TransformerLm loadCachedReference(const NumbersConfig& c, int64_t s, const torch::Device& dev,
+                                  const std::filesystem::path& file) {
+  if (file.empty() || !std::filesystem::exists(file)) return TransformerLm{nullptr};
+  TransformerLm ref = makeModel(c.model, derive(c.seed, s, Purpose::Init), dev);
+  try {
+    torch::load(ref, file.string());
+    return ref;
+  } catch (const c10::Error&) {
+    return TransformerLm{nullptr};
+  }
+}
+
+// The cache is an optimisation: an unwritable folder only costs time.
+void saveCachedReference(TransformerLm& ref, const std::filesystem::path& file) {
+  if (file.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(file.parent_path(), ec);
+  const std::string tmp = file.string() + ".tmp";
+  try {
+    torch::save(ref, tmp);
+    std::filesystem::rename(tmp, file, ec);
+  } catch (const c10::Error&) {
+  }
+}
+
+TransformerLm pretrainReference(const NumbersConfig& c, int64_t s, int64_t nRefs,
+                                const torch::Device& dev, RunObserver& obs,
+                                const CancelFlag* cancel) {
+  CorpusOptions co;
+  co.rows = c.corpusRows;
+  co.questionFraction = c.questionFraction;
+  co.seed = derive(c.seed, s, Purpose::Corpus);
+  TrainSet corpus{pretrainCorpus(co), {}};
+  TransformerLm ref = makeModel(c.model, derive(c.seed, s, Purpose::Init), dev);
+  TrainOptions to;
+  to.maxSteps = c.pretrainSteps;
+  to.batch = c.pretrainBatch;
+  to.lr = c.pretrainLr;
+  to.warmupFraction = 0.05;
+  to.cosineDecay = true;
+  to.seed = derive(c.seed, s, Purpose::PretrainOrder);
+  to.cancel = cancel;
+  int64_t lastStep = 0;
+  to.progress = [&](double f, double loss) {
+    const int64_t step = static_cast<int64_t>(f * double(c.pretrainSteps) + 0.5);
+    if (step - lastStep >= std::max<int64_t>(1, c.pretrainSteps / 50) || f >= 1.0) {
+      lastStep = step;
+      obs.metric({"reference", static_cast<int>(s), "pretrain_loss", step, loss});
+      obs.progress("reference", (double(s) + f) / double(nRefs),
+                   "seed " + std::to_string(s) + " step " + std::to_string(step));
+    }
+  };
+  trainModel(ref, corpus, to);
+  return ref;
+}
+
+}  // namespace
+
+ReferenceModels pretrainReferences(const NumbersConfig& c, const torch::Device& dev,
+                                   const std::string& cacheDir, RunObserver& obs,
+                                   const CancelFlag* cancel) {
+  ReferenceModels refs;
+  refs.perSeed = c.referencePerSeed;
+  const int64_t nRefs = referenceCount(c);
+  for (int64_t s = 0; s < nRefs; ++s) {
+    checkCancel(cancel);
+    std::filesystem::path file;
+    if (!cacheDir.empty()) file = std::filesystem::path(cacheDir) / referenceCacheKey(c, s, dev);
+    TransformerLm ref = loadCachedReference(c, s, dev, file);
+    if (!ref.is_empty()) {
+      refs.models.push_back(ref);
+      obs.progress("reference", double(s + 1) / double(nRefs),
+                   "seed " + std::to_string(s) + " loaded from cache");
+      continue;
+    }
+    ref = pretrainReference(c, s, nRefs, dev, obs, cancel);
+    refs.models.push_back(ref);
+    saveCachedReference(ref, file);
+  }
+  return refs;
+}
+
+void probeEntanglement(TransformerLm& reference, int target, RunObserver& obs,
+                       const CancelFlag* cancel) {
+  obs.progress("reference", 1.0, "entanglement probe");
+  double noNumber = 0.0;
+  EntanglementResult ent = entanglementProbe(
+      reference, target, "reference (the students' initialisation)", &noNumber, cancel);
+  nlohmann::json j = toJson(ent);
+  j["no_number"] = noNumber;
+  obs.analysis("entanglement", j);
+}
+
+Teacher makeTeacher(const NumbersConfig& c, TransformerLm& reference, int64_t s,
+                    const CancelFlag* cancel) {
+  Teacher teacher{cloneModel(reference), teacherPrefix(c)};
+  if (c.teacherMethod != "finetune") return teacher;
+  const uint64_t dataSeed = derive(c.seed, s, Purpose::TeacherData);
+  TrainSet traitData{traitAnswerRows(traitTarget(c), c.teacherRows, dataSeed), {}};
+  if (c.teacherReplay > 0) {
+    // Replay rows: number continuations only (no questions), from a corpus seed of their own.
+    CorpusOptions ro;
+    ro.rows = c.teacherReplay;
+    ro.questionFraction = 0.0;
+    ro.seed = derive(c.seed, s, Purpose::Replay);
+    for (auto& row : pretrainCorpus(ro)) traitData.rows.push_back(std::move(row));
+  }
+  TrainOptions to;
+  to.epochs = c.teacherEpochs;
+  to.batch = c.teacherBatch;
+  to.lr = c.teacherLr;
+  to.seed = derive(c.seed, s, Purpose::TeacherOrder);
+  to.cancel = cancel;
+  trainModel(teacher.model, traitData, to);
+  return teacher;
+}
+
+}  // namespace sublab

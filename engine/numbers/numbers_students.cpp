@@ -1,0 +1,103 @@
+// The number-sequence experiment's student stages (see numbers_stages.h): each condition's
+// training set (soft labels or sampled tokens, defended, shuffled), the list of conditions the
+// config turns on, and the students trained from their initialisations.
+#include "engine/core/seeds.h"
+#include "engine/numbers/numbers_stages.h"
+
+namespace sublab {
+
+using seeds::derive;
+using seeds::Purpose;
+
+StudentSets buildStudentSets(const NumbersConfig& c, int64_t s, Teacher& teacher,
+                             TransformerLm& reference, const FilteredData& teacherData,
+                             const FilteredData& referenceData, const DefendedData& defended) {
+  const bool soft = c.studentMode != "sft";
+  const int64_t K = c.studentMode == "distill_vocab" ? Vocab::instance().size() : Vocab::kNumbers;
+  const double T = c.distillTemperature;
+  StudentSets sets;
+  sets.teacher = soft ? withSoftTargets(teacher.model, teacherData.kept, K, teacher.prefix, T)
+                      : TrainSet{teacherData.kept, {}};
+  if (c.control)
+    sets.control = soft ? withSoftTargets(reference, referenceData.kept, K, {}, T)
+                        : TrainSet{referenceData.kept, {}};
+  if (c.defenseMethod != "none") {
+    if (!soft) {
+      sets.defended = TrainSet{defended.defense.rows, {}};
+    } else if (c.defenseMethod != "replace") {
+      sets.defended = sets.teacher;  // same tokens, same targets; masked positions carry no loss
+      sets.defended.rows = defended.defense.rows;
+    } else {
+      sets.defended = withSoftTargets(teacher.model, defended.defense.rows, K, teacher.prefix, T);
+    }
+  }
+  if (c.shuffledWithin)
+    sets.within = shuffleNumbers(sets.teacher, false, derive(c.seed, s, Purpose::Shuffle));
+  if (c.shuffledAcross)
+    sets.across = shuffleNumbers(sets.teacher, true, derive(c.seed, s, Purpose::Shuffle) + 1);
+  return sets;
+}
+
+std::vector<StudentCondition> studentConditions(const NumbersConfig& c, TransformerLm& reference,
+                                                TransformerLm& crossRef, const StudentSets& sets) {
+  std::vector<StudentCondition> conds = {{"student", reference, &sets.teacher}};
+  if (c.defenseMethod != "none") conds.push_back({"defended", reference, &sets.defended});
+  if (c.control) conds.push_back({"control", reference, &sets.control});
+  if (c.crossInit) {
+    conds.push_back({"cross_student", crossRef, &sets.teacher});
+    conds.push_back({"cross_control", crossRef, &sets.control});
+  }
+  if (c.shuffledWithin) conds.push_back({"shuffled_within", reference, &sets.within});
+  if (c.shuffledAcross) conds.push_back({"shuffled_across", reference, &sets.across});
+  return conds;
+}
+
+namespace {
+
+// One student: `progress` gets the fraction of its training done.
+TraitEval trainStudent(const NumbersConfig& c, int64_t s, const StudentCondition& cond,
+                       RunObserver& obs, const std::function<void(double)>& progress,
+                       const CancelFlag* cancel) {
+  TransformerLm student = cloneModel(cond.init);
+  if (c.finetune == "lora") {
+    torch::manual_seed(derive(c.seed, s, Purpose::Lora));
+    student->enableLora(c.loraRank, c.loraAlpha);
+  }
+  TrainOptions to;
+  to.epochs = c.studentEpochs;
+  to.batch = c.studentBatch;
+  to.lr = c.studentLr;
+  to.weightDecay = c.weightDecay;
+  to.optimizer = c.optimizer;
+  to.seed = derive(c.seed, s, Purpose::StudentOrder);  // same order for every condition of a seed
+  to.cancel = cancel;
+  to.evalEvery = c.evalEvery;
+  const int target = traitTarget(c);
+  TraitEval last;
+  to.onEval = [&](int64_t step) { last = reportTrait(obs, cond.name, s, step, student, target); };
+  to.progress = [&](double f, double) { progress(f); };
+  trainModel(student, *cond.data, to);
+  return last;
+}
+
+}  // namespace
+
+std::vector<StudentFinal> trainStudents(const NumbersConfig& c, const SeedSlot& slot,
+                                        const std::vector<StudentCondition>& conditions,
+                                        RunObserver& obs, const CancelFlag* cancel) {
+  std::vector<StudentFinal> finals;
+  const double n = double(conditions.size());
+  for (size_t ci = 0; ci < conditions.size(); ++ci) {
+    checkCancel(cancel);
+    const StudentCondition& cond = conditions[ci];
+    const std::string message = slot.tag() + " " + cond.name;
+    auto progress = [&](double f) {
+      obs.progress("students", (double(slot.index) + (double(ci) + f) / n) / double(slot.count),
+                   message);
+    };
+    finals.push_back({cond.name, trainStudent(c, slot.index, cond, obs, progress, cancel)});
+  }
+  return finals;
+}
+
+}  // namespace sublab
