@@ -15,19 +15,19 @@
 #include <QTabWidget>
 #include <QToolBar>
 
+#include "engine/experiment.h"
+#include "storage/database.h"
 #include "ui/app_settings.h"
 #include "ui/aux_view.h"
 #include "ui/compare_view.h"
 #include "ui/curves_view.h"
-#include "storage/database.h"
-#include "engine/experiment.h"
 #include "ui/experiment_dialog.h"
 #include "ui/exportable.h"
 #include "ui/inspector_view.h"
 #include "ui/project.h"
+#include "ui/run_figures.h"
 #include "ui/run_queue.h"
 #include "ui/run_queue_view.h"
-#include "ui/run_figures.h"
 #include "ui/runs_table_model.h"
 #include "ui/runs_view.h"
 #include "ui/stats_view.h"
@@ -145,8 +145,8 @@ void MainWindow::buildMenus() {
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
   QMenu* exp = menuBar()->addMenu(tr("&Experiment"));
-  QAction* newExp = exp->addAction(tr("&New experiment…"), QKeySequence::New, this,
-                                   &MainWindow::newExperiment);
+  QAction* newExp =
+      exp->addAction(tr("&New experiment…"), QKeySequence::New, this, &MainWindow::newExperiment);
   newExp->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
   QMenu* quick = exp->addMenu(tr("Run &preset"));
   for (const sublab::Preset& p : sublab::presets()) {
@@ -162,8 +162,7 @@ void MainWindow::buildMenus() {
   exp->addAction(tr("&Cancel all runs"), m_queue, &RunQueue::cancelAll);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
-  const char* names[] = {"&Runs", "&Curves", "C&ompare", "&Sequences", "R&esults",
-                         "S&tatistics"};
+  const char* names[] = {"&Runs", "&Curves", "C&ompare", "&Sequences", "R&esults", "S&tatistics"};
   for (int i = 0; i < ViewCount; ++i) {
     QAction* a = view->addAction(tr(names[i]), this, [this, i] { showView(View(i)); });
     a->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
@@ -231,16 +230,20 @@ void MainWindow::rebuildExportMenu() {
                                                         tr("CSV table (*.csv)"));
       if (path.isEmpty()) return;
       QString error;
-      if (!m_runs->exportCsv(path, &error)) showError(tr("Export"), error);
-      else m_settings->setLastExportDir(QFileInfo(path).absolutePath());
+      if (!m_runs->exportCsv(path, &error))
+        showError(tr("Export"), error);
+      else
+        m_settings->setLastExportDir(QFileInfo(path).absolutePath());
     });
   }
 }
 
 bool MainWindow::openDatabase(const QString& path, QString* error) {
   if (m_queue->isBusy()) {
-    if (error) *error = tr("Runs are queued or running in the current project: cancel them or "
-                           "wait before opening another project.");
+    if (error)
+      *error =
+          tr("Runs are queued or running in the current project: cancel them or "
+             "wait before opening another project.");
     return false;
   }
   if (!m_project->open(path, error)) return false;
@@ -317,15 +320,8 @@ qint64 MainWindow::runPreset(const QString& name, int seeds, QString* error) {
   JobSpec spec;
   spec.name = name;
   spec.preset = name;
-  try {
-    nlohmann::json cfg = p->config;
-    cfg["kind"] = p->kind;
-    if (seeds > 0) cfg[p->kind == "aux" ? "models" : "seeds"] = seeds;
-    spec.config = sublab::normalizeConfig(cfg);
-  } catch (const std::exception& e) {
-    if (error) *error = QString::fromStdString(e.what());
-    return 0;
-  }
+  spec.config = p->config;
+  spec.repetitions = seeds;
   return enqueue(spec, error);
 }
 
@@ -374,11 +370,12 @@ void MainWindow::syncCurrentView() {
       if (m_shownCompare != m_selection) m_compare->setRuns(m_selection);
       m_shownCompare = m_selection;
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
-void MainWindow::onRunFinished(qint64 runId, int state, const QString& message) {
+void MainWindow::onRunFinished(qint64 runId, sublab::RunStatus status, const QString& message) {
   m_runsModel->refreshRun(runId);
   // Views showing this run re-read it: final summary, stored points, all sequences.
   if (m_curves->runId() == runId) m_curves->reload();
@@ -386,7 +383,7 @@ void MainWindow::onRunFinished(qint64 runId, int state, const QString& message) 
   if (m_compare->runs().contains(runId)) m_compare->reload();
   if (m_inspector->runId() == runId) m_inspector->setRun(runId);
   if (m_stats->runId() == runId) m_stats->reload();
-  const QString what = jobStateName(JobState(state));
+  const QString what = runStatusText(status);
   statusBar()->showMessage(tr("Run #%1 %2: %3").arg(runId).arg(what, message), 10000);
 }
 

@@ -13,6 +13,10 @@ class QMenu;
 class QTabWidget;
 class QDockWidget;
 
+namespace sublab {
+enum class RunStatus;  // storage/database.h
+}
+
 namespace sublab::ui {
 
 class AppSettings;
@@ -84,7 +88,7 @@ class MainWindow : public QMainWindow {
   void rebuildExportMenu();
   void onSelectionChanged(const QList<qint64>& runIds);
   void syncCurrentView();
-  void onRunFinished(qint64 runId, int state, const QString& message);
+  void onRunFinished(qint64 runId, sublab::RunStatus status, const QString& message);
   void onExternalChange();
   void showError(const QString& title, const QString& message);
   void updateTitle();

@@ -1,27 +1,22 @@
 // Implementation of RunQueue: the GUI-side bookkeeping of jobs and the worker thread.
 #include "ui/run_queue.h"
 
-#include <QLocale>
 #include <algorithm>
 
-#include "storage/database.h"
+#include "app/lab/run_lifecycle.h"
+#include "engine/experiment.h"
 #include "ui/project.h"
 
 namespace sublab::ui {
 
-QString jobStateName(JobState s) {
-  switch (s) {
-    case JobState::Queued: return QObject::tr("queued");
-    case JobState::Running: return QObject::tr("running");
-    case JobState::Done: return QObject::tr("done");
-    case JobState::Failed: return QObject::tr("failed");
-    case JobState::Cancelled: return QObject::tr("cancelled");
-  }
-  return {};
+double Job::fraction() const {
+  if (status == sublab::RunStatus::Done) return 1.0;
+  for (const StageProgress& s : stages)
+    if (s.name == currentStage) return s.fraction;
+  return 0.0;
 }
 
-RunQueue::RunQueue(Project* project, QObject* parent)
-    : QAbstractTableModel(parent), m_project(project) {
+RunQueue::RunQueue(Project* project, QObject* parent) : QObject(parent), m_project(project) {
   m_thread.setObjectName(QStringLiteral("sublab-run-worker"));
   m_worker = new RunWorker;
   m_worker->moveToThread(&m_thread);
@@ -29,8 +24,7 @@ RunQueue::RunQueue(Project* project, QObject* parent)
   connect(this, &RunQueue::startJob, m_worker, &RunWorker::run, Qt::QueuedConnection);
   connect(m_worker, &RunWorker::jobStarted, this, &RunQueue::onJobStarted, Qt::QueuedConnection);
   connect(m_worker, &RunWorker::stageChanged, this, &RunQueue::onStage, Qt::QueuedConnection);
-  connect(m_worker, &RunWorker::progressChanged, this, &RunQueue::onProgress,
-          Qt::QueuedConnection);
+  connect(m_worker, &RunWorker::progressChanged, this, &RunQueue::onProgress, Qt::QueuedConnection);
   connect(
       m_worker, &RunWorker::metricsArrived, this,
       [this](int, qint64 runId, const std::vector<sublab::MetricPoint>& points) {
@@ -61,52 +55,52 @@ qint64 RunQueue::enqueue(const JobSpec& spec, QString* error) {
     if (error) *error = tr("No project database is open: use File › Open or New project first.");
     return 0;
   }
-  sublab::NewRun nr;
-  nr.name = spec.name.toStdString();
-  nr.preset = spec.preset.toStdString();
-  nr.config = spec.config;
-  nr.kind = spec.config.value("kind", std::string());
-  nr.device = spec.device.toStdString();
-  nr.threads = spec.threads;
-  nr.status = sublab::RunStatus::Queued;
-  for (const QString& t : spec.tags) nr.tags.push_back(t.toStdString());
-  qint64 runId = 0;
+  sublab::NewRun draft;
+  draft.name = spec.name.toStdString();
+  draft.preset = spec.preset.toStdString();
+  draft.config = spec.config;
+  draft.device = spec.device.toStdString();
+  draft.threads = spec.threads;
+  draft.status = sublab::RunStatus::Queued;
+  for (const QString& t : spec.tags) draft.tags.push_back(t.toStdString());
+  Job job;
   try {
-    runId = m_project->db()->createRun(nr);
+    const sublab::NewRun run = sublab::prepareRun(draft, spec.repetitions);
+    job.runId = m_project->db()->createRun(run);
+    job.spec = spec;
+    job.spec.config = run.config;
   } catch (const std::exception& e) {
     if (error) *error = QString::fromStdString(e.what());
     return 0;
   }
-  Job job;
   job.id = m_nextId++;
-  job.runId = runId;
-  job.spec = spec;
   job.queuedAt = QDateTime::currentDateTime();
   job.cancel = std::make_shared<sublab::CancelFlag>(false);
-  beginInsertRows({}, m_jobs.size(), m_jobs.size());
+  Q_EMIT jobAboutToBeAdded(m_jobs.size());
   m_jobs << job;
-  endInsertRows();
-  Q_EMIT runQueued(runId);
+  Q_EMIT jobAdded(m_jobs.size() - 1);
+  Q_EMIT runQueued(job.runId);
   startNext();
-  return runId;
+  return job.runId;
 }
 
 void RunQueue::startNext() {
   if (m_activeJob) return;
   for (Job& j : m_jobs) {
-    if (j.state != JobState::Queued) continue;
+    if (j.status != sublab::RunStatus::Queued) continue;
     m_activeJob = j.id;
-    j.state = JobState::Running;
+    j.status = sublab::RunStatus::Running;
     j.startedAt = QDateTime::currentDateTime();
     j.message = tr("starting…");
-    rowChanged(j.id);
+    changed(j.id);
     JobRequest req;
     req.jobId = j.id;
-    req.runId = j.runId;
     req.dbPath = m_project ? m_project->path() : QString();
-    req.configJson = QByteArray::fromStdString(j.spec.config.dump());
-    req.device = j.spec.device;
-    req.threads = j.spec.threads;
+    req.runId = j.runId;
+    req.runtime.device = j.spec.device.toStdString();
+    req.runtime.threads = j.spec.threads;
+    // Pretrained reference models are reused across runs, as in the CLI (identical results).
+    req.runtime.cacheDir = sublab::defaultCacheDir();
     req.cancel = j.cancel;
     Q_EMIT startJob(req);
     return;
@@ -116,24 +110,26 @@ void RunQueue::startNext() {
 void RunQueue::cancel(int jobId) {
   Job* j = find(jobId);
   if (!j) return;
-  if (j->state == JobState::Running) {
+  if (j->status == sublab::RunStatus::Running) {
     j->cancel->store(true);  // the engine throws Cancelled at its next check
     j->message = tr("cancelling…");
-    rowChanged(jobId);
-  } else if (j->state == JobState::Queued) {
+    changed(jobId);
+  } else if (j->status == sublab::RunStatus::Queued) {
     j->cancel->store(true);
-    j->state = JobState::Cancelled;
+    j->status = sublab::RunStatus::Cancelled;
     j->finishedAt = QDateTime::currentDateTime();
     j->message = tr("cancelled before it started");
     if (m_project && m_project->db()) {
       try {
-        m_project->db()->finishRun(j->runId, sublab::RunStatus::Cancelled, 0.0);
+        sublab::cancelQueuedRun(*m_project->db(), j->runId);
       } catch (const std::exception&) {
+        // The database failed; the run is marked interrupted when the project is next opened.
       }
     }
-    rowChanged(jobId);
-    const qint64 runId = j->runId;
-    Q_EMIT runFinished(runId, static_cast<int>(JobState::Cancelled), j->message);
+    changed(jobId);
+    const qint64 runId = j->runId;  // a slot may clear the list
+    const QString message = j->message;
+    Q_EMIT runFinished(runId, sublab::RunStatus::Cancelled, message);
     if (!isBusy()) Q_EMIT idle();
   }
 }
@@ -143,30 +139,27 @@ void RunQueue::cancelRun(qint64 runId) {
 }
 
 void RunQueue::cancelAll() {
-  const QList<Job> jobs = m_jobs;
-  for (const Job& j : jobs) cancel(j.id);
+  QList<int> ids;
+  for (const Job& j : m_jobs) ids << j.id;
+  for (int id : ids) cancel(id);
 }
 
 void RunQueue::clearFinished() {
   for (int i = m_jobs.size() - 1; i >= 0; --i) {
-    const JobState s = m_jobs[i].state;
-    if (s == JobState::Queued || s == JobState::Running) continue;
-    beginRemoveRows({}, i, i);
+    if (m_jobs[i].isActive()) continue;
+    Q_EMIT jobAboutToBeRemoved(i);
     m_jobs.removeAt(i);
-    endRemoveRows();
+    Q_EMIT jobRemoved(i);
   }
 }
 
 bool RunQueue::isBusy() const {
-  for (const Job& j : m_jobs)
-    if (j.state == JobState::Queued || j.state == JobState::Running) return true;
-  return false;
+  return std::any_of(m_jobs.begin(), m_jobs.end(), [](const Job& j) { return j.isActive(); });
 }
 
 const Job* RunQueue::job(int jobId) const {
-  for (const Job& j : m_jobs)
-    if (j.id == jobId) return &j;
-  return nullptr;
+  const int i = indexOf(jobId);
+  return i >= 0 ? &m_jobs[i] : nullptr;
 }
 
 const Job* RunQueue::jobForRun(qint64 runId) const {
@@ -175,57 +168,58 @@ const Job* RunQueue::jobForRun(qint64 runId) const {
   return nullptr;
 }
 
-const Job* RunQueue::jobAt(int row) const {
-  return row >= 0 && row < m_jobs.size() ? &m_jobs[row] : nullptr;
+const Job* RunQueue::jobAt(int index) const {
+  return index >= 0 && index < m_jobs.size() ? &m_jobs[index] : nullptr;
 }
 
-QList<qint64> RunQueue::activeRunIds() const {
-  QList<qint64> out;
-  for (const Job& j : m_jobs)
-    if (j.state == JobState::Queued || j.state == JobState::Running) out << j.runId;
-  return out;
-}
-
-Job* RunQueue::find(int jobId) {
-  for (Job& j : m_jobs)
-    if (j.id == jobId) return &j;
-  return nullptr;
-}
-
-int RunQueue::rowOf(int jobId) const {
+int RunQueue::indexOf(int jobId) const {
   for (int i = 0; i < m_jobs.size(); ++i)
     if (m_jobs[i].id == jobId) return i;
   return -1;
 }
 
-void RunQueue::rowChanged(int jobId) {
-  const int r = rowOf(jobId);
-  if (r >= 0) Q_EMIT dataChanged(index(r, 0), index(r, ColumnCount - 1));
+QList<qint64> RunQueue::activeRunIds() const {
+  QList<qint64> out;
+  for (const Job& j : m_jobs)
+    if (j.isActive()) out << j.runId;
+  return out;
+}
+
+Job* RunQueue::find(int jobId) {
+  const int i = indexOf(jobId);
+  return i >= 0 ? &m_jobs[i] : nullptr;
+}
+
+StageProgress& RunQueue::stageOf(Job& job, const QString& stage) {
+  for (StageProgress& s : job.stages)
+    if (s.name == stage) return s;
+  job.stages << StageProgress{stage, sublab::StageStatus::Running, 0.0, {}};
+  return job.stages.last();
+}
+
+void RunQueue::changed(int jobId) {
+  const int i = indexOf(jobId);
+  if (i >= 0) Q_EMIT jobChanged(i);
 }
 
 void RunQueue::onJobStarted(int jobId, qint64 runId) {
   if (Job* j = find(jobId)) {
     j->message = tr("running");
-    rowChanged(jobId);
+    changed(jobId);
   }
   Q_EMIT runStarted(runId);
 }
 
-void RunQueue::onStage(int jobId, const QString& stage, int status, const QString& message) {
+void RunQueue::onStage(int jobId, const QString& stage, sublab::StageStatus status,
+                       const QString& message) {
   Job* j = find(jobId);
   if (!j) return;
-  StageProgress* sp = nullptr;
-  for (StageProgress& s : j->stages)
-    if (s.name == stage) sp = &s;
-  if (!sp) {
-    j->stages << StageProgress{stage, status, 0.0, message};
-    sp = &j->stages.last();
-  }
-  sp->status = status;
-  if (!message.isEmpty()) sp->message = message;
-  if (status == static_cast<int>(sublab::StageStatus::Done)) sp->fraction = 1.0;
-  if (status == static_cast<int>(sublab::StageStatus::Running)) j->currentStage = stage;
-  rowChanged(jobId);
+  StageProgress& sp = stageOf(*j, stage);
+  sp.status = status;
+  if (!message.isEmpty()) sp.message = message;
+  if (status == sublab::StageStatus::Done) sp.fraction = 1.0;
+  if (status == sublab::StageStatus::Running) j->currentStage = stage;
+  changed(jobId);
   Q_EMIT stageUpdated(j->runId);
 }
 
@@ -233,111 +227,34 @@ void RunQueue::onProgress(int jobId, const QString& stage, double fraction,
                           const QString& message) {
   Job* j = find(jobId);
   if (!j) return;
-  StageProgress* sp = nullptr;
-  for (StageProgress& s : j->stages)
-    if (s.name == stage) sp = &s;
-  if (!sp) {
-    j->stages << StageProgress{stage, static_cast<int>(sublab::StageStatus::Running), 0.0, {}};
-    sp = &j->stages.last();
-  }
-  sp->fraction = std::clamp(fraction, 0.0, 1.0);
-  if (!message.isEmpty()) sp->message = message;
+  StageProgress& sp = stageOf(*j, stage);
+  sp.fraction = std::clamp(fraction, 0.0, 1.0);
+  if (!message.isEmpty()) sp.message = message;
   j->currentStage = stage;
-  rowChanged(jobId);
+  changed(jobId);
   Q_EMIT stageUpdated(j->runId);
 }
 
-void RunQueue::onFinished(int jobId, qint64 runId, int outcome, const QString& message) {
-  Job* j = find(jobId);
-  if (j) {
-    switch (static_cast<JobOutcome>(outcome)) {
-      case JobOutcome::Done: j->state = JobState::Done; break;
-      case JobOutcome::Cancelled: j->state = JobState::Cancelled; break;
-      case JobOutcome::Failed: j->state = JobState::Failed; break;
-    }
+void RunQueue::onFinished(int jobId, qint64 runId, sublab::RunStatus status,
+                          const QString& message) {
+  if (Job* j = find(jobId)) {
+    j->status = status;
     j->finishedAt = QDateTime::currentDateTime();
     j->message = message;
-    // Stages the engine left running or pending end with the run.
-    const auto final = j->state == JobState::Done        ? sublab::StageStatus::Done
-                       : j->state == JobState::Cancelled ? sublab::StageStatus::Cancelled
-                                                         : sublab::StageStatus::Failed;
+    // Stages the engine left running or pending end with the run, as storage records them.
+    const auto final = status == sublab::RunStatus::Done        ? sublab::StageStatus::Done
+                       : status == sublab::RunStatus::Cancelled ? sublab::StageStatus::Cancelled
+                                                                : sublab::StageStatus::Failed;
     for (StageProgress& s : j->stages)
-      if (s.status == int(sublab::StageStatus::Running) ||
-          (j->state != JobState::Done && s.status == int(sublab::StageStatus::Pending)))
-        s.status = int(final);
-    rowChanged(jobId);
+      if (s.status == sublab::StageStatus::Running ||
+          (status != sublab::RunStatus::Done && s.status == sublab::StageStatus::Pending))
+        s.status = final;
+    changed(jobId);
   }
   if (m_activeJob == jobId) m_activeJob = 0;
-  Q_EMIT runFinished(runId, static_cast<int>(j ? j->state : JobState::Failed), message);
+  Q_EMIT runFinished(runId, status, message);
   startNext();
   if (!isBusy()) Q_EMIT idle();
-}
-
-int RunQueue::rowCount(const QModelIndex& parent) const {
-  return parent.isValid() ? 0 : m_jobs.size();
-}
-
-int RunQueue::columnCount(const QModelIndex& parent) const {
-  return parent.isValid() ? 0 : ColumnCount;
-}
-
-static double overallFraction(const Job& j) {
-  if (j.state == JobState::Done) return 1.0;
-  for (const StageProgress& s : j.stages)
-    if (s.name == j.currentStage) return s.fraction;
-  return 0.0;
-}
-
-QVariant RunQueue::data(const QModelIndex& index, int role) const {
-  if (!index.isValid() || index.row() >= m_jobs.size()) return {};
-  const Job& j = m_jobs[index.row()];
-  if (role == JobIdRole) return j.id;
-  if (role == RunIdRole) return j.runId;
-  if (role == FractionRole) return overallFraction(j);
-  if (role == Qt::ToolTipRole) {
-    QStringList lines;
-    lines << tr("Run #%1 %2").arg(j.runId).arg(j.spec.name);
-    for (const StageProgress& s : j.stages)
-      lines << QStringLiteral("%1: %2 %3% %4")
-                   .arg(s.name,
-                        QString::fromStdString(
-                            sublab::toString(static_cast<sublab::StageStatus>(s.status))))
-                   .arg(qRound(s.fraction * 100))
-                   .arg(s.message);
-    if (!j.message.isEmpty()) lines << j.message;
-    return lines.join(QLatin1Char('\n'));
-  }
-  if (role != Qt::DisplayRole && role != RawRole) return {};
-  switch (index.column()) {
-    case ColName: return j.spec.name;
-    case ColKind: return QString::fromStdString(j.spec.config.value("kind", std::string()));
-    case ColState: return jobStateName(j.state);
-    case ColStage: return j.state == JobState::Running ? j.currentStage : j.message;
-    case ColProgress:
-      return role == RawRole ? QVariant(overallFraction(j))
-                             : QVariant(QStringLiteral("%1%").arg(qRound(overallFraction(j) * 100)));
-    case ColElapsed: {
-      if (!j.startedAt.isValid()) return role == RawRole ? QVariant(0) : QVariant(QString());
-      const QDateTime end = j.finishedAt.isValid() ? j.finishedAt : QDateTime::currentDateTime();
-      const qint64 s = j.startedAt.secsTo(end);
-      if (role == RawRole) return s;
-      return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
-    }
-  }
-  return {};
-}
-
-QVariant RunQueue::headerData(int section, Qt::Orientation o, int role) const {
-  if (o != Qt::Horizontal || role != Qt::DisplayRole) return {};
-  switch (section) {
-    case ColName: return tr("Run");
-    case ColKind: return tr("Kind");
-    case ColState: return tr("State");
-    case ColStage: return tr("Stage");
-    case ColProgress: return tr("Progress");
-    case ColElapsed: return tr("Elapsed");
-  }
-  return {};
 }
 
 }  // namespace sublab::ui

@@ -1,10 +1,9 @@
-// The run queue: jobs waiting, running and finished, as a table model for the queue view.
-// Enqueuing stores the run in the project database as "queued"; one RunWorker on its own
-// QThread runs the jobs one after another. Cancel sets the job's CancelFlag from the GUI
-// thread (a queued job is cancelled without starting).
+// The run queue: jobs waiting, running and finished. Enqueuing stores the run in the project
+// database as queued (through the lab's prepareRun, like the CLI); one RunWorker on its own
+// QThread executes the jobs one after another. Cancel sets the job's CancelFlag from the GUI
+// thread (a queued job is cancelled without starting). RunQueueModel shows it as a table.
 #pragma once
 
-#include <QAbstractTableModel>
 #include <QDateTime>
 #include <QList>
 #include <QStringList>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "engine/core/common.h"
+#include "storage/database.h"
 #include "ui/run_worker.h"
 
 namespace sublab::ui {
@@ -23,8 +23,9 @@ class Project;
 // What the user asked to run.
 struct JobSpec {
   QString name;
-  QString preset;          // "" when set up from the form
-  nlohmann::json config;   // normalized config (kind included)
+  QString preset;         // "" when set up from the form
+  nlohmann::json config;  // a config with its "kind" key; normalised when stored
+  int repetitions = 0;    // > 0 overrides the kind's repetition count (seeds / models)
   QString device = QStringLiteral("cpu");
   int threads = 0;
   QStringList tags;
@@ -32,34 +33,34 @@ struct JobSpec {
 
 struct StageProgress {
   QString name;
-  int status = 0;  // sublab::StageStatus
+  sublab::StageStatus status = sublab::StageStatus::Pending;
   double fraction = 0.0;
   QString message;
 };
 
-enum class JobState { Queued, Running, Done, Failed, Cancelled };
-QString jobStateName(JobState s);
-
 struct Job {
   int id = 0;
   qint64 runId = 0;
-  JobSpec spec;
-  JobState state = JobState::Queued;
-  QList<StageProgress> stages;  // in order of first appearance
+  JobSpec spec;                                          // config as stored (normalised)
+  sublab::RunStatus status = sublab::RunStatus::Queued;  // Queued, Running, then a final one
+  QList<StageProgress> stages;                           // in order of first appearance
   QString currentStage;
   QString message;
   QDateTime queuedAt, startedAt, finishedAt;
   std::shared_ptr<sublab::CancelFlag> cancel;
   qint64 sequenceRows = 0;
+
+  bool isActive() const {
+    return status == sublab::RunStatus::Queued || status == sublab::RunStatus::Running;
+  }
+  // The current stage's progress, 1 once done.
+  double fraction() const;
 };
 
-class RunQueue : public QAbstractTableModel {
+class RunQueue : public QObject {
   Q_OBJECT
 
  public:
-  enum Column { ColName, ColKind, ColState, ColStage, ColProgress, ColElapsed, ColumnCount };
-  enum Role { JobIdRole = Qt::UserRole + 1, RunIdRole, FractionRole, RawRole };
-
   explicit RunQueue(Project* project, QObject* parent = nullptr);
   ~RunQueue() override;
 
@@ -77,34 +78,40 @@ class RunQueue : public QAbstractTableModel {
   int activeJobId() const { return m_activeJob; }
   const Job* job(int jobId) const;
   const Job* jobForRun(qint64 runId) const;
-  const Job* jobAt(int row) const;
+  const Job* jobAt(int index) const;
+  int jobCount() const { return m_jobs.size(); }
+  int indexOf(int jobId) const;  // -1 when unknown
   QList<qint64> activeRunIds() const;
 
-  int rowCount(const QModelIndex& parent = {}) const override;
-  int columnCount(const QModelIndex& parent = {}) const override;
-  QVariant data(const QModelIndex& index, int role) const override;
-  QVariant headerData(int section, Qt::Orientation o, int role) const override;
-
  Q_SIGNALS:
+  // The job list changes (for RunQueueModel): about-to / done pairs around each insertion and
+  // removal, then a job's fields change in place.
+  void jobAboutToBeAdded(int index);
+  void jobAdded(int index);
+  void jobAboutToBeRemoved(int index);
+  void jobRemoved(int index);
+  void jobChanged(int index);
+
   void runQueued(qint64 runId);
   void runStarted(qint64 runId);
   void stageUpdated(qint64 runId);
   void metricsArrived(qint64 runId, const std::vector<sublab::MetricPoint>& points);
   void sequencesArrived(qint64 runId, qint64 rows);
-  void runFinished(qint64 runId, int state, const QString& message);  // state: JobState
+  // status: Done, Failed or Cancelled.
+  void runFinished(qint64 runId, sublab::RunStatus status, const QString& message);
   void idle();
   // Internal: hands a request to the worker thread (queued connection).
   void startJob(const sublab::ui::JobRequest& request);
 
  private:
   Job* find(int jobId);
-  int rowOf(int jobId) const;
+  StageProgress& stageOf(Job& job, const QString& stage);
   void startNext();
-  void rowChanged(int jobId);
+  void changed(int jobId);
   void onJobStarted(int jobId, qint64 runId);
-  void onStage(int jobId, const QString& stage, int status, const QString& message);
+  void onStage(int jobId, const QString& stage, sublab::StageStatus status, const QString& message);
   void onProgress(int jobId, const QString& stage, double fraction, const QString& message);
-  void onFinished(int jobId, qint64 runId, int outcome, const QString& message);
+  void onFinished(int jobId, qint64 runId, sublab::RunStatus status, const QString& message);
 
   Project* m_project;
   QThread m_thread;

@@ -13,6 +13,7 @@
 #include <QVBoxLayout>
 
 #include "ui/run_queue.h"
+#include "ui/run_queue_model.h"
 
 namespace sublab::ui {
 
@@ -27,7 +28,7 @@ class ProgressDelegate : public QStyledItemDelegate {
     bar.rect = option.rect.adjusted(2, 3, -2, -3);
     bar.minimum = 0;
     bar.maximum = 1000;
-    bar.progress = qRound(index.data(RunQueue::FractionRole).toDouble() * 1000);
+    bar.progress = qRound(index.data(RunQueueModel::FractionRole).toDouble() * 1000);
     bar.text = index.data(Qt::DisplayRole).toString();
     bar.textVisible = true;
     bar.state = option.state | QStyle::State_Horizontal;
@@ -38,18 +39,18 @@ class ProgressDelegate : public QStyledItemDelegate {
 }  // namespace
 
 RunQueueView::RunQueueView(RunQueue* queue, QWidget* parent)
-    : QWidget(parent), m_queue(queue) {
+    : QWidget(parent), m_queue(queue), m_model(new RunQueueModel(queue, this)) {
   m_table = new QTableView(this);
   m_table->setObjectName(QStringLiteral("queueTable"));
-  m_table->setModel(queue);
+  m_table->setModel(m_model);
   m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
   m_table->setSelectionMode(QAbstractItemView::SingleSelection);
   m_table->verticalHeader()->hide();
   m_table->horizontalHeader()->setStretchLastSection(false);
-  m_table->horizontalHeader()->setSectionResizeMode(RunQueue::ColStage, QHeaderView::Stretch);
-  m_table->setItemDelegateForColumn(RunQueue::ColProgress, new ProgressDelegate(m_table));
-  m_table->setColumnWidth(RunQueue::ColName, 170);
-  m_table->setColumnWidth(RunQueue::ColProgress, 110);
+  m_table->horizontalHeader()->setSectionResizeMode(RunQueueModel::ColStage, QHeaderView::Stretch);
+  m_table->setItemDelegateForColumn(RunQueueModel::ColProgress, new ProgressDelegate(m_table));
+  m_table->setColumnWidth(RunQueueModel::ColName, 170);
+  m_table->setColumnWidth(RunQueueModel::ColProgress, 110);
 
   m_stages = new QTreeWidget(this);
   m_stages->setObjectName(QStringLiteral("stageList"));
@@ -89,18 +90,19 @@ RunQueueView::RunQueueView(RunQueue* queue, QWidget* parent)
     updateButtons();
   });
   connect(m_table, &QTableView::doubleClicked, this, [this](const QModelIndex& idx) {
-    Q_EMIT runActivated(idx.data(RunQueue::RunIdRole).toLongLong());
+    Q_EMIT runActivated(idx.data(RunQueueModel::RunIdRole).toLongLong());
   });
-  connect(queue, &QAbstractItemModel::dataChanged, this, [this] {
+  connect(m_model, &QAbstractItemModel::dataChanged, this, [this] {
     updateStages();
     updateButtons();
   });
-  connect(queue, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex&, int, int last) {
-    // Follow the newest job so its stages show without a click.
-    m_table->selectRow(last);
-    updateButtons();
-  });
-  connect(queue, &QAbstractItemModel::rowsRemoved, this, [this] {
+  connect(m_model, &QAbstractItemModel::rowsInserted, this,
+          [this](const QModelIndex&, int, int last) {
+            // Follow the newest job so its stages show without a click.
+            m_table->selectRow(last);
+            updateButtons();
+          });
+  connect(m_model, &QAbstractItemModel::rowsRemoved, this, [this] {
     updateStages();
     updateButtons();
   });
@@ -109,7 +111,7 @@ RunQueueView::RunQueueView(RunQueue* queue, QWidget* parent)
 
 int RunQueueView::selectedJob() const {
   const QModelIndex cur = m_table->selectionModel()->currentIndex();
-  if (cur.isValid()) return cur.siblingAtColumn(0).data(RunQueue::JobIdRole).toInt();
+  if (cur.isValid()) return cur.siblingAtColumn(0).data(RunQueueModel::JobIdRole).toInt();
   return m_queue->activeJobId();
 }
 
@@ -122,20 +124,19 @@ void RunQueueView::updateStages() {
     QTreeWidgetItem* item = m_stages->topLevelItem(i);
     if (!item) item = new QTreeWidgetItem(m_stages);
     item->setText(0, s.name);
-    item->setText(1, QString::fromStdString(
-                         sublab::toString(static_cast<sublab::StageStatus>(s.status))));
+    item->setText(1, QString::fromStdString(sublab::toString(s.status)));
     item->setText(2, QStringLiteral("%1%  %2").arg(qRound(s.fraction * 100)).arg(s.message));
   }
 }
 
 void RunQueueView::updateButtons() {
   const Job* j = m_queue->job(selectedJob());
-  m_cancel->setEnabled(j && (j->state == JobState::Queued || j->state == JobState::Running));
+  m_cancel->setEnabled(j && j->isActive());
   int queued = 0, running = 0;
-  for (int r = 0; r < m_queue->rowCount(); ++r) {
-    const Job* x = m_queue->jobAt(r);
-    if (x->state == JobState::Queued) ++queued;
-    if (x->state == JobState::Running) ++running;
+  for (int i = 0; i < m_queue->jobCount(); ++i) {
+    const sublab::RunStatus status = m_queue->jobAt(i)->status;
+    if (status == sublab::RunStatus::Queued) ++queued;
+    if (status == sublab::RunStatus::Running) ++running;
   }
   m_summary->setText(running || queued ? tr("%1 running, %2 queued").arg(running).arg(queued)
                                        : tr("Idle"));

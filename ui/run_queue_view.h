@@ -1,5 +1,6 @@
-// The run queue panel: one row per job with its state, current stage and a progress bar; the
-// selected job's stages each with their own progress below; Cancel and Clear finished.
+// The run queue panel: one row per job (RunQueueModel) with its status, current stage and a
+// progress bar; the selected job's stages each with their own progress beside it; Cancel and
+// Clear finished.
 #pragma once
 
 #include <QWidget>
@@ -12,6 +13,7 @@ class QLabel;
 namespace sublab::ui {
 
 class RunQueue;
+class RunQueueModel;
 
 class RunQueueView : public QWidget {
   Q_OBJECT
@@ -20,6 +22,7 @@ class RunQueueView : public QWidget {
   explicit RunQueueView(RunQueue* queue, QWidget* parent = nullptr);
 
   QTableView* table() const { return m_table; }
+  RunQueueModel* model() const { return m_model; }
   QPushButton* cancelButton() const { return m_cancel; }
   QTreeWidget* stageList() const { return m_stages; }
 
@@ -32,6 +35,7 @@ class RunQueueView : public QWidget {
   void updateButtons();
 
   RunQueue* m_queue;
+  RunQueueModel* m_model;
   QTableView* m_table;
   QTreeWidget* m_stages;
   QPushButton* m_cancel;

@@ -1,13 +1,12 @@
-// Implementation of RunWorker: one job = open (or reuse) the worker's connection, mark the run
-// started, run the engine through a StorageObserver that forwards to this object, store the
-// result or the failure, and report the outcome.
+// Implementation of RunWorker: one job = open (or reuse) the worker's connection, execute the
+// stored run through the lab (app/lab/run_lifecycle.h) with this object as the observer, and
+// report the outcome in the GUI's words.
 #include "ui/run_worker.h"
 
 #include <QMutexLocker>
 #include <QThread>
 
-#include "storage/database.h"
-#include "engine/experiment.h"
+#include "app/lab/run_lifecycle.h"
 
 namespace sublab::ui {
 
@@ -17,6 +16,8 @@ constexpr qint64 kProgressEveryMs = 50;  // per stage
 }  // namespace
 
 RunWorker::RunWorker(QObject* parent) : QObject(parent) {
+  qRegisterMetaType<sublab::RunStatus>();
+  qRegisterMetaType<sublab::StageStatus>();
   qRegisterMetaType<std::vector<sublab::MetricPoint>>();
   qRegisterMetaType<sublab::ui::JobRequest>();
   m_clock.start();
@@ -34,10 +35,7 @@ void RunWorker::run(const JobRequest& request) {
     QMutexLocker lock(&m_mutex);
     m_pending.clear();
   }
-  JobOutcome outcome = JobOutcome::Failed;
-  QString message;
-  QElapsedTimer wall;
-  wall.start();
+  sublab::RunOutcome outcome;
   try {
     if (!m_db || m_dbPath != request.dbPath) {
       m_db.reset();
@@ -46,54 +44,39 @@ void RunWorker::run(const JobRequest& request) {
       m_db = std::make_unique<sublab::Database>(request.dbPath.toStdString(), options);
       m_dbPath = request.dbPath;
     }
-    const nlohmann::json config = nlohmann::json::parse(request.configJson.toStdString());
-    sublab::RuntimeOptions runtime;
-    runtime.device = request.device.toStdString();
-    runtime.threads = request.threads;
-    // Pretrained reference models are reused across runs, as in the CLI (identical results).
-    runtime.cacheDir = sublab::defaultCacheDir();
-    m_db->markRunStarted(m_runId);
-    Q_EMIT jobStarted(m_jobId, m_runId);
-    sublab::ExperimentResult result;
-    try {
-      sublab::StorageObserver storing(*m_db, m_runId, this);
-      result = sublab::runExperiment(config, runtime, storing, request.cancel.get());
-      storing.flush();
-    } catch (const sublab::Cancelled&) {
-      outcome = JobOutcome::Cancelled;
-      message = tr("Cancelled");
-    }
-    flushMetrics(true);
-    const double seconds = wall.elapsed() / 1000.0;
-    if (outcome == JobOutcome::Cancelled) {
-      m_db->finishRun(m_runId, sublab::RunStatus::Cancelled, seconds);
-    } else {
-      m_db->saveResult(m_runId, result);
-      m_db->finishRun(m_runId, sublab::RunStatus::Done,
-                      result.wallSeconds > 0 ? result.wallSeconds : seconds);
-      outcome = JobOutcome::Done;
-      message = tr("Finished in %1 s").arg(seconds, 0, 'f', 1);
-    }
+    sublab::ExecuteOptions options;
+    options.runtime = request.runtime;
+    options.observer = this;
+    options.cancel = request.cancel.get();
+    options.started = [this] { Q_EMIT jobStarted(m_jobId, m_runId); };
+    outcome = sublab::executeRun(*m_db, m_runId, options);
   } catch (const std::exception& e) {
-    flushMetrics(true);
-    outcome = JobOutcome::Failed;
-    message = QString::fromStdString(e.what());
-    if (m_db && m_runId > 0) {
-      try {
-        m_db->finishRun(m_runId, sublab::RunStatus::Failed, wall.elapsed() / 1000.0,
-                        e.what());
-      } catch (const std::exception&) {
-        // The database itself failed; the message above already says why.
-      }
-    }
+    // The run could not be started or its end not recorded (the database failed).
+    outcome.status = sublab::RunStatus::Failed;
+    outcome.message = e.what();
   }
-  Q_EMIT jobFinished(m_jobId, m_runId, static_cast<int>(outcome), message);
+  flushMetrics(true);
+  QString message;
+  switch (outcome.status) {
+    case sublab::RunStatus::Done:
+      message = tr("Finished in %1 s").arg(outcome.seconds, 0, 'f', 1);
+      break;
+    case sublab::RunStatus::Cancelled:
+      message = tr("Cancelled");
+      break;
+    default:
+      message = QString::fromStdString(outcome.message);
+      break;
+  }
+  if (!outcome.warning.empty())
+    message += QStringLiteral(" (%1)").arg(QString::fromStdString(outcome.warning));
+  Q_EMIT jobFinished(m_jobId, m_runId, outcome.status, message);
 }
 
 void RunWorker::stage(const std::string& name, sublab::StageStatus status,
                       const std::string& message) {
   flushMetrics(true);
-  Q_EMIT stageChanged(m_jobId, QString::fromStdString(name), static_cast<int>(status),
+  Q_EMIT stageChanged(m_jobId, QString::fromStdString(name), status,
                       QString::fromStdString(message));
 }
 
@@ -109,8 +92,7 @@ void RunWorker::progress(const std::string& stage, double fraction, const std::s
       emitNow = true;
     }
   }
-  if (emitNow)
-    Q_EMIT progressChanged(m_jobId, name, fraction, QString::fromStdString(message));
+  if (emitNow) Q_EMIT progressChanged(m_jobId, name, fraction, QString::fromStdString(message));
   flushMetrics(false);
 }
 

@@ -1,7 +1,7 @@
-// The object that runs engine jobs on a background QThread. It is the engine's RunObserver:
-// every call is stored through storage's StorageObserver (its own SQLite connection) and
-// re-emitted as queued signals, with progress rate-limited and metric points batched so the
-// GUI thread gets a few events per second, not one per training step. Cancel is the job's
+// The object that runs stored runs on a background QThread through the lab's executeRun (the
+// lifecycle the CLI shares). It is the front-end observer executeRun chains after storage: every
+// call is re-emitted as queued signals, with progress rate-limited and metric points batched so
+// the GUI thread gets a few events per second, not one per training step. Cancel is the job's
 // CancelFlag, set directly by the GUI thread.
 #pragma once
 
@@ -14,29 +14,25 @@
 #include <vector>
 
 #include "engine/core/common.h"
+#include "storage/database.h"
 
+// Statuses cross from the worker thread to the GUI thread in queued signals.
+Q_DECLARE_METATYPE(sublab::RunStatus)
+Q_DECLARE_METATYPE(sublab::StageStatus)
 Q_DECLARE_METATYPE(std::vector<sublab::MetricPoint>)
 Q_DECLARE_METATYPE(std::shared_ptr<sublab::CancelFlag>)
 
-namespace sublab {
-class Database;
-}
-
 namespace sublab::ui {
 
-// What one queued job asks the worker to do.
+// What one queued job asks the worker to do: the stored run to execute (its config is read
+// from the database) and how.
 struct JobRequest {
   int jobId = 0;
-  qint64 runId = 0;
   QString dbPath;
-  QByteArray configJson;  // normalized config
-  QString device = QStringLiteral("cpu");
-  int threads = 0;
+  qint64 runId = 0;
+  sublab::RuntimeOptions runtime;
   std::shared_ptr<sublab::CancelFlag> cancel;
 };
-
-// Final outcome of a job (matches storage's RunStatus names).
-enum class JobOutcome { Done, Failed, Cancelled };
 
 class RunWorker : public QObject, public sublab::RunObserver {
   Q_OBJECT
@@ -58,11 +54,13 @@ class RunWorker : public QObject, public sublab::RunObserver {
 
  Q_SIGNALS:
   void jobStarted(int jobId, qint64 runId);
-  void stageChanged(int jobId, const QString& stage, int status, const QString& message);
+  void stageChanged(int jobId, const QString& stage, sublab::StageStatus status,
+                    const QString& message);
   void progressChanged(int jobId, const QString& stage, double fraction, const QString& message);
   void metricsArrived(int jobId, qint64 runId, const std::vector<sublab::MetricPoint>& points);
   void sequencesArrived(int jobId, qint64 runId, qint64 rows);
-  void jobFinished(int jobId, qint64 runId, int outcome, const QString& message);
+  // status: Done, Failed or Cancelled; message: the GUI's words for it.
+  void jobFinished(int jobId, qint64 runId, sublab::RunStatus status, const QString& message);
 
  private:
   void flushMetrics(bool force);

@@ -14,16 +14,24 @@ constexpr int kExitRunFailed = 1;
 constexpr int kExitBadInput = 2;
 constexpr int kExitCancelled = 130;
 
-struct RunOptions {
+// What `run` and `execute` share: where the run is stored, how it runs, what is printed.
+struct RuntimeFlags {
+  std::string db;
+  std::string device = "cpu";  // `execute`: "" = the device stored with the run
+  int threads = 0;             // 0 = all cores; `execute`: -1 = the count stored with the run
+  std::string cacheDir;        // empty = the default cache folder
+  bool noCache = false;
+  bool json = false;
+};
+
+struct RunOptions : RuntimeFlags {
   std::string preset;
   std::string configFile;
   int seeds = 0;  // 0 = keep the config's
-  std::string db;
-  std::string device = "cpu";
-  int threads = 0;
-  bool json = false;
-  std::string cacheDir;  // empty = the default cache folder
-  bool noCache = false;
+};
+
+struct ExecuteCliOptions : RuntimeFlags {
+  long long runId = 0;
 };
 
 struct ExportOptions {
@@ -31,7 +39,7 @@ struct ExportOptions {
   long long runId = 0;
   std::string what;  // metrics | sequences | summaries
   std::string format = "csv";
-  std::string out;   // empty = stdout
+  std::string out;  // empty = stdout
 };
 
 struct StatsCliOptions {
@@ -46,6 +54,7 @@ struct StatsCliOptions {
 
 int cmdPresets(bool json);
 int cmdRun(const RunOptions& options);
+int cmdExecute(const ExecuteCliOptions& options);
 int cmdRuns(const std::string& db, bool json);
 int cmdShow(const std::string& db, long long runId, bool json, bool withConfig);
 int cmdExport(const ExportOptions& options);

@@ -9,7 +9,8 @@ namespace sublab::cli {
 void printRunText(Database& db, const RunInfo& run, bool withConfig);
 // The run as one JSON object (what `sublab show --json` prints).
 nlohmann::json runJson(Database& db, const RunInfo& run, bool withStages);
-// Opens an existing database for reading commands; throws a clear Error when it is missing.
-std::unique_ptr<Database> openExisting(const std::string& path);
+// Opens an existing database; throws a clear Error when it is missing. `markInterrupted`: as
+// OpenOptions (false for `execute`, whose queued run may outlive the program that queued it).
+std::unique_ptr<Database> openExisting(const std::string& path, bool markInterrupted = true);
 
 }  // namespace sublab::cli

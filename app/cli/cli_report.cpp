@@ -116,12 +116,13 @@ nlohmann::json summaryRows(const std::vector<ConditionSummary>& rows) {
 
 }  // namespace
 
-std::unique_ptr<Database> openExisting(const std::string& path) {
+std::unique_ptr<Database> openExisting(const std::string& path, bool markInterrupted) {
   if (!std::filesystem::exists(path))
     throw Error("there is no database at " + path + "; `sublab run --db " + path +
                 " --preset NAME` creates one, or pass --db with an existing file");
   OpenOptions o;
   o.create = false;
+  o.markInterrupted = markInterrupted;
   return std::make_unique<Database>(path, o);
 }
 

@@ -1,6 +1,7 @@
-// `sublab run` and `sublab presets`: load a preset or config file, validate it before touching
-// the database, run the engine with a StorageObserver (progress on stderr), and store the
-// outcome — done, failed with its message, or cancelled by SIGINT / SIGTERM.
+// `sublab run`, `sublab execute` and `sublab presets`: load a preset or config file and
+// validate it before touching the database (run), or take a stored queued run by id (execute);
+// either way the run goes through the lab's executeRun (app/lab/run_lifecycle.h) and this file
+// adds only the CLI's words: progress on stderr, SIGINT / SIGTERM as cancel, exit codes.
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,8 +16,9 @@
 
 #include "app/cli/cli_commands.h"
 #include "app/cli/cli_print.h"
-#include "storage/database.h"
+#include "app/lab/run_lifecycle.h"
 #include "engine/experiment.h"
+#include "storage/database.h"
 
 namespace sublab::cli {
 
@@ -46,14 +48,6 @@ std::string knownPresets() {
   std::string names;
   for (const auto& p : presets()) names += (names.empty() ? "" : ", ") + p.name;
   return names;
-}
-
-// The config key that counts independent repetitions: "seeds", or "models" for the aux kind
-// (every model of the ensemble is one seed).
-std::string seedsKey(const nlohmann::json& config) {
-  if (config.is_object() && config.value("kind", "") == "aux" && !config.contains("seeds"))
-    return "models";
-  return "seeds";
 }
 
 nlohmann::json loadConfigFile(const std::string& file) {
@@ -131,112 +125,121 @@ int cmdPresets(bool json) {
   return kExitOk;
 }
 
+namespace {
+
+RuntimeOptions runtimeOf(const RuntimeFlags& flags, const std::string& device, int threads) {
+  RuntimeOptions rt;
+  rt.device = device;
+  rt.threads = threads;
+  if (!flags.noCache) rt.cacheDir = flags.cacheDir.empty() ? defaultCacheDir() : flags.cacheDir;
+  return rt;
+}
+
+// Executes the stored run through the lab with the CLI's progress printer and signals, then
+// says how it ended: stderr lines, the result on stdout, the exit code. `direction` ("into" /
+// "from") and the database path complete the line that announces the run once it starts.
+int executeAndReport(Database& db, int64_t runId, const RuntimeOptions& rt, bool json,
+                     const char* direction) {
+  installSignalHandlers();
+  ProgressPrinter printer;
+  ExecuteOptions options;
+  options.runtime = rt;
+  options.observer = &printer;
+  options.cancel = &g_cancel;
+  options.started = [&] {
+    const RunInfo run = db.run(runId);
+    std::fprintf(stderr, "sublab: run %lld: %s (%s, %d seed%s, %s) %s %s\n",
+                 static_cast<long long>(run.id), run.preset.c_str(), run.kind.c_str(), run.seeds,
+                 run.seeds == 1 ? "" : "s", rt.device.c_str(), direction, db.path().c_str());
+  };
+  const RunOutcome out = executeRun(db, runId, options);
+  const long long id = runId;
+  if (!out.warning.empty()) std::fprintf(stderr, "sublab: warning: %s\n", out.warning.c_str());
+  if (out.status == RunStatus::Cancelled) {
+    std::fprintf(stderr,
+                 "sublab: run %lld cancelled after %.1f s; what it computed so far is "
+                 "stored (`sublab show %lld`)\n",
+                 id, out.seconds, id);
+    return kExitCancelled;
+  }
+  if (out.status != RunStatus::Done) {
+    std::fprintf(stderr, "sublab: error: run %lld failed: %s\n", id, out.message.c_str());
+    return kExitRunFailed;
+  }
+  std::fprintf(stderr, "sublab: run %lld done in %.1f s\n", id, out.seconds);
+  const RunInfo run = db.run(runId);
+  if (json) {
+    const nlohmann::json& summary = out.result.summary;
+    nlohmann::json j = summary.is_object() ? summary : nlohmann::json::object();
+    j["run_id"] = run.id;
+    j["preset"] = run.preset;
+    j["kind"] = run.kind;
+    j["seeds"] = run.seeds;
+    j["wall_seconds"] = out.seconds;
+    j["device"] = rt.device;
+    j["threads"] = rt.threads;
+    j["db"] = db.path();
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+  } else {
+    printRunText(db, run, false);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
 int cmdRun(const RunOptions& o) {
   // 1. The config, validated before the database is opened: bad input stores nothing.
-  nlohmann::json config;
-  std::string source;
+  NewRun draft;
   if (!o.preset.empty()) {
     const Preset* p = findPreset(o.preset);
     if (!p)
       throw Error("unknown preset \"" + o.preset + "\"; known presets: " + knownPresets() +
                   " (`sublab presets` describes them)");
-    config = p->config;
-    source = p->name;
+    draft.config = p->config;
+    draft.preset = p->name;
   } else {
-    config = loadConfigFile(o.configFile);
-    source = std::filesystem::path(o.configFile).filename().string();
+    draft.config = loadConfigFile(o.configFile);
+    draft.preset = std::filesystem::path(o.configFile).filename().string();
   }
-  if (!config.is_object())
-    throw Error("the config in " + source + " must be a JSON object with a \"kind\" key");
-  if (o.seeds > 0) config[seedsKey(config)] = o.seeds;
-  nlohmann::json normalized;
+  if (!draft.config.is_object())
+    throw Error("the config in " + draft.preset + " must be a JSON object with a \"kind\" key");
+  draft.device = o.device;
+  draft.threads = o.threads;
+  draft.status = RunStatus::Running;
+  NewRun run;
   try {
-    normalized = normalizeConfig(config);
+    run = prepareRun(draft, o.seeds);
   } catch (const Error& e) {
-    throw Error("invalid config (" + source + "): " + e.what());
+    throw Error("invalid config (" + draft.preset + "): " + e.what());
   }
-  RuntimeOptions rt;
-  rt.device = o.device;
-  rt.threads = o.threads;
-  if (!o.noCache) rt.cacheDir = o.cacheDir.empty() ? defaultCacheDir() : o.cacheDir;
+  const RuntimeOptions rt = runtimeOf(o, o.device, o.threads);
   configureRuntime(rt);
 
   // 2. The database and the run's row.
   const std::string dbPath = resolveDb(o.db);
   Database db(dbPath);
   for (int64_t id : db.recoveredRuns())
-    std::fprintf(stderr, "sublab: note: run %lld was left unfinished by a process that ended; "
-                 "marked interrupted\n", static_cast<long long>(id));
-  NewRun nr;
-  nr.preset = source;
-  nr.config = normalized;
-  nr.kind = normalized.value("kind", "");
-  nr.device = o.device;
-  nr.threads = o.threads;
-  nr.status = RunStatus::Running;
-  const std::string key = seedsKey(normalized);
-  const int seeds = normalized.contains(key) && normalized[key].is_number_integer()
-                        ? normalized[key].get<int>()
-                        : 0;
-  nr.seeds = seeds;
-  const int64_t runId = db.createRun(nr);
-  std::fprintf(stderr, "sublab: run %lld: %s (%s, %d seed%s, %s) into %s\n",
-               static_cast<long long>(runId), source.c_str(), nr.kind.c_str(), seeds,
-               seeds == 1 ? "" : "s", o.device.c_str(), dbPath.c_str());
+    std::fprintf(stderr,
+                 "sublab: note: run %lld was left unfinished by a process that ended; "
+                 "marked interrupted\n",
+                 static_cast<long long>(id));
+  const int64_t runId = db.createRun(run);
 
   // 3. The run itself.
-  installSignalHandlers();
-  ProgressPrinter printer;
-  StorageObserver observer(db, runId, &printer);
-  const auto t0 = std::chrono::steady_clock::now();
-  auto wall = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  };
-  auto flushQuietly = [&] {
-    try {
-      observer.flush();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "sublab: warning: could not store the last rows: %s\n", e.what());
-    }
-  };
-  ExperimentResult result;
-  try {
-    result = runExperiment(normalized, rt, observer, &g_cancel);
-  } catch (const Cancelled&) {
-    flushQuietly();
-    db.finishRun(runId, RunStatus::Cancelled, wall(), "cancelled by a signal (SIGINT/SIGTERM)");
-    std::fprintf(stderr, "sublab: run %lld cancelled after %.1f s; what it computed so far is "
-                 "stored (`sublab show %lld`)\n",
-                 static_cast<long long>(runId), wall(), static_cast<long long>(runId));
-    return kExitCancelled;
-  } catch (const std::exception& e) {
-    flushQuietly();
-    db.finishRun(runId, RunStatus::Failed, wall(), e.what());
-    std::fprintf(stderr, "sublab: error: run %lld failed: %s\n", static_cast<long long>(runId),
-                 e.what());
-    return kExitRunFailed;
-  }
-  observer.flush();
-  const double seconds = wall();
-  db.saveResult(runId, result);
-  db.finishRun(runId, RunStatus::Done, seconds);
-  std::fprintf(stderr, "sublab: run %lld done in %.1f s\n", static_cast<long long>(runId), seconds);
+  return executeAndReport(db, runId, rt, o.json, "into");
+}
 
-  if (o.json) {
-    nlohmann::json out = result.summary.is_object() ? result.summary : nlohmann::json::object();
-    out["run_id"] = runId;
-    out["preset"] = source;
-    out["kind"] = nr.kind;
-    out["seeds"] = seeds;
-    out["wall_seconds"] = seconds;
-    out["device"] = o.device;
-    out["threads"] = o.threads;
-    out["db"] = dbPath;
-    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
-  } else {
-    printRunText(db, db.run(runId), false);
-  }
-  return kExitOk;
+int cmdExecute(const ExecuteCliOptions& o) {
+  const std::string dbPath = resolveDb(o.db);
+  // Runs queued by a program that has ended since (a sweep) stay queued: they are this
+  // command's work, not leftovers to mark interrupted.
+  const std::unique_ptr<Database> db = openExisting(dbPath, false);
+  const RunInfo run = db->run(o.runId);
+  const RuntimeOptions rt = runtimeOf(o, o.device.empty() ? run.device : o.device,
+                                      o.threads < 0 ? run.threads : o.threads);
+  configureRuntime(rt);
+  return executeAndReport(*db, run.id, rt, o.json, "from");
 }
 
 }  // namespace sublab::cli

@@ -1,6 +1,6 @@
 // `sublab`: the headless front end of Subliminal Lab. Parses the command line (CLI11) and
-// dispatches to the commands in cli_run.cpp and cli_report.cpp; every user-facing error is
-// printed here once, as one line on stderr, with a non-zero exit code.
+// dispatches to the commands in cli_run.cpp, cli_report.cpp and cli_stats.cpp; every
+// user-facing error is printed here once, as one line on stderr, with a non-zero exit code.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
@@ -10,32 +10,53 @@
 
 using namespace sublab::cli;
 
+namespace {
+
+// The options `run` and `execute` share.
+void addRuntimeFlags(CLI::App* cmd, RuntimeFlags& flags, const std::string& deviceHelp,
+                     const std::string& threadsHelp) {
+  cmd->add_option("--db", flags.db, "database file (default: the user's data folder)");
+  cmd->add_option("--device", flags.device, deviceHelp)->check(CLI::IsMember({"cpu", "cuda"}));
+  cmd->add_option("--threads", flags.threads, threadsHelp)->check(CLI::Range(0, 1024));
+  cmd->add_flag("--json", flags.json, "print one JSON object with the results on stdout");
+  auto* cacheDir = cmd->add_option("--cache-dir", flags.cacheDir,
+                                   "folder for reusable pretrained reference models (default: "
+                                   "$XDG_CACHE_HOME/subliminal-lab, else ~/.cache/subliminal-lab)");
+  cmd->add_flag("--no-cache", flags.noCache, "pretrain every reference model afresh")
+      ->excludes(cacheDir);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"sublab: run subliminal-learning experiments headless and inspect their results"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "help for every command");
 
   bool presetsJson = false;
-  auto* presets = app.add_subcommand("presets", "list the built-in presets with a one-line description");
+  auto* presets =
+      app.add_subcommand("presets", "list the built-in presets with a one-line description");
   presets->add_flag("--json", presetsJson, "print a JSON array");
 
   RunOptions run;
   auto* runCmd = app.add_subcommand("run", "run an experiment into the database");
-  auto* presetOpt = runCmd->add_option("--preset", run.preset, "a built-in preset (see `sublab presets`)");
-  auto* configOpt =
-      runCmd->add_option("--config", run.configFile, "a JSON config file (a \"kind\" key and any knobs)");
+  auto* presetOpt =
+      runCmd->add_option("--preset", run.preset, "a built-in preset (see `sublab presets`)");
+  auto* configOpt = runCmd->add_option("--config", run.configFile,
+                                       "a JSON config file (a \"kind\" key and any knobs)");
   presetOpt->excludes(configOpt);
   runCmd->add_option("--seeds", run.seeds, "number of seeds (overrides the config's)")
       ->check(CLI::Range(1, 100));
-  runCmd->add_option("--db", run.db, "database file (default: the user's data folder)");
-  runCmd->add_option("--device", run.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
-  runCmd->add_option("--threads", run.threads, "CPU threads (0 = all cores)")
-      ->check(CLI::Range(0, 1024));
-  runCmd->add_flag("--json", run.json, "print one JSON object with the results on stdout");
-  runCmd->add_option("--cache-dir", run.cacheDir,
-                     "folder for reusable pretrained reference models (default: "
-                     "$XDG_CACHE_HOME/subliminal-lab, else ~/.cache/subliminal-lab)");
-  runCmd->add_flag("--no-cache", run.noCache, "pretrain every reference model afresh");
+  addRuntimeFlags(runCmd, run, "cpu or cuda", "CPU threads (0 = all cores)");
+
+  ExecuteCliOptions exec;
+  exec.device.clear();  // the run's stored device and threads unless given
+  exec.threads = -1;
+  auto* execCmd = app.add_subcommand(
+      "execute", "execute a queued run stored in the database (e.g. one queued by a sweep)");
+  execCmd->add_option("RUN_ID", exec.runId, "the queued run's id (see `sublab runs`)")->required();
+  addRuntimeFlags(execCmd, exec, "cpu or cuda (default: the device stored with the run)",
+                  "CPU threads, 0 = all cores (default: the count stored with the run)");
 
   std::string runsDb;
   bool runsJson = false;
@@ -53,7 +74,8 @@ int main(int argc, char** argv) {
   showCmd->add_flag("--config", showConfig, "also print the full config");
 
   ExportOptions exp;
-  auto* exportCmd = app.add_subcommand("export", "write a run's metrics, sequences or summaries as CSV");
+  auto* exportCmd =
+      app.add_subcommand("export", "write a run's metrics, sequences or summaries as CSV");
   exportCmd->add_option("RUN_ID", exp.runId, "the run's id (see `sublab runs`)")->required();
   exportCmd->add_option("--what", exp.what, "metrics, sequences or summaries")
       ->required()
@@ -64,9 +86,10 @@ int main(int argc, char** argv) {
 
   StatsCliOptions st;
   auto* statsCmd = app.add_subcommand(
-      "stats", "hidden-channel statistics of a number-sequence run: number frequencies with "
-               "tests, distributions, divergences, a detector's AUC, divergence tokens, "
-               "entanglement");
+      "stats",
+      "hidden-channel statistics of a number-sequence run: number frequencies with "
+      "tests, distributions, divergences, a detector's AUC, divergence tokens, "
+      "entanglement");
   statsCmd->add_option("RUN_ID", st.runId, "the run's id (see `sublab runs`)")->required();
   statsCmd->add_option("--db", st.db, "database file (default: the user's data folder)");
   statsCmd->add_option("--a", st.a, "sequence condition of side A (default teacher)");
@@ -90,10 +113,12 @@ int main(int argc, char** argv) {
     if (presets->parsed()) return cmdPresets(presetsJson);
     if (runCmd->parsed()) {
       if (run.preset.empty() && run.configFile.empty())
-        throw sublab::Error("sublab run needs --preset NAME or --config FILE.json "
-                            "(`sublab presets` lists the presets)");
+        throw sublab::Error(
+            "sublab run needs --preset NAME or --config FILE.json "
+            "(`sublab presets` lists the presets)");
       return cmdRun(run);
     }
+    if (execCmd->parsed()) return cmdExecute(exec);
     if (runsCmd->parsed()) return cmdRuns(runsDb, runsJson);
     if (showCmd->parsed()) return cmdShow(showDb, showId, showJson, showConfig);
     if (exportCmd->parsed()) return cmdExport(exp);

@@ -59,12 +59,12 @@ void DemoDriver::start() {
   }
 }
 
-void DemoDriver::onRunFinished(qint64 runId, int state, const QString& message) {
+void DemoDriver::onRunFinished(qint64 runId, sublab::RunStatus status, const QString& message) {
   if (runId != m_runId) return;
   std::fprintf(stderr, "\nsubliminal-lab: run #%lld %s after %.1f s: %s\n", (long long)runId,
-               qPrintable(sublab::ui::jobStateName(sublab::ui::JobState(state))),
+               sublab::toString(status).c_str(),
                m_clock.elapsed() / 1000.0, qPrintable(message));
-  if (state != int(sublab::ui::JobState::Done)) m_exitCode = 1;
+  if (status != sublab::RunStatus::Done) m_exitCode = 1;
   showResults(runId);
 }
 
@@ -107,7 +107,7 @@ void DemoDriver::showResults(qint64 runId) {
   m_window->selectRuns(selection);
   m_window->showView(view);
   // An empty queue panel only takes room from the view in a screenshot.
-  if (m_window->queue()->rowCount() == 0) m_window->queueDock()->hide();
+  if (m_window->queue()->jobCount() == 0) m_window->queueDock()->hide();
   if (view == MainWindow::InspectorTab) {
     // Show the details of the first rejected row (else the first row) once a page is in.
     auto* model = m_window->inspectorView()->model();

@@ -7,6 +7,8 @@
 #include <QObject>
 #include <QString>
 
+#include "storage/database.h"
+
 namespace sublab::ui {
 class MainWindow;
 }
@@ -31,7 +33,7 @@ class DemoDriver : public QObject {
   int exitCode() const { return m_exitCode; }
 
  private:
-  void onRunFinished(qint64 runId, int state, const QString& message);
+  void onRunFinished(qint64 runId, sublab::RunStatus status, const QString& message);
   void showResults(qint64 runId);
   void capture();
   void finish(int code);

@@ -1,14 +1,16 @@
 // Tests of the headless `sublab` CLI, run as a real process (QProcess): every kind of bad input
 // gives a non-zero exit and one message naming the problem without losing stored data; show /
-// runs / export read what storage wrote; a tiny preset runs end to end with --json; SIGINT
-// stores the run as cancelled; SIGKILL during training leaves a consistent file whose run the
-// next `sublab runs` shows as interrupted.
+// runs / export read what storage wrote; a tiny preset runs end to end with --json; `execute`
+// runs a queued run by id; SIGINT stores the run as cancelled; SIGKILL during training leaves a
+// consistent file whose run the next `sublab runs` shows as interrupted.
 #include <signal.h>
 
 #include <QProcess>
 #include <QTemporaryDir>
 #include <fstream>
 
+#include "app/lab/run_lifecycle.h"
+#include "engine/experiment.h"
 #include "storage/database.h"
 
 using namespace sublab;
@@ -152,6 +154,14 @@ class TestCli : public QObject {
         << QStringList{"no run 999"};
     QTest::newRow("missing db (show)") << QStringList{"show", "1", "--db", path("absent.sqlite")}
                                        << QStringList{"no database", "absent.sqlite"};
+    QTest::newRow("unknown run id (execute)") << QStringList{"execute", "999", "--db", db}
+                                              << QStringList{"no run 999"};
+    QTest::newRow("finished run (execute)")
+        << QStringList{"execute", QString::number(m_storedRun), "--db", db}
+        << QStringList{"run 1 is done", "only a queued run"};
+    QTest::newRow("missing db (execute)")
+        << QStringList{"execute", "1", "--db", path("absent.sqlite")}
+        << QStringList{"no database", "absent.sqlite"};
   }
 
   void badInput() {
@@ -181,6 +191,9 @@ class TestCli : public QObject {
     QVERIFY(both.code != 0);
     QVERIFY2(both.err.contains("exclude", Qt::CaseInsensitive), qPrintable(both.err));
     QVERIFY(runSublab({"export", "1", "--what", "weights", "--db", m_db}).code != 0);
+    const Result cache = runSublab({"execute", "1", "--db", m_db, "--no-cache", "--cache-dir", "x"});
+    QVERIFY(cache.code != 0);
+    QVERIFY2(cache.err.contains("exclude", Qt::CaseInsensitive), qPrintable(cache.err));
   }
 
   void runsShowExport() {
@@ -248,6 +261,41 @@ class TestCli : public QObject {
     m_tinyRun = run.id;
   }
 
+  // A queued run stored by another program runs by id with nothing but the database:
+  // `sublab execute` uses the device and threads stored with it unless told otherwise.
+  void executeQueuedRun() {
+    const QString db = path("queued.sqlite");
+    int64_t id = 0;
+    {
+      Database d(db.toStdString());
+      NewRun draft;
+      draft.preset = "owl-numbers-tiny";
+      draft.config = findPreset("owl-numbers-tiny")->config;
+      draft.threads = 2;
+      draft.status = RunStatus::Queued;
+      id = d.createRun(prepareRun(draft, 1));
+    }
+    const Result r = runSublab({"execute", QString::number(id), "--db", db, "--json",
+                                "--cache-dir", path("cache")});
+    QVERIFY2(r.code == 0, qPrintable(r.err.right(800)));
+    QVERIFY2(r.err.contains("from " + db) && r.err.contains("done"), qPrintable(r.err));
+    const auto j = nlohmann::json::parse(r.out.toStdString());
+    QCOMPARE(j["run_id"].get<int64_t>(), id);
+    QCOMPARE(j["seeds"].get<int>(), 1);
+    QCOMPARE(j["threads"].get<int>(), 2);
+    QCOMPARE(j["device"].get<std::string>(), std::string("cpu"));
+    QVERIFY(j.contains("transfer"));
+    Database d(db.toStdString());
+    const RunInfo run = d.run(id);
+    QCOMPARE(toString(run.status), std::string("done"));
+    QCOMPARE(run.wallSeconds, j["wall_seconds"].get<double>());
+    QVERIFY(!run.contrasts.empty());
+    // Executed once only.
+    const Result again = runSublab({"execute", QString::number(id), "--db", db});
+    QCOMPARE(again.code, 2);
+    QVERIFY2(again.err.contains("only a queued run"), qPrintable(again.err));
+  }
+
   // `sublab stats` on the tiny run: every analysis is printed; JSON has every part; bad input
   // gets a clear message and exit 2.
   void statsOfARun() {
@@ -302,6 +350,7 @@ class TestCli : public QObject {
     QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains("cancelled"));
     Database d(db.toStdString());
     QCOMPARE(toString(d.run(1).status), std::string("cancelled"));
+    QCOMPARE(d.run(1).error, std::string(kCancelledMessage));
     QCOMPARE(d.integrityCheck(), std::string("ok"));
   }
 

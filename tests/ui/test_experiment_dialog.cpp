@@ -141,7 +141,8 @@ class TestExperimentDialog : public QObject {
     QCOMPARE(queued.count(), 1);
     QVERIFY(!d.isVisible());  // accepted
     QVERIFY(finished.wait(120000));
-    QCOMPARE(finished.first().at(1).toInt(), int(JobState::Done));
+    QCOMPARE(sublab::toString(finished.first().at(1).value<sublab::RunStatus>()),
+             std::string("done"));
     QVERIFY(metrics.count() > 0);  // live points reached the GUI thread
 
     const qint64 runId = queued.first().at(0).toLongLong();

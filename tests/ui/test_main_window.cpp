@@ -47,7 +47,8 @@ class TestMainWindow : public QObject {
     QVERIFY(w.runsModel()->rowOfRun(id) >= 0);
 
     QVERIFY(finished.wait(120000));
-    QCOMPARE(finished.first().at(1).toInt(), int(JobState::Done));
+    QCOMPARE(sublab::toString(finished.first().at(1).value<sublab::RunStatus>()),
+             std::string("done"));
     QVERIFY(live.count() > 0);
     // Live points reached the curves view (then the finished run was re-read from storage).
     QVERIFY(w.curvesView()->data().pointCount() > 0);

@@ -6,10 +6,12 @@
 #include <QTreeWidget>
 #include <QtTest/QtTest>
 
+#include "app/lab/run_lifecycle.h"
+#include "tests/ui/ui_test_util.h"
 #include "ui/project.h"
 #include "ui/run_queue.h"
+#include "ui/run_queue_model.h"
 #include "ui/run_queue_view.h"
-#include "tests/ui/ui_test_util.h"
 
 using namespace sublab::ui;
 
@@ -51,7 +53,9 @@ class TestRunQueue : public QObject {
     const qint64 first = queue.enqueue(spec("long", longAuxConfig()), &error);
     const qint64 second = queue.enqueue(spec("waiting", uitest::tinyAuxConfig()), &error);
     QVERIFY(first > 0 && second > first);
-    QCOMPARE(queue.rowCount(), 2);
+    QCOMPARE(queue.jobCount(), 2);
+    QCOMPARE(view.model()->rowCount(), 2);
+    QCOMPARE(view.model()->index(1, RunQueueModel::ColStatus).data().toString(), QString("queued"));
     QVERIFY(queue.isBusy());
     QVERIFY(project.db()->run(second).status == sublab::RunStatus::Queued);
 
@@ -61,8 +65,12 @@ class TestRunQueue : public QObject {
     QTest::mouseClick(view.cancelButton(), Qt::LeftButton);
     QCOMPARE(finished.count(), 1);
     QCOMPARE(finished.at(0).at(0).toLongLong(), second);
-    QCOMPARE(finished.at(0).at(1).toInt(), int(JobState::Cancelled));
+    QCOMPARE(sublab::toString(finished.at(0).at(1).value<sublab::RunStatus>()),
+             std::string("cancelled"));
     QVERIFY(project.db()->run(second).status == sublab::RunStatus::Cancelled);
+    QCOMPARE(project.db()->run(second).error, std::string(sublab::kCancelledMessage));
+    QCOMPARE(view.model()->index(1, RunQueueModel::ColStatus).data().toString(),
+             QString("cancelled"));
 
     // Wait until the long run is training (a stage reported), then cancel it with the button.
     QTRY_VERIFY_WITH_TIMEOUT(started.count() == 1 && stages.count() >= 2, 60000);
@@ -72,16 +80,20 @@ class TestRunQueue : public QObject {
     QTest::mouseClick(view.cancelButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 60000);
     QCOMPARE(finished.at(1).at(0).toLongLong(), first);
-    QCOMPARE(finished.at(1).at(1).toInt(), int(JobState::Cancelled));
+    QCOMPARE(sublab::toString(finished.at(1).at(1).value<sublab::RunStatus>()),
+             std::string("cancelled"));
     const sublab::RunInfo info = project.db()->run(first);
     QVERIFY(info.status == sublab::RunStatus::Cancelled);
+    QCOMPARE(info.error, std::string(sublab::kCancelledMessage));
+    QVERIFY(info.wallSeconds > 0.0);
     QVERIFY(info.finishedAt > 0);
     QVERIFY(!queue.isBusy());
     QVERIFY(!view.cancelButton()->isEnabled());
     QCOMPARE(project.db()->integrityCheck(), std::string("ok"));
 
     queue.clearFinished();
-    QCOMPARE(queue.rowCount(), 0);
+    QCOMPARE(queue.jobCount(), 0);
+    QCOMPARE(view.model()->rowCount(), 0);
   }
 
   void failedRunReportsReason() {
@@ -95,7 +107,8 @@ class TestRunQueue : public QObject {
     const qint64 id = queue.enqueue(spec("bad data", cfg), &error);
     QVERIFY(id > 0);
     QVERIFY(finished.wait(60000));
-    QCOMPARE(finished.first().at(1).toInt(), int(JobState::Failed));
+    QCOMPARE(sublab::toString(finished.first().at(1).value<sublab::RunStatus>()),
+             std::string("failed"));
     const QString message = finished.first().at(2).toString();
     QVERIFY2(message.contains("no-such-folder"), qPrintable(message));
     const sublab::RunInfo info = project.db()->run(id);
