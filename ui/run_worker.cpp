@@ -7,6 +7,7 @@
 #include <QThread>
 
 #include "storage/database.h"
+#include "storage/storage_observer.h"
 #include "engine/experiment.h"
 
 namespace sublab::ui {

@@ -16,6 +16,8 @@
 #include "app/cli/cli_commands.h"
 #include "app/cli/cli_print.h"
 #include "storage/database.h"
+#include "storage/schema.h"
+#include "storage/storage_observer.h"
 #include "engine/experiment.h"
 
 namespace sublab::cli {
