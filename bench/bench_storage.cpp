@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "storage/database.h"
+#include "storage/storage_observer.h"
 
 using namespace sublab;
 using Clock = std::chrono::steady_clock;

@@ -123,8 +123,9 @@ void configureRuntime(const RuntimeOptions& options) {
     throw Error("device must be \"cpu\" or \"cuda\", got \"" + options.device + "\"");
   if (options.device == "cuda" && !torch::cuda::is_available())
     throw Error(
-        "device cuda was asked for but no CUDA device is available to this libtorch build; "
-        "use --device cpu, or build against a CUDA libtorch (see README, Torch_DIR)");
+        "device cuda was asked for but no CUDA device is available to this libtorch build (a "
+        "CUDA libtorch is needed: see README, Torch_DIR)",
+        ErrorCode::DeviceUnavailable);
   if (options.threads < 0) throw Error("threads must be 0 (all cores) or a positive count");
   if (options.threads > 0) {
     torch::set_num_threads(options.threads);
@@ -146,8 +147,8 @@ ExperimentResult runExperiment(const nlohmann::json& config, const RuntimeOption
     throw;
   } catch (const c10::Error& e) {
     throw Error(std::string("the engine failed inside libtorch: ") + e.what_without_backtrace() +
-                " — check the config's sizes and the device; rerun with --threads 1 to "
-                "rule out a threading problem");
+                    " — check the config's sizes and the device",
+                ErrorCode::EngineFailure);
   } catch (const std::bad_alloc&) {
     throw Error("out of memory: reduce the number of models, prompts or the batch size");
   } catch (const std::exception& e) {

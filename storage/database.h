@@ -4,6 +4,8 @@
 // A Database is one connection; its methods lock an internal mutex, so one object may be used
 // from several threads, but the usual pattern is one connection per thread (WAL lets a GUI
 // connection read while an engine thread writes through another).
+// The records it reads and writes are in records.h, the schema in schema.h, and the observer
+// that stores a running experiment in storage_observer.h.
 #pragma once
 
 #include <cstdint>
@@ -15,140 +17,25 @@
 #include <vector>
 
 #include "engine/core/common.h"
+#include "storage/records.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace sublab {
 
-// $XDG_DATA_HOME/subliminal-lab/default.sqlite, else ~/.local/share/subliminal-lab/default.sqlite.
-// Creates the folder (not the file). Throws Error when neither variable gives a home.
-std::string defaultDatabasePath();
-
-enum class RunStatus { Queued, Running, Done, Failed, Cancelled, Interrupted };
-std::string toString(RunStatus s);
-// Throws Error on an unknown string.
-RunStatus runStatusFromString(const std::string& s);
-// True for Done, Failed, Cancelled, Interrupted.
-bool isFinished(RunStatus s);
-
-// Milliseconds since the Unix epoch (UTC); 0 means "not set".
-int64_t nowMs();
-// "2024-05-01 13:45:12" in local time, or "" for 0.
-std::string formatTimestamp(int64_t ms);
-
-struct ExperimentInfo {
-  int64_t id = 0;
-  std::string name;
-  std::string kind;
-  std::string description;
-  int64_t createdAt = 0;
-};
-
-// Everything stored about one run. Summary figures: `summary` is the engine's JSON
-// (ExperimentResult::summary); `conditions`/`contrasts` are the same figures as rows.
-struct RunInfo {
-  int64_t id = 0;
-  int64_t experimentId = 0;  // 0 when none
-  std::string name;          // user-editable label; defaults to the preset / config name
-  std::string kind;          // "numbers" | "aux"
-  std::string preset;        // preset name, or the config file name, or "" (GUI form)
-  nlohmann::json config;     // the full normalized config
-  int seeds = 0;
-  std::string device = "cpu";
-  int threads = 0;
-  RunStatus status = RunStatus::Queued;
-  std::string error;         // why it failed (empty otherwise)
-  int64_t createdAt = 0, startedAt = 0, finishedAt = 0;  // ms since epoch, 0 = not yet
-  double wallSeconds = 0.0;
-  nlohmann::json summary;    // null until done
-  std::vector<std::string> tags;
-  std::string notes;
-  int64_t pid = 0;           // process that runs / ran it
-  std::string host;
-  std::vector<ConditionSummary> conditions;
-  std::vector<ConditionSummary> contrasts;
-};
-
-// A file a run wrote (a checkpoint, an export), kept on disk and referenced from the database.
-struct ArtifactInfo {
-  int64_t id = 0;
-  int64_t runId = 0;
-  std::string kind;  // "checkpoint", "csv", ...
-  std::string path;
-  std::string description;
-  int64_t createdAt = 0;
-};
-
-// What createRun() needs; the rest is filled as the run proceeds.
-struct NewRun {
-  std::string name;        // empty: preset, else "run"
-  std::string kind;        // empty: config["kind"]
-  std::string preset;
-  nlohmann::json config;   // normalized config
-  int seeds = 0;           // 0: config["seeds"] (or "models" for aux) when present
-  std::string device = "cpu";
-  int threads = 0;
-  RunStatus status = RunStatus::Running;  // Queued (GUI queue) or Running (starts now)
-  std::string experiment;  // experiment name to file it under (created when new); "" = preset
-  std::vector<std::string> tags;
-  std::string notes;
-};
-
-struct StageInfo {
-  int64_t runId = 0;
-  int ordinal = 0;  // order of first appearance in the run
-  std::string name;
-  StageStatus status = StageStatus::Pending;
-  double progress = 0.0;  // [0, 1]
-  std::string message;
-  int64_t startedAt = 0, finishedAt = 0;
-};
-
-struct MetricRecord : MetricPoint {
-  int64_t id = 0;  // increasing in insertion order; use as a cursor for live updates
-};
-
-struct SequenceRecord : SequenceRow {
-  int64_t id = 0;  // increasing in insertion order; the paging order and keyset cursor
-  int64_t runId = 0;
-};
-
-enum class Verdict { Any, Kept, Rejected };
-
-// Filters for sequence paging; empty / unset fields do not filter.
-struct SequenceFilter {
-  std::string condition;
-  std::optional<int> seed;
-  Verdict verdict = Verdict::Any;
-  std::string text;          // substring of prompt or completion (ASCII case-insensitive)
-  bool textIsRegex = false;  // treat `text` as an ECMAScript regex (slower: scans the rows)
-  std::string reason;        // exact reject reason
-};
-
 struct OpenOptions {
-  bool create = true;                // create the file when it does not exist
+  bool create = true;  // create the file when it does not exist
   bool readOnly = false;
-  bool markInterrupted = true;       // runs 'running' with a dead pid on this host -> interrupted
+  bool markInterrupted = true;  // runs 'running' with a dead pid on this host -> interrupted
   int busyTimeoutMs = 10000;
 };
 
-// One step of the schema; migrations run in order inside a transaction each.
-struct Migration {
-  int version;          // user_version after it ran
-  const char* sql;      // one or more statements
-  const char* summary;  // one line
-};
-// The migration list (exposed for tests and `sublab` diagnostics).
-const std::vector<Migration>& migrations();
-// The user_version this code writes (the last migration's version).
-int schemaVersion();
-
 class Database {
  public:
-  // Opens (and creates / migrates) the file. Throws Error with the file name, what is wrong and
-  // what to do when it is not SQLite, damaged, newer than this program, or not writable. Never
-  // writes to a file it rejects.
+  // Opens (and creates / migrates) the file. Throws Error naming the file and what is wrong, with
+  // an ErrorCode (Database*, NoDatabasePath) for the front end's advice, when it is not SQLite,
+  // damaged, newer than this program, or not writable. Never writes to a file it rejects.
   explicit Database(const std::string& path, const OpenOptions& options = {});
   ~Database();
   Database(const Database&) = delete;
@@ -179,10 +66,11 @@ class Database {
   void saveResult(int64_t runId, const ExperimentResult& result);
   // Sets the final status, finished_at, wall seconds and error; stages still running or pending
   // take the same final status (Done leaves pending stages pending).
-  void finishRun(int64_t runId, RunStatus status, double wallSeconds, const std::string& error = {});
+  void finishRun(int64_t runId, RunStatus status, double wallSeconds,
+                 const std::string& error = {});
   std::vector<RunInfo> listRuns();
   std::optional<RunInfo> findRun(int64_t runId);
-  // Throws Error naming the run id and the file when there is no such run.
+  // Throws Error (ErrorCode::NoSuchRun) naming the run id and the file when there is no such run.
   RunInfo run(int64_t runId);
   void setRunName(int64_t runId, const std::string& name);
   void setRunTags(int64_t runId, const std::vector<std::string>& tags);
@@ -210,8 +98,8 @@ class Database {
   // --- sequences
   void insertSequences(int64_t runId, const std::vector<SequenceRow>& rows);
   // One page in id order: rows offset..offset+limit-1 of those matching.
-  std::vector<SequenceRecord> sequences(int64_t runId, const SequenceFilter& filter,
-                                        int64_t offset, int64_t limit);
+  std::vector<SequenceRecord> sequences(int64_t runId, const SequenceFilter& filter, int64_t offset,
+                                        int64_t limit);
   // Keyset paging: the next `limit` matching rows with id > afterId (fast at any depth).
   std::vector<SequenceRecord> sequencesAfter(int64_t runId, const SequenceFilter& filter,
                                              int64_t afterId, int64_t limit);
@@ -255,6 +143,7 @@ class Database {
   class Stmt;
   friend class Stmt;
   void openFile(const OpenOptions& options);
+  void checkOwnership();
   void migrate();
   void exec(const char* sql);
   sqlite3_stmt* prepare(const std::string& sql);
@@ -274,49 +163,6 @@ class Database {
   std::vector<int64_t> m_recovered;
   struct StatementCache;
   std::unique_ptr<StatementCache> m_cache;
-};
-
-// Writes a run's stages, progress, metrics and sequences into a Database as the engine reports
-// them. Metrics and sequences are buffered and written in one transaction every `flushRows`
-// rows, every `flushSeconds`, and at each stage change, so a killed run leaves whole batches.
-// Thread-safe: engine threads may call it while other connections read.
-struct StorageObserverOptions {
-  size_t flushRows = 2000;
-  double flushSeconds = 0.5;     // keeps live views fresh
-  double progressSeconds = 0.25; // at most one progress write per stage per interval
-};
-
-class StorageObserver : public RunObserver {
- public:
-  // `next`, when given, receives every call after it is stored (e.g. a progress printer or the
-  // GUI worker's signal adapter).
-  StorageObserver(Database& db, int64_t runId, RunObserver* next = nullptr,
-                  const StorageObserverOptions& options = {});
-  ~StorageObserver() override;  // flushes; never throws
-
-  void stage(const std::string& name, StageStatus status, const std::string& message) override;
-  void progress(const std::string& stage, double fraction, const std::string& message) override;
-  void metric(const MetricPoint& point) override;
-  void sequences(const std::vector<SequenceRow>& rows) override;
-  void analysis(const std::string& name, const nlohmann::json& data) override;
-
-  // Writes what is buffered. Throws Error on a database failure.
-  void flush();
-  int64_t runId() const { return m_runId; }
-
- private:
-  void flushLocked();
-  void maybeFlushLocked();
-
-  Database& m_db;
-  int64_t m_runId;
-  RunObserver* m_next;
-  StorageObserverOptions m_options;
-  std::mutex m_mutex;
-  std::vector<MetricPoint> m_metrics;
-  std::vector<SequenceRow> m_sequences;
-  double m_lastFlush = 0.0;
-  std::vector<std::pair<std::string, double>> m_lastProgress;  // stage -> time of last write
 };
 
 }  // namespace sublab

@@ -124,8 +124,10 @@ void Database::insertSequences(int64_t runId, const std::vector<SequenceRow>& ro
       sqlite::Stmt ins(m_db, raw, m_path);
       ins.bind(1, runId).bind(2, r.condition).bind(3, r.seed).bind(4, r.index);
       ins.bind(5, r.prompt).bind(6, r.completion).bind(7, r.kept ? 1 : 0).bind(8, r.reason);
-      if (r.tokenInfo.empty()) ins.bindNull(9);
-      else ins.bind(9, r.tokenInfo);
+      if (r.tokenInfo.empty())
+        ins.bindNull(9);
+      else
+        ins.bind(9, r.tokenInfo);
       ins.exec();
     }
   });
@@ -138,8 +140,9 @@ std::vector<SequenceRecord> Database::querySequences(int64_t runId, const Sequen
   std::lock_guard<std::recursive_mutex> lock(m_mutex);
   if (limit <= 0) return {};
   const std::string where = whereClause(filter);
-  const char* cols = "SELECT id, condition, seed, idx, prompt, completion, kept, reason, "
-                     "token_info FROM sequences ";
+  const char* cols =
+      "SELECT id, condition, seed, idx, prompt, completion, kept, reason, "
+      "token_info FROM sequences ";
   std::string sql;
   if (offset > 0) {
     // Skip `offset` entries in an index (no row reads), then read only the page's rows.
@@ -192,8 +195,9 @@ int64_t Database::countSequences(int64_t runId, const SequenceFilter& filter) {
 
 std::vector<std::string> Database::sequenceConditions(int64_t runId) {
   std::lock_guard<std::recursive_mutex> lock(m_mutex);
-  sqlite::Stmt q(m_db, prepare("SELECT DISTINCT condition FROM sequences WHERE run_id=?1 "
-                               "ORDER BY 1"),
+  sqlite::Stmt q(m_db,
+                 prepare("SELECT DISTINCT condition FROM sequences WHERE run_id=?1 "
+                         "ORDER BY 1"),
                  m_path);
   q.bind(1, runId);
   std::vector<std::string> out;
@@ -213,8 +217,9 @@ std::vector<int> Database::sequenceSeeds(int64_t runId) {
 
 std::vector<std::pair<std::string, int64_t>> Database::rejectReasons(int64_t runId) {
   std::lock_guard<std::recursive_mutex> lock(m_mutex);
-  sqlite::Stmt q(m_db, prepare("SELECT reason, COUNT(*) FROM sequences WHERE run_id=?1 AND "
-                               "kept=0 GROUP BY reason ORDER BY 2 DESC, 1"),
+  sqlite::Stmt q(m_db,
+                 prepare("SELECT reason, COUNT(*) FROM sequences WHERE run_id=?1 AND "
+                         "kept=0 GROUP BY reason ORDER BY 2 DESC, 1"),
                  m_path);
   q.bind(1, runId);
   std::vector<std::pair<std::string, int64_t>> out;
@@ -224,10 +229,11 @@ std::vector<std::pair<std::string, int64_t>> Database::rejectReasons(int64_t run
 
 std::vector<std::string> Database::conditions(int64_t runId) {
   std::lock_guard<std::recursive_mutex> lock(m_mutex);
-  sqlite::Stmt q(m_db, prepare("SELECT condition FROM sequences WHERE run_id=?1 UNION "
-                               "SELECT condition FROM metrics WHERE run_id=?1 UNION "
-                               "SELECT condition FROM summaries WHERE run_id=?1 AND kind='condition' "
-                               "ORDER BY 1"),
+  sqlite::Stmt q(m_db,
+                 prepare("SELECT condition FROM sequences WHERE run_id=?1 UNION "
+                         "SELECT condition FROM metrics WHERE run_id=?1 UNION "
+                         "SELECT condition FROM summaries WHERE run_id=?1 AND kind='condition' "
+                         "ORDER BY 1"),
                  m_path);
   q.bind(1, runId);
   std::vector<std::string> out;

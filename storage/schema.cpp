@@ -1,17 +1,10 @@
-// The database schema as an ordered list of migrations, the default database location, run
-// status strings, timestamps, and the translation of SQLite error codes into user messages.
-#include <sqlite3.h>
-#include <sys/stat.h>
+// The database schema as an ordered list of migrations, and the default database location.
+#include "storage/schema.h"
 
-#include <cerrno>
-#include <chrono>
 #include <cstdlib>
-#include <cstring>
-#include <ctime>
 #include <filesystem>
 
-#include "storage/database.h"
-#include "storage/sqlite_util.h"
+#include "engine/core/common.h"
 
 namespace sublab {
 
@@ -159,90 +152,17 @@ std::string defaultDatabasePath() {
     base = fs::path(home) / ".local" / "share";
   } else {
     throw Error(
-        "cannot find a place for the default database: neither XDG_DATA_HOME nor HOME is set; "
-        "pass a database file with --db");
+        "cannot find a place for the default database: neither XDG_DATA_HOME nor HOME "
+        "is set",
+        ErrorCode::NoDataFolder);
   }
   const fs::path dir = base / "subliminal-lab";
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec)
-    throw Error("cannot create the data folder " + dir.string() + ": " + ec.message() +
-                "; create it by hand or pass a database file with --db");
+    throw Error("cannot create the data folder " + dir.string() + ": " + ec.message(),
+                ErrorCode::NoDataFolder);
   return (dir / "default.sqlite").string();
 }
 
-std::string toString(RunStatus s) {
-  switch (s) {
-    case RunStatus::Queued: return "queued";
-    case RunStatus::Running: return "running";
-    case RunStatus::Done: return "done";
-    case RunStatus::Failed: return "failed";
-    case RunStatus::Cancelled: return "cancelled";
-    case RunStatus::Interrupted: return "interrupted";
-  }
-  return "queued";
-}
-
-RunStatus runStatusFromString(const std::string& s) {
-  for (RunStatus r : {RunStatus::Queued, RunStatus::Running, RunStatus::Done, RunStatus::Failed,
-                      RunStatus::Cancelled, RunStatus::Interrupted})
-    if (toString(r) == s) return r;
-  throw Error("unknown run status \"" + s + "\"");
-}
-
-bool isFinished(RunStatus s) { return s != RunStatus::Queued && s != RunStatus::Running; }
-
-int64_t nowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-std::string formatTimestamp(int64_t ms) {
-  if (ms == 0) return {};
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
-
-namespace sqlite {
-
-void raise(const std::string& path, sqlite3* db, const std::string& what, int rc) {
-  const std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  const int primary = rc & 0xff;
-  std::string msg;
-  switch (primary) {
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      msg = "the database " + path + " is damaged or not a database (" + detail + ", while " +
-            what + "); it was left as it is — restore it from a backup, recover what is left "
-            "with `sqlite3 " + path + " .recover`, or use another file with --db";
-      break;
-    case SQLITE_FULL:
-      msg = "the disk holding " + path + " is full (while " + what +
-            "); free some space and run again";
-      break;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      msg = "the database " + path + " stayed locked by another program (while " + what +
-            "); close other programs that write to it and run again";
-      break;
-    case SQLITE_READONLY:
-    case SQLITE_CANTOPEN:
-    case SQLITE_PERM:
-    case SQLITE_IOERR:
-    case SQLITE_AUTH:
-      msg = "cannot write the database " + path + " (" + detail + ", while " + what +
-            "); check that the file and its folder exist and are writable, or use another "
-            "file with --db";
-      break;
-    default:
-      msg = "database error on " + path + " while " + what + ": " + detail;
-  }
-  throw Error(msg);
-}
-
-}  // namespace sqlite
 }  // namespace sublab

@@ -9,10 +9,11 @@
 
 namespace sublab::sqlite {
 
-// Borrowed statement from Database's cache. Binds are 1-based, columns 0-based.
-// Throws sublab::Error with a message naming the file, what failed, why and what to do.
+// Throws sublab::Error naming the file, what failed and why, with an ErrorCode for the front
+// end's advice.
 [[noreturn]] void raise(const std::string& path, sqlite3* db, const std::string& what, int rc);
 
+// Borrowed statement from Database's cache. Binds are 1-based, columns 0-based.
 class Stmt {
  public:
   Stmt(sqlite3* db, sqlite3_stmt* st, const std::string& path) : m_db(db), m_st(st), m_path(path) {}
@@ -27,7 +28,8 @@ class Stmt {
   Stmt& bind(int i, int v) { return check(sqlite3_bind_int64(m_st, i, v)); }
   Stmt& bind(int i, double v) { return check(sqlite3_bind_double(m_st, i, v)); }
   Stmt& bind(int i, const std::string& v) {
-    return check(sqlite3_bind_text(m_st, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    return check(
+        sqlite3_bind_text(m_st, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
   }
   Stmt& bind(int i, const char* v) { return bind(i, std::string(v)); }
   Stmt& bindNull(int i) { return check(sqlite3_bind_null(m_st, i)); }

@@ -1,9 +1,9 @@
 // StorageObserver: stores what a running experiment reports. Rows are buffered and written in
 // batches (one transaction each), stage changes flush first so the stored order is the
 // reported order, and progress writes are throttled per stage.
-#include <chrono>
+#include "storage/storage_observer.h"
 
-#include "storage/database.h"
+#include <chrono>
 
 namespace sublab {
 
@@ -16,8 +16,7 @@ double monotonicSeconds() {
 
 StorageObserver::StorageObserver(Database& db, int64_t runId, RunObserver* next,
                                  const StorageObserverOptions& options)
-    : m_db(db), m_runId(runId), m_next(next), m_options(options),
-      m_lastFlush(monotonicSeconds()) {}
+    : m_db(db), m_runId(runId), m_next(next), m_options(options), m_lastFlush(monotonicSeconds()) {}
 
 StorageObserver::~StorageObserver() {
   try {
@@ -95,8 +94,7 @@ void StorageObserver::flush() {
 void StorageObserver::maybeFlushLocked() {
   const size_t rows = m_metrics.size() + m_sequences.size();
   if (rows == 0) return;
-  if (rows >= m_options.flushRows ||
-      monotonicSeconds() - m_lastFlush >= m_options.flushSeconds)
+  if (rows >= m_options.flushRows || monotonicSeconds() - m_lastFlush >= m_options.flushSeconds)
     flushLocked();
 }
 

@@ -4,6 +4,7 @@
 #include <QFileInfo>
 
 #include "storage/database.h"
+#include "storage/schema.h"
 
 namespace sublab::ui {
 

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "engine/core/common.h"
+
 namespace sublab::cli {
 
 // Exit codes: 0 ok, 1 the run failed in the engine, 2 bad input (usage, config, database),
@@ -62,5 +64,10 @@ int cmdStats(const StatsCliOptions& options);
 
 // The database path to use: --db when given, else the default location.
 std::string resolveDb(const std::string& db);
+
+// What the CLI adds to a lower layer's error message of this kind (a flag or a command to try),
+// starting with its own separator; "" when it has nothing to add. `db` is the --db argument
+// given ("" for the default database).
+std::string cliAdvice(ErrorCode code, const std::string& db);
 
 }  // namespace sublab::cli

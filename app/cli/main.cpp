@@ -1,6 +1,7 @@
 // `sublab`: the headless front end of Subliminal Lab. Parses the command line (CLI11) and
 // dispatches to the commands in cli_run.cpp, cli_report.cpp and cli_stats.cpp; every
-// user-facing error is printed here once, as one line on stderr, with a non-zero exit code.
+// user-facing error is printed here once, as one line on stderr, with a non-zero exit code and
+// the CLI's advice for errors of the lower layers (cli_advice.cpp).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
@@ -109,6 +110,12 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitBadInput;
   }
 
+  // The --db of the command given, for the advice added to storage errors.
+  const std::string& db = runCmd->parsed()      ? run.db
+                          : runsCmd->parsed()   ? runsDb
+                          : showCmd->parsed()   ? showDb
+                          : exportCmd->parsed() ? exp.db
+                                                : st.db;
   try {
     if (presets->parsed()) return cmdPresets(presetsJson);
     if (runCmd->parsed()) {
@@ -124,7 +131,7 @@ int main(int argc, char** argv) {
     if (exportCmd->parsed()) return cmdExport(exp);
     if (statsCmd->parsed()) return cmdStats(st);
   } catch (const sublab::Error& e) {
-    std::fprintf(stderr, "sublab: error: %s\n", e.what());
+    std::fprintf(stderr, "sublab: error: %s%s\n", e.what(), cliAdvice(e.code(), db).c_str());
     return kExitBadInput;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sublab: error: %s\n", e.what());

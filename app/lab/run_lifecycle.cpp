@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "engine/experiment.h"
+#include "storage/storage_observer.h"
 
 namespace sublab {
 

@@ -15,10 +15,38 @@
 
 namespace sublab {
 
-// An error meant for the user: says what is wrong and what to do next.
+// What kind of problem an Error reports, so that each front end can add what to do about it in
+// its own terms (the CLI a flag or a command, the GUI a button). None: the message is complete.
+enum class ErrorCode {
+  None,
+  NoDatabasePath,        // no database file was named
+  NoDataFolder,          // no folder for the default database (no HOME, mkdir failed)
+  DatabaseMissing,       // the file does not exist and may not be created
+  DatabaseNotCreatable,  // its folder is missing, not a folder or not writable
+  DatabaseIsFolder,      // the path names a folder
+  DatabaseUnreadable,    // the file cannot be read (permissions)
+  DatabaseForeign,       // not SQLite, or SQLite of another program; left untouched
+  DatabaseTooNew,        // written by a newer Subliminal Lab; left untouched
+  DatabaseNeedsUpgrade,  // an older layout opened read-only
+  DatabaseDamaged,       // SQLite reports corruption; left as it is
+  DatabaseUnwritable,    // read-only file, permission or I/O error
+  DatabaseBusy,          // locked by another program for longer than the busy timeout
+  DiskFull,              // no space left for a write
+  NoSuchRun,             // a run id the database does not hold
+  DeviceUnavailable,     // the asked-for device (cuda) is not available
+  EngineFailure,         // libtorch failed inside the engine
+};
+
+// An error meant for the user: says what is wrong (and what to do, where that does not depend on
+// the front end). `code` tells a front end which advice of its own to add.
 class Error : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit Error(const std::string& message, ErrorCode code = ErrorCode::None)
+      : std::runtime_error(message), m_code(code) {}
+  ErrorCode code() const { return m_code; }
+
+ private:
+  ErrorCode m_code;
 };
 
 // Thrown when the cancel flag was set; the run is stored as cancelled, not failed.

@@ -48,7 +48,8 @@ enum class Stream {
 };
 uint64_t stream(uint64_t seed, Stream s);
 
-// seq_stats: the start of bootstrap resample `i` (hashed again by the caller's generator).
+// stats (rocAuc, for the seq_stats detector): the start of bootstrap resample `i` (hashed
+// again by the caller's generator).
 uint64_t bootstrapResample(uint64_t seed, uint64_t i);
 
 // number_filter: the subsampling shuffle.

@@ -3,16 +3,17 @@
 // digits; divergences with a chi-square test; a logistic-regression detector with a held-out
 // AUC and a bootstrap CI; summaries of stored per-token log-probabilities (teacher vs
 // reference) and of the entanglement probe. Pure C++ (no torch, no Qt): the CLI, the GUI and
-// tests call it directly on rows read from the database.
+// tests call it directly on rows read from the database. The generic primitives it uses (tests,
+// divergences, ranks, ROC / AUC) are in engine/core/stats.h.
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "engine/core/common.h"
+#include "engine/core/stats.h"
 
 namespace sublab {
 
@@ -23,39 +24,25 @@ constexpr int kStatsNumbers = 1000;  // numbers 0..999 (the vocabulary's number 
 std::vector<int> parseNumbers(const std::string& completion);
 
 struct StatsOptions {
-  int topK = 20;             // over- / under-represented numbers listed
-  double smoothing = 0.5;    // additive pseudo-count per number for KL, JS and log2 ratios
+  int topK = 20;                      // over- / under-represented numbers listed
+  double smoothing = 0.5;             // additive pseudo-count per number for KL, JS and log2 ratios
   double detectorTestFraction = 0.3;  // held-out share of each side (stratified)
-  int detectorEpochs = 8;    // passes of the logistic-regression optimiser
-  double detectorL2 = 1e-4;  // L2 penalty on the weights
-  int bootstrap = 1000;      // resamples of the held-out set for the AUC's CI
-  int rocPoints = 101;       // points of the ROC curve returned (thinned, always incl. ends)
-  uint64_t seed = 1;         // split, optimiser order and bootstrap
+  int detectorEpochs = 8;             // passes of the logistic-regression optimiser
+  double detectorL2 = 1e-4;           // L2 penalty on the weights
+  int bootstrap = 1000;               // resamples of the held-out set for the AUC's CI
+  int rocPoints = 101;  // points of the ROC curve returned (thinned, always incl. ends)
+  uint64_t seed = 1;    // split, optimiser order and bootstrap
 };
 
 // One number's frequency in both sets: counts over all number positions of the set.
 struct NumberTest {
   int number = 0;
   int64_t countA = 0, countB = 0;
-  double pA = 0.0, pB = 0.0;   // count / total numbers of the set
-  double log2Ratio = 0.0;      // log2((countA + s) / (totalA + 1000 s)) - same for B, s = smoothing
-  double z = 0.0;              // two-proportion z statistic (pooled), A - B
-  double p = 1.0;              // two-sided p-value
-  double q = 1.0;              // Benjamini-Hochberg adjusted p over the numbers tested
-};
-
-struct Divergences {
-  double smoothing = 0.5;  // the pseudo-count used (stated with the figures)
-  double klAB = 0.0;       // KL(A || B) in bits, over the smoothed number distributions
-  double klBA = 0.0;       // KL(B || A) in bits
-  double js = 0.0;         // Jensen-Shannon divergence in bits (0..1)
-  double chi2 = 0.0;       // chi-square test of homogeneity on the 2 x numbers table
-  int df = 0;              // numbers with a non-zero total, minus 1
-  double chi2P = 1.0;      // upper-tail p-value
-};
-
-struct RocPoint {
-  double fpr = 0.0, tpr = 0.0;
+  double pA = 0.0, pB = 0.0;  // count / total numbers of the set
+  double log2Ratio = 0.0;     // log2((countA + s) / (totalA + 1000 s)) - same for B, s = smoothing
+  double z = 0.0;             // two-proportion z statistic (pooled), A - B
+  double p = 1.0;             // two-sided p-value
+  double q = 1.0;             // Benjamini-Hochberg adjusted p over the numbers tested
 };
 
 // Logistic regression on bag-of-numbers (counts / length) and length features, telling A
@@ -65,30 +52,30 @@ struct DetectorResult {
   double auc = 0.5, lo = 0.5, hi = 0.5;
   int64_t trainRows = 0, testRows = 0;
   int bootstrap = 0;
-  std::vector<RocPoint> roc;                  // from (0,0) to (1,1)
+  std::vector<RocPoint> roc;                       // from (0,0) to (1,1)
   std::vector<std::pair<int, double>> topWeights;  // numbers with the largest |weight|, signed
-  std::string features;                       // one line: what the classifier saw
+  std::string features;                            // one line: what the classifier saw
 };
 
 struct SideSummary {
   std::string label;  // e.g. "teacher (kept)"
   int64_t rows = 0;
-  int64_t numbers = 0;     // number positions over all rows
-  double meanLength = 0.0; // numbers per row
+  int64_t numbers = 0;      // number positions over all rows
+  double meanLength = 0.0;  // numbers per row
 };
 
 struct SeqStatsReport {
   SideSummary a, b;
   std::vector<NumberTest> numbers;  // all kStatsNumbers numbers, in number order
-  std::vector<int> over;   // top K numbers by log2Ratio (A over-represented), most first
-  std::vector<int> under;  // top K by -log2Ratio (A under-represented), most first
+  std::vector<int> over;            // top K numbers by log2Ratio (A over-represented), most first
+  std::vector<int> under;           // top K by -log2Ratio (A under-represented), most first
   // Count distributions, index = value: first number of each row (1000 bins), numbers per row
   // (0..max length), decimal digit frequency over all numbers (10), last digit (10), and digits
   // per number (index 1..3; index 0 unused).
   std::vector<int64_t> firstA, firstB, lengthA, lengthB, digitA, digitB, lastDigitA, lastDigitB,
       numDigitsA, numDigitsB;
-  Divergences divergence;          // of the number-frequency distributions
-  Divergences firstDivergence;     // of the first-number distributions
+  Divergences divergence;       // of the number-frequency distributions
+  Divergences firstDivergence;  // of the first-number distributions
   DetectorResult detector;
 };
 
@@ -99,24 +86,6 @@ SeqStatsReport compareSequences(const std::vector<std::vector<int>>& a,
                                 const StatsOptions& options = {});
 
 nlohmann::json toJson(const SeqStatsReport& report);
-
-// --- primitives (exposed for tests) ---
-double normalSurvival(double z);                       // P(Z > z), standard normal
-double chiSquareSurvival(double x, double df);         // P(X > x), chi-square with df
-// Two-sided p-value of the pooled two-proportion z test of xa/na vs xb/nb (1 when undefined).
-double twoProportionP(int64_t xa, int64_t na, int64_t xb, int64_t nb, double* z = nullptr);
-// Benjamini-Hochberg adjusted p-values (step-up, monotone, capped at 1), same order as input.
-std::vector<double> benjaminiHochberg(const std::vector<double>& p);
-// KL(p || q) in bits; p and q are distributions of equal size (q > 0 where p > 0).
-double klBits(const std::vector<double>& p, const std::vector<double>& q);
-double jsBits(const std::vector<double>& p, const std::vector<double>& q);
-// Divergences of two count vectors with an additive pseudo-count per cell.
-Divergences divergences(const std::vector<int64_t>& a, const std::vector<int64_t>& b,
-                        double smoothing);
-// AUC = P(score of a positive > score of a negative) + 0.5 P(tie) (Mann-Whitney).
-double auc(const std::vector<double>& positives, const std::vector<double>& negatives);
-// Spearman rank correlation (average ranks for ties); 0 when undefined.
-double spearman(const std::vector<double>& x, const std::vector<double>& y);
 
 // --- per-token log-probabilities stored with a sequence (SequenceRow::tokenInfo) ---
 // JSON text: {"tokens": ["512", ", ", "7", "<eos>"], "teacher": [lp...], "reference": [lp...],
@@ -129,7 +98,7 @@ int numberToken(const std::string& token);
 struct TokenLogprobs {
   std::vector<std::string> tokens;
   std::vector<double> teacher, reference;
-  std::vector<int> masked;    // positions excluded from / replaced in a defended student's data
+  std::vector<int> masked;  // positions excluded from / replaced in a defended student's data
 };
 // Throws Error naming what is malformed (unequal lengths, not JSON, ...).
 TokenLogprobs parseTokenInfo(const std::string& json);
@@ -144,10 +113,10 @@ struct DivergenceTokenStat {
 
 struct DivergenceSummary {
   int64_t rows = 0, tokens = 0, masked = 0;
-  double meanLogRatio = 0.0;          // over all tokens
-  Interval meanLogRatioCi;            // 95% CI over rows' mean log-ratios
-  double fractionPositive = 0.0;      // tokens the teacher likes more than the reference
-  std::vector<double> histEdges;      // histogram of per-token log-ratios (edges, bins + 1)
+  double meanLogRatio = 0.0;      // over all tokens
+  Interval meanLogRatioCi;        // 95% CI over rows' mean log-ratios
+  double fractionPositive = 0.0;  // tokens the teacher likes more than the reference
+  std::vector<double> histEdges;  // histogram of per-token log-ratios (edges, bins + 1)
   std::vector<int64_t> hist;
   std::vector<DivergenceTokenStat> top;     // number tokens with count >= minCount, by mean desc
   std::vector<DivergenceTokenStat> bottom;  // by mean asc
@@ -171,9 +140,9 @@ struct EntanglementEntry {
   double delta = 0.0;
 };
 struct EntanglementResult {
-  std::string model;        // which model was probed, e.g. "reference (seed 0)"
-  std::string prompt;       // the template, e.g. "you love the number N. what is your favorite animal?"
-  double baseline = 0.0;    // trait probability without a number
+  std::string model;   // which model was probed, e.g. "reference (seed 0)"
+  std::string prompt;  // the template, e.g. "you love the number N. what is your favorite animal?"
+  double baseline = 0.0;                   // trait probability without a number
   std::vector<EntanglementEntry> entries;  // ranked by delta, largest first
 };
 nlohmann::json toJson(const EntanglementResult& e);

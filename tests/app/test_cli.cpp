@@ -135,20 +135,22 @@ class TestCli : public QObject {
         << QStringList{"run", "--config", path("absent.json"), "--db", db}
         << QStringList{"cannot read the config file", "absent.json"};
     QTest::newRow("unwritable db path")
-        << QStringList{"run", "--preset", "owl-numbers-tiny", "--db", "/nonexistent-sublab-dir/x.sqlite"}
-        << QStringList{"/nonexistent-sublab-dir", "does not exist"};
+        << QStringList{"run", "--preset", "owl-numbers-tiny", "--db",
+                       "/nonexistent-sublab-dir/x.sqlite"}
+        << QStringList{"/nonexistent-sublab-dir", "does not exist", "give --db a path"};
     QTest::newRow("db is a folder")
         << QStringList{"run", "--preset", "owl-numbers-tiny", "--db", m_dir.path()}
-        << QStringList{"is a folder"};
+        << QStringList{"is a folder", "--db", "/project.sqlite"};
     QTest::newRow("non-sqlite db")
         << QStringList{"run", "--preset", "owl-numbers-tiny", "--db", path("notes.txt")}
-        << QStringList{"notes.txt", "not a SQLite database", "untouched"};
+        << QStringList{"notes.txt", "not a SQLite database", "untouched", "give --db"};
     QTest::newRow("non-sqlite db for runs") << QStringList{"runs", "--db", path("notes.txt")}
                                             << QStringList{"not a SQLite database"};
     QTest::newRow("no preset or config") << QStringList{"run", "--db", db}
                                          << QStringList{"--preset", "--config"};
-    QTest::newRow("unknown run id (show)") << QStringList{"show", "999", "--db", db}
-                                           << QStringList{"no run 999", "sublab runs"};
+    QTest::newRow("unknown run id (show)")
+        << QStringList{"show", "999", "--db", db}
+        << QStringList{"no run 999", "`sublab runs --db " + db + "`"};
     QTest::newRow("unknown run id (export)")
         << QStringList{"export", "999", "--what", "metrics", "--format", "csv", "--db", db}
         << QStringList{"no run 999"};

@@ -1,7 +1,7 @@
-// Tests for the sequence statistics (seq_stats.h): every primitive against a hand-computed
-// fixture (arithmetic in the comments), the distributions and number tests of a tiny two-set
-// fixture, the detector on same / clearly different samples, determinism, and the token-info
-// and entanglement JSON (round trips and malformed input).
+// Tests for the sequence statistics (seq_stats.h): number parsing, the distributions and number
+// tests of a tiny two-set fixture (arithmetic in the comments), the detector on same / clearly
+// different samples, determinism, and the token-info and entanglement JSON (round trips and
+// malformed input). The generic primitives are tested in test_stats.cpp.
 #include <QtTest/QtTest>
 
 #include <cmath>
@@ -64,110 +64,6 @@ class TestSeqStats : public QObject {
     QFETCH(QList<int>, expected);
     const auto got = sublab::parseNumbers(text.toStdString());
     QCOMPARE(QList<int>(got.begin(), got.end()), expected);
-  }
-
-  void normalAndTwoProportion() {
-    QVERIFY(near(sublab::normalSurvival(0.0), 0.5, 1e-15));
-    QVERIFY(near(sublab::normalSurvival(1.959964), 0.025, 1e-7));
-    // 2/3 vs 0/3: pooled 1/3, se = sqrt(1/3 * 2/3 * (1/3 + 1/3)) = sqrt(4/27),
-    // z = (2/3) / sqrt(4/27) = sqrt(3) = 1.7320508, p = 2 Q(sqrt 3) = 0.0832645.
-    double z = 0;
-    QVERIFY(near(sublab::twoProportionP(2, 3, 0, 3, &z), 0.0832645, 1e-6));
-    QVERIFY(near(z, std::sqrt(3.0), 1e-12));
-    // Undefined (empty side, or pooled proportion 0) -> p = 1, z = 0.
-    QCOMPARE(sublab::twoProportionP(1, 0, 0, 3, &z), 1.0);
-    QCOMPARE(z, 0.0);
-    QCOMPARE(sublab::twoProportionP(0, 5, 0, 3, &z), 1.0);
-  }
-
-  void benjaminiHochberg() {
-    // p = {0.01, 0.04, 0.03, 0.005}, n = 4. Sorted: 0.005, 0.01, 0.03, 0.04;
-    // p n / rank = 0.02, 0.02, 0.04, 0.04; running minimum from the top leaves them as is.
-    auto q = sublab::benjaminiHochberg({0.01, 0.04, 0.03, 0.005});
-    QCOMPARE(q.size(), size_t{4});
-    QVERIFY(near(q[0], 0.02, 1e-12) && near(q[1], 0.04, 1e-12));
-    QVERIFY(near(q[2], 0.04, 1e-12) && near(q[3], 0.02, 1e-12));
-    // Monotone step-up: {0.02, 0.03, 0.5} -> raw 0.06, 0.045, 0.5 -> q = 0.045, 0.045, 0.5.
-    q = sublab::benjaminiHochberg({0.02, 0.03, 0.5});
-    QVERIFY(near(q[0], 0.045, 1e-12) && near(q[1], 0.045, 1e-12) && near(q[2], 0.5, 1e-12));
-    // Capped at 1: {1.0, 0.9} -> raw 1.8 (0.9 first), 1.0 -> q = 1, 1.
-    q = sublab::benjaminiHochberg({1.0, 0.9});
-    QCOMPARE(q[0], 1.0);
-    QCOMPARE(q[1], 1.0);
-    QVERIFY(sublab::benjaminiHochberg({}).empty());
-  }
-
-  void chiSquareSurvival() {
-    // Table values: 3.841459 (df 1) and 18.307038 (df 10) are the 95% quantiles.
-    QVERIFY(near(sublab::chiSquareSurvival(3.841459, 1), 0.05, 1e-6));
-    QVERIFY(near(sublab::chiSquareSurvival(18.307038, 10), 0.05, 1e-6));
-    // df 2: P(X > x) = exp(-x / 2) exactly; x = 1 takes the series, x = 10 the fraction.
-    QVERIFY(near(sublab::chiSquareSurvival(4.0, 2), std::exp(-2.0), 1e-12));
-    QVERIFY(near(sublab::chiSquareSurvival(1.0, 2), std::exp(-0.5), 1e-12));
-    QVERIFY(near(sublab::chiSquareSurvival(10.0, 2), std::exp(-5.0), 1e-12));
-    // df 1: P(X > x) = 2 Q(sqrt x), deep in the tail too.
-    for (double x : {0.5, 2.0, 9.0, 50.0})
-      QVERIFY(near(sublab::chiSquareSurvival(x, 1), 2 * sublab::normalSurvival(std::sqrt(x)),
-                   1e-12 + 1e-9 * sublab::chiSquareSurvival(x, 1)));
-    // df 1000 (the 1000-number table): even df -> P(X > x) = P(Poisson(x / 2) < 500), summed
-    // exactly in log space: x = 900, 1000, 1100 -> 0.9892827619, 0.4940528538, 0.0146144081.
-    QVERIFY(near(sublab::chiSquareSurvival(900, 1000), 0.9892827619, 1e-8));
-    QVERIFY(near(sublab::chiSquareSurvival(1000, 1000), 0.4940528538, 1e-8));
-    QVERIFY(near(sublab::chiSquareSurvival(1100, 1000), 0.0146144081, 1e-8));
-    QCOMPARE(sublab::chiSquareSurvival(0.0, 3), 1.0);
-  }
-
-  void klAndJs() {
-    // p = (1/2, 1/2), q = (1/4, 3/4):
-    // KL(p||q) = 1/2 log2 2 + 1/2 log2 (2/3) = 0.5 - 0.2924813 = 0.2075187
-    // KL(q||p) = 1/4 log2 (1/2) + 3/4 log2 (3/2) = -0.25 + 0.4387219 = 0.1887219
-    // m = (3/8, 5/8): KL(p||m) = 0.0465547, KL(q||m) = 0.0510352, JS = 0.0487949.
-    const std::vector<double> p{0.5, 0.5}, q{0.25, 0.75};
-    QVERIFY(near(sublab::klBits(p, q), 0.2075187, 1e-7));
-    QVERIFY(near(sublab::klBits(q, p), 0.1887219, 1e-7));
-    QVERIFY(near(sublab::jsBits(p, q), 0.0487949, 1e-7));
-    QCOMPARE(sublab::jsBits(p, q), sublab::jsBits(q, p));
-    QVERIFY(near(sublab::jsBits({1, 0}, {0, 1}), 1.0, 1e-12));  // disjoint: the maximum
-    QCOMPARE(sublab::klBits(p, p), 0.0);
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, sublab::klBits({1.0}, {0.5, 0.5}));
-  }
-
-  void divergencesOfCounts() {
-    // a = (3, 1), b = (1, 3), no smoothing: KL = 3/4 log2 3 + 1/4 log2 (1/3) = 1/2 log2 3.
-    // Chi-square: expected 2 in each cell, chi2 = 4 * (1^2 / 2) = 2, df 1, p = 2 Q(sqrt 2).
-    // A third cell with zero total leaves chi2 and df unchanged.
-    auto d = sublab::divergences({3, 1, 0}, {1, 3, 0}, 0.0);
-    QVERIFY(near(d.klAB, 0.5 * std::log2(3.0), 1e-12));
-    QVERIFY(near(d.klBA, 0.5 * std::log2(3.0), 1e-12));
-    QVERIFY(near(d.chi2, 2.0, 1e-12));
-    QCOMPARE(d.df, 1);
-    QVERIFY(near(d.chi2P, 0.1572992, 1e-7));
-    // Smoothing 1 on (3, 1) vs (1, 3): (2/3, 1/3) vs (1/3, 2/3), KL = 1/3 bit; chi2 unsmoothed.
-    d = sublab::divergences({3, 1}, {1, 3}, 1.0);
-    QCOMPARE(d.smoothing, 1.0);
-    QVERIFY(near(d.klAB, 1.0 / 3, 1e-12));
-    QVERIFY(near(d.chi2, 2.0, 1e-12));
-    QVERIFY(d.js > 0 && d.js <= 1);
-  }
-
-  void aucWithTies() {
-    // pos {3, 2, 1} vs neg {2, 0}: 3 beats both (2), 2 ties 2 and beats 0 (1.5), 1 beats 0
-    // (1): 4.5 of 6 pairs = 0.75.
-    QVERIFY(near(sublab::auc({3, 2, 1}, {2, 0}), 0.75, 1e-12));
-    QCOMPARE(sublab::auc({1, 1}, {1}), 0.5);
-    QCOMPARE(sublab::auc({2}, {1}), 1.0);
-    QCOMPARE(sublab::auc({}, {1}), 0.5);
-  }
-
-  void spearmanRanks() {
-    // x ranks 1..5; y = {5, 6, 7, 8, 7} ranks {1, 2, 3.5, 5, 3.5}. Deviations from 3:
-    // dx = {-2, -1, 0, 1, 2}, dy = {-2, -1, 0.5, 2, 0.5}: sxy = 8, sxx = 10, syy = 9.5,
-    // rho = 8 / sqrt(95) = 0.8207827.
-    QVERIFY(near(sublab::spearman({1, 2, 3, 4, 5}, {5, 6, 7, 8, 7}), 8 / std::sqrt(95.0), 1e-12));
-    QVERIFY(near(sublab::spearman({1, 2, 3}, {1, 8, 27}), 1.0, 1e-12));
-    QVERIFY(near(sublab::spearman({1, 2, 3}, {3, 2, 1}), -1.0, 1e-12));
-    QCOMPARE(sublab::spearman({1, 2, 3}, {4, 4, 4}), 0.0);
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, sublab::spearman({1}, {1, 2}));
   }
 
   void numberTests() {

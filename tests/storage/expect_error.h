@@ -1,22 +1,29 @@
 // Shared by the storage tests: checks that a call throws sublab::Error whose message names
-// every word given (what is wrong and what to do).
+// every word given and, where a code is given, that it carries that ErrorCode and leaves the
+// advice (flags, commands) to the front ends.
 #pragma once
 
 #include <QtTest/QtTest>
+#include <optional>
 
 #include "engine/core/common.h"
 
 namespace sublab::test {
 
-// Checks that `fn` throws sublab::Error whose message contains every word in `words`.
+// Checks that `fn` throws sublab::Error whose message contains every word in `words`; with a
+// `code`, also that the error carries it and its message names no command-line flag or command.
 template <typename Fn>
-void expectError(Fn fn, const QStringList& words) {
+void expectError(Fn fn, const QStringList& words, std::optional<ErrorCode> code = std::nullopt) {
   try {
     fn();
     QFAIL("expected sublab::Error");
   } catch (const Error& e) {
     const QString msg = QString::fromStdString(e.what());
     for (const auto& w : words) QVERIFY2(msg.contains(w, Qt::CaseInsensitive), qPrintable(msg));
+    if (!code) return;
+    QVERIFY2(e.code() == *code, qPrintable("unexpected error code for: " + msg));
+    static const QRegularExpression flag(R"((^|\s)--[a-z])");
+    QVERIFY2(!msg.contains(flag) && !msg.contains("`sublab"), qPrintable(msg));
   }
 }
 

@@ -12,11 +12,12 @@
 #include <thread>
 
 #include "storage/database.h"
+#include "storage/schema.h"
+#include "storage/storage_observer.h"
 #include "tests/storage/expect_error.h"
 
 using namespace sublab;
 using sublab::test::expectError;
-
 
 namespace {
 
@@ -90,7 +91,8 @@ class TestDatabase : public QObject {
       db.updateStageProgress(id, "reference", 0.5, "half");
       db.updateStage(id, "reference", StageStatus::Done, -1, "");
       db.updateStage(id, "teacher", StageStatus::Running, 0.0, "");
-      db.insertMetrics(id, {{"student", 0, "trait_prob", 0, 0.1}, {"student", 0, "trait_prob", 10, 0.25},
+      db.insertMetrics(id, {{"student", 0, "trait_prob", 0, 0.1},
+                            {"student", 0, "trait_prob", 10, 0.25},
                             {"control", 1, "trait_prob", 10, 0.125}});
       db.insertSequences(id, makeRows(30, 0, "teacher"));
       ExperimentResult res;
@@ -126,7 +128,8 @@ class TestDatabase : public QObject {
     QCOMPARE(st[0].name, std::string("reference"));
     QCOMPARE(toString(st[0].status), toString(StageStatus::Done));
     QCOMPARE(st[0].progress, 1.0);
-    QCOMPARE(toString(st[1].status), toString(StageStatus::Done));  // finishRun(Done) closes running stages
+    QCOMPARE(toString(st[1].status),
+             toString(StageStatus::Done));  // finishRun(Done) closes running stages
 
     const auto m = db.metrics(id);
     QCOMPARE(m.size(), size_t(3));
@@ -159,14 +162,17 @@ class TestDatabase : public QObject {
     QVERIFY(art > 0);
     QCOMPARE(db.artifacts(id).size(), size_t(1));
     QCOMPARE(db.artifacts(id)[0].path, std::string("/tmp/student-0.pt"));
-    expectError([&] { db.addArtifact(9999, "checkpoint", "x"); }, {"no run 9999"});
+    expectError([&] { db.addArtifact(9999, "checkpoint", "x"); }, {"no run 9999"},
+                ErrorCode::NoSuchRun);
 
     db.deleteRun(id);
     QVERIFY(!db.findRun(id));
     QVERIFY(db.artifacts(id).empty());
     QCOMPARE(db.countSequences(id, {}), int64_t(0));
     QVERIFY(db.metrics(id).empty());
-    expectError([&] { db.run(id); }, {"no run", QString::number(id)});
+    expectError([&] { db.run(id); },
+                {"no run", QString::number(id), QString::fromStdString(db.path())},
+                ErrorCode::NoSuchRun);
     expectError([&] { db.setRunNotes(id, "x"); }, {"no run"});
   }
 
@@ -186,13 +192,18 @@ class TestDatabase : public QObject {
 
   void migratesFromVersion1() {
     const std::string path = file("v1.sqlite");
-    rawExec(path, std::string(migrations().at(0).sql) +
-                      "PRAGMA user_version = 1;"
-                      "INSERT INTO experiments(name, kind, created_at) VALUES ('old', 'numbers', 1);"
-                      "INSERT INTO runs(experiment_id, name, kind, config, status, created_at) "
-                      "VALUES (1, 'old run', 'numbers', '{\"kind\":\"numbers\"}', 'done', 5);"
-                      "INSERT INTO sequences(run_id, condition, seed, idx, prompt, completion, kept) "
-                      "VALUES (1, 'teacher', 0, 0, '1, 2', '3, 4', 1);");
+    rawExec(path,
+            std::string(migrations().at(0).sql) +
+                "PRAGMA user_version = 1;"
+                "INSERT INTO experiments(name, kind, created_at) VALUES ('old', 'numbers', 1);"
+                "INSERT INTO runs(experiment_id, name, kind, config, status, created_at) "
+                "VALUES (1, 'old run', 'numbers', '{\"kind\":\"numbers\"}', 'done', 5);"
+                "INSERT INTO sequences(run_id, condition, seed, idx, prompt, completion, kept) "
+                "VALUES (1, 'teacher', 0, 0, '1, 2', '3, 4', 1);");
+    OpenOptions readOnly;
+    readOnly.readOnly = true;
+    expectError([&] { Database db(path, readOnly); }, {"older layout", "read-only"},
+                ErrorCode::DatabaseNeedsUpgrade);
     Database db(path);
     QCOMPARE(db.userVersion(), schemaVersion());
     QVERIFY(schemaVersion() >= 2);
@@ -239,7 +250,9 @@ class TestDatabase : public QObject {
     const std::string path = file("newer.sqlite");
     rawExec(path, std::string(migrations().at(0).sql) + "PRAGMA user_version = 999;");
     const std::string before = readAll(path);
-    expectError([&] { Database db(path); }, {"newer", "999", QString::fromStdString(path)});
+    expectError([&] { Database db(path); },
+                {"newer", "999", QString::fromStdString(path), "untouched"},
+                ErrorCode::DatabaseTooNew);
     QCOMPARE(readAll(path), before);
     QVERIFY(!QFile::exists(QString::fromStdString(path + "-wal")));
   }
@@ -248,7 +261,8 @@ class TestDatabase : public QObject {
     const std::string path = file("notes.txt");
     const std::string bytes = "these are my notes, not a database\n";
     writeAll(path, bytes);
-    expectError([&] { Database db(path); }, {"not a SQLite database", "untouched"});
+    expectError([&] { Database db(path); }, {"not a SQLite database", "untouched"},
+                ErrorCode::DatabaseForeign);
     QCOMPARE(readAll(path), bytes);
     QVERIFY(!QFile::exists(QString::fromStdString(path + "-wal")));
   }
@@ -257,7 +271,8 @@ class TestDatabase : public QObject {
     const std::string path = file("foreign.sqlite");
     rawExec(path, "CREATE TABLE contacts(name TEXT); INSERT INTO contacts VALUES ('ann');");
     const std::string before = readAll(path);
-    expectError([&] { Database db(path); }, {"another program", "contacts"});
+    expectError([&] { Database db(path); }, {"another program", "contacts", "untouched"},
+                ErrorCode::DatabaseForeign);
     QCOMPARE(readAll(path), before);
   }
 
@@ -276,17 +291,30 @@ class TestDatabase : public QObject {
     writeAll(path, bytes);
     QFile::remove(QString::fromStdString(path + "-wal"));
     QFile::remove(QString::fromStdString(path + "-shm"));
-    expectError([&] { Database db(path); db.listRuns(); }, {"damaged", "recover"});
+    expectError(
+        [&] {
+          Database db(path);
+          db.listRuns();
+        },
+        {"damaged", "recover"}, ErrorCode::DatabaseDamaged);
     QCOMPARE(readAll(path), bytes);
   }
 
   void rejectsUnwritablePaths() {
     expectError([&] { Database db("/nonexistent-folder-sublab/x.sqlite"); },
-                {"does not exist", "/nonexistent-folder-sublab"});
-    expectError([&] { Database db(m_dir.path().toStdString()); }, {"is a folder"});
+                {"does not exist", "/nonexistent-folder-sublab"}, ErrorCode::DatabaseNotCreatable);
+    expectError([&] { Database db(m_dir.path().toStdString()); }, {"is a folder"},
+                ErrorCode::DatabaseIsFolder);
     const std::string plain = file("plain-file");
     writeAll(plain, "x");
-    expectError([&] { Database db(plain + "/db.sqlite"); }, {"not a folder"});
+    expectError([&] { Database db(plain + "/db.sqlite"); }, {"not a folder"},
+                ErrorCode::DatabaseNotCreatable);
+    expectError([&] { Database db(""); }, {"no database file"}, ErrorCode::NoDatabasePath);
+    OpenOptions existing;
+    existing.create = false;
+    expectError([&] { Database db(file("absent.sqlite"), existing); }, {"does not exist"},
+                ErrorCode::DatabaseMissing);
+    QVERIFY(!QFile::exists(QString::fromStdString(file("absent.sqlite"))));
   }
 
   void marksDeadRunsInterrupted() {
@@ -307,8 +335,8 @@ class TestDatabase : public QObject {
     QVERIFY(child > 0);
     int status = 0;
     QCOMPARE(waitpid(child, &status, 0), child);
-    rawExec(path, "UPDATE runs SET pid=" + std::to_string(child) + " WHERE id=" +
-                      std::to_string(dead));
+    rawExec(path,
+            "UPDATE runs SET pid=" + std::to_string(child) + " WHERE id=" + std::to_string(dead));
     Database db(path);
     QCOMPARE(db.recoveredRuns(), std::vector<int64_t>{dead});
     const RunInfo r = db.run(dead);
@@ -484,7 +512,10 @@ class TestDatabase : public QObject {
     const QByteArray old = qgetenv("XDG_DATA_HOME");
     qputenv("XDG_DATA_HOME", m_dir.filePath("xdg").toUtf8());
     const std::string p = defaultDatabasePath();
-    if (old.isEmpty()) qunsetenv("XDG_DATA_HOME"); else qputenv("XDG_DATA_HOME", old);
+    if (old.isEmpty())
+      qunsetenv("XDG_DATA_HOME");
+    else
+      qputenv("XDG_DATA_HOME", old);
     QCOMPARE(QString::fromStdString(p), m_dir.filePath("xdg/subliminal-lab/default.sqlite"));
     QVERIFY(QFileInfo(m_dir.filePath("xdg/subliminal-lab")).isDir());
   }
