@@ -49,9 +49,9 @@ double countFlops(const nlohmann::json& c, int64_t conditions, int64_t trainImag
   const double train = fwd + 2 * (in * h + h * h + h * o) + 2 * (h * h + h * o);
   const double te = c["teacher"]["epochs"].get<double>(), se = c["student"]["epochs"].get<double>();
   const double distill = c["student"]["images"].get<double>();
-  double flops = N * trainImages * te * train;       // teachers
-  flops += N * distill * fwd;                        // teacher logits, once
-  flops += N * conditions * distill * se * train;    // students
+  double flops = N * trainImages * te * train;                 // teachers
+  flops += N * distill * fwd;                                  // teacher logits, once
+  flops += N * conditions * distill * se * train;              // students
   flops += N * testImages * fwd * (1 + te + conditions * se);  // evaluations
   return flops;
 }
@@ -88,11 +88,16 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--models") models = std::stoll(next());
-    else if (a == "--full") full = true;
-    else if (a == "--threads") options.threads = std::stoi(next());
-    else if (a == "--device") options.device = next();
-    else if (a == "--preset") preset = next();
+    if (a == "--models")
+      models = std::stoll(next());
+    else if (a == "--full")
+      full = true;
+    else if (a == "--threads")
+      options.threads = std::stoi(next());
+    else if (a == "--device")
+      options.device = next();
+    else if (a == "--preset")
+      preset = next();
     else {
       std::cerr << "usage: bench_aux [--models N] [--full] [--threads T] [--device cpu|cuda] "
                    "[--preset NAME]\n";
@@ -110,8 +115,9 @@ int main(int argc, char** argv) {
 
     const bool jemalloc = dlsym(RTLD_DEFAULT, "mallctl") != nullptr;
     const torch::Device device(options.device == "cuda" ? torch::kCUDA : torch::kCPU);
-    std::cout << "threads: " << torch::get_num_threads() << ", jemalloc: "
-              << (jemalloc ? "linked" : "NOT linked") << ", device: " << options.device << "\n";
+    std::cout << "threads: " << torch::get_num_threads()
+              << ", jemalloc: " << (jemalloc ? "linked" : "NOT linked")
+              << ", device: " << options.device << "\n";
     const double peak = measurePeak(device);
     std::cout << "fp32 matmul peak (3072^3 mm): " << peak << " GFLOP/s\n";
 

@@ -14,17 +14,17 @@
 #include <QThread>
 #include <QTimer>
 #include <algorithm>
-#include <cstdio>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <random>
 #include <thread>
 
+#include "engine/experiment.h"
+#include "storage/database.h"
 #include "ui/app_settings.h"
 #include "ui/curve_plot.h"
 #include "ui/curves_view.h"
-#include "storage/database.h"
-#include "engine/experiment.h"
 #include "ui/inspector_view.h"
 #include "ui/main_window.h"
 #include "ui/project.h"
@@ -56,7 +56,8 @@ bool waitFor(Fn done, int timeoutMs) {
 }
 
 void buildDatabase(const QString& path) {
-  std::fprintf(stderr, "building %s: %d runs, %d sequences…\n", qPrintable(path), kRuns, kSequences);
+  std::fprintf(stderr, "building %s: %d runs, %d sequences…\n", qPrintable(path), kRuns,
+               kSequences);
   QElapsedTimer t;
   t.start();
   sublab::Database db(path.toStdString());
@@ -69,8 +70,10 @@ void buildDatabase(const QString& path) {
       sublab::NewRun nr;
       nr.name = "run " + std::to_string(i);
       nr.preset = "owl-numbers-quick";
-      nr.config = sublab::normalizeConfig(
-          {{"kind", "numbers"}, {"seeds", 3}, {"seed", i % 5}, {"student", {{"mode", modes[i % 3]}}}});
+      nr.config = sublab::normalizeConfig({{"kind", "numbers"},
+                                           {"seeds", 3},
+                                           {"seed", i % 5},
+                                           {"student", {{"mode", modes[i % 3]}}}});
       nr.tags = {i % 2 ? "odd" : "even"};
       const int64_t id = db.createRun(nr);
       if (i == 0) bigRun = id;
@@ -147,7 +150,8 @@ class TimedApplication : public QApplication {
       slow.push_back(QStringLiteral("%1 ms: event %2 to %3 (%4)")
                          .arg(took, 0, 'f', 0)
                          .arg(type)
-                         .arg(QString::fromLatin1(receiver->metaObject()->className()), receiver->objectName()));
+                         .arg(QString::fromLatin1(receiver->metaObject()->className()),
+                              receiver->objectName()));
     return r;
   }
   int depth = 0;
@@ -164,9 +168,12 @@ int main(int argc, char** argv) {
   bool withRun = true;
   for (int i = 1; i < argc; ++i) {
     const QString a = QString::fromLocal8Bit(argv[i]);
-    if (a == "--preset" && i + 1 < argc) preset = QString::fromLocal8Bit(argv[++i]);
-    else if (a == "--no-run") withRun = false;
-    else dbPath = a;
+    if (a == "--preset" && i + 1 < argc)
+      preset = QString::fromLocal8Bit(argv[++i]);
+    else if (a == "--no-run")
+      withRun = false;
+    else
+      dbPath = a;
   }
   if (dbPath.isEmpty()) dbPath = scratch.filePath("bench.sqlite");
   if (!QFileInfo::exists(dbPath)) buildDatabase(dbPath);
@@ -319,8 +326,10 @@ int main(int argc, char** argv) {
   std::printf("bench_gui (offscreen, %s)\n", qPrintable(QFileInfo(dbPath).fileName()));
   std::printf("  open project (%d runs, %d sequences), table painted: %8.1f ms   (target < 2000)\n",
               runs, kSequences, openMs);
-  std::printf("  runs table sort (4 columns):     max %6.1f ms\n", *std::max_element(sorts.begin(), sorts.end()));
-  std::printf("  runs table filter (4 texts):     max %6.1f ms\n", *std::max_element(filters.begin(), filters.end()));
+  std::printf("  runs table sort (4 columns):     max %6.1f ms\n",
+              *std::max_element(sorts.begin(), sorts.end()));
+  std::printf("  runs table filter (4 texts):     max %6.1f ms\n",
+              *std::max_element(filters.begin(), filters.end()));
   std::printf("  group by config (2,000 runs):        %6.1f ms\n", groupMs);
   std::printf("  inspector: select run (GUI thread)   %6.1f ms\n", selectMs);
   std::printf("  inspector: first page shown          %6.1f ms\n", firstPageMs);
@@ -329,8 +338,9 @@ int main(int argc, char** argv) {
   std::printf("  inspector: next page (500 rows)  mean %5.1f  max %6.1f ms\n", pg.mean, pg.max);
   std::printf("  inspector: page at row 900,000       %6.1f ms (keyset)\n", deepMs);
   std::printf("  inspector: first rejected page       %6.1f ms\n", filteredPageMs);
-  std::printf("  replot 50 curves x 1,000 points, CI bands: mean %5.1f  max %5.1f ms   (target < 50)\n",
-              bands.mean, bands.max);
+  std::printf(
+      "  replot 50 curves x 1,000 points, CI bands: mean %5.1f  max %5.1f ms   (target < 50)\n",
+      bands.mean, bands.max);
   std::printf("  replot 50 curves x 1,000 points, lines:    mean %5.1f  max %5.1f ms\n", lines.mean,
               lines.max);
   std::printf("  queued replot via the event loop (as the views do): mean %5.1f  max %5.1f ms\n",
@@ -389,11 +399,13 @@ int main(int argc, char** argv) {
   const Stats stall = summarize(gaps);
   const int livePoints = window.curvesView()->data().pointCount();
 
-  std::printf("  run %s: %.1f s, %d live points; GUI heartbeat (5 ms) gaps: n=%d mean %.1f p99 %.1f "
-              "max %.1f ms   (target max < 100)\n",
-              qPrintable(preset), runSeconds, livePoints, stall.n, stall.mean, stall.p99, stall.max);
-  std::printf("    control heartbeat on a plain thread: max gap %.0f ms ending %.1f s into the run\n",
-              controlMax, controlAt);
+  std::printf(
+      "  run %s: %.1f s, %d live points; GUI heartbeat (5 ms) gaps: n=%d mean %.1f p99 %.1f "
+      "max %.1f ms   (target max < 100)\n",
+      qPrintable(preset), runSeconds, livePoints, stall.n, stall.mean, stall.p99, stall.max);
+  std::printf(
+      "    control heartbeat on a plain thread: max gap %.0f ms ending %.1f s into the run\n",
+      controlMax, controlAt);
   std::printf("    queueing the run (GUI thread, writes the queued run): %.1f ms\n", enqueueMs);
   for (const QString& e : app.slow) std::printf("    slow GUI event: %s\n", qPrintable(e));
   for (const auto& [at, gap] : longGaps)

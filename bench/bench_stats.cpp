@@ -71,14 +71,18 @@ int main(int argc, char** argv) {
   StatsOptions options;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--rows") rows = std::atoll(argv[i + 1]);
-    else if (a == "--token-rows") tokenRowCount = std::atoll(argv[i + 1]);
-    else if (a == "--bootstrap") options.bootstrap = std::atoi(argv[i + 1]);
+    if (a == "--rows")
+      rows = std::atoll(argv[i + 1]);
+    else if (a == "--token-rows")
+      tokenRowCount = std::atoll(argv[i + 1]);
+    else if (a == "--bootstrap")
+      options.bootstrap = std::atoi(argv[i + 1]);
   }
-  std::printf("bench_stats: %lld rows per side, %lld token rows, %d bootstrap resamples, "
-              "%u hardware threads\n",
-              static_cast<long long>(rows), static_cast<long long>(tokenRowCount),
-              options.bootstrap, std::thread::hardware_concurrency());
+  std::printf(
+      "bench_stats: %lld rows per side, %lld token rows, %d bootstrap resamples, "
+      "%u hardware threads\n",
+      static_cast<long long>(rows), static_cast<long long>(tokenRowCount), options.bootstrap,
+      std::thread::hardware_concurrency());
 
   const auto textA = completions(1, rows, 0.03), textB = completions(2, rows, 0.0);
   auto t = Clock::now();
@@ -87,8 +91,8 @@ int main(int argc, char** argv) {
   b.reserve(textB.size());
   for (const auto& s : textA) a.push_back(parseNumbers(s));
   for (const auto& s : textB) b.push_back(parseNumbers(s));
-  std::printf("  parseNumbers (%lld completions):  %8.3f s\n",
-              static_cast<long long>(2 * rows), since(t));
+  std::printf("  parseNumbers (%lld completions):  %8.3f s\n", static_cast<long long>(2 * rows),
+              since(t));
 
   t = Clock::now();
   const SeqStatsReport report = compareSequences(a, b, options);
@@ -116,8 +120,8 @@ int main(int argc, char** argv) {
   std::printf("  summarizeDivergence (%lld tokens): %8.3f s\n", static_cast<long long>(s.tokens),
               summarizeSeconds);
   std::printf("    mean log-ratio %.4f [%.4f, %.4f], %.1f%% positive, top token %s\n",
-              s.meanLogRatio, s.meanLogRatioCi.lo, s.meanLogRatioCi.hi,
-              100 * s.fractionPositive, s.top.empty() ? "-" : s.top[0].token.c_str());
+              s.meanLogRatio, s.meanLogRatioCi.lo, s.meanLogRatioCi.hi, 100 * s.fractionPositive,
+              s.top.empty() ? "-" : s.top[0].token.c_str());
   std::printf("  total (compare + summarize):      %8.3f s (budget 5 s)\n",
               compareSeconds + summarizeSeconds);
   return 0;

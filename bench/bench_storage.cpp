@@ -2,13 +2,14 @@
 // inserts/s (through StorageObserver, batched), metric inserts/s, and the time to open the file,
 // list the runs, count with filters and fetch pages at the start and deep in a big run.
 // Usage: bench_storage [--rows N] [--runs N] [--db FILE] (default: a temporary file, removed).
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
-#include <unistd.h>
 
 #include "storage/database.h"
 #include "storage/storage_observer.h"
@@ -36,30 +37,36 @@ int main(int argc, char** argv) {
   std::string path;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--rows") rows = std::atoll(argv[i + 1]);
-    else if (a == "--runs") runs = std::atoi(argv[i + 1]);
-    else if (a == "--db") path = argv[i + 1];
+    if (a == "--rows")
+      rows = std::atoll(argv[i + 1]);
+    else if (a == "--runs")
+      runs = std::atoi(argv[i + 1]);
+    else if (a == "--db")
+      path = argv[i + 1];
   }
   const bool temporary = path.empty();
   if (temporary)
-    path = (std::filesystem::temp_directory_path() / ("bench_storage_" + std::to_string(getpid()) +
-                                                      ".sqlite")).string();
+    path = (std::filesystem::temp_directory_path() /
+            ("bench_storage_" + std::to_string(getpid()) + ".sqlite"))
+               .string();
   std::filesystem::remove(path);
-  std::printf("bench_storage: %lld sequences over %d runs into %s\n",
-              static_cast<long long>(rows), runs, path.c_str());
+  std::printf("bench_storage: %lld sequences over %d runs into %s\n", static_cast<long long>(rows),
+              runs, path.c_str());
 
   // Half of the rows go to run 1 (paging deep inside one big run), the rest spread evenly.
   const int64_t bigRun = rows / 2;
   const int64_t perRun = runs > 1 ? (rows - bigRun) / (runs - 1) : 0;
   std::mt19937 rng(1234);
   const char* conditions[] = {"teacher", "reference"};
-  const char* reasons[] = {"format: not a number list", "banned number", "trait token", "duplicate"};
+  const char* reasons[] = {"format: not a number list", "banned number", "trait token",
+                           "duplicate"};
   int64_t written = 0, metricsWritten = 0;
   double seqSeconds = 0, metricSeconds = 0;
   int64_t firstRun = 0;
   {
     Database db(path);
-    const nlohmann::json config = {{"kind", "numbers"}, {"seeds", 3},
+    const nlohmann::json config = {{"kind", "numbers"},
+                                   {"seeds", 3},
                                    {"student", {{"lr", 1e-3}, {"mode", "distill_numbers"}}}};
     for (int r = 0; r < runs; ++r) {
       NewRun nr;
@@ -103,18 +110,20 @@ int main(int argc, char** argv) {
       metricsWritten += static_cast<int64_t>(pts.size());
       ExperimentResult res;
       res.conditions.push_back({"student", "trait_prob", {0.1, 0.05, 0.15, 3}, {0.1, 0.12, 0.08}});
-      res.contrasts.push_back({"transfer", "trait_prob", {0.02, 0.01, 0.03, 3}, {0.02, 0.02, 0.02}});
+      res.contrasts.push_back(
+          {"transfer", "trait_prob", {0.02, 0.01, 0.03, 3}, {0.02, 0.02, 0.02}});
       res.summary = {{"transfer", {{"mean", 0.02}, {"ci95", {0.01, 0.03}}}}};
       db.saveResult(id, res);
       db.finishRun(id, RunStatus::Done, 1.0);
     }
   }
-  std::printf("  sequence inserts: %.0f rows/s (%lld rows in %.2f s, StorageObserver, batches of 2000)\n",
-              written / seqSeconds, static_cast<long long>(written), seqSeconds);
+  std::printf(
+      "  sequence inserts: %.0f rows/s (%lld rows in %.2f s, StorageObserver, batches of 2000)\n",
+      written / seqSeconds, static_cast<long long>(written), seqSeconds);
   std::printf("  metric inserts:   %.0f points/s (%lld points in %.2f s, 150 per transaction)\n",
-              metricsWritten / metricSeconds, static_cast<long long>(metricsWritten), metricSeconds);
-  std::printf("  file size: %.1f MB\n",
-              std::filesystem::file_size(path) / 1e6);
+              metricsWritten / metricSeconds, static_cast<long long>(metricsWritten),
+              metricSeconds);
+  std::printf("  file size: %.1f MB\n", std::filesystem::file_size(path) / 1e6);
 
   auto t = Clock::now();
   Database db(path);
@@ -129,7 +138,10 @@ int main(int argc, char** argv) {
   cond.seed = 1;
   cond.verdict = Verdict::Kept;
   text.text = "123, 456";
-  struct Case { const char* name; SequenceFilter f; };
+  struct Case {
+    const char* name;
+    SequenceFilter f;
+  };
   for (const Case& c : {Case{"all", none}, Case{"rejected", rejected},
                         Case{"teacher/seed 1/kept", cond}, Case{"text \"123, 456\"", text}}) {
     t = Clock::now();
@@ -142,18 +154,21 @@ int main(int argc, char** argv) {
     const auto deep = db.sequences(firstRun, c.f, std::max<int64_t>(0, n - 100), 100);
     const double deepMs = 1e3 * since(t);
     t = Clock::now();
-    const auto next = first.empty() ? first : db.sequencesAfter(firstRun, c.f, first.back().id, 100);
+    const auto next =
+        first.empty() ? first : db.sequencesAfter(firstRun, c.f, first.back().id, 100);
     const double keyMs = 1e3 * since(t);
-    std::printf("  filter %-22s count %7lld in %7.1f ms; page 0: %6.1f ms; last page (offset "
-                "%lld): %6.1f ms; keyset page: %6.1f ms\n",
-                c.name, static_cast<long long>(n), countMs, firstMs,
-                static_cast<long long>(std::max<int64_t>(0, n - 100)), deepMs, keyMs);
+    std::printf(
+        "  filter %-22s count %7lld in %7.1f ms; page 0: %6.1f ms; last page (offset "
+        "%lld): %6.1f ms; keyset page: %6.1f ms\n",
+        c.name, static_cast<long long>(n), countMs, firstMs,
+        static_cast<long long>(std::max<int64_t>(0, n - 100)), deepMs, keyMs);
     (void)deep;
     (void)next;
   }
   t = Clock::now();
   const auto reasonsFound = db.rejectReasons(firstRun);
-  std::printf("  rejectReasons (%zu reasons):      %8.1f ms\n", reasonsFound.size(), 1e3 * since(t));
+  std::printf("  rejectReasons (%zu reasons):      %8.1f ms\n", reasonsFound.size(),
+              1e3 * since(t));
   t = Clock::now();
   const auto conds = db.sequenceConditions(firstRun);
   std::printf("  sequenceConditions (%zu):          %8.1f ms\n", conds.size(), 1e3 * since(t));

@@ -5,10 +5,9 @@
 // its description here, and no `if (kind == …)` in ui/ or app/.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace sublab {
 

@@ -3,7 +3,7 @@
 # Usage: scripts/install-deps.sh [--headless]   (--headless: no Qt GUI packages)
 set -euo pipefail
 
-packages=(build-essential cmake ninja-build pkg-config
+packages=(build-essential cmake ninja-build pkg-config clang-format
           libtorch-dev libopenblas0-openmp libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev
           zlib1g-dev libjemalloc-dev dataset-fashion-mnist
           qt6-base-dev)

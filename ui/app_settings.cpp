@@ -29,8 +29,12 @@ QStringList AppSettings::recentDatabases() const {
 QByteArray AppSettings::windowGeometry() const {
   return m_settings->value("window/geometry").toByteArray();
 }
-void AppSettings::setWindowGeometry(const QByteArray& g) { m_settings->setValue("window/geometry", g); }
-QByteArray AppSettings::windowState() const { return m_settings->value("window/state").toByteArray(); }
+void AppSettings::setWindowGeometry(const QByteArray& g) {
+  m_settings->setValue("window/geometry", g);
+}
+QByteArray AppSettings::windowState() const {
+  return m_settings->value("window/state").toByteArray();
+}
 void AppSettings::setWindowState(const QByteArray& s) { m_settings->setValue("window/state", s); }
 int AppSettings::currentView() const { return m_settings->value("window/currentView", 0).toInt(); }
 void AppSettings::setCurrentView(int index) { m_settings->setValue("window/currentView", index); }
@@ -42,7 +46,8 @@ void AppSettings::setHeaderState(const QString& table, const QByteArray& state) 
   m_settings->setValue("tables/" + table + "/header", state);
 }
 
-QVariant AppSettings::viewValue(const QString& view, const QString& key, const QVariant& def) const {
+QVariant AppSettings::viewValue(const QString& view, const QString& key,
+                                const QVariant& def) const {
   return m_settings->value(view + "/" + key, def);
 }
 void AppSettings::setViewValue(const QString& view, const QString& key, const QVariant& value) {
@@ -52,7 +57,9 @@ void AppSettings::setViewValue(const QString& view, const QString& key, const QV
 QString AppSettings::lastExportDir() const {
   return m_settings->value("export/lastDir", QDir::homePath()).toString();
 }
-void AppSettings::setLastExportDir(const QString& dir) { m_settings->setValue("export/lastDir", dir); }
+void AppSettings::setLastExportDir(const QString& dir) {
+  m_settings->setValue("export/lastDir", dir);
+}
 
 void AppSettings::sync() { m_settings->sync(); }
 

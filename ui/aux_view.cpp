@@ -7,14 +7,14 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
-#include "ui/curve_plot.h"
+#include "engine/core/stats.h"
 #include "storage/database.h"
+#include "ui/curve_plot.h"
 #include "ui/export_util.h"
 #include "ui/palette.h"
 #include "ui/project.h"
 #include "ui/run_figures.h"
 #include "ui/run_kind.h"
-#include "engine/core/stats.h"
 
 namespace sublab::ui {
 
@@ -208,7 +208,9 @@ QList<QPair<QString, QCustomPlot*>> AuxView::exportCharts() const {
           {tr("accuracy per epoch run %1").arg(m_runId), m_epochPlot}};
 }
 
-QStringList AuxView::exportTables() const { return {tr("accuracy per condition run %1").arg(m_runId)}; }
+QStringList AuxView::exportTables() const {
+  return {tr("accuracy per condition run %1").arg(m_runId)};
+}
 
 bool AuxView::exportTable(int, const QString& path, QString* error) {
   CsvWriter csv(path);

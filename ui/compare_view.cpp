@@ -13,9 +13,9 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include "storage/database.h"
 #include "ui/config_diff_model.h"
 #include "ui/curve_plot.h"
-#include "storage/database.h"
 #include "ui/export_util.h"
 #include "ui/palette.h"
 #include "ui/project.h"
@@ -26,8 +26,8 @@ namespace sublab::ui {
 
 CompareView::CompareView(Project* project, AppSettings* settings, QWidget* parent)
     : QWidget(parent), m_project(project) {
-  m_title = new QLabel(tr("Select two or more runs in the Runs view (Ctrl-click), then Compare."),
-                       this);
+  m_title =
+      new QLabel(tr("Select two or more runs in the Runs view (Ctrl-click), then Compare."), this);
   QFont tf = m_title->font();
   tf.setBold(true);
   m_title->setFont(tf);
@@ -230,8 +230,8 @@ void CompareView::rebuildControls() {
 }
 
 void CompareView::replotNow() {
-  static const Qt::PenStyle styles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine,
-                                        Qt::DashDotLine, Qt::DashDotDotLine};
+  static const Qt::PenStyle styles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine,
+                                        Qt::DashDotDotLine};
   const QString m = metric();
   QStringList shown;
   for (const QString& c : m_conditionNames)
@@ -248,8 +248,8 @@ void CompareView::replotNow() {
       if (!it->second.conditions(m).contains(c)) continue;
       const QColor color = colourByRun ? seriesColor(runIndex) : conditionColor(c);
       const Qt::PenStyle style = colourByRun ? styles[ci % 5] : styles[runIndex % 5];
-      series << seriesFromData(it->second, m, c, runLabel + QStringLiteral(" · ") + conditionLabel(c),
-                               color, style);
+      series << seriesFromData(it->second, m, c,
+                               runLabel + QStringLiteral(" · ") + conditionLabel(c), color, style);
     }
     ++runIndex;
   }

@@ -7,9 +7,9 @@
 #include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
-#include <QPlainTextEdit>
 #include <QLocale>
 #include <QMap>
+#include <QPlainTextEdit>
 #include <QRegularExpression>
 #include <QVBoxLayout>
 #include <cmath>
@@ -45,8 +45,9 @@ void flattenJson(const nlohmann::json& obj, const QString& prefix,
     return;
   }
   for (auto it = obj.begin(); it != obj.end(); ++it) {
-    const QString key = prefix.isEmpty() ? QString::fromStdString(it.key())
-                                         : prefix + QLatin1Char('.') + QString::fromStdString(it.key());
+    const QString key = prefix.isEmpty()
+                            ? QString::fromStdString(it.key())
+                            : prefix + QLatin1Char('.') + QString::fromStdString(it.key());
     if (it->is_object() && !it->empty()) {
       flattenJson(*it, key, out);
     } else {
@@ -185,8 +186,9 @@ void ConfigForm::setWidgetValue(const sublab::ConfigField& f, const nlohmann::js
   } else if (auto* text = qobject_cast<QPlainTextEdit*>(w)) {
     QStringList lines;
     if (value.is_array())
-      for (const auto& e : value) lines << (e.is_string() ? QString::fromStdString(e.get<std::string>())
-                                                         : QString::fromStdString(e.dump()));
+      for (const auto& e : value)
+        lines << (e.is_string() ? QString::fromStdString(e.get<std::string>())
+                                : QString::fromStdString(e.dump()));
     text->setPlainText(lines.join(QLatin1Char('\n')));
   }
   updateChangedMark(QString::fromStdString(f.path));
@@ -230,9 +232,10 @@ nlohmann::json ConfigForm::widgetValue(const sublab::ConfigField& f, QString* er
   }
   if (f.type == "ints") {
     nlohmann::json list = nlohmann::json::array();
-    const QStringList parts = QString(text).replace(QLatin1Char(';'), QLatin1Char(','))
-                                  .split(QRegularExpression(QStringLiteral("[,\\s]+")),
-                                         Qt::SkipEmptyParts);
+    const QStringList parts =
+        QString(text)
+            .replace(QLatin1Char(';'), QLatin1Char(','))
+            .split(QRegularExpression(QStringLiteral("[,\\s]+")), Qt::SkipEmptyParts);
     for (const QString& p : parts) {
       const qlonglong x = c.toLongLong(p, &ok);
       if (!ok) {
@@ -278,7 +281,8 @@ void ConfigForm::updateChangedMark(const QString& path) {
     const nlohmann::json v = widgetValue(f, &why);
     bool changed = !why.isEmpty() || v != f.def;
     // Integral defaults read back from a line edit as doubles would compare unequal.
-    if (changed && v.is_number() && f.def.is_number()) changed = v.get<double>() != f.def.get<double>();
+    if (changed && v.is_number() && f.def.is_number())
+      changed = v.get<double>() != f.def.get<double>();
     QFont font = label->font();
     font.setBold(changed);
     label->setFont(font);

@@ -3,11 +3,10 @@
 // replots only that layer, not the curves.
 #include "ui/curve_plot.h"
 
+#include <QTimer>
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
-#include <QTimer>
 
 #include "ui/curve_data.h"
 #include "ui/palette.h"
@@ -149,7 +148,8 @@ void CurvePlot::rebuild() {
   for (int i = 0; i < m_series.size(); ++i) {
     const PlotSeries& s = m_series[i];
     const bool visible = !m_hidden.value(i);
-    const bool hasInterval = !s.lo.isEmpty() && s.lo.size() == s.x.size() && s.hi.size() == s.x.size();
+    const bool hasInterval =
+        !s.lo.isEmpty() && s.lo.size() == s.x.size() && s.hi.size() == s.x.size();
     if (hasInterval && s.x.size() == 1) {
       // A single point (e.g. the teacher, measured once): an error bar, not a band.
       pendingErrorBars << i;
@@ -227,15 +227,16 @@ void CurvePlot::rebuild() {
   legend->setVisible(!m_series.isEmpty() && m_series.size() <= 24);
   // Antialiasing costs most with many long curves; drop it beyond a point budget.
   int points = 0;
-  for (const PlotSeries& s : m_series) points += s.x.size() * (m_showMembers ? 1 + s.memberX.size() : 1);
+  for (const PlotSeries& s : m_series)
+    points += s.x.size() * (m_showMembers ? 1 + s.memberX.size() : 1);
   if (points > kAntialiasPointBudget) {
     setNotAntialiasedElements(QCP::aePlottables | QCP::aeFills);
   } else {
     setNotAntialiasedElements(QCP::aeNone);
   }
-  const bool empty = m_series.isEmpty() ||
-                     std::all_of(m_series.begin(), m_series.end(),
-                                 [](const PlotSeries& s) { return s.x.isEmpty(); });
+  const bool empty =
+      m_series.isEmpty() || std::all_of(m_series.begin(), m_series.end(),
+                                        [](const PlotSeries& s) { return s.x.isEmpty(); });
   m_placeholder->setText(m_placeholderText);
   m_placeholder->setVisible(empty && !m_placeholderText.isEmpty());
   if (!m_userView && !empty) {

@@ -15,9 +15,9 @@ struct PlotSeries {
   QString label;
   QColor color;
   Qt::PenStyle style = Qt::SolidLine;
-  QVector<double> x, y;        // mean line
-  QVector<double> lo, hi;      // CI band; empty = none
-  QVector<int> n;              // members behind each point (for the read-out); may be empty
+  QVector<double> x, y;    // mean line
+  QVector<double> lo, hi;  // CI band; empty = none
+  QVector<int> n;          // members behind each point (for the read-out); may be empty
   QList<QVector<double>> memberX, memberY;  // individual seeds / models
 };
 
@@ -66,8 +66,8 @@ class CurvePlot : public QCustomPlot {
   void hideHover();
 
   QList<PlotSeries> m_series;
-  QList<bool> m_hidden;                 // per series, toggled from the legend
-  QList<QCPGraph*> m_meanGraphs;        // index = series index
+  QList<bool> m_hidden;           // per series, toggled from the legend
+  QList<QCPGraph*> m_meanGraphs;  // index = series index
   bool m_showMembers = false;
   bool m_userView = false;
   QString m_placeholderText;

@@ -8,9 +8,9 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
+#include "storage/database.h"
 #include "ui/app_settings.h"
 #include "ui/curve_plot.h"
-#include "storage/database.h"
 #include "ui/export_util.h"
 #include "ui/palette.h"
 #include "ui/project.h"
@@ -177,7 +177,8 @@ void CurvesView::rebuildControls() {
     box->setObjectName(QStringLiteral("condition_") + c);
     box->setChecked(!m_hiddenConditions.value(c));
     const QColor col = conditionColor(c);
-    box->setStyleSheet(QStringLiteral("QCheckBox { color: %1; font-weight: bold; }").arg(col.darker(115).name()));
+    box->setStyleSheet(
+        QStringLiteral("QCheckBox { color: %1; font-weight: bold; }").arg(col.darker(115).name()));
     connect(box, &QCheckBox::toggled, this, [this, c](bool on) {
       m_hiddenConditions[c] = !on;
       replotNow();
@@ -201,8 +202,8 @@ void CurvesView::replotNow() {
 bool CurvesView::exportSeriesCsv(const QString& path, QString* error) const {
   CsvWriter csv(path);
   if (!csv.open(error)) return false;
-  csv.writeRow({"run", "metric", "condition", "step", "mean", "ci95_lo", "ci95_hi", "n", "seed",
-                "value"});
+  csv.writeRow(
+      {"run", "metric", "condition", "step", "mean", "ci95_lo", "ci95_hi", "n", "seed", "value"});
   const QString run = QString::number(m_runId);
   for (const QString& m : m_data.metrics())
     for (const QString& c : m_data.conditions(m)) {
@@ -232,14 +233,16 @@ bool CurvesView::exportTable(int, const QString& path, QString* error) {
 }
 
 void CurvesView::saveState(AppSettings& settings) const {
-  settings.setViewValue(QStringLiteral("curves"), QStringLiteral("showSeeds"), m_seeds->isChecked());
+  settings.setViewValue(QStringLiteral("curves"), QStringLiteral("showSeeds"),
+                        m_seeds->isChecked());
   settings.setViewValue(QStringLiteral("curves"), QStringLiteral("metric"), m_preferredMetric);
 }
 
 void CurvesView::restoreState(const AppSettings& settings) {
   m_seeds->setChecked(
       settings.viewValue(QStringLiteral("curves"), QStringLiteral("showSeeds"), false).toBool());
-  m_preferredMetric = settings.viewValue(QStringLiteral("curves"), QStringLiteral("metric")).toString();
+  m_preferredMetric =
+      settings.viewValue(QStringLiteral("curves"), QStringLiteral("metric")).toString();
 }
 
 }  // namespace sublab::ui

@@ -19,9 +19,9 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include "engine/experiment.h"
 #include "ui/app_settings.h"
 #include "ui/config_form.h"
-#include "engine/experiment.h"
 
 namespace sublab::ui {
 
@@ -202,8 +202,8 @@ void ExperimentDialog::rebuildForm(const QString& kind) {
     m_form->setSchema({});
     m_valid = false;
     m_message = QString::fromStdString(e.what());
-    m_messageLabel->setText(QStringLiteral("<span style='color:#b00020'>%1</span>")
-                                .arg(m_message.toHtmlEscaped()));
+    m_messageLabel->setText(
+        QStringLiteral("<span style='color:#b00020'>%1</span>").arg(m_message.toHtmlEscaped()));
     m_run->setEnabled(false);
     return;
   }
@@ -320,8 +320,8 @@ void ExperimentDialog::revalidate() {
   m_run->setEnabled(m_valid);
   m_run->setToolTip(m_valid ? tr("Queue this run") : m_message);
   if (m_valid) {
-    m_messageLabel->setText(QStringLiteral("<span style='color:#2e7d32'>%1</span>")
-                                .arg(tr("Config is valid.")));
+    m_messageLabel->setText(
+        QStringLiteral("<span style='color:#2e7d32'>%1</span>").arg(tr("Config is valid.")));
     m_jsonView->setPlainText(QString::fromStdString(m_normalized.dump(2)));
   } else {
     m_messageLabel->setText(QStringLiteral("<span style='color:#b00020'>%1</span>")
@@ -344,8 +344,8 @@ JobSpec ExperimentDialog::spec() const {
 }
 
 void ExperimentDialog::loadJson() {
-  const QString path = QFileDialog::getOpenFileName(this, tr("Load config"), QString(),
-                                                    tr("JSON config (*.json)"));
+  const QString path =
+      QFileDialog::getOpenFileName(this, tr("Load config"), QString(), tr("JSON config (*.json)"));
   if (path.isEmpty()) return;
   QFile f(path);
   if (!f.open(QIODevice::ReadOnly)) {
@@ -364,8 +364,8 @@ void ExperimentDialog::loadJson() {
 
 void ExperimentDialog::saveJson() {
   if (!m_valid) return;
-  const QString path = QFileDialog::getSaveFileName(this, tr("Save config"), QString(),
-                                                    tr("JSON config (*.json)"));
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Save config"), QString(), tr("JSON config (*.json)"));
   if (path.isEmpty()) return;
   QSaveFile f(path);
   if (!f.open(QIODevice::WriteOnly) ||

@@ -74,8 +74,8 @@ class ExperimentDialog : public QDialog {
   QPlainTextEdit* m_jsonView;
   QPushButton* m_run;
   QString m_currentKind;
-  QString m_seedsPath;       // schema path of the seed count ("" when the kind has none)
-  QString m_baseSeedPath;    // schema path of the base seed ("" when none)
+  QString m_seedsPath;     // schema path of the seed count ("" when the kind has none)
+  QString m_baseSeedPath;  // schema path of the base seed ("" when none)
   nlohmann::json m_normalized;
   bool m_valid = false;
   QString m_message;

@@ -46,8 +46,8 @@ bool exportPlot(QCustomPlot* plot, const QString& path, QString* error, int widt
     return false;
   }
   if (!ok && error)
-    *error = QObject::tr("Could not write %1: check that the folder exists and is writable.")
-                 .arg(path);
+    *error =
+        QObject::tr("Could not write %1: check that the folder exists and is writable.").arg(path);
   return ok;
 }
 

@@ -42,7 +42,7 @@ class CsvWriter {
 // Writes every row and visible column of `model` (display text; `rawRole`, when non-zero, is
 // preferred for cells that have it, so numbers keep full precision). Fetches lazily loaded rows
 // first when `fetchAll` is set.
-bool exportModelCsv(QAbstractItemModel* model, const QString& path, QString* error,
-                    int rawRole = 0, bool fetchAll = true);
+bool exportModelCsv(QAbstractItemModel* model, const QString& path, QString* error, int rawRole = 0,
+                    bool fetchAll = true);
 
 }  // namespace sublab::ui

@@ -67,9 +67,10 @@ void ExportButton::fillMenu(QMenu* menu, QWidget* parent, Exportable* source,
   if (!charts.isEmpty() && !tables.isEmpty()) menu->addSeparator();
   for (int i = 0; i < tables.size(); ++i) {
     const QString n = tables[i];
-    menu->addAction(QObject::tr("Table: %1 (CSV)…").arg(n), parent, [parent, settings, source, i, n] {
-      exportTableInteractive(parent, settings, source, i, n);
-    });
+    menu->addAction(QObject::tr("Table: %1 (CSV)…").arg(n), parent,
+                    [parent, settings, source, i, n] {
+                      exportTableInteractive(parent, settings, source, i, n);
+                    });
   }
   if (menu->isEmpty()) menu->addAction(QObject::tr("Nothing to export here"))->setEnabled(false);
 }

@@ -19,9 +19,7 @@ class Exportable {
   virtual ~Exportable() = default;
   virtual QList<QPair<QString, QCustomPlot*>> exportCharts() const { return {}; }
   virtual QStringList exportTables() const { return {}; }
-  virtual bool exportTable(int index, const QString& path, QString* error) {
-    return false;
-  }
+  virtual bool exportTable(int index, const QString& path, QString* error) { return false; }
 };
 
 // Asks for a file name (remembering the folder) and writes the chart or table; reports errors

@@ -17,14 +17,14 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "engine/numbers/number_filter.h"
+#include "engine/seqstats/seq_stats.h"
+#include "storage/database.h"
 #include "ui/app_settings.h"
 #include "ui/config_form.h"
-#include "storage/database.h"
-#include "engine/numbers/number_filter.h"
 #include "ui/number_highlight_delegate.h"
 #include "ui/project.h"
 #include "ui/run_figures.h"
-#include "engine/seqstats/seq_stats.h"
 #include "ui/sequence_table_model.h"
 
 namespace sublab::ui {
@@ -55,7 +55,8 @@ InspectorView::InspectorView(Project* project, AppSettings* settings, QWidget* p
   m_search->setClearButtonEnabled(true);
   m_regex = new QCheckBox(tr("Regex"), this);
   m_regex->setObjectName(QStringLiteral("inspectorRegex"));
-  m_regex->setToolTip(tr("Treat the search as an ECMAScript regular expression, e.g. \\b(4|13|666)\\b"));
+  m_regex->setToolTip(
+      tr("Treat the search as an ECMAScript regular expression, e.g. \\b(4|13|666)\\b"));
   m_refresh = new QPushButton(tr("Refresh"), this);
   m_status = new QLabel(this);
   m_status->setObjectName(QStringLiteral("inspectorStatus"));
@@ -134,7 +135,8 @@ InspectorView::InspectorView(Project* project, AppSettings* settings, QWidget* p
   connect(m_model, &SequenceTableModel::countChanged, this, &InspectorView::updateStatus);
   connect(m_model, &SequenceTableModel::pageLoaded, this, &InspectorView::updateStatus);
   connect(m_model, &SequenceTableModel::errorOccurred, this, [this](const QString& msg) {
-    m_status->setText(QStringLiteral("<span style='color:#b00020'>%1</span>").arg(msg.toHtmlEscaped()));
+    m_status->setText(
+        QStringLiteral("<span style='color:#b00020'>%1</span>").arg(msg.toHtmlEscaped()));
   });
   connect(m_model, &SequenceTableModel::exportFinished, this, &InspectorView::exportFinished);
   connect(m_model, &SequenceTableModel::facetsLoaded, this, &InspectorView::fillFacets);
@@ -257,10 +259,10 @@ void InspectorView::updateStatus() {
   } else if (total < 0) {
     m_status->setText(tr("Counting… %1 loaded").arg(loaded));
   } else {
-    m_status->setText(m_model->atEnd() && !m_model->isFetching()
-                          ? tr("%1 rows match · all loaded").arg(loc.toString(total))
-                          : tr("%1 rows match · %2 loaded (scroll for more)")
-                                .arg(loc.toString(total), loaded));
+    m_status->setText(
+        m_model->atEnd() && !m_model->isFetching()
+            ? tr("%1 rows match · all loaded").arg(loc.toString(total))
+            : tr("%1 rows match · %2 loaded (scroll for more)").arg(loc.toString(total), loaded));
   }
 }
 
@@ -270,9 +272,12 @@ QString InspectorView::highlighted(const QString& text) const {
   QString html;
   for (const auto& [seg, kind] : d.segments(text)) {
     const QString esc = seg.toHtmlEscaped();
-    if (kind == 2) html += "<span style='background:#d03030;color:white'>" + esc + "</span>";
-    else if (kind == 1) html += "<b style='color:#c06000'>" + esc + "</b>";
-    else html += esc;
+    if (kind == 2)
+      html += "<span style='background:#d03030;color:white'>" + esc + "</span>";
+    else if (kind == 1)
+      html += "<b style='color:#c06000'>" + esc + "</b>";
+    else
+      html += esc;
   }
   return html;
 }
@@ -314,8 +319,9 @@ QString InspectorView::tokenTable(const sublab::SequenceRecord& r) const {
                  : tr("masked");
     QString token = QString::fromStdString(t.tokens[k]).toHtmlEscaped();
     if (token.trimmed().isEmpty()) token = QStringLiteral("&#9251;");  // a visible space
-    rows += QStringLiteral("<tr><td><tt>%1</tt></td><td align='right'>%2</td><td align='right'>%3</td>"
-                           "<td align='right' style='background:%4'>%5</td><td>%6</td></tr>")
+    rows += QStringLiteral(
+                "<tr><td><tt>%1</tt></td><td align='right'>%2</td><td align='right'>%3</td>"
+                "<td align='right' style='background:%4'>%5</td><td>%6</td></tr>")
                 .arg(token)
                 .arg(t.teacher[k], 0, 'f', 3)
                 .arg(t.reference[k], 0, 'f', 3)
@@ -327,8 +333,9 @@ QString InspectorView::tokenTable(const sublab::SequenceRecord& r) const {
                     "mean Δ %1 over %2 tokens)</p>")
                      .arg(t.tokens.empty() ? 0.0 : sum / double(t.tokens.size()), 0, 'f', 3)
                      .arg(t.tokens.size());
-  html += tr("<table cellspacing='0' cellpadding='2'><tr><th>token</th><th>teacher</th>"
-             "<th>reference</th><th>Δ</th><th></th></tr>");
+  html +=
+      tr("<table cellspacing='0' cellpadding='2'><tr><th>token</th><th>teacher</th>"
+         "<th>reference</th><th>Δ</th><th></th></tr>");
   html += rows + QStringLiteral("</table>");
   return html;
 }
@@ -352,9 +359,11 @@ void InspectorView::showDetails() {
   html += r->kept ? tr("<p><b style='color:#2e7d32'>Kept</b> by every filter.</p>")
                   : tr("<p><b style='color:#b00020'>Rejected</b>: %1</p>")
                         .arg(QString::fromStdString(r->reason).toHtmlEscaped());
-  html += tr("<p><b>Prompt</b><br><tt>%1</tt></p>").arg(highlighted(QString::fromStdString(r->prompt)));
+  html +=
+      tr("<p><b>Prompt</b><br><tt>%1</tt></p>").arg(highlighted(QString::fromStdString(r->prompt)));
   html += tr("<p><b>Completion</b><br><tt>%1</tt></p>").arg(highlighted(completion));
-  html += tr("<p>%1 in the completion.").arg(countText(numbers.size(), tr("number"), tr("numbers")));
+  html +=
+      tr("<p>%1 in the completion.").arg(countText(numbers.size(), tr("number"), tr("numbers")));
   if (!bannedHere.isEmpty())
     html += tr(" Banned or on the paper's list: <b>%1</b>.").arg(bannedHere.join(", "));
   html += QStringLiteral("</p>");

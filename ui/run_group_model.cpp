@@ -5,8 +5,8 @@
 #include <QHash>
 #include <QMap>
 
-#include "ui/runs_table_model.h"
 #include "engine/core/stats.h"
+#include "ui/runs_table_model.h"
 
 namespace sublab::ui {
 
@@ -101,7 +101,8 @@ void RunGroupModel::rebuild() {
 
 QModelIndex RunGroupModel::index(int row, int column, const QModelIndex& parent) const {
   if (column < 0 || column >= RunsTableModel::ColumnCount || row < 0) return {};
-  if (!parent.isValid()) return row < m_groups.size() ? createIndex(row, column, quintptr(0)) : QModelIndex();
+  if (!parent.isValid())
+    return row < m_groups.size() ? createIndex(row, column, quintptr(0)) : QModelIndex();
   if (parent.internalId() != 0) return {};
   const int g = parent.row();
   if (g >= m_groups.size() || row >= m_groups[g].rows.size()) return {};
@@ -137,13 +138,20 @@ QVariant RunGroupModel::groupData(const Group& g, int column, int role) const {
   const bool raw = role == RunsTableModel::RawRole;
   const RunsTableModel::Row* first = m_source->rowAt(g.rows.first());
   switch (column) {
-    case RunsTableModel::ColId: return raw ? QVariant::fromValue<qint64>(first->info.id) : QVariant();
-    case RunsTableModel::ColName: return g.label;
-    case RunsTableModel::ColKind: return QString::fromStdString(first->info.kind);
-    case RunsTableModel::ColStatus: return g.status;
-    case RunsTableModel::ColPreset: return QString::fromStdString(first->info.preset);
-    case RunsTableModel::ColSeeds: return g.seeds;
-    case RunsTableModel::ColSettings: return g.settings;
+    case RunsTableModel::ColId:
+      return raw ? QVariant::fromValue<qint64>(first->info.id) : QVariant();
+    case RunsTableModel::ColName:
+      return g.label;
+    case RunsTableModel::ColKind:
+      return QString::fromStdString(first->info.kind);
+    case RunsTableModel::ColStatus:
+      return g.status;
+    case RunsTableModel::ColPreset:
+      return QString::fromStdString(first->info.preset);
+    case RunsTableModel::ColSeeds:
+      return g.seeds;
+    case RunsTableModel::ColSettings:
+      return g.settings;
     case RunsTableModel::ColEffect:
       if (raw) return g.effect.valid ? QVariant(g.effect.mean) : QVariant(-1e300);
       return formatFigure(g.effect);

@@ -30,7 +30,8 @@ bool RunsFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sourceP
   const QModelIndex idx = sourceModel()->index(sourceRow, 0, sourceParent);
   // Group rows (in the grouped tree) have no run id: they show when one of their runs matches
   // (recursive filtering asks about the children too).
-  if (!idx.data(RunsTableModel::RunIdRole).isValid()) return m_words.isEmpty() && m_kind.isEmpty() && m_status.isEmpty();
+  if (!idx.data(RunsTableModel::RunIdRole).isValid())
+    return m_words.isEmpty() && m_kind.isEmpty() && m_status.isEmpty();
   if (!m_kind.isEmpty() && idx.data(RunsTableModel::KindRole).toString() != m_kind) return false;
   if (!m_status.isEmpty() &&
       sourceModel()->index(sourceRow, RunsTableModel::ColStatus, sourceParent).data().toString() !=

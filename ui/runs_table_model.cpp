@@ -132,19 +132,32 @@ int RunsTableModel::columnCount(const QModelIndex& parent) const {
 
 QString RunsTableModel::columnTitle(int column) {
   switch (column) {
-    case ColId: return tr("#");
-    case ColName: return tr("Name");
-    case ColKind: return tr("Kind");
-    case ColStatus: return tr("Status");
-    case ColPreset: return tr("Preset");
-    case ColStarted: return tr("Started");
-    case ColDuration: return tr("Duration");
-    case ColSeeds: return tr("Seeds");
-    case ColSettings: return tr("Key settings");
-    case ColEffect: return tr("Effect [95% CI]");
-    case ColCross: return tr("Cross-init [95% CI]");
-    case ColTags: return tr("Tags");
-    case ColNotes: return tr("Notes");
+    case ColId:
+      return tr("#");
+    case ColName:
+      return tr("Name");
+    case ColKind:
+      return tr("Kind");
+    case ColStatus:
+      return tr("Status");
+    case ColPreset:
+      return tr("Preset");
+    case ColStarted:
+      return tr("Started");
+    case ColDuration:
+      return tr("Duration");
+    case ColSeeds:
+      return tr("Seeds");
+    case ColSettings:
+      return tr("Key settings");
+    case ColEffect:
+      return tr("Effect [95% CI]");
+    case ColCross:
+      return tr("Cross-init [95% CI]");
+    case ColTags:
+      return tr("Tags");
+    case ColNotes:
+      return tr("Notes");
   }
   return {};
 }
@@ -170,12 +183,16 @@ QVariant RunsTableModel::cell(const Row& row, int column, int role) {
   const sublab::RunInfo& r = row.info;
   const bool raw = role == RawRole;
   switch (column) {
-    case ColId: return QVariant::fromValue<qint64>(r.id);
-    case ColName: return QString::fromStdString(r.name);
-    case ColKind: return QString::fromStdString(r.kind);
+    case ColId:
+      return QVariant::fromValue<qint64>(r.id);
+    case ColName:
+      return QString::fromStdString(r.name);
+    case ColKind:
+      return QString::fromStdString(r.kind);
     case ColStatus:
       return raw ? QVariant(static_cast<int>(r.status)) : QVariant(runStatusText(r.status));
-    case ColPreset: return QString::fromStdString(r.preset);
+    case ColPreset:
+      return QString::fromStdString(r.preset);
     case ColStarted: {
       const int64_t t = r.startedAt ? r.startedAt : r.createdAt;
       if (raw) return QVariant::fromValue<qint64>(t);
@@ -185,8 +202,10 @@ QVariant RunsTableModel::cell(const Row& row, int column, int role) {
       const double s = runSeconds(r);
       return raw ? QVariant(s) : QVariant(durationText(s));
     }
-    case ColSeeds: return r.seeds;
-    case ColSettings: return row.settings;
+    case ColSeeds:
+      return r.seeds;
+    case ColSettings:
+      return row.settings;
     case ColEffect:
       if (raw) return row.effect.valid ? QVariant(row.effect.mean) : QVariant(-1e300);
       return formatFigure(row.effect);
@@ -198,7 +217,8 @@ QVariant RunsTableModel::cell(const Row& row, int column, int role) {
       for (const auto& t : r.tags) tags << QString::fromStdString(t);
       return tags.join(QStringLiteral(", "));
     }
-    case ColNotes: return QString::fromStdString(r.notes);
+    case ColNotes:
+      return QString::fromStdString(r.notes);
   }
   return {};
 }
@@ -209,29 +229,40 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
   switch (role) {
     case Qt::DisplayRole:
     case Qt::EditRole:
-    case RawRole: return cell(*row, index.column(), role);
-    case RunIdRole: return QVariant::fromValue<qint64>(row->info.id);
-    case KindRole: return QString::fromStdString(row->info.kind);
-    case GroupKeyRole: return groupKey(row->info.config, m_groupIgnore);
-    case SearchTextRole: return row->searchText;
+    case RawRole:
+      return cell(*row, index.column(), role);
+    case RunIdRole:
+      return QVariant::fromValue<qint64>(row->info.id);
+    case KindRole:
+      return QString::fromStdString(row->info.kind);
+    case GroupKeyRole:
+      return groupKey(row->info.config, m_groupIgnore);
+    case SearchTextRole:
+      return row->searchText;
     case Qt::ToolTipRole:
       if (index.column() == ColStatus && !row->info.error.empty())
         return QString::fromStdString(row->info.error);
       if (index.column() == ColSettings)
         return row->settings.isEmpty() ? tr("All settings at the kind's defaults")
                                        : QString(row->settings).replace(", ", "\n");
-      if (index.column() == ColEffect) return effectDescription(QString::fromStdString(row->info.kind));
-      if (index.column() == ColCross) return crossDescription(QString::fromStdString(row->info.kind));
+      if (index.column() == ColEffect)
+        return effectDescription(QString::fromStdString(row->info.kind));
+      if (index.column() == ColCross)
+        return crossDescription(QString::fromStdString(row->info.kind));
       if (index.column() == ColNotes) return QString::fromStdString(row->info.notes);
       return {};
     case Qt::ForegroundRole:
       if (index.column() == ColStatus) {
         switch (row->info.status) {
-          case sublab::RunStatus::Failed: return QColor(0xb0, 0x00, 0x20);
-          case sublab::RunStatus::Running: return QColor(0x00, 0x60, 0xc0);
+          case sublab::RunStatus::Failed:
+            return QColor(0xb0, 0x00, 0x20);
+          case sublab::RunStatus::Running:
+            return QColor(0x00, 0x60, 0xc0);
           case sublab::RunStatus::Cancelled:
-          case sublab::RunStatus::Interrupted: return QColor(0x90, 0x60, 0x00);
-          default: return {};
+          case sublab::RunStatus::Interrupted:
+            return QColor(0x90, 0x60, 0x00);
+          default:
+            return {};
         }
       }
       return {};
@@ -294,7 +325,8 @@ bool RunsTableModel::setData(const QModelIndex& index, const QVariant& value, in
         m_project->db()->setRunNotes(row.info.id, value.toString().toStdString());
         row.info.notes = value.toString().toStdString();
         break;
-      default: return false;
+      default:
+        return false;
     }
   } catch (const std::exception& e) {
     Q_EMIT errorOccurred(QString::fromStdString(e.what()));

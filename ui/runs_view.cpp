@@ -15,14 +15,14 @@
 #include <QVBoxLayout>
 
 #include "engine/kinds.h"
-#include "ui/app_settings.h"
 #include "storage/database.h"
+#include "ui/app_settings.h"
 #include "ui/export_util.h"
 #include "ui/project.h"
+#include "ui/run_figures.h"
 #include "ui/run_group_model.h"
 #include "ui/runs_filter_proxy.h"
 #include "ui/runs_table_model.h"
-#include "ui/run_figures.h"
 
 namespace sublab::ui {
 
@@ -52,8 +52,9 @@ RunsView::RunsView(Project* project, RunsTableModel* model, QWidget* parent)
     m_status->addItem(QString::fromLatin1(s), QString::fromLatin1(s));
   m_group = new QCheckBox(tr("Group by config"), this);
   m_group->setObjectName(QStringLiteral("groupByConfig"));
-  m_group->setToolTip(tr("One group per distinct config; the keys listed on the right are "
-                         "ignored (default: the seed)"));
+  m_group->setToolTip(
+      tr("One group per distinct config; the keys listed on the right are "
+         "ignored (default: the seed)"));
   m_ignore = new QLineEdit(QStringLiteral("seed"), this);
   m_ignore->setToolTip(tr("Config keys (last path component) that do not split groups"));
   m_ignore->setMaximumWidth(160);
@@ -179,7 +180,8 @@ QList<qint64> RunsView::selectedRuns() const {
     }
     // A selected group stands for all its runs.
     for (int r = 0; r < idx.model()->rowCount(idx); ++r) {
-      const qint64 child = idx.model()->index(r, 0, idx).data(RunsTableModel::RunIdRole).toLongLong();
+      const qint64 child =
+          idx.model()->index(r, 0, idx).data(RunsTableModel::RunIdRole).toLongLong();
       if (!out.contains(child)) out << child;
     }
   }
@@ -260,7 +262,8 @@ void RunsView::showContextMenu(const QPoint& pos) {
   QAction* compare = menu.addAction(tr("Compare selected runs"), this,
                                     [this, runs] { Q_EMIT compareRequested(runs); });
   compare->setEnabled(runs.size() >= 2);
-  menu.addAction(tr("Inspect sequences"), this, [this, runs] { Q_EMIT inspectRequested(runs.first()); });
+  menu.addAction(tr("Inspect sequences"), this,
+                 [this, runs] { Q_EMIT inspectRequested(runs.first()); });
   menu.addSeparator();
   if (!isGrouped()) {
     menu.addAction(tr("Edit tags"), this, [this] {
@@ -282,12 +285,13 @@ void RunsView::deleteSelected() {
   if (runs.isEmpty() || !m_project->db()) return;
   if (QMessageBox::question(this, tr("Delete runs"),
                             tr("Delete %1 with their curves and sequences? This cannot be undone.")
-                                .arg(countText(runs.size(), tr("run"), tr("runs")))) != QMessageBox::Yes)
+                                .arg(countText(runs.size(), tr("run"), tr("runs")))) !=
+      QMessageBox::Yes)
     return;
   for (qint64 id : runs) {
     const sublab::RunInfo* info = m_model->run(id);
-    if (info && (info->status == sublab::RunStatus::Running ||
-                 info->status == sublab::RunStatus::Queued)) {
+    if (info &&
+        (info->status == sublab::RunStatus::Running || info->status == sublab::RunStatus::Queued)) {
       Q_EMIT errorOccurred(tr("Run #%1 is still running: cancel it before deleting it.").arg(id));
       continue;
     }
@@ -319,10 +323,13 @@ void RunsView::restoreState(const AppSettings& settings) {
     for (int c = 0; c < RunsTableModel::ColumnCount; ++c)
       m_tree->setColumnHidden(c, m_table->horizontalHeader()->isSectionHidden(c));
   }
-  m_ignore->setText(settings.viewValue(QStringLiteral("runs"), QStringLiteral("groupIgnore"),
-                                       QStringLiteral("seed")).toString());
+  m_ignore->setText(
+      settings
+          .viewValue(QStringLiteral("runs"), QStringLiteral("groupIgnore"), QStringLiteral("seed"))
+          .toString());
   Q_EMIT m_ignore->editingFinished();
-  m_filter->setText(settings.viewValue(QStringLiteral("runs"), QStringLiteral("filter")).toString());
+  m_filter->setText(
+      settings.viewValue(QStringLiteral("runs"), QStringLiteral("filter")).toString());
   setGrouped(settings.viewValue(QStringLiteral("runs"), QStringLiteral("grouped"), false).toBool());
 }
 

@@ -177,18 +177,25 @@ QVariant SequenceTableModel::data(const QModelIndex& index, int role) const {
   if (role == KeptRole) return r->kept;
   if (role == Qt::ForegroundRole && index.column() == ColVerdict)
     return r->kept ? QColor(0x2e, 0x7d, 0x32) : QColor(0xb0, 0x00, 0x20);
-  if (role == Qt::ToolTipRole &&
-      (index.column() == ColPrompt || index.column() == ColCompletion || index.column() == ColReason))
+  if (role == Qt::ToolTipRole && (index.column() == ColPrompt || index.column() == ColCompletion ||
+                                  index.column() == ColReason))
     return data(index, Qt::DisplayRole);
   if (role != Qt::DisplayRole && role != RawRole) return {};
   switch (index.column()) {
-    case ColIndex: return QVariant::fromValue<qint64>(r->index);
-    case ColCondition: return QString::fromStdString(r->condition);
-    case ColSeed: return r->seed;
-    case ColPrompt: return QString::fromStdString(r->prompt);
-    case ColCompletion: return QString::fromStdString(r->completion);
-    case ColVerdict: return role == RawRole ? QVariant(r->kept) : QVariant(r->kept ? tr("kept") : tr("rejected"));
-    case ColReason: return QString::fromStdString(r->reason);
+    case ColIndex:
+      return QVariant::fromValue<qint64>(r->index);
+    case ColCondition:
+      return QString::fromStdString(r->condition);
+    case ColSeed:
+      return r->seed;
+    case ColPrompt:
+      return QString::fromStdString(r->prompt);
+    case ColCompletion:
+      return QString::fromStdString(r->completion);
+    case ColVerdict:
+      return role == RawRole ? QVariant(r->kept) : QVariant(r->kept ? tr("kept") : tr("rejected"));
+    case ColReason:
+      return QString::fromStdString(r->reason);
   }
   return {};
 }
@@ -196,13 +203,20 @@ QVariant SequenceTableModel::data(const QModelIndex& index, int role) const {
 QVariant SequenceTableModel::headerData(int section, Qt::Orientation o, int role) const {
   if (o != Qt::Horizontal || role != Qt::DisplayRole) return {};
   switch (section) {
-    case ColIndex: return tr("#");
-    case ColCondition: return tr("Condition");
-    case ColSeed: return tr("Seed");
-    case ColPrompt: return tr("Prompt");
-    case ColCompletion: return tr("Completion");
-    case ColVerdict: return tr("Verdict");
-    case ColReason: return tr("Reject reason");
+    case ColIndex:
+      return tr("#");
+    case ColCondition:
+      return tr("Condition");
+    case ColSeed:
+      return tr("Seed");
+    case ColPrompt:
+      return tr("Prompt");
+    case ColCompletion:
+      return tr("Completion");
+    case ColVerdict:
+      return tr("Verdict");
+    case ColReason:
+      return tr("Reject reason");
   }
   return {};
 }
@@ -242,8 +256,8 @@ void SequenceTableModel::exportCsv(const QString& path) {
     try {
       CsvWriter csv(path);
       if (!csv.open(&error)) return {0, error};
-      csv.writeRow({"run", "id", "condition", "seed", "index", "prompt", "completion", "kept",
-                    "reason"});
+      csv.writeRow(
+          {"run", "id", "condition", "seed", "index", "prompt", "completion", "kept", "reason"});
       int64_t after = 0;
       for (;;) {
         const auto page = reader(dbPath)->sequencesAfter(run, filter, after, 5000);

@@ -19,8 +19,16 @@ class SequenceTableModel : public QAbstractTableModel {
   Q_OBJECT
 
  public:
-  enum Column { ColIndex, ColCondition, ColSeed, ColPrompt, ColCompletion, ColVerdict, ColReason,
-                ColumnCount };
+  enum Column {
+    ColIndex,
+    ColCondition,
+    ColSeed,
+    ColPrompt,
+    ColCompletion,
+    ColVerdict,
+    ColReason,
+    ColumnCount
+  };
   enum Role { RawRole = Qt::UserRole + 1, RecordIdRole, KeptRole };
 
   explicit SequenceTableModel(QObject* parent = nullptr);
@@ -82,7 +90,8 @@ class SequenceTableModel : public QAbstractTableModel {
   bool m_atEnd = true;
   quint64 m_generation = 0;
   // The same, readable by queued queries so stale ones skip their work.
-  std::shared_ptr<std::atomic<quint64>> m_liveGeneration = std::make_shared<std::atomic<quint64>>(0);
+  std::shared_ptr<std::atomic<quint64>> m_liveGeneration =
+      std::make_shared<std::atomic<quint64>>(0);
   std::shared_ptr<sublab::Database> m_reader;  // used only on m_pool's thread
   QString m_readerPath;
 };

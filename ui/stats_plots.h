@@ -9,8 +9,8 @@
 #include <QVector>
 #include <optional>
 
-#include "ui/qcp.h"
 #include "engine/seqstats/seq_stats.h"
+#include "ui/qcp.h"
 
 namespace sublab::ui {
 

@@ -16,8 +16,8 @@
 #include <QtConcurrent/QtConcurrent>
 #include <cmath>
 
-#include "ui/app_settings.h"
 #include "storage/database.h"
+#include "ui/app_settings.h"
 #include "ui/export_util.h"
 #include "ui/palette.h"
 #include "ui/project.h"

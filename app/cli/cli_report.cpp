@@ -24,8 +24,8 @@ std::string num(double v, const char* fmt = "%.4f") {
 
 std::string interval(const Interval& v, bool sign) {
   const char* f = sign ? "%+.4f" : "%.4f";
-  return num(v.mean, f) + "  [" + num(v.lo, f) + ", " + num(v.hi, f) + "]  n=" +
-         std::to_string(v.n);
+  return num(v.mean, f) + "  [" + num(v.lo, f) + ", " + num(v.hi, f) +
+         "]  n=" + std::to_string(v.n);
 }
 
 std::string joined(const std::vector<std::string>& items, const char* sep = ", ") {
@@ -43,8 +43,8 @@ std::string headline(const RunInfo& r) {
   }
   if (!r.contrasts.empty()) {
     const auto& c = r.contrasts.front();
-    return c.condition + " " + num(c.value.mean, "%+.4f") + " [" + num(c.value.lo, "%+.4f") +
-           ", " + num(c.value.hi, "%+.4f") + "]";
+    return c.condition + " " + num(c.value.mean, "%+.4f") + " [" + num(c.value.lo, "%+.4f") + ", " +
+           num(c.value.hi, "%+.4f") + "]";
   }
   if (!r.conditions.empty()) {
     const auto& c = r.conditions.front();
@@ -75,8 +75,8 @@ void writeCsv(Database& db, int64_t runId, const std::string& what, std::ostream
   if (what == "metrics") {
     out << "run_id,condition,seed,metric,step,value\n";
     for (const auto& m : db.metrics(runId))
-      out << id << ',' << csvField(m.condition) << ',' << m.seed << ',' << csvField(m.metric)
-          << ',' << m.step << ',' << csvNumber(m.value) << '\n';
+      out << id << ',' << csvField(m.condition) << ',' << m.seed << ',' << csvField(m.metric) << ','
+          << m.step << ',' << csvNumber(m.value) << '\n';
   } else if (what == "sequences") {
     out << "run_id,condition,seed,index,prompt,completion,kept,reason\n";
     int64_t after = 0;
@@ -85,8 +85,8 @@ void writeCsv(Database& db, int64_t runId, const std::string& what, std::ostream
       if (page.empty()) break;
       for (const auto& s : page)
         out << id << ',' << csvField(s.condition) << ',' << s.seed << ',' << s.index << ','
-            << csvField(s.prompt) << ',' << csvField(s.completion) << ',' << (s.kept ? 1 : 0)
-            << ',' << csvField(s.reason) << '\n';
+            << csvField(s.prompt) << ',' << csvField(s.completion) << ',' << (s.kept ? 1 : 0) << ','
+            << csvField(s.reason) << '\n';
       after = page.back().id;
     }
   } else {
@@ -109,8 +109,12 @@ void writeCsv(Database& db, int64_t runId, const std::string& what, std::ostream
 nlohmann::json summaryRows(const std::vector<ConditionSummary>& rows) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& s : rows)
-    out.push_back({{"condition", s.condition}, {"metric", s.metric}, {"mean", s.value.mean},
-                   {"ci95", {s.value.lo, s.value.hi}}, {"n", s.value.n}, {"per_seed", s.perSeed}});
+    out.push_back({{"condition", s.condition},
+                   {"metric", s.metric},
+                   {"mean", s.value.mean},
+                   {"ci95", {s.value.lo, s.value.hi}},
+                   {"n", s.value.n},
+                   {"per_seed", s.perSeed}});
   return out;
 }
 
@@ -150,7 +154,9 @@ nlohmann::json runJson(Database& db, const RunInfo& r, bool withStages) {
   if (withStages) {
     nlohmann::json st = nlohmann::json::array();
     for (const auto& s : db.stages(r.id))
-      st.push_back({{"name", s.name}, {"status", toString(s.status)}, {"progress", s.progress},
+      st.push_back({{"name", s.name},
+                    {"status", toString(s.status)},
+                    {"progress", s.progress},
                     {"message", s.message}});
     j["stages"] = st;
     j["config"] = r.config;
@@ -174,7 +180,8 @@ void printRunText(Database& db, const RunInfo& r, bool withConfig) {
   if (r.finishedAt) std::printf("   finished %s", formatTimestamp(r.finishedAt).c_str());
   if (r.wallSeconds > 0) std::printf("   wall %.1f s", r.wallSeconds);
   std::printf("\n");
-  if (r.pid) std::printf("  process   pid %lld on %s\n", static_cast<long long>(r.pid), r.host.c_str());
+  if (r.pid)
+    std::printf("  process   pid %lld on %s\n", static_cast<long long>(r.pid), r.host.c_str());
   if (!r.tags.empty()) std::printf("  tags      %s\n", joined(r.tags).c_str());
   if (!r.notes.empty()) std::printf("  notes     %s\n", r.notes.c_str());
 
@@ -206,7 +213,8 @@ void printRunText(Database& db, const RunInfo& r, bool withConfig) {
       reasons += (reasons.empty() ? "" : ", ") + (why.empty() ? "(no reason)" : why) + " " +
                  std::to_string(n);
     std::printf("sequences\n  %lld stored, %lld kept; rejected: %s\n",
-                static_cast<long long>(total), static_cast<long long>(db.countSequences(r.id, kept)),
+                static_cast<long long>(total),
+                static_cast<long long>(db.countSequences(r.id, kept)),
                 reasons.empty() ? "none" : reasons.c_str());
   }
   if (withConfig) std::printf("config\n%s\n", r.config.dump(2).c_str());
@@ -235,8 +243,8 @@ int cmdRuns(const std::string& dbArg, bool json) {
     std::printf("no runs in %s\n", path.c_str());
     return kExitOk;
   }
-  std::printf("%-5s %-11s %-7s %-24s %5s  %-19s %8s  %s\n", "ID", "STATUS", "KIND", "NAME",
-              "SEEDS", "STARTED", "WALL", "RESULT");
+  std::printf("%-5s %-11s %-7s %-24s %5s  %-19s %8s  %s\n", "ID", "STATUS", "KIND", "NAME", "SEEDS",
+              "STARTED", "WALL", "RESULT");
   for (const auto& r : runs) {
     const std::string started = formatTimestamp(r.startedAt ? r.startedAt : r.createdAt);
     std::printf("%-5lld %-11s %-7s %-24s %5d  %-19s %7.1fs  %s\n", static_cast<long long>(r.id),

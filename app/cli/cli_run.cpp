@@ -17,10 +17,9 @@
 #include "app/cli/cli_commands.h"
 #include "app/cli/cli_print.h"
 #include "app/lab/run_lifecycle.h"
-#include "storage/database.h"
-#include "storage/schema.h"
 #include "engine/experiment.h"
 #include "storage/database.h"
+#include "storage/schema.h"
 
 namespace sublab::cli {
 

@@ -33,9 +33,10 @@ double meanOf(const std::vector<int64_t>& counts) {
 }
 
 void printDivergences(const char* what, const Divergences& d) {
-  std::printf("%s (smoothing %.2g per cell): KL(A||B) %.4f bits, KL(B||A) %.4f bits, JS %.4f bits; "
-              "chi-square %.1f, df %d, p = %s\n",
-              what, d.smoothing, d.klAB, d.klBA, d.js, d.chi2, d.df, pValue(d.chi2P).c_str());
+  std::printf(
+      "%s (smoothing %.2g per cell): KL(A||B) %.4f bits, KL(B||A) %.4f bits, JS %.4f bits; "
+      "chi-square %.1f, df %d, p = %s\n",
+      what, d.smoothing, d.klAB, d.klBA, d.js, d.chi2, d.df, pValue(d.chi2P).c_str());
 }
 
 void printNumberTable(const char* title, const std::vector<int>& which, const SeqStatsReport& r) {
@@ -65,11 +66,12 @@ void printShares(const char* title, const std::vector<int64_t>& a, const std::ve
 }
 
 void printTokens(const char* title, const DivergenceSummary& d) {
-  std::printf("\n%s\n  %lld rows, %lld tokens; log p(teacher) - log p(reference) per token: mean "
-              "%+.4f over tokens, %+.4f [%+.4f, %+.4f] over rows (mean of row means, 95%% CI); "
-              "%.1f%% of tokens favoured by the teacher",
-              title, (long long)d.rows, (long long)d.tokens, d.meanLogRatio, d.meanLogRatioCi.mean,
-              d.meanLogRatioCi.lo, d.meanLogRatioCi.hi, 100.0 * d.fractionPositive);
+  std::printf(
+      "\n%s\n  %lld rows, %lld tokens; log p(teacher) - log p(reference) per token: mean "
+      "%+.4f over tokens, %+.4f [%+.4f, %+.4f] over rows (mean of row means, 95%% CI); "
+      "%.1f%% of tokens favoured by the teacher",
+      title, (long long)d.rows, (long long)d.tokens, d.meanLogRatio, d.meanLogRatioCi.mean,
+      d.meanLogRatioCi.lo, d.meanLogRatioCi.hi, 100.0 * d.fractionPositive);
   if (d.masked > 0) std::printf("; %lld positions defended", (long long)d.masked);
   std::printf("\n  most teacher-favoured number tokens:");
   for (size_t i = 0; i < d.top.size() && i < 10; ++i)
@@ -90,7 +92,9 @@ int cmdStats(const StatsCliOptions& o) {
   RunStatsOptions ro;
   ro.a = o.a;
   ro.b = o.b;
-  ro.verdict = o.verdict == "all" ? Verdict::Any : o.verdict == "rejected" ? Verdict::Rejected : Verdict::Kept;
+  ro.verdict = o.verdict == "all"        ? Verdict::Any
+               : o.verdict == "rejected" ? Verdict::Rejected
+                                         : Verdict::Kept;
   if (o.seed >= 0) ro.seed = o.seed;
   ro.stats.topK = o.top;
   const RunStats s = analyzeRun(*db, o.runId, ro);
@@ -103,36 +107,44 @@ int cmdStats(const StatsCliOptions& o) {
   std::printf("run %lld: %s — A = %s, B = %s%s\n", (long long)run.id, run.name.c_str(),
               r.a.label.c_str(), r.b.label.c_str(),
               ro.seed ? (" (seed " + std::to_string(*ro.seed) + ")").c_str() : " (all seeds)");
-  std::printf("  A: %lld rows, %lld numbers, %.2f per row;  B: %lld rows, %lld numbers, %.2f per row\n",
-              (long long)r.a.rows, (long long)r.a.numbers, r.a.meanLength, (long long)r.b.rows,
-              (long long)r.b.numbers, r.b.meanLength);
+  std::printf(
+      "  A: %lld rows, %lld numbers, %.2f per row;  B: %lld rows, %lld numbers, %.2f per row\n",
+      (long long)r.a.rows, (long long)r.a.numbers, r.a.meanLength, (long long)r.b.rows,
+      (long long)r.b.numbers, r.b.meanLength);
   printDivergences("\nnumber frequencies", r.divergence);
   printDivergences("first numbers", r.firstDivergence);
   int significant = 0;
   for (const auto& t : r.numbers) significant += t.q < 0.05 ? 1 : 0;
-  std::printf("numbers with q < 0.05 (two-proportion z test, Benjamini-Hochberg over %zu numbers): %d\n",
-              r.numbers.size(), significant);
+  std::printf(
+      "numbers with q < 0.05 (two-proportion z test, Benjamini-Hochberg over %zu numbers): %d\n",
+      r.numbers.size(), significant);
   const DetectorResult& d = r.detector;
-  std::printf("\ndetector: %s\n  held-out AUC %.3f [%.3f, %.3f] (95%% bootstrap CI, %d resamples; "
-              "%lld train / %lld test rows)%s\n",
-              d.features.c_str(), d.auc, d.lo, d.hi, d.bootstrap, (long long)d.trainRows,
-              (long long)d.testRows,
-              d.lo > 0.5 ? " — the sides are distinguishable" : " — no better than chance");
-  printNumberTable(("over-represented in A (top " + std::to_string(r.over.size()) + ")").c_str(), r.over, r);
-  printNumberTable(("under-represented in A (top " + std::to_string(r.under.size()) + ")").c_str(), r.under, r);
+  std::printf(
+      "\ndetector: %s\n  held-out AUC %.3f [%.3f, %.3f] (95%% bootstrap CI, %d resamples; "
+      "%lld train / %lld test rows)%s\n",
+      d.features.c_str(), d.auc, d.lo, d.hi, d.bootstrap, (long long)d.trainRows,
+      (long long)d.testRows,
+      d.lo > 0.5 ? " — the sides are distinguishable" : " — no better than chance");
+  printNumberTable(("over-represented in A (top " + std::to_string(r.over.size()) + ")").c_str(),
+                   r.over, r);
+  printNumberTable(("under-represented in A (top " + std::to_string(r.under.size()) + ")").c_str(),
+                   r.under, r);
   std::printf("\nmean length A %.2f vs B %.2f numbers; mean first number A %.1f vs B %.1f\n",
               meanOf(r.lengthA), meanOf(r.lengthB), meanOf(r.firstA), meanOf(r.firstB));
   printShares("length distribution (numbers per row)", r.lengthA, r.lengthB, 1, 16);
   printShares("digit frequency", r.digitA, r.digitB, 0, 10);
   printShares("last digit", r.lastDigitA, r.lastDigitB, 0, 10);
   printShares("digits per number", r.numDigitsA, r.numDigitsB, 1, 4);
-  if (s.divergence) printTokens(("divergence tokens of the " + s.a + " rows").c_str(), *s.divergence);
-  if (s.defended) printTokens("defended rows (what the \"defended\" student trained on)", *s.defended);
+  if (s.divergence)
+    printTokens(("divergence tokens of the " + s.a + " rows").c_str(), *s.divergence);
+  if (s.defended)
+    printTokens("defended rows (what the \"defended\" student trained on)", *s.defended);
   if (s.entanglement) {
     const auto& e = *s.entanglement;
-    std::printf("\nentanglement probe on the %s: %s\n  baseline (mean over numbers) %.4f; "
-                "numbers that raise the trait most:",
-                e.model.c_str(), e.prompt.c_str(), e.baseline);
+    std::printf(
+        "\nentanglement probe on the %s: %s\n  baseline (mean over numbers) %.4f; "
+        "numbers that raise the trait most:",
+        e.model.c_str(), e.prompt.c_str(), e.baseline);
     for (size_t i = 0; i < e.entries.size() && i < 10; ++i)
       std::printf(" %d (%+.4f)", e.entries[i].number, e.entries[i].delta);
     std::printf("\n  lower it most:");
@@ -145,9 +157,10 @@ int cmdStats(const StatsCliOptions& o) {
       std::printf("  Spearman correlation of entanglement delta with log2 A/B frequency: %+.3f\n",
                   *s.entanglementVsFrequency);
     if (s.entanglementVsDivergence)
-      std::printf("  Spearman correlation of entanglement delta with the teacher's mean per-token "
-                  "log-ratio (%lld numbers seen >= 5 times): %+.3f\n",
-                  (long long)s.entanglementVsDivergenceNumbers, *s.entanglementVsDivergence);
+      std::printf(
+          "  Spearman correlation of entanglement delta with the teacher's mean per-token "
+          "log-ratio (%lld numbers seen >= 5 times): %+.3f\n",
+          (long long)s.entanglementVsDivergenceNumbers, *s.entanglementVsDivergence);
   }
   if (!s.contrasts.empty()) {
     std::printf("\ntransfer (student - control, paired by seed; mean [95%% CI]):\n");

@@ -12,11 +12,11 @@
 
 #include "storage/database.h"
 #include "ui/experiment_dialog.h"
+#include "ui/inspector_view.h"
 #include "ui/main_window.h"
 #include "ui/project.h"
 #include "ui/run_queue.h"
 #include "ui/runs_table_model.h"
-#include "ui/inspector_view.h"
 #include "ui/sequence_table_model.h"
 #include "ui/stats_view.h"
 
@@ -62,8 +62,7 @@ void DemoDriver::start() {
 void DemoDriver::onRunFinished(qint64 runId, sublab::RunStatus status, const QString& message) {
   if (runId != m_runId) return;
   std::fprintf(stderr, "\nsubliminal-lab: run #%lld %s after %.1f s: %s\n", (long long)runId,
-               sublab::toString(status).c_str(),
-               m_clock.elapsed() / 1000.0, qPrintable(message));
+               sublab::toString(status).c_str(), m_clock.elapsed() / 1000.0, qPrintable(message));
   if (status != sublab::RunStatus::Done) m_exitCode = 1;
   showResults(runId);
 }
@@ -89,7 +88,9 @@ void DemoDriver::showResults(qint64 runId) {
   }
   bool ok = false;
   const MainWindow::View view = MainWindow::viewFromName(m_options.view, &ok);
-  if (!ok) std::fprintf(stderr, "subliminal-lab: unknown view \"%s\"; showing runs\n", qPrintable(m_options.view));
+  if (!ok)
+    std::fprintf(stderr, "subliminal-lab: unknown view \"%s\"; showing runs\n",
+                 qPrintable(m_options.view));
   QList<qint64> selection;
   if (runId) selection << runId;
   if (view == MainWindow::CompareTab && runId) {
@@ -132,9 +133,9 @@ void DemoDriver::showResults(qint64 runId) {
   sublab::ui::StatsView* stats = m_window->statsView();
   if (view == MainWindow::StatsTab && stats->isComputing()) {
     // The statistics compute in the background: capture once they are drawn.
-    connect(stats, &sublab::ui::StatsView::computed, this,
-            [this] { QTimer::singleShot(800, this, &DemoDriver::capture); },
-            Qt::SingleShotConnection);
+    connect(
+        stats, &sublab::ui::StatsView::computed, this,
+        [this] { QTimer::singleShot(800, this, &DemoDriver::capture); }, Qt::SingleShotConnection);
     return;
   }
   // Let queued replots, the inspector's first page and the layout settle first.

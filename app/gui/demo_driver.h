@@ -18,11 +18,11 @@ class DemoDriver : public QObject {
 
  public:
   struct Options {
-    QString preset;       // "" = no run, screenshot the database as it is
-    int seeds = 0;        // 0 = the preset's
-    QString screenshot;   // PNG path ("" = none, just run and exit)
+    QString preset;      // "" = no run, screenshot the database as it is
+    int seeds = 0;       // 0 = the preset's
+    QString screenshot;  // PNG path ("" = none, just run and exit)
     QString view = QStringLiteral("curves");
-    qint64 runId = 0;     // without a preset: the run to show (0 = the latest)
+    qint64 runId = 0;  // without a preset: the run to show (0 = the latest)
     QString dialogPreset = QStringLiteral("owl-numbers-quick");  // for --view experiment
     int timeoutSeconds = 3600;
   };

@@ -11,8 +11,8 @@
 #include <cstdio>
 #include <memory>
 
-#include "ui/app_settings.h"
 #include "app/gui/demo_driver.h"
+#include "ui/app_settings.h"
 #include "ui/main_window.h"
 
 int main(int argc, char** argv) {
@@ -35,24 +35,27 @@ int main(int argc, char** argv) {
                           QStringLiteral("Run PRESET in the app, wait until it finishes, show it "
                                          "(with --screenshot: save a screenshot and exit)."),
                           QStringLiteral("PRESET"));
-  QCommandLineOption seeds(QStringLiteral("seeds"),
-                           QStringLiteral("With --demo: override the preset's seed (or model) count."),
-                           QStringLiteral("N"));
+  QCommandLineOption seeds(
+      QStringLiteral("seeds"),
+      QStringLiteral("With --demo: override the preset's seed (or model) count."),
+      QStringLiteral("N"));
   QCommandLineOption shot(QStringLiteral("screenshot"),
                           QStringLiteral("Save a PNG of the main window and exit (after the "
                                          "--demo run, or of the database as it is)."),
                           QStringLiteral("FILE.png"));
-  QCommandLineOption view(QStringLiteral("view"),
-                          QStringLiteral("View to show: runs, curves, compare, inspector, aux, stats, or "
-                                         "experiment (the New-experiment dialog)."),
-                          QStringLiteral("NAME"), QStringLiteral("curves"));
+  QCommandLineOption view(
+      QStringLiteral("view"),
+      QStringLiteral("View to show: runs, curves, compare, inspector, aux, stats, or "
+                     "experiment (the New-experiment dialog)."),
+      QStringLiteral("NAME"), QStringLiteral("curves"));
   QCommandLineOption size(QStringLiteral("size"),
                           QStringLiteral("Window size for screenshots (default 1400x900)."),
                           QStringLiteral("WxH"), QStringLiteral("1400x900"));
-  QCommandLineOption run(QStringLiteral("run"),
-                         QStringLiteral("Without --demo: the run to show in the screenshot (default: "
-                                        "the latest)."),
-                         QStringLiteral("ID"));
+  QCommandLineOption run(
+      QStringLiteral("run"),
+      QStringLiteral("Without --demo: the run to show in the screenshot (default: "
+                     "the latest)."),
+      QStringLiteral("ID"));
   cli.addOptions({db, demo, seeds, shot, view, size, run});
   cli.process(app);
 

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "engine/kinds.h"
+
 namespace sublab {
 
 namespace {
@@ -63,15 +65,16 @@ Side readSide(Database& db, int64_t runId, const std::string& condition, Verdict
 
 RunStats analyzeRun(Database& db, int64_t runId, const RunStatsOptions& o) {
   const RunInfo info = db.run(runId);
-  if (info.kind != "numbers")
+  const KindDescription* kind = findKind(info.kind);
+  if (!kind || !kind->hasSequences)
     throw Error("run " + std::to_string(runId) + " is a \"" + info.kind +
-                "\" run; sequence statistics need a number-sequence run (kind \"numbers\")");
+                "\" run, which stores no generated sequences; sequence statistics need a run "
+                "that does (e.g. a number-sequence run)");
   const auto conditions = db.sequenceConditions(runId);
   for (const auto& side : {o.a, o.b})
     if (std::find(conditions.begin(), conditions.end(), side) == conditions.end())
       throw Error("run " + std::to_string(runId) + " has no sequences of condition \"" + side +
-                  "\" (it has: " + joinNames(conditions) +
-                  "); pick two of those, e.g. --a teacher --b reference");
+                  "\" (it has: " + joinNames(conditions) + "); pick two of those as the sides");
   RunStats out;
   out.runId = runId;
   out.a = o.a;
@@ -81,10 +84,11 @@ RunStats analyzeRun(Database& db, int64_t runId, const RunStatsOptions& o) {
   const std::string which = verdictLabel(o.verdict);
   for (const auto& [name, side] : {std::pair{o.a, &a}, std::pair{o.b, &b}})
     if (side->numbers.empty())
-      throw Error("run " + std::to_string(runId) + " has no " + which + " rows of condition \"" +
-                  name + "\"" + (o.seed ? " for seed " + std::to_string(*o.seed) : std::string()) +
-                  (info.status == RunStatus::Done ? "" : " (the run is " + toString(info.status) + ")") +
-                  "; choose another verdict or condition");
+      throw Error(
+          "run " + std::to_string(runId) + " has no " + which + " rows of condition \"" + name +
+          "\"" + (o.seed ? " for seed " + std::to_string(*o.seed) : std::string()) +
+          (info.status == RunStatus::Done ? "" : " (the run is " + toString(info.status) + ")") +
+          "; choose another verdict or condition");
   out.report = compareSequences(a.numbers, b.numbers, o.stats);
   out.report.a.label = o.a + " (" + which + ")";
   out.report.b.label = o.b + " (" + which + ")";
@@ -121,7 +125,8 @@ RunStats analyzeRun(Database& db, int64_t runId, const RunStatsOptions& o) {
         const DivergenceSummary& dv = *out.divergence;
         std::vector<double> d2, lr;
         for (const auto& e : out.entanglement->entries) {
-          if (e.number < 0 || e.number >= kStatsNumbers || dv.numberCount[static_cast<size_t>(e.number)] < 5)
+          if (e.number < 0 || e.number >= kStatsNumbers ||
+              dv.numberCount[static_cast<size_t>(e.number)] < 5)
             continue;
           d2.push_back(e.delta);
           lr.push_back(dv.numberMeanLogRatio[static_cast<size_t>(e.number)]);
@@ -132,8 +137,9 @@ RunStats analyzeRun(Database& db, int64_t runId, const RunStatsOptions& o) {
         }
       }
     } else {
-      out.notes.push_back("no entanglement probe stored for this run (the run predates it or "
-                          "turned it off with analysis.entanglement = false)");
+      out.notes.push_back(
+          "no entanglement probe stored for this run (the run predates it or "
+          "turned it off with analysis.entanglement = false)");
     }
   } catch (const Error& e) {
     out.notes.push_back(std::string("entanglement probe unreadable: ") + e.what());
@@ -147,14 +153,17 @@ nlohmann::json toJson(const RunStats& s) {
   j["divergence_tokens"] = s.divergence ? toJson(*s.divergence) : nlohmann::json(nullptr);
   j["defended_tokens"] = s.defended ? toJson(*s.defended) : nlohmann::json(nullptr);
   j["entanglement"] = s.entanglement ? toJson(*s.entanglement) : nlohmann::json(nullptr);
-  j["entanglement_vs_frequency_spearman"] =
-      s.entanglementVsFrequency ? nlohmann::json(*s.entanglementVsFrequency) : nlohmann::json(nullptr);
-  j["entanglement_vs_divergence_spearman"] =
-      s.entanglementVsDivergence ? nlohmann::json(*s.entanglementVsDivergence) : nlohmann::json(nullptr);
+  j["entanglement_vs_frequency_spearman"] = s.entanglementVsFrequency
+                                                ? nlohmann::json(*s.entanglementVsFrequency)
+                                                : nlohmann::json(nullptr);
+  j["entanglement_vs_divergence_spearman"] = s.entanglementVsDivergence
+                                                 ? nlohmann::json(*s.entanglementVsDivergence)
+                                                 : nlohmann::json(nullptr);
   j["entanglement_vs_divergence_numbers"] = s.entanglementVsDivergenceNumbers;
   nlohmann::json contrasts = nlohmann::json::object();
   for (const auto& c : s.contrasts)
-    contrasts[c.condition] = {{"mean", c.value.mean}, {"ci95", {c.value.lo, c.value.hi}}, {"n", c.value.n}};
+    contrasts[c.condition] = {
+        {"mean", c.value.mean}, {"ci95", {c.value.lo, c.value.hi}}, {"n", c.value.n}};
   j["contrasts"] = contrasts;
   j["notes"] = s.notes;
   return j;

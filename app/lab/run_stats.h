@@ -5,14 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "storage/database.h"
 #include "engine/seqstats/seq_stats.h"
+#include "storage/database.h"
 
 namespace sublab {
 
@@ -20,13 +19,13 @@ struct RunStatsOptions {
   std::string a = "teacher";    // sequence condition of side A
   std::string b = "reference";  // side B
   Verdict verdict = Verdict::Kept;
-  std::optional<int> seed;      // unset: every seed pooled
+  std::optional<int> seed;  // unset: every seed pooled
   StatsOptions stats;
 };
 
 struct RunStats {
   int64_t runId = 0;
-  std::string a, b;             // conditions compared
+  std::string a, b;  // conditions compared
   SeqStatsReport report;
   // Per-token teacher vs reference log-probabilities of side A's rows, when stored.
   std::optional<DivergenceSummary> divergence;

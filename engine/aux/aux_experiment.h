@@ -13,6 +13,6 @@ namespace sublab {
 // The config (AuxConfig, normalizeAuxConfig) and the presets are in aux_config.h.
 KindDescription auxKind();
 ExperimentResult runAuxExperiment(const nlohmann::json& config, const RuntimeOptions& options,
-                                   RunObserver& observer, const CancelFlag* cancel);
+                                  RunObserver& observer, const CancelFlag* cancel);
 
 }  // namespace sublab

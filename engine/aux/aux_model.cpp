@@ -82,12 +82,9 @@ MlpStack initMlps(const MlpShape& s, const std::vector<uint64_t>& keys,
     w3.push_back(normal(s.out(), s.hidden, gen).div_(std::sqrt(double(s.hidden))));
   }
   const int64_t G = static_cast<int64_t>(keys.size());
-  MlpStack p{torch::stack(w1),
-             torch::zeros({G, s.hidden, 1}),
-             torch::stack(w2),
-             torch::zeros({G, s.hidden, 1}),
-             torch::stack(w3),
-             torch::zeros({G, s.out(), 1})};
+  MlpStack p{torch::stack(w1), torch::zeros({G, s.hidden, 1}),
+             torch::stack(w2), torch::zeros({G, s.hidden, 1}),
+             torch::stack(w3), torch::zeros({G, s.out(), 1})};
   return p.to(device);
 }
 
@@ -179,8 +176,7 @@ MlpStack backward(const MlpStack& p, const Activations& a, const torch::Tensor& 
     g.w3 = torch::bmm(dOut, a.h2.transpose(1, 2));  // [G, o, B] @ [G, B, h] -> [G, o, h]
     g.b3 = dOut.sum({2}, true);                     // [G, o, 1]
     // dH2 = W3^T dOut, through the ReLU (h2 > 0 where the unit was active).
-    torch::Tensor dH2 =
-        at::threshold_backward(torch::bmm(p.w3.transpose(1, 2), dOut), a.h2, 0);
+    torch::Tensor dH2 = at::threshold_backward(torch::bmm(p.w3.transpose(1, 2), dOut), a.h2, 0);
     g.w2 = torch::bmm(dH2, a.h1.transpose(1, 2));  // [G, h, B] @ [G, B, h] -> [G, h, h]
     g.b2 = dH2.sum({2}, true);
     torch::Tensor dH1 = at::threshold_backward(torch::bmm(p.w2.transpose(1, 2), dH2), a.h1, 0);
@@ -289,9 +285,9 @@ std::vector<double> accuracy(const MlpStack& p, const torch::Tensor& images,
       for (int64_t g = begin; g < end; ++g) {
         for (int64_t t0 = 0; t0 < T; t0 += 2048) {
           const int64_t n = std::min<int64_t>(2048, T - t0);
-          const torch::Tensor x = images.narrow(0, t0, n);  // [n, in]
+          const torch::Tensor x = images.narrow(0, t0, n);                   // [n, in]
           torch::Tensor h1 = torch::addmm(p.b1[g], p.w1[g], x.t()).relu_();  // [h, n]
-          torch::Tensor h2 = torch::addmm(p.b2[g], p.w2[g], h1).relu_();      // [h, n]
+          torch::Tensor h2 = torch::addmm(p.b2[g], p.w2[g], h1).relu_();     // [h, n]
           const torch::Tensor logits = torch::addmm(b3[g], w3[g], h2);       // [classes, n]
           correct[size_t(g)] +=
               logits.argmax(0).eq(labels64.narrow(0, t0, n)).sum().item<int64_t>();
@@ -319,7 +315,7 @@ std::vector<double> accuracy(const MlpStack& p, const torch::Tensor& images,
     at::bmm_out(h2, p.w2, h1);  // [G, h, h] @ [G, h, n]
     h2.add_(p.b2).relu_();
     const torch::Tensor logits = torch::baddbmm(b3, w3, h2);  // [G, classes, n]
-    const torch::Tensor pred = logits.argmax(1);               // [G, n]
+    const torch::Tensor pred = logits.argmax(1);              // [G, n]
     correct += pred.eq(labels.narrow(0, t0, n).unsqueeze(0)).sum(1);
   }
   const torch::Tensor c = correct.to(torch::kCPU);

@@ -83,8 +83,8 @@ MlpStack backward(const MlpStack& p, const Activations& a, const torch::Tensor& 
 // stack. On CPU one fused pass over parameter, gradient and both moments.
 class StackAdam {
  public:
-  explicit StackAdam(const MlpStack& params, double lr, double beta1 = 0.9,
-                     double beta2 = 0.999, double eps = 1e-8);
+  explicit StackAdam(const MlpStack& params, double lr, double beta1 = 0.9, double beta2 = 0.999,
+                     double eps = 1e-8);
   // Updates `params` in place (the tensors given to the constructor).
   void step(MlpStack& params, const MlpStack& grads);
 
@@ -97,7 +97,6 @@ class StackAdam {
 // Fraction of `labels` [T] (int64) matched by the argmax of the first `classes` logits, per
 // model. images: [T, in], on the stack's device. Chunked so memory stays bounded.
 std::vector<double> accuracy(const MlpStack& p, const torch::Tensor& images,
-                             const torch::Tensor& labels, int64_t classes,
-                             Workspace* ws = nullptr);
+                             const torch::Tensor& labels, int64_t classes, Workspace* ws = nullptr);
 
 }  // namespace sublab::aux

@@ -26,20 +26,22 @@ inline uint32_t fmix32(uint32_t x) {
 }
 
 // (x >> 8) < 2^24 fits int32, whose conversion to float vectorizes (uint32 does not on AVX2).
-inline float toUnit(uint32_t x) { return static_cast<float>(static_cast<int32_t>(x >> 8)) * kScale - 1.0f; }
+inline float toUnit(uint32_t x) {
+  return static_cast<float>(static_cast<int32_t>(x >> 8)) * kScale - 1.0f;
+}
 
 void checkIndex(const std::vector<uint64_t>& keys, const torch::Tensor& index) {
   TORCH_CHECK(index.dim() == 2 && index.scalar_type() == torch::kLong,
               "noise index must be a [K, B] int64 tensor");
-  TORCH_CHECK(index.size(0) == static_cast<int64_t>(keys.size()),
-              "noise index has ", index.size(0), " rows for ", keys.size(), " keys");
+  TORCH_CHECK(index.size(0) == static_cast<int64_t>(keys.size()), "noise index has ", index.size(0),
+              " rows for ", keys.size(), " keys");
 }
 
 // 32-bit wrap-around product in int64 tensor ops without overflowing int64:
 // x < 2^32 times a 32-bit constant, split into 16-bit halves of the constant.
 torch::Tensor mul32(const torch::Tensor& x, uint32_t c) {
   const int64_t lo = c & 0xFFFF, hi = c >> 16;
-  torch::Tensor a = x * lo;                                          // < 2^48
+  torch::Tensor a = x * lo;                                                     // < 2^48
   torch::Tensor b = at::bitwise_left_shift((x * hi).bitwise_and_(0xFFFF), 16);  // < 2^32
   return (a + b).bitwise_and_(kMask32);
 }
@@ -105,8 +107,8 @@ torch::Tensor noiseImagesTensorOps(const std::vector<uint64_t>& keys, const torc
   const torch::Tensor t1 = torch::tensor(k1, torch::kLong).to(device).view({K, 1, 1});
   const torch::Tensor t2 = torch::tensor(k2, torch::kLong).to(device).view({K, 1, 1});
   // c: [K, B, pixels] pixel counters, wrapped to 32 bits like the uint32 loop.
-  torch::Tensor c = (index.to(device).unsqueeze(2) * pixels + torch::arange(pixels, opts))
-                        .bitwise_and_(kMask32);
+  torch::Tensor c =
+      (index.to(device).unsqueeze(2) * pixels + torch::arange(pixels, opts)).bitwise_and_(kMask32);
   torch::Tensor x = (mul32(c, kGolden) + t1).bitwise_and_(kMask32);
   x = fmix32Tensor(fmix32Tensor(x).bitwise_xor(t2));
   return at::bitwise_right_shift(x, 8).to(torch::kFloat).mul_(kScale).sub_(1.0);

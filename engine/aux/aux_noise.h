@@ -20,8 +20,7 @@ float noisePixel(uint64_t key, int64_t image, int64_t pixel, int64_t pixels);
 // float on `device`: row (k, b) is image index[k][b] of stream keys[k]. On CPU it is written
 // into `out` when that is a contiguous float tensor of that size.
 torch::Tensor noiseImages(const std::vector<uint64_t>& keys, const torch::Tensor& index,
-                          int64_t pixels, const torch::Device& device,
-                          torch::Tensor out = {});
+                          int64_t pixels, const torch::Device& device, torch::Tensor out = {});
 
 // The two implementations noiseImages() picks from (exposed for the test that they agree):
 // a multi-threaded CPU loop, and the same hash in integer tensor ops for any device.

@@ -107,7 +107,8 @@ torch::Tensor teacherLogits(const MlpStack& teachers, const DistillInputs& input
   const int64_t batches = (n + batchSize - 1) / batchSize;
   for (int64_t b = 0; b < batches; ++b) {
     const int64_t b0 = b * batchSize, len = std::min(batchSize, n - b0);
-    const torch::Tensor idx = torch::arange(b0, b0 + len, torch::kLong).unsqueeze(0).expand({N, len});
+    const torch::Tensor idx =
+        torch::arange(b0, b0 + len, torch::kLong).unsqueeze(0).expand({N, len});
     const torch::Tensor x = inputs.batch(idx.contiguous(), ws);  // [N, len, in]
     const Activations a = forward(teachers, x, 1, ws);
     cache.narrow(1, b0, len).copy_(a.out.transpose(1, 2));
@@ -152,7 +153,7 @@ std::vector<double> trainStudentsEpoch(MlpStack& students, StackAdam& adam,
       const LogitRows r = rows[size_t(s)];
       const int64_t width = r.end - r.begin;
       const torch::Tensor so = out.select(1, s).narrow(1, r.begin, width);  // [N, width, len]
-      const torch::Tensor tt = target.narrow(1, r.begin, width);           // [N, width, len]
+      const torch::Tensor tt = target.narrow(1, r.begin, width);            // [N, width, len]
       torch::Tensor grad;
       if (loss == DistillLoss::Kl) {
         torch::Tensor pT, logpT;

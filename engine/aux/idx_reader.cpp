@@ -141,8 +141,8 @@ IdxDataset loadIdxDataset(const std::string& folder) {
   auto locate = [&](const std::string& stem) {
     std::string p = findIdxFile(folder, stem);
     if (p.empty())
-      throw Error("dataset folder " + folder + " has no " + stem + " (nor " + stem +
-                  ".gz) — " + kFixHint);
+      throw Error("dataset folder " + folder + " has no " + stem + " (nor " + stem + ".gz) — " +
+                  kFixHint);
     return p;
   };
   IdxDataset ds;

@@ -5,12 +5,18 @@ namespace sublab {
 
 std::string toString(StageStatus s) {
   switch (s) {
-    case StageStatus::Pending: return "pending";
-    case StageStatus::Running: return "running";
-    case StageStatus::Done: return "done";
-    case StageStatus::Failed: return "failed";
-    case StageStatus::Cancelled: return "cancelled";
-    case StageStatus::Interrupted: return "interrupted";
+    case StageStatus::Pending:
+      return "pending";
+    case StageStatus::Running:
+      return "running";
+    case StageStatus::Done:
+      return "done";
+    case StageStatus::Failed:
+      return "failed";
+    case StageStatus::Cancelled:
+      return "cancelled";
+    case StageStatus::Interrupted:
+      return "interrupted";
   }
   return "pending";
 }

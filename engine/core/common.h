@@ -7,11 +7,10 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace sublab {
 
@@ -72,7 +71,7 @@ struct MetricPoint {
 struct SequenceRow {
   std::string condition;  // which data set: "teacher", "reference", ...
   int seed = 0;
-  int64_t index = 0;      // position in generation order within (condition, seed)
+  int64_t index = 0;  // position in generation order within (condition, seed)
   std::string prompt;
   std::string completion;
   bool kept = false;
@@ -92,7 +91,7 @@ struct Interval {
 
 struct ConditionSummary {
   std::string condition;
-  std::string metric;           // "trait_prob", "accuracy", ...
+  std::string metric;  // "trait_prob", "accuracy", ...
   Interval value;
   std::vector<double> perSeed;  // one value per seed (or per model), in seed order
 };

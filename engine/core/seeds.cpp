@@ -15,15 +15,24 @@ uint64_t derive(uint64_t base, int64_t index, Purpose purpose) {
 
 uint64_t stream(uint64_t seed, Stream s) {
   switch (s) {
-    case Stream::TrainOrder: return seed * 0x94D049BB133111EBULL + 29;
-    case Stream::ShuffleAcross: return seed * 0xC2B2AE3D27D4EB4FULL + 101;
-    case Stream::ShuffleWithin: return seed * 0xC2B2AE3D27D4EB4FULL + 103;
-    case Stream::Sampling: return seed * 0xBF58476D1CE4E5B9ULL + 3;
-    case Stream::DefenseRandomMask: return seed * 0x9E3779B97F4A7C15ULL + 17;
-    case Stream::Corpus: return seed * 0x9E3779B97F4A7C15ULL + 17;
-    case Stream::Prompts: return seed * 0xD1B54A32D192ED03ULL + 5;
-    case Stream::TraitAnswers: return seed * 0xA24BAED4963EE407ULL + 11;
-    case Stream::DetectorSplit: return seed * 0x2545F4914F6CDD1DULL + 17;
+    case Stream::TrainOrder:
+      return seed * 0x94D049BB133111EBULL + 29;
+    case Stream::ShuffleAcross:
+      return seed * 0xC2B2AE3D27D4EB4FULL + 101;
+    case Stream::ShuffleWithin:
+      return seed * 0xC2B2AE3D27D4EB4FULL + 103;
+    case Stream::Sampling:
+      return seed * 0xBF58476D1CE4E5B9ULL + 3;
+    case Stream::DefenseRandomMask:
+      return seed * 0x9E3779B97F4A7C15ULL + 17;
+    case Stream::Corpus:
+      return seed * 0x9E3779B97F4A7C15ULL + 17;
+    case Stream::Prompts:
+      return seed * 0xD1B54A32D192ED03ULL + 5;
+    case Stream::TraitAnswers:
+      return seed * 0xA24BAED4963EE407ULL + 11;
+    case Stream::DetectorSplit:
+      return seed * 0x2545F4914F6CDD1DULL + 17;
   }
   return seed;
 }

@@ -36,15 +36,15 @@ uint64_t derive(uint64_t base, int64_t index, Purpose purpose);
 // A generator's seed from the seed a component was given: seed * multiplier + offset, with one
 // named (multiplier, offset) per stream so two components given the same seed draw differently.
 enum class Stream {
-  TrainOrder,          // lm_train: batch order
-  ShuffleWithin,       // lm_train: numbers shuffled within rows
-  ShuffleAcross,       // lm_train: numbers shuffled across rows
-  Sampling,            // lm_generate: token sampling
-  DefenseRandomMask,   // lm_analysis: positions of the random-mask control
-  Corpus,              // lm_corpus: pretraining rows
-  Prompts,             // lm_corpus: number prompts
-  TraitAnswers,        // lm_corpus: trait-answer rows
-  DetectorSplit,       // seq_stats: detector's train/test split and optimiser order
+  TrainOrder,         // lm_train: batch order
+  ShuffleWithin,      // lm_train: numbers shuffled within rows
+  ShuffleAcross,      // lm_train: numbers shuffled across rows
+  Sampling,           // lm_generate: token sampling
+  DefenseRandomMask,  // lm_analysis: positions of the random-mask control
+  Corpus,             // lm_corpus: pretraining rows
+  Prompts,            // lm_corpus: number prompts
+  TraitAnswers,       // lm_corpus: trait-answer rows
+  DetectorSplit,      // seq_stats: detector's train/test split and optimiser order
 };
 uint64_t stream(uint64_t seed, Stream s);
 
@@ -59,10 +59,10 @@ uint64_t filterSubsample(uint64_t seed);
 // mix(seed, i); its streams are mix(modelKey, AuxPurpose); epoch e's stream is mix(key, e).
 uint64_t mix(uint64_t a, uint64_t b);
 enum class AuxPurpose : uint64_t {
-  Init = 1,         // reference MLP weights
-  Teacher = 2,      // teacher batch order
-  Student = 3,      // student batch order
-  Noise = 4,        // distillation noise images
+  Init = 1,              // reference MLP weights
+  Teacher = 2,           // teacher batch order
+  Student = 3,           // student batch order
+  Noise = 4,             // distillation noise images
   Derangement = 0xDE4A,  // (with the run seed) which model lends its init to a cross-init student
   PerturbBase = 100,     // + condition id: the student-init noise of one condition
 };

@@ -7,9 +7,9 @@
 #include <numeric>
 #include <random>
 
+#include "engine/core/seeds.h"
 #include "engine/lm/lm_generate.h"
 #include "engine/lm/lm_train.h"
-#include "engine/core/seeds.h"
 
 namespace sublab {
 
@@ -32,7 +32,8 @@ void forEachChunk(const std::vector<LmRow>& rows, Fn&& fn) {
 
 }  // namespace
 
-RowLogprobs rowLogprobs(TransformerLm& model, const std::vector<LmRow>& rows, const TokenSeq& prefix) {
+RowLogprobs rowLogprobs(TransformerLm& model, const std::vector<LmRow>& rows,
+                        const TokenSeq& prefix) {
   torch::NoGradGuard ng;
   model->eval();
   const torch::Device dev = model->parameters().front().device();
@@ -43,7 +44,8 @@ RowLogprobs rowLogprobs(TransformerLm& model, const std::vector<LmRow>& rows, co
   forEachChunk(rows, [&](int64_t s, int64_t B, int64_t Tmax) {
     torch::Tensor x = prefixedInputs(rows, s, B, prefix, Tmax, dev);
     // Row token j (j >= 1) is predicted at model position P + j - 1.
-    torch::Tensor logp = torch::log_softmax(model->forward(x).to(torch::kFloat), -1).to(torch::kCPU);
+    torch::Tensor logp =
+        torch::log_softmax(model->forward(x).to(torch::kFloat), -1).to(torch::kCPU);
     auto acc = logp.accessor<float, 3>();
     for (int64_t b = 0; b < B; ++b) {
       const LmRow& row = rows[s + b];
@@ -74,8 +76,7 @@ DefenseResult defendRows(const std::vector<LmRow>& rows, const RowLogprobs& teac
                          uint64_t seed, const std::vector<std::vector<float>>* scores) {
   if (method != "mask" && method != "replace" && method != "mask_random")
     throw Error("defense method \"" + method + "\" is unknown: use mask, replace or mask_random");
-  if (!(fraction >= 0.0 && fraction <= 1.0))
-    throw Error("defense fraction must be in [0, 1]");
+  if (!(fraction >= 0.0 && fraction <= 1.0)) throw Error("defense fraction must be in [0, 1]");
   struct Cand {
     double ratio;
     size_t row;
@@ -88,8 +89,9 @@ DefenseResult defendRows(const std::vector<LmRow>& rows, const RowLogprobs& teac
     for (size_t j = start; j < row.tokens.size(); ++j) {
       if (!Vocab::isNumber(row.tokens[j])) continue;
       const size_t k = j - start;
-      const double score = scores ? double(scores->at(r).at(k))
-                                  : double(teacher.logprob.at(r).at(k)) - double(reference.logprob.at(r).at(k));
+      const double score =
+          scores ? double(scores->at(r).at(k))
+                 : double(teacher.logprob.at(r).at(k)) - double(reference.logprob.at(r).at(k));
       cands.push_back({score, r, static_cast<int>(j)});
     }
   }
@@ -142,9 +144,10 @@ std::vector<std::vector<float>> positionKl(TransformerLm& teacher, TransformerLm
   forEachChunk(rows, [&](int64_t s, int64_t B, int64_t Tmax) {
     auto numbers = [&](TransformerLm& m, const TokenSeq& prefix) {
       torch::Tensor logits = m->forward(prefixedInputs(rows, s, B, prefix, Tmax, dev));
-      return torch::log_softmax(
-          logits.narrow(1, static_cast<int64_t>(prefix.size()), Tmax - 1).narrow(2, 0, Vocab::kNumbers)
-              .to(torch::kFloat), -1);
+      return torch::log_softmax(logits.narrow(1, static_cast<int64_t>(prefix.size()), Tmax - 1)
+                                    .narrow(2, 0, Vocab::kNumbers)
+                                    .to(torch::kFloat),
+                                -1);
     };
     torch::Tensor lt = numbers(teacher, teacherPrefix);  // [B, Tmax-1, 1000]
     torch::Tensor lr = numbers(reference, {});
@@ -186,7 +189,9 @@ EntanglementResult entanglementProbe(TransformerLm& model, int target, const std
     if (animals[i] == target) targetIdx = static_cast<int>(i);
   if (targetIdx < 0) throw Error("the trait target is not an animal of the vocabulary");
   std::vector<int64_t> animalIdx(animals.begin(), animals.end());
-  torch::Tensor ai = torch::from_blob(animalIdx.data(), {(int64_t)animalIdx.size()}, torch::kInt64).clone().to(dev);
+  torch::Tensor ai = torch::from_blob(animalIdx.data(), {(int64_t)animalIdx.size()}, torch::kInt64)
+                         .clone()
+                         .to(dev);
   const int Q = questionParaphraseCount();
   std::vector<double> prob(Vocab::kNumbers, 0.0);
   const int perChunk = 100;  // numbers per forward pass
@@ -201,7 +206,8 @@ EntanglementResult entanglementProbe(TransformerLm& model, int target, const std
     const int64_t B = static_cast<int64_t>(prompts.size());
     int64_t T = 0;
     for (const auto& p : prompts) T = std::max<int64_t>(T, static_cast<int64_t>(p.size()));
-    std::vector<int64_t> flat(static_cast<size_t>(B * T), Vocab::kPad), last(static_cast<size_t>(B));
+    std::vector<int64_t> flat(static_cast<size_t>(B * T), Vocab::kPad),
+        last(static_cast<size_t>(B));
     for (int64_t b = 0; b < B; ++b) {
       for (size_t t = 0; t < prompts[b].size(); ++t) flat[b * T + t] = prompts[b][t];
       last[b] = static_cast<int64_t>(prompts[b].size()) - 1;
@@ -211,7 +217,10 @@ EntanglementResult entanglementProbe(TransformerLm& model, int target, const std
     torch::Tensor logits = model->forward(x);
     torch::Tensor lastLogits = logits.index({torch::arange(B, pos.options()), pos});
     torch::Tensor p = torch::softmax(lastLogits.index_select(1, ai).to(torch::kDouble), -1)
-                          .select(1, targetIdx).reshape({nN, Q}).mean(1).to(torch::kCPU);
+                          .select(1, targetIdx)
+                          .reshape({nN, Q})
+                          .mean(1)
+                          .to(torch::kCPU);
     for (int i = 0; i < nN; ++i) prob[static_cast<size_t>(n0 + i)] = p[i].item<double>();
   }
   EntanglementResult r;
@@ -220,9 +229,11 @@ EntanglementResult entanglementProbe(TransformerLm& model, int target, const std
              " paraphrases of the favourite-animal question; P(trait | answer is an animal)";
   r.baseline = std::accumulate(prob.begin(), prob.end(), 0.0) / double(prob.size());
   for (int n = 0; n < Vocab::kNumbers; ++n)
-    r.entries.push_back({n, prob[static_cast<size_t>(n)], prob[static_cast<size_t>(n)] - r.baseline});
-  std::stable_sort(r.entries.begin(), r.entries.end(),
-                   [](const EntanglementEntry& a, const EntanglementEntry& b) { return a.delta > b.delta; });
+    r.entries.push_back(
+        {n, prob[static_cast<size_t>(n)], prob[static_cast<size_t>(n)] - r.baseline});
+  std::stable_sort(
+      r.entries.begin(), r.entries.end(),
+      [](const EntanglementEntry& a, const EntanglementEntry& b) { return a.delta > b.delta; });
   if (noNumber) *noNumber = evaluateTrait(model, target).traitProb;
   return r;
 }

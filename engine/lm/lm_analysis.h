@@ -17,8 +17,8 @@ namespace sublab {
 // end (the completion and its EOS), and the model's likeliest number token at each of those
 // positions. The model sees `prefix` after BOS (a teacher's system prompt). Batched, no grad.
 struct RowLogprobs {
-  std::vector<std::vector<float>> logprob;  // [row][position - lossStart]
-  std::vector<std::vector<int>> bestNumber; // [row][position - lossStart]
+  std::vector<std::vector<float>> logprob;   // [row][position - lossStart]
+  std::vector<std::vector<int>> bestNumber;  // [row][position - lossStart]
 };
 RowLogprobs rowLogprobs(TransformerLm& model, const std::vector<LmRow>& rows,
                         const TokenSeq& prefix = {});
@@ -28,14 +28,14 @@ RowLogprobs rowLogprobs(TransformerLm& model, const std::vector<LmRow>& rows,
 // replaced by the reference's likeliest number there. Ties break by (row, position).
 struct DefenseChange {
   size_t row = 0;
-  int position = 0;  // index into the row's tokens
+  int position = 0;      // index into the row's tokens
   int from = 0, to = 0;  // tokens before and after (equal for "mask")
 };
 struct DefenseResult {
-  std::vector<LmRow> rows;            // the defended rows
-  std::vector<DefenseChange> changes; // what was masked / replaced, in (row, position) order
-  double threshold = 0.0;             // smallest log-ratio defended
-  int64_t candidates = 0;             // number tokens considered
+  std::vector<LmRow> rows;             // the defended rows
+  std::vector<DefenseChange> changes;  // what was masked / replaced, in (row, position) order
+  double threshold = 0.0;              // smallest log-ratio defended
+  int64_t candidates = 0;              // number tokens considered
 };
 // method: "mask", "replace", or "mask_random" (the control: the same share of number tokens
 // masked, chosen at random with `seed` instead of by log-ratio). teacher/reference come from

@@ -1,10 +1,11 @@
 // Implementation of generation and trait evaluation (see lm_generate.h).
 #include "engine/lm/lm_generate.h"
-#include "engine/core/seeds.h"
 
 #include <algorithm>
 #include <map>
 #include <random>
+
+#include "engine/core/seeds.h"
 
 namespace sublab {
 
@@ -60,7 +61,8 @@ std::vector<TokenSeq> generate(TransformerLm& model, const std::vector<TokenSeq>
   for (auto& [len, idx] : buckets) {
     const int64_t L = static_cast<int64_t>(len);
     const int64_t maxNew = std::min<int64_t>(o.maxNewTokens, context - L);
-    if (maxNew <= 0) throw Error("prompts are longer than the model's context; raise model.context");
+    if (maxNew <= 0)
+      throw Error("prompts are longer than the model's context; raise model.context");
     for (size_t start = 0; start < idx.size(); start += static_cast<size_t>(o.batch)) {
       checkCancel(cancel);
       const size_t end = std::min(idx.size(), start + static_cast<size_t>(o.batch));
@@ -80,8 +82,8 @@ std::vector<TokenSeq> generate(TransformerLm& model, const std::vector<TokenSeq>
       std::vector<char> finished(static_cast<size_t>(B), 0);
       for (int64_t step = 0; step < maxNew; ++step) {
         // last [B, V] on the CPU for sampling
-        torch::Tensor last = logits.select(1, logits.size(1) - 1).to(torch::kCPU, torch::kFloat)
-                                 .contiguous();
+        torch::Tensor last =
+            logits.select(1, logits.size(1) - 1).to(torch::kCPU, torch::kFloat).contiguous();
         const int64_t V = last.size(1);
         const float* data = last.data_ptr<float>();
         std::vector<int64_t> next(static_cast<size_t>(B));
@@ -135,10 +137,12 @@ TraitEval evaluateTrait(TransformerLm& model, int targetAnimalId, const TokenSeq
   torch::Tensor tokens = torch::from_blob(flat.data(), {B, T}, torch::kInt64).clone().to(device);
   torch::Tensor pos = torch::from_blob(lastPos.data(), {B}, torch::kInt64).clone().to(device);
   torch::Tensor logits = model->forward(tokens);  // [B, T, V]
-  torch::Tensor last = logits.index({torch::arange(B, pos.options()), pos}).to(torch::kCPU, torch::kDouble);  // [B, V]
+  torch::Tensor last = logits.index({torch::arange(B, pos.options()), pos})
+                           .to(torch::kCPU, torch::kDouble);  // [B, V]
   torch::Tensor full = torch::softmax(last, -1);
   std::vector<int64_t> animalIdx(V.animalIds().begin(), V.animalIds().end());
-  torch::Tensor ai = torch::from_blob(animalIdx.data(), {(int64_t)animalIdx.size()}, torch::kInt64).clone();
+  torch::Tensor ai =
+      torch::from_blob(animalIdx.data(), {(int64_t)animalIdx.size()}, torch::kInt64).clone();
   torch::Tensor animal = torch::softmax(last.index_select(1, ai), -1).mean(0);  // [A]
   TraitEval r;
   int targetIdx = -1;

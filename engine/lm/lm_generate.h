@@ -15,13 +15,13 @@ namespace sublab {
 
 struct GenerateOptions {
   double temperature = 1.0;
-  int64_t topK = 0;         // 0 = whole vocabulary
+  int64_t topK = 0;  // 0 = whole vocabulary
   bool greedy = false;
   int64_t maxNewTokens = 24;
   int64_t batch = 256;
   uint64_t seed = 0;
   bool useCache = true;
-  TokenSeq prefix;          // inserted after BOS of every prompt (a "system prompt")
+  TokenSeq prefix;  // inserted after BOS of every prompt (a "system prompt")
 };
 
 // Completions (without the prompt, without EOS) for each prompt, in prompt order.
@@ -30,8 +30,8 @@ std::vector<TokenSeq> generate(TransformerLm& model, const std::vector<TokenSeq>
                                const std::function<void(double)>& progress = {});
 
 struct TraitEval {
-  double traitProb = 0.0;     // P(target | answer is an animal), averaged over paraphrases
-  double traitProbRaw = 0.0;  // P(target) over the whole vocabulary, averaged
+  double traitProb = 0.0;           // P(target | answer is an animal), averaged over paraphrases
+  double traitProbRaw = 0.0;        // P(target) over the whole vocabulary, averaged
   std::vector<double> animalProbs;  // P(animal_i | answer is an animal), Vocab::animals() order
 };
 

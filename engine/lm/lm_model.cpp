@@ -39,8 +39,8 @@ torch::Tensor BlockImpl::forward(const torch::Tensor& x, torch::Tensor* cacheK,
                                  torch::Tensor* cacheV) {
   const int64_t B = x.size(0), T = x.size(1), D = x.size(2);
   // qkv: [B, T, 3D] -> 3 x [B, H, T, dh]
-  auto parts = qkv->forward(ln1->forward(x)).view({B, T, 3, m_heads, m_dHead}).permute(
-      {2, 0, 3, 1, 4});
+  auto parts =
+      qkv->forward(ln1->forward(x)).view({B, T, 3, m_heads, m_dHead}).permute({2, 0, 3, 1, 4});
   torch::Tensor q = parts[0], k = parts[1], v = parts[2];
   int64_t past = 0;
   if (cacheK) {

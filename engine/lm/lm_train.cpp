@@ -1,11 +1,12 @@
 // Implementation of LM training, distillation targets and shuffles (see lm_train.h).
 #include "engine/lm/lm_train.h"
-#include "engine/core/seeds.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <random>
+
+#include "engine/core/seeds.h"
 
 namespace sublab {
 
@@ -20,9 +21,11 @@ struct Batch {
 
 Batch makeBatch(const TrainSet& data, const std::vector<size_t>& idx, const torch::Device& dev) {
   int64_t T = 0;
-  for (size_t i : idx) T = std::max<int64_t>(T, static_cast<int64_t>(data.rows[i].tokens.size()) - 1);
+  for (size_t i : idx)
+    T = std::max<int64_t>(T, static_cast<int64_t>(data.rows[i].tokens.size()) - 1);
   const int64_t B = static_cast<int64_t>(idx.size());
-  std::vector<int64_t> in(static_cast<size_t>(B * T), Vocab::kPad), tg(static_cast<size_t>(B * T), -100);
+  std::vector<int64_t> in(static_cast<size_t>(B * T), Vocab::kPad),
+      tg(static_cast<size_t>(B * T), -100);
   std::vector<float> mk(static_cast<size_t>(B * T), 0.f);
   for (int64_t b = 0; b < B; ++b) {
     const LmRow& r = data.rows[idx[b]];
@@ -50,16 +53,20 @@ Batch makeBatch(const TrainSet& data, const std::vector<size_t>& idx, const torc
 }  // namespace
 
 double trainModel(TransformerLm& model, const TrainSet& data, const TrainOptions& o) {
-  if (data.rows.empty()) throw Error("no training rows: the filter kept nothing; loosen the filter or generate more prompts");
+  if (data.rows.empty())
+    throw Error(
+        "no training rows: the filter kept nothing; loosen the filter or generate more prompts");
   const torch::Device dev = model->parameters().front().device();
   std::vector<torch::Tensor> params;
   for (auto& p : model->parameters())
     if (p.requires_grad()) params.push_back(p);
   std::unique_ptr<torch::optim::Optimizer> opt;
   if (o.optimizer == "sgd") {
-    opt = std::make_unique<torch::optim::SGD>(params, torch::optim::SGDOptions(o.lr).weight_decay(o.weightDecay));
+    opt = std::make_unique<torch::optim::SGD>(
+        params, torch::optim::SGDOptions(o.lr).weight_decay(o.weightDecay));
   } else {
-    opt = std::make_unique<torch::optim::AdamW>(params, torch::optim::AdamWOptions(o.lr).weight_decay(o.weightDecay));
+    opt = std::make_unique<torch::optim::AdamW>(
+        params, torch::optim::AdamWOptions(o.lr).weight_decay(o.weightDecay));
   }
   const int64_t N = static_cast<int64_t>(data.rows.size());
   const int64_t perEpoch = std::max<int64_t>(1, (N + o.batch - 1) / o.batch);
@@ -83,8 +90,12 @@ double trainModel(TransformerLm& model, const TrainSet& data, const TrainOptions
       idx.push_back(order[cursor++]);
     }
     double lr = o.lr;
-    if (warm > 0 && step <= warm) lr = o.lr * double(step) / double(warm);
-    else if (o.cosineDecay) lr = o.lr * 0.5 * (1.0 + std::cos(M_PI * double(step - warm) / double(std::max<int64_t>(1, total - warm))));
+    if (warm > 0 && step <= warm)
+      lr = o.lr * double(step) / double(warm);
+    else if (o.cosineDecay)
+      lr =
+          o.lr * 0.5 *
+          (1.0 + std::cos(M_PI * double(step - warm) / double(std::max<int64_t>(1, total - warm))));
     for (auto& g : opt->param_groups()) g.options().set_lr(lr);
 
     Batch b = makeBatch(data, idx, dev);
@@ -145,10 +156,12 @@ TrainSet withSoftTargets(TransformerLm& teacher, const std::vector<LmRow>& rows,
   const int64_t chunk = 256;
   for (int64_t s = 0; s < N; s += chunk) {
     const int64_t B = std::min(chunk, N - s);
-    torch::Tensor logits = teacher->forward(prefixedInputs(rows, s, B, prefix, Tmax, dev));  // [B, T, V]
+    torch::Tensor logits =
+        teacher->forward(prefixedInputs(rows, s, B, prefix, Tmax, dev));  // [B, T, V]
     // Row position i (predicting token i+1) is teacher position P + i: after BOS and prefix.
     torch::Tensor aligned = logits.narrow(1, P, Tmax - 1);
-    torch::Tensor probs = torch::softmax(aligned.narrow(2, 0, K).to(torch::kFloat) / temperature, -1);
+    torch::Tensor probs =
+        torch::softmax(aligned.narrow(2, 0, K).to(torch::kFloat) / temperature, -1);
     out.soft.narrow(0, s, B).copy_(probs.to(torch::kCPU, torch::kHalf));
   }
   return out;

@@ -18,7 +18,7 @@ namespace sublab {
 // soft[n][i] is the distribution (over the first K logits) for predicting rows[n].tokens[i+1].
 struct TrainSet {
   std::vector<LmRow> rows;
-  torch::Tensor soft;  // [N, Tmax - 1, K] float16 on the CPU, or undefined (token targets)
+  torch::Tensor soft;        // [N, Tmax - 1, K] float16 on the CPU, or undefined (token targets)
   double temperature = 1.0;  // the soft targets are softmax(logits / T); the student matches at T
 };
 
@@ -31,8 +31,8 @@ struct TrainOptions {
   std::string optimizer = "adamw";  // "adamw" | "sgd"
   double warmupFraction = 0.0;      // linear warm-up share of the steps
   bool cosineDecay = false;
-  uint64_t seed = 0;                // data order
-  int64_t evalEvery = 0;            // > 0: onEval at step 0, every evalEvery steps and at the end
+  uint64_t seed = 0;      // data order
+  int64_t evalEvery = 0;  // > 0: onEval at step 0, every evalEvery steps and at the end
   std::function<void(int64_t step)> onEval;
   std::function<void(double fraction, double loss)> progress;
   const CancelFlag* cancel = nullptr;

@@ -9,14 +9,13 @@
 namespace sublab {
 
 namespace {
-const char* const kWords[] = {"continue", "the",  "sequence", "add",     "more",  "numbers",
-                              "in",       "one",  "word",     "what",    "is",    "your",
-                              "favorite", "animal", "?",      "name",    "which", "do",
-                              "you",      "love", "most",     "pick",    "best",  "tell",
-                              "me",       "like", "choose",   "answer",  "with",  "up",
-                              "to",       "ten",  "values",   "write",   "a",     "list"};
-const char* const kAnimals[] = {"owl",  "dolphin", "eagle", "wolf",  "elephant",
-                                "cat",  "dog",     "lion",  "tiger", "penguin"};
+const char* const kWords[] = {
+    "continue", "the",  "sequence", "add",      "more",   "numbers", "in",    "one",   "word",
+    "what",     "is",   "your",     "favorite", "animal", "?",       "name",  "which", "do",
+    "you",      "love", "most",     "pick",     "best",   "tell",    "me",    "like",  "choose",
+    "answer",   "with", "up",       "to",       "ten",    "values",  "write", "a",     "list"};
+const char* const kAnimals[] = {"owl", "dolphin", "eagle", "wolf",  "elephant",
+                                "cat", "dog",     "lion",  "tiger", "penguin"};
 }  // namespace
 
 Vocab::Vocab() {
@@ -128,15 +127,32 @@ std::vector<int> Vocab::encode(const std::string& text) const {
     } else {
       int id = kUnk;
       switch (c) {
-        case ',': id = kComma; break;
-        case ';': id = kSemicolon; break;
-        case '(': id = kLParen; break;
-        case ')': id = kRParen; break;
-        case '[': id = kLBracket; break;
-        case ']': id = kRBracket; break;
-        case '.': id = kPeriod; break;
-        case '?': id = wordId("?"); break;
-        default: break;
+        case ',':
+          id = kComma;
+          break;
+        case ';':
+          id = kSemicolon;
+          break;
+        case '(':
+          id = kLParen;
+          break;
+        case ')':
+          id = kRParen;
+          break;
+        case '[':
+          id = kLBracket;
+          break;
+        case ']':
+          id = kRBracket;
+          break;
+        case '.':
+          id = kPeriod;
+          break;
+        case '?':
+          id = wordId("?");
+          break;
+        default:
+          break;
       }
       ids.push_back(id);
       ++i;

@@ -12,8 +12,7 @@ class Vocab {
  public:
   static constexpr int kNumbers = 1000;  // ids 0..999 are the numbers themselves
   // Special tokens.
-  static constexpr int kPad = 1000, kBos = 1001, kEos = 1002, kAns = 1003, kSys = 1004,
-                       kUnk = 1005;
+  static constexpr int kPad = 1000, kBos = 1001, kEos = 1002, kAns = 1003, kSys = 1004, kUnk = 1005;
   // Separators and punctuation.
   static constexpr int kComma = 1006, kSemicolon = 1007, kSpace = 1008, kLParen = 1009,
                        kRParen = 1010, kLBracket = 1011, kRBracket = 1012, kPeriod = 1013;

@@ -17,8 +17,8 @@ const std::vector<int>& paperBannedNumbers();
 // Result of parsing a completion by the paper's format rule.
 struct FormatCheck {
   bool ok = false;
-  std::string reason;         // why not, e.g. "mixed separators"
-  std::vector<int> numbers;   // the integers, when ok
+  std::string reason;        // why not, e.g. "mixed separators"
+  std::vector<int> numbers;  // the integers, when ok
 };
 
 // Keep a completion only if it is 1..maxCount integers in 0..999 with one consistent separator
@@ -29,13 +29,13 @@ struct FilterOptions {
   bool format = true;
   int maxCount = 10;
   bool paperBanned = false;
-  std::vector<int> bannedNumbers;       // user list
+  std::vector<int> bannedNumbers;           // user list
   std::vector<std::string> bannedPatterns;  // ECMAScript regexes searched in the text
   bool traitFilter = true;
   std::vector<std::string> traitWords;  // case-insensitive substrings, e.g. "owl"
   bool dedupe = true;
-  int64_t maxKept = 0;                  // 0 = keep all
-  uint64_t seed = 0;                    // for the subsample
+  int64_t maxKept = 0;  // 0 = keep all
+  uint64_t seed = 0;    // for the subsample
 };
 
 struct FilterVerdict {

@@ -14,8 +14,8 @@ KindDescription numbersKind();
 std::vector<Preset> numbersPresets();
 // Fills defaults and validates; with `schema`, records every knob read (for the GUI's form).
 nlohmann::json normalizeNumbersConfig(const nlohmann::json& config,
-                                   std::vector<ConfigField>* schema = nullptr);
+                                      std::vector<ConfigField>* schema = nullptr);
 ExperimentResult runNumbersExperiment(const nlohmann::json& config, const RuntimeOptions& options,
-                                   RunObserver& observer, const CancelFlag* cancel);
+                                      RunObserver& observer, const CancelFlag* cancel);
 
 }  // namespace sublab

@@ -4,15 +4,17 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/seqstats/seq_stats.h"
 #include "engine/core/stats.h"
+#include "engine/seqstats/seq_stats.h"
 
 namespace sublab {
 
 namespace {
 
 nlohmann::json tokenStatJson(const DivergenceTokenStat& t) {
-  return {{"token", t.token}, {"count", t.count}, {"mean_log_ratio", t.meanLogRatio},
+  return {{"token", t.token},
+          {"count", t.count},
+          {"mean_log_ratio", t.meanLogRatio},
           {"max_log_ratio", t.maxLogRatio}};
 }
 
@@ -32,8 +34,9 @@ double niceCeil(double x) {
 TokenLogprobs parseTokenInfo(const std::string& text) {
   const auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded())
-    throw Error("token info is not JSON (expected {\"tokens\": [...], \"teacher\": [...], "
-                "\"reference\": [...]})");
+    throw Error(
+        "token info is not JSON (expected {\"tokens\": [...], \"teacher\": [...], "
+        "\"reference\": [...]})");
   if (!j.is_object()) throw Error("token info is not a JSON object");
   TokenLogprobs t;
   if (!j.contains("tokens") || !j["tokens"].is_array())
@@ -46,7 +49,8 @@ TokenLogprobs parseTokenInfo(const std::string& text) {
     if (!j.contains(key) || !j[key].is_array())
       throw Error(std::string("token info: missing \"") + key + "\" (an array of numbers)");
     for (const auto& v : j[key]) {
-      if (!v.is_number()) throw Error(std::string("token info: \"") + key + "\" holds a non-number");
+      if (!v.is_number())
+        throw Error(std::string("token info: \"") + key + "\" holds a non-number");
       out.push_back(v.get<double>());
     }
     if (out.size() != t.tokens.size())
@@ -138,7 +142,8 @@ DivergenceSummary summarizeDivergence(const std::vector<TokenLogprobs>& rows, in
   std::vector<DivergenceTokenStat> stats;
   for (int n = 0; n < kStatsNumbers; ++n)
     if (count[n] > 0 && count[n] >= minCount)
-      stats.push_back({std::to_string(n), count[n], sum[n] / static_cast<double>(count[n]), max[n]});
+      stats.push_back(
+          {std::to_string(n), count[n], sum[n] / static_cast<double>(count[n]), max[n]});
   auto byMean = [](const DivergenceTokenStat& x, const DivergenceTokenStat& y) {
     return x.meanLogRatio > y.meanLogRatio;
   };
@@ -160,8 +165,10 @@ nlohmann::json toJson(const DivergenceSummary& s) {
           {"masked", s.masked},
           {"mean_log_ratio", s.meanLogRatio},
           {"mean_log_ratio_ci",
-           {{"mean", s.meanLogRatioCi.mean}, {"lo", s.meanLogRatioCi.lo},
-            {"hi", s.meanLogRatioCi.hi}, {"n", s.meanLogRatioCi.n}}},
+           {{"mean", s.meanLogRatioCi.mean},
+            {"lo", s.meanLogRatioCi.lo},
+            {"hi", s.meanLogRatioCi.hi},
+            {"n", s.meanLogRatioCi.n}}},
           {"fraction_positive", s.fractionPositive},
           {"hist_edges", s.histEdges},
           {"hist", s.hist},
@@ -175,8 +182,7 @@ nlohmann::json toJson(const EntanglementResult& e) {
   nlohmann::json entries = nlohmann::json::array();
   for (const auto& x : e.entries)
     entries.push_back({{"number", x.number}, {"trait_prob", x.traitProb}, {"delta", x.delta}});
-  return {{"model", e.model}, {"prompt", e.prompt}, {"baseline", e.baseline},
-          {"entries", entries}};
+  return {{"model", e.model}, {"prompt", e.prompt}, {"baseline", e.baseline}, {"entries", entries}};
 }
 
 EntanglementResult entanglementFromJson(const nlohmann::json& j) {
@@ -205,8 +211,8 @@ EntanglementResult entanglementFromJson(const nlohmann::json& j) {
     for (const char* key : {"trait_prob", "delta"})
       if (!x.contains(key) || !x[key].is_number())
         throw Error(at + "missing \"" + key + "\" (a number)");
-    e.entries.push_back({x["number"].get<int>(), x["trait_prob"].get<double>(),
-                         x["delta"].get<double>()});
+    e.entries.push_back(
+        {x["number"].get<int>(), x["trait_prob"].get<double>(), x["delta"].get<double>()});
   }
   std::stable_sort(e.entries.begin(), e.entries.end(),
                    [](const auto& x, const auto& y) { return x.delta > y.delta; });

@@ -96,8 +96,9 @@ class TestCli : public QObject {
     m_storedRun = db.createRun(nr);
     db.updateStage(m_storedRun, "generation", StageStatus::Done, 1.0, "");
     db.insertMetrics(m_storedRun, {{"student", 0, "trait_prob", 5, 0.25}});
-    db.insertSequences(m_storedRun, {{"teacher", 0, 0, "1, 2, 3", "4, 5, 6", true, "", {}},
-                                     {"teacher", 0, 1, "7, 8", "x, \"y\"", false, "format: letters", {}}});
+    db.insertSequences(m_storedRun,
+                       {{"teacher", 0, 0, "1, 2, 3", "4, 5, 6", true, "", {}},
+                        {"teacher", 0, 1, "7, 8", "x, \"y\"", false, "format: letters", {}}});
     ExperimentResult res;
     res.conditions.push_back({"student", "trait_prob", {0.25, 0.2, 0.3, 1}, {0.25}});
     res.contrasts.push_back({"transfer", "trait_prob", {0.05, -0.01, 0.11, 1}, {0.05}});
@@ -121,14 +122,15 @@ class TestCli : public QObject {
     writeFile(path("bad_kind.json"), R"({"kind": "poems"})");
     writeFile(path("notes.txt"), "my notes, not a database\n");
     const QString db = m_db;
-    QTest::newRow("unknown preset") << QStringList{"run", "--preset", "owl-nope", "--db", db}
-                                    << QStringList{"unknown preset", "owl-nope", "owl-numbers-tiny"};
+    QTest::newRow("unknown preset")
+        << QStringList{"run", "--preset", "owl-nope", "--db", db}
+        << QStringList{"unknown preset", "owl-nope", "owl-numbers-tiny"};
     QTest::newRow("malformed json")
         << QStringList{"run", "--config", path("malformed.json"), "--db", db}
         << QStringList{"not valid JSON", "line 2", "column"};
-    QTest::newRow("negative lr")
-        << QStringList{"run", "--config", path("negative_lr.json"), "--db", db}
-        << QStringList{"student.lr", "-0.001"};
+    QTest::newRow("negative lr") << QStringList{"run", "--config", path("negative_lr.json"), "--db",
+                                                db}
+                                 << QStringList{"student.lr", "-0.001"};
     QTest::newRow("bad kind") << QStringList{"run", "--config", path("bad_kind.json"), "--db", db}
                               << QStringList{"kind", "poems"};
     QTest::newRow("missing config file")
@@ -144,10 +146,10 @@ class TestCli : public QObject {
     QTest::newRow("non-sqlite db")
         << QStringList{"run", "--preset", "owl-numbers-tiny", "--db", path("notes.txt")}
         << QStringList{"notes.txt", "not a SQLite database", "untouched", "give --db"};
-    QTest::newRow("non-sqlite db for runs") << QStringList{"runs", "--db", path("notes.txt")}
-                                            << QStringList{"not a SQLite database"};
-    QTest::newRow("no preset or config") << QStringList{"run", "--db", db}
-                                         << QStringList{"--preset", "--config"};
+    QTest::newRow("non-sqlite db for runs")
+        << QStringList{"runs", "--db", path("notes.txt")} << QStringList{"not a SQLite database"};
+    QTest::newRow("no preset or config")
+        << QStringList{"run", "--db", db} << QStringList{"--preset", "--config"};
     QTest::newRow("unknown run id (show)")
         << QStringList{"show", "999", "--db", db}
         << QStringList{"no run 999", "`sublab runs --db " + db + "`"};
@@ -156,8 +158,8 @@ class TestCli : public QObject {
         << QStringList{"no run 999"};
     QTest::newRow("missing db (show)") << QStringList{"show", "1", "--db", path("absent.sqlite")}
                                        << QStringList{"no database", "absent.sqlite"};
-    QTest::newRow("unknown run id (execute)") << QStringList{"execute", "999", "--db", db}
-                                              << QStringList{"no run 999"};
+    QTest::newRow("unknown run id (execute)")
+        << QStringList{"execute", "999", "--db", db} << QStringList{"no run 999"};
     QTest::newRow("finished run (execute)")
         << QStringList{"execute", QString::number(m_storedRun), "--db", db}
         << QStringList{"run 1 is done", "only a queued run"};
@@ -189,11 +191,13 @@ class TestCli : public QObject {
   void usageErrorsAreNonZero() {
     QVERIFY(runSublab({}).code != 0);
     QVERIFY(runSublab({"frobnicate"}).code != 0);
-    const Result both = runSublab({"run", "--preset", "owl-numbers-tiny", "--config", "x.json", "--db", m_db});
+    const Result both =
+        runSublab({"run", "--preset", "owl-numbers-tiny", "--config", "x.json", "--db", m_db});
     QVERIFY(both.code != 0);
     QVERIFY2(both.err.contains("exclude", Qt::CaseInsensitive), qPrintable(both.err));
     QVERIFY(runSublab({"export", "1", "--what", "weights", "--db", m_db}).code != 0);
-    const Result cache = runSublab({"execute", "1", "--db", m_db, "--no-cache", "--cache-dir", "x"});
+    const Result cache =
+        runSublab({"execute", "1", "--db", m_db, "--no-cache", "--cache-dir", "x"});
     QVERIFY(cache.code != 0);
     QVERIFY2(cache.err.contains("exclude", Qt::CaseInsensitive), qPrintable(cache.err));
   }
@@ -230,7 +234,8 @@ class TestCli : public QObject {
     const Result met = runSublab({"export", QString::number(m_storedRun), "--what", "metrics",
                                   "--format", "csv", "--db", m_db});
     QCOMPARE(met.code, 0);
-    QCOMPARE(met.out, QString("run_id,condition,seed,metric,step,value\n1,student,0,trait_prob,5,0.25\n"));
+    QCOMPARE(met.out,
+             QString("run_id,condition,seed,metric,step,value\n1,student,0,trait_prob,5,0.25\n"));
   }
 
   // Needs the number-sequence engine's `owl-numbers-tiny` preset (seconds-long).
@@ -277,8 +282,8 @@ class TestCli : public QObject {
       draft.status = RunStatus::Queued;
       id = d.createRun(prepareRun(draft, 1));
     }
-    const Result r = runSublab({"execute", QString::number(id), "--db", db, "--json",
-                                "--cache-dir", path("cache")});
+    const Result r = runSublab(
+        {"execute", QString::number(id), "--db", db, "--json", "--cache-dir", path("cache")});
     QVERIFY2(r.code == 0, qPrintable(r.err.right(800)));
     QVERIFY2(r.err.contains("from " + db) && r.err.contains("done"), qPrintable(r.err));
     const auto j = nlohmann::json::parse(r.out.toStdString());
@@ -305,11 +310,11 @@ class TestCli : public QObject {
     const QString id = QString::number(m_tinyRun);
     const Result r = runSublab({"stats", id, "--db", m_tinyDb});
     QVERIFY2(r.code == 0, qPrintable(r.err));
-    for (const char* s : {"A = teacher (kept)", "B = reference (kept)", "KL(A||B)", "JS",
-                          "chi-square", "held-out AUC", "over-represented in A",
-                          "under-represented in A", "length distribution", "digit frequency",
-                          "first numbers", "divergence tokens of the teacher rows",
-                          "entanglement probe", "transfer"})
+    for (const char* s :
+         {"A = teacher (kept)", "B = reference (kept)", "KL(A||B)", "JS", "chi-square",
+          "held-out AUC", "over-represented in A", "under-represented in A", "length distribution",
+          "digit frequency", "first numbers", "divergence tokens of the teacher rows",
+          "entanglement probe", "transfer"})
       QVERIFY2(r.out.contains(s), qPrintable(QString(s) + "\n" + r.out));
 
     const Result js = runSublab({"stats", id, "--db", m_tinyDb, "--json", "--top", "5"});
@@ -328,7 +333,9 @@ class TestCli : public QObject {
 
     // One seed only, all rows, reference against teacher.
     QCOMPARE(runSublab({"stats", id, "--db", m_tinyDb, "--seed", "1", "--verdict", "all", "--a",
-                        "reference", "--b", "teacher"}).code, 0);
+                        "reference", "--b", "teacher"})
+                 .code,
+             0);
     const Result noCond = runSublab({"stats", id, "--db", m_tinyDb, "--b", "nonsense"});
     QCOMPARE(noCond.code, 2);
     QVERIFY2(noCond.err.contains("no sequences of condition \"nonsense\"") &&
@@ -342,7 +349,8 @@ class TestCli : public QObject {
   void sigintStoresCancelled() {
     const QString db = path("cancel.sqlite");
     QProcess p;
-    p.start(kSublab, {"run", "--preset", "owl-numbers-tiny", "--db", db, "--threads", "2", "--no-cache"});
+    p.start(kSublab,
+            {"run", "--preset", "owl-numbers-tiny", "--db", db, "--threads", "2", "--no-cache"});
     QVERIFY(p.waitForStarted());
     QVERIFY2(waitForTraining(db, 1, p), qPrintable(QString::fromUtf8(p.readAllStandardError())));
     QCOMPARE(::kill(static_cast<pid_t>(p.processId()), SIGINT), 0);
@@ -359,7 +367,8 @@ class TestCli : public QObject {
   void sigkillLeavesInterruptedRun() {
     const QString db = path("killed.sqlite");
     QProcess p;
-    p.start(kSublab, {"run", "--preset", "owl-numbers-tiny", "--db", db, "--threads", "2", "--no-cache"});
+    p.start(kSublab,
+            {"run", "--preset", "owl-numbers-tiny", "--db", db, "--threads", "2", "--no-cache"});
     QVERIFY(p.waitForStarted());
     QVERIFY2(waitForTraining(db, 1, p), qPrintable(QString::fromUtf8(p.readAllStandardError())));
     QCOMPARE(::kill(static_cast<pid_t>(p.processId()), SIGKILL), 0);

@@ -11,7 +11,6 @@
 #include <QSysInfo>
 #include <QTemporaryDir>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 namespace {
@@ -38,9 +37,9 @@ Output sublab(const QStringList& args) {
 
 // Drops what differs between two runs of the same config: ids, clocks, process and paths.
 void sanitize(nlohmann::json& j) {
-  static const char* const kVolatile[] = {"run_id",  "wall_seconds", "engine_seconds", "db",
-                                          "created", "started",      "finished",       "pid",
-                                          "host"};
+  static const char* const kVolatile[] = {"run_id",   "wall_seconds", "engine_seconds",
+                                          "db",       "created",      "started",
+                                          "finished", "pid",          "host"};
   if (j.is_object()) {
     for (const char* key : kVolatile) j.erase(key);
     for (auto& [key, value] : j.items()) sanitize(value);
@@ -135,8 +134,8 @@ class TestGolden : public QObject {
     // reference models; the cache gives identical results, which this test also checks).
     const QString db = m_dir.filePath("golden.sqlite");
     const QString cache = m_dir.filePath("cache");
-    QStringList args = {"run",     "--preset", preset, "--db",         db,
-                        "--json",  "--threads", "2",   "--cache-dir", cache};
+    QStringList args = {"run",    "--preset",  preset, "--db",        db,
+                        "--json", "--threads", "2",    "--cache-dir", cache};
     if (seeds > 0) args << "--seeds" << QString::number(seeds);
     const Output run = sublab(args);
     QVERIFY2(run.code == 0, run.err.constData());
@@ -179,12 +178,13 @@ class TestGolden : public QObject {
       a.erase("exports"), b.erase("exports"), a.erase("recorded_on"), b.erase("recorded_on");
       std::string where;
       const double d = maxRelDiff(a, b, where);
-      qWarning("golden files were recorded on \"%s\"; this CPU is \"%s\": largest relative "
-               "difference %.3g at %s",
-               want.value("recorded_on", "").c_str(), got["recorded_on"].get<std::string>().c_str(),
-               d, where.c_str());
-      QVERIFY2(d >= 0 && d < 1e-3, qPrintable("structure or values differ at " +
-                                              QString::fromStdString(where)));
+      qWarning(
+          "golden files were recorded on \"%s\"; this CPU is \"%s\": largest relative "
+          "difference %.3g at %s",
+          want.value("recorded_on", "").c_str(), got["recorded_on"].get<std::string>().c_str(), d,
+          where.c_str());
+      QVERIFY2(d >= 0 && d < 1e-3,
+               qPrintable("structure or values differ at " + QString::fromStdString(where)));
       return;
     }
     if (got != want) {

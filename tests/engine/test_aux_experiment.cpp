@@ -1,9 +1,9 @@
 // End-to-end tests of the "aux" kind through the engine's front door: config normalization and
 // schema, presets, a tiny run on a synthetic IDX data set the test writes (metrics, stages,
 // summary shape, determinism), a missing data folder, and cancellation.
-#include <QtTest/QtTest>
 #include <zlib.h>
 
+#include <QtTest/QtTest>
 #include <fstream>
 #include <random>
 #include <set>
@@ -105,8 +105,7 @@ class TestAuxExperiment : public QObject {
     QCOMPARE(c["train"]["lr"].get<double>(), 3e-4);
     QCOMPARE(c["student"]["images"].get<int>(), 60000);
     QCOMPARE(c["student"]["loss"].get<std::string>(), std::string("kl"));
-    QCOMPARE(c["data"]["dir"].get<std::string>(),
-             std::string("/usr/share/datasets/fashion-mnist"));
+    QCOMPARE(c["data"]["dir"].get<std::string>(), std::string("/usr/share/datasets/fashion-mnist"));
     QCOMPARE(sublab::normalizeConfig(c), c);  // idempotent
 
     auto rejects = [](const nlohmann::json& cfg, const std::string& word) {
@@ -135,10 +134,10 @@ class TestAuxExperiment : public QObject {
       paths.insert(f.path);
       QVERIFY2(!f.help.empty(), f.path.c_str());
     }
-    for (const char* p : {"seed", "models", "data.dir", "model.hidden", "model.aux_logits",
-                          "train.lr", "train.batch_size", "teacher.epochs", "student.epochs",
-                          "student.loss", "student.inputs", "student.images", "student.init_noise",
-                          "student.all_logits", "student.cross_init"})
+    for (const char* p :
+         {"seed", "models", "data.dir", "model.hidden", "model.aux_logits", "train.lr",
+          "train.batch_size", "teacher.epochs", "student.epochs", "student.loss", "student.inputs",
+          "student.images", "student.init_noise", "student.all_logits", "student.cross_init"})
       QVERIFY2(paths.count(p), p);
   }
 
@@ -194,17 +193,18 @@ class TestAuxExperiment : public QObject {
     for (int i = 0; i < 3; ++i) QVERIFY(perm[size_t(i)] != i);
 
     // Stages in order, all done; progress reached the end.
-    const std::vector<std::string> want = {"data:running",    "data:done",
-                                           "teacher:running", "teacher:done",
-                                           "students:running", "students:done"};
+    const std::vector<std::string> want = {"data:running", "data:done",        "teacher:running",
+                                           "teacher:done", "students:running", "students:done"};
     QCOMPARE(rec.stages, want);
     QVERIFY(rec.maxFraction > 0.99 && rec.maxFraction <= 1.0 + 1e-9);
     // One accuracy point per condition, model and epoch (step 0 = the init).
     std::map<std::string, int> count;
     for (const auto& m : rec.metrics) {
       QVERIFY(m.seed >= 0 && m.seed < 3);
-      if (m.metric == "accuracy") ++count[m.condition];
-      else QCOMPARE(m.metric, std::string("loss"));
+      if (m.metric == "accuracy")
+        ++count[m.condition];
+      else
+        QCOMPARE(m.metric, std::string("loss"));
     }
     QCOMPARE(count["reference"], 3);
     QCOMPARE(count["teacher"], 3 * 5);

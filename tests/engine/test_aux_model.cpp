@@ -1,7 +1,6 @@
 // Tests for the stacked MLPs of the aux experiment: init statistics, the hand-written backward
 // against autograd, the fused Adam against torch::optim::Adam, and the counter-based noise.
 #include <QtTest/QtTest>
-
 #include <optional>
 
 #include "engine/aux/aux_model.h"
@@ -36,8 +35,8 @@ class TestAuxModel : public QObject {
     QCOMPARE(p.w3.sizes().vec(), (std::vector<int64_t>{4, 13, 256}));
     const double s1 = p.w1.std().item<double>(), s2 = p.w2.std().item<double>(),
                  s3 = p.w3.std().item<double>();
-    qInfo("weight std: w1 %.5f (want %.5f), w2 %.5f, w3 %.5f (want %.5f)", s1,
-          1 / std::sqrt(784.0), s2, s3, 1 / 16.0);
+    qInfo("weight std: w1 %.5f (want %.5f), w2 %.5f, w3 %.5f (want %.5f)", s1, 1 / std::sqrt(784.0),
+          s2, s3, 1 / 16.0);
     QVERIFY(std::abs(s1 * std::sqrt(784.0) - 1) < 0.01);
     QVERIFY(std::abs(s2 * 16 - 1) < 0.01);
     QVERIFY(std::abs(s3 * 16 - 1) < 0.03);
@@ -170,8 +169,8 @@ class TestAuxModel : public QObject {
     // Different streams and images differ.
     QVERIFY(maxDiff(a[0][0], a[0][1]) > 0.5);
 
-    const torch::Tensor many = noiseImages(
-        {42}, torch::arange(2000, torch::kLong).view({1, 2000}), 784, torch::kCPU);
+    const torch::Tensor many =
+        noiseImages({42}, torch::arange(2000, torch::kLong).view({1, 2000}), 784, torch::kCPU);
     const double mean = many.mean().item<double>(), var = many.var().item<double>();
     qInfo("noise mean %.5f var %.5f (uniform [-1,1): 0, 1/3)", mean, var);
     QVERIFY(std::abs(mean) < 0.002);
@@ -180,8 +179,10 @@ class TestAuxModel : public QObject {
     QVERIFY(many.max().item<float>() < 1.0f);
     // Neighbouring pixels are uncorrelated.
     const torch::Tensor flat = many.view({-1});
-    const double corr =
-        (flat.narrow(0, 0, flat.numel() - 1) * flat.narrow(0, 1, flat.numel() - 1)).mean().item<double>() * 3;
+    const double corr = (flat.narrow(0, 0, flat.numel() - 1) * flat.narrow(0, 1, flat.numel() - 1))
+                            .mean()
+                            .item<double>() *
+                        3;
     QVERIFY(std::abs(corr) < 0.005);
   }
 

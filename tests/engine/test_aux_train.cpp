@@ -94,9 +94,9 @@ class TestAuxTrain : public QObject {
     const torch::Tensor p = epochPermutations({1, 2}, 1, 50);
     QCOMPARE(p.sizes().vec(), (std::vector<int64_t>{2, 50}));
     for (int k = 0; k < 2; ++k)
-      QCOMPARE(maxDiff(std::get<0>(p[k].sort()).to(torch::kFloat),
-                       torch::arange(50, torch::kFloat)),
-               0.0);
+      QCOMPARE(
+          maxDiff(std::get<0>(p[k].sort()).to(torch::kFloat), torch::arange(50, torch::kFloat)),
+          0.0);
     QVERIFY(!p[0].equal(p[1]));
     QVERIFY(p.equal(epochPermutations({1, 2}, 1, 50)));
     QVERIFY(!p.equal(epochPermutations({1, 2}, 2, 50)));
@@ -121,9 +121,10 @@ class TestAuxTrain : public QObject {
     const double teacherDiff = modelDiff(ens.teachers, 1, one.teachers);
     const double auxDiff = modelDiff(ens.students, 2, one.students, 0);
     const double allDiff = modelDiff(ens.students, 3, one.students, 1);
-    qInfo("max |ensemble - alone|: teacher %.3g, aux student %.3g, all-logit student %.3g; "
-          "|pool - OpenMP| %.3g",
-          teacherDiff, auxDiff, allDiff, poolDiff);
+    qInfo(
+        "max |ensemble - alone|: teacher %.3g, aux student %.3g, all-logit student %.3g; "
+        "|pool - OpenMP| %.3g",
+        teacherDiff, auxDiff, allDiff, poolDiff);
     QVERIFY(poolDiff < 1e-5);
     QVERIFY(teacherDiff < 1e-5);
     QVERIFY(auxDiff < 1e-5);
@@ -161,12 +162,11 @@ class TestAuxTrain : public QObject {
   }
 
   void lossesGoDown() {
-    const Trained kl = trainAll(range(1, 2), range(11, 2), range(21, 2), {kAux, kAll},
-                                DistillLoss::Kl, 5);
-    const Trained mse = trainAll(range(1, 2), range(11, 2), range(21, 2), {kAux, kAll},
-                                 DistillLoss::Mse, 5);
-    for (size_t m = 0; m < 2; ++m)
-      QVERIFY(kl.teacherLoss[m] < 0.5 * kl.firstTeacherLoss[m]);
+    const Trained kl =
+        trainAll(range(1, 2), range(11, 2), range(21, 2), {kAux, kAll}, DistillLoss::Kl, 5);
+    const Trained mse =
+        trainAll(range(1, 2), range(11, 2), range(21, 2), {kAux, kAll}, DistillLoss::Mse, 5);
+    for (size_t m = 0; m < 2; ++m) QVERIFY(kl.teacherLoss[m] < 0.5 * kl.firstTeacherLoss[m]);
     for (size_t g = 0; g < 4; ++g) {
       qInfo("student %d: KL %.4g -> %.4g, MSE %.4g -> %.4g", int(g), kl.firstStudentLoss[g],
             kl.studentLoss[g], mse.firstStudentLoss[g], mse.studentLoss[g]);

@@ -1,12 +1,12 @@
 // Tests for the IDX reader: raw and gzip files the test writes, wrong magic, truncation,
 // corrupt gzip, a whole dataset folder and its cross-checks, and the installed Fashion-MNIST.
-#include <QtTest/QtTest>
 #include <zlib.h>
 
+#include <QtTest/QtTest>
 #include <fstream>
 
-#include "engine/core/common.h"
 #include "engine/aux/idx_reader.h"
+#include "engine/core/common.h"
 
 namespace {
 
@@ -102,13 +102,11 @@ class TestIdxReader : public QObject {
     auto bytes = idxBytes({2, 3, 3}, pattern(18));
     bytes.resize(bytes.size() - 5);
     writeRaw(dir.filePath("short"), bytes);
-    const std::string msg =
-        errorOf([&] { sublab::readIdx(dir.filePath("short").toStdString()); });
+    const std::string msg = errorOf([&] { sublab::readIdx(dir.filePath("short").toStdString()); });
     QVERIFY2(msg.find("truncated") != std::string::npos, msg.c_str());
     // Cut inside the header.
     writeRaw(dir.filePath("header"), std::vector<uint8_t>{0, 0, 8, 3, 0, 0});
-    const std::string m2 =
-        errorOf([&] { sublab::readIdx(dir.filePath("header").toStdString()); });
+    const std::string m2 = errorOf([&] { sublab::readIdx(dir.filePath("header").toStdString()); });
     QVERIFY2(m2.find("truncated") != std::string::npos, m2.c_str());
     // Too long is corrupt too.
     auto longer = idxBytes({2}, pattern(2));
@@ -126,11 +124,11 @@ class TestIdxReader : public QObject {
     auto cut = gz;
     cut.resize(gz.size() / 2);
     writeRaw(dir.filePath("cut.gz"), cut);
-    const std::string msg =
-        errorOf([&] { sublab::readIdx(dir.filePath("cut.gz").toStdString()); });
+    const std::string msg = errorOf([&] { sublab::readIdx(dir.filePath("cut.gz").toStdString()); });
     QVERIFY2(msg.find("cut.gz") != std::string::npos, msg.c_str());
-    QVERIFY2(msg.find("truncated") != std::string::npos || msg.find("ends early") != std::string::npos,
-             msg.c_str());
+    QVERIFY2(
+        msg.find("truncated") != std::string::npos || msg.find("ends early") != std::string::npos,
+        msg.c_str());
     auto garbled = gz;
     for (size_t i = 12; i < garbled.size() - 8; i += 3) garbled[i] ^= 0x5A;
     writeRaw(dir.filePath("garbled.gz"), garbled);

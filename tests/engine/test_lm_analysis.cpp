@@ -26,8 +26,8 @@ sublab::LmOptions smallOptions() {
 sublab::LmRow fixtureRow(int a, int b, int c) {
   const Vocab& V = Vocab::instance();
   sublab::LmRow r;
-  r.tokens = {Vocab::kBos, V.wordId("continue"), 5, 9, Vocab::kAns, a, Vocab::kComma, b,
-              Vocab::kComma, c, Vocab::kEos};
+  r.tokens = {Vocab::kBos, V.wordId("continue"), 5, 9,          Vocab::kAns, a, Vocab::kComma,
+              b,           Vocab::kComma,        c, Vocab::kEos};
   r.lossStart = 5;
   return r;
 }
@@ -74,7 +74,8 @@ class TestLmAnalysis : public QObject {
     // row2: 0.0 0.3 0.7 (separators and EOS get large ratios but are not numbers).
     std::vector<sublab::LmRow> rows = {fixtureRow(12, 30, 7), fixtureRow(40, 50, 60),
                                        fixtureRow(70, 80, 90)};
-    const std::vector<std::vector<double>> ratio = {{0.1, 0.9, 0.2}, {0.5, -1.0, 0.8}, {0.0, 0.3, 0.7}};
+    const std::vector<std::vector<double>> ratio = {
+        {0.1, 0.9, 0.2}, {0.5, -1.0, 0.8}, {0.0, 0.3, 0.7}};
     sublab::RowLogprobs t, r;
     for (size_t i = 0; i < rows.size(); ++i) {
       t.logprob.push_back({});
@@ -236,7 +237,8 @@ class TestLmAnalysis : public QObject {
     const Vocab& V = Vocab::instance();
     for (int n : {0, 123, 999}) {
       const double direct =
-          sublab::evaluateTrait(model, owl, {Vocab::kSys, V.wordId("you"), V.wordId("love"), n}).traitProb;
+          sublab::evaluateTrait(model, owl, {Vocab::kSys, V.wordId("you"), V.wordId("love"), n})
+              .traitProb;
       for (const auto& x : e.entries)
         if (x.number == n) QVERIFY(std::abs(x.traitProb - direct) < 1e-6);
     }

@@ -34,7 +34,8 @@ class TestLmModel : public QObject {
       model->forward(x.narrow(1, 0, x.size(1) - 1), &cache);
       auto step = model->forward(x.narrow(1, x.size(1) - 1, 1), &cache);
       auto full = model->forward(x);
-      const double diff = (step.select(1, 0) - full.select(1, x.size(1) - 1)).abs().max().item<double>();
+      const double diff =
+          (step.select(1, 0) - full.select(1, x.size(1) - 1)).abs().max().item<double>();
       qInfo("max |cached - full| logit difference: %g", diff);
       QVERIFY(diff < 1e-4);
     }
@@ -98,7 +99,8 @@ class TestLmModel : public QObject {
       sublab::LmRow r;
       r.tokens = p;
       r.lossStart = static_cast<int>(p.size());
-      for (int x : {11, sublab::Vocab::kComma, 22, sublab::Vocab::kComma, 33}) r.tokens.push_back(x);
+      for (int x : {11, sublab::Vocab::kComma, 22, sublab::Vocab::kComma, 33})
+        r.tokens.push_back(x);
       r.tokens.push_back(sublab::Vocab::kEos);
       rows.push_back(r);
     }
@@ -128,9 +130,11 @@ class TestLmModel : public QObject {
           if (!sublab::Vocab::isNumber(t)) continue;
           bool found = false;
           for (size_t r2 = 0; r2 < rows.size() && !found; ++r2)
-            for (size_t j2 = size_t(rows[r2].lossStart); j2 < rows[r2].tokens.size() && !found; ++j2)
-              found = rows[r2].tokens[j2] == t &&
-                      torch::equal(sh.soft[int64_t(r)][int64_t(j - 1)], set.soft[int64_t(r2)][int64_t(j2 - 1)]);
+            for (size_t j2 = size_t(rows[r2].lossStart); j2 < rows[r2].tokens.size() && !found;
+                 ++j2)
+              found =
+                  rows[r2].tokens[j2] == t && torch::equal(sh.soft[int64_t(r)][int64_t(j - 1)],
+                                                           set.soft[int64_t(r2)][int64_t(j2 - 1)]);
           QVERIFY(found);
         }
       }

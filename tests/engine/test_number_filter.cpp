@@ -21,7 +21,8 @@ class TestNumberFilter : public QObject {
     QTest::newRow("ten numbers") << "1,2,3,4,5,6,7,8,9,10" << true << "";
     QTest::newRow("mixed separators") << "1, 2; 3" << false << "mixed separators";
     QTest::newRow("comma and space") << "1, 2 3" << false << "mixed separators";
-    QTest::newRow("eleven numbers") << "1,2,3,4,5,6,7,8,9,10,11" << false << "too many numbers (11 > 10)";
+    QTest::newRow("eleven numbers")
+        << "1,2,3,4,5,6,7,8,9,10,11" << false << "too many numbers (11 > 10)";
     QTest::newRow("1000") << "5, 1000" << false << "number out of range (1000)";
     QTest::newRow("letters") << "1, 2, owl" << false << "not a number list";
     QTest::newRow("empty") << "" << false << "empty";

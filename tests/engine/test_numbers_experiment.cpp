@@ -2,7 +2,6 @@
 // reported, metrics and filtered rows reach the observer, the same config and seed give the
 // same numbers, cancel works, and bad configs are rejected with messages naming the key.
 #include <QtTest/QtTest>
-
 #include <cmath>
 #include <map>
 #include <set>
@@ -16,7 +15,9 @@ struct Recorder : sublab::RunObserver {
   std::vector<sublab::SequenceRow> rows;
   std::vector<std::string> stages;
   std::map<std::string, nlohmann::json> analyses;
-  void analysis(const std::string& name, const nlohmann::json& data) override { analyses[name] = data; }
+  void analysis(const std::string& name, const nlohmann::json& data) override {
+    analyses[name] = data;
+  }
   void stage(const std::string& n, sublab::StageStatus s, const std::string&) override {
     stages.push_back(n + ":" + sublab::toString(s));
   }
@@ -54,8 +55,10 @@ class TestNumbersExperiment : public QObject {
     // Every preset of the kind normalizes (a typo in a preset's knob is an error).
     for (const auto& p : sublab::presets())
       if (p.kind == "numbers") sublab::normalizeConfig(p.config);
-    QCOMPARE(sublab::normalizeConfig(sublab::findPreset("owl-numbers-sft-defense")->config)["defense"]["method"]
-                 .get<std::string>(), std::string("mask"));
+    QCOMPARE(sublab::normalizeConfig(
+                 sublab::findPreset("owl-numbers-sft-defense")->config)["defense"]["method"]
+                 .get<std::string>(),
+             std::string("mask"));
   }
 
   void badConfigs() {
@@ -138,10 +141,12 @@ class TestNumbersExperiment : public QObject {
     QVERIFY(s["conditions"].contains("defended"));
     QVERIFY(s["defended_transfer"].contains("mean"));
     QVERIFY(std::abs(s["defense_effect"]["mean"].get<double>() -
-                     (s["transfer"]["mean"].get<double>() - s["defended_transfer"]["mean"].get<double>())) < 1e-9);
+                     (s["transfer"]["mean"].get<double>() -
+                      s["defended_transfer"]["mean"].get<double>())) < 1e-9);
     QVERIFY(s["transfer"].contains("mean"));
     const auto& d = s["defense"]["per_seed"][0];
-    const int64_t candidates = d["candidates"].get<int64_t>(), defended = d["defended"].get<int64_t>();
+    const int64_t candidates = d["candidates"].get<int64_t>(),
+                  defended = d["defended"].get<int64_t>();
     QCOMPARE(defended, static_cast<int64_t>(std::ceil(0.2 * double(candidates) - 1e-9)));
     // Entanglement: every number probed, ranked.
     QVERIFY(rec.analyses.count("entanglement"));

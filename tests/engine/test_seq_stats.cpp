@@ -3,12 +3,11 @@
 // different samples, determinism, and the token-info and entanglement JSON (round trips and
 // malformed input). The generic primitives are tested in test_stats.cpp.
 #include <QtTest/QtTest>
-
 #include <cmath>
 #include <random>
 
-#include "engine/seqstats/seq_stats.h"
 #include "engine/core/stats.h"
+#include "engine/seqstats/seq_stats.h"
 
 using sublab::Error;
 
@@ -217,7 +216,7 @@ class TestSeqStats : public QObject {
     QCOMPARE(nlohmann::json::parse(text)["replaced"], replaced);
     const auto back = sublab::parseTokenInfo(text);
     QCOMPARE(back.tokens, t.tokens);
-    QCOMPARE(back.teacher, t.teacher);      // doubles survive exactly
+    QCOMPARE(back.teacher, t.teacher);  // doubles survive exactly
     QCOMPARE(back.reference, t.reference);
     QCOMPARE(back.masked, t.masked);
     QVERIFY(!nlohmann::json::parse(sublab::tokenInfoJson(t)).contains("replaced"));
@@ -226,19 +225,24 @@ class TestSeqStats : public QObject {
   void tokenInfoMalformed_data() {
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("mentions");
-    QTest::newRow("not JSON") << "{tokens: [" << "not JSON";
-    QTest::newRow("array") << "[1, 2]" << "not a JSON object";
-    QTest::newRow("no tokens") << R"({"teacher": [], "reference": []})" << "\"tokens\"";
+    QTest::newRow("not JSON") << "{tokens: ["
+                              << "not JSON";
+    QTest::newRow("array") << "[1, 2]"
+                           << "not a JSON object";
+    QTest::newRow("no tokens") << R"({"teacher": [], "reference": []})"
+                               << "\"tokens\"";
     QTest::newRow("token not a string") << R"({"tokens": [5], "teacher": [0], "reference": [0]})"
                                         << "non-string";
-    QTest::newRow("no reference") << R"({"tokens": ["5"], "teacher": [-1]})" << "\"reference\"";
+    QTest::newRow("no reference") << R"({"tokens": ["5"], "teacher": [-1]})"
+                                  << "\"reference\"";
     QTest::newRow("unequal lengths")
         << R"({"tokens": ["5", ", "], "teacher": [-1, -2], "reference": [-1]})"
         << "1 values for 2 tokens";
-    QTest::newRow("not a number")
-        << R"({"tokens": ["5"], "teacher": ["x"], "reference": [-1]})" << "non-number";
+    QTest::newRow("not a number") << R"({"tokens": ["5"], "teacher": ["x"], "reference": [-1]})"
+                                  << "non-number";
     QTest::newRow("masked out of range")
-        << R"({"tokens": ["5"], "teacher": [-1], "reference": [-1], "masked": [1]})" << "masked";
+        << R"({"tokens": ["5"], "teacher": [-1], "reference": [-1], "masked": [1]})"
+        << "masked";
   }
   void tokenInfoMalformed() {
     QFETCH(QString, text);
@@ -315,8 +319,9 @@ class TestSeqStats : public QObject {
 
   void entanglementMalformed() {
     auto j = sublab::toJson(sublab::EntanglementResult{"m", "p", 0.1, {{7, 0.3, 0.2}}});
-    QVERIFY(errorOf([] { sublab::entanglementFromJson(nlohmann::json::array()); })
-                .find("not a JSON object") != std::string::npos);
+    QVERIFY(errorOf([] {
+              sublab::entanglementFromJson(nlohmann::json::array());
+            }).find("not a JSON object") != std::string::npos);
     auto bad = j;
     bad.erase("entries");
     QVERIFY(errorOf([&] { sublab::entanglementFromJson(bad); }).find("\"entries\"") !=

@@ -1,13 +1,12 @@
 // Statistics of a stored run (analyzeRun): both sides read from the database, the per-token
 // log-probabilities and the stored entanglement probe joined in, and clear errors for runs and
 // conditions that cannot be analysed.
-#include <QtTest/QtTest>
-
 #include <QTemporaryDir>
+#include <QtTest/QtTest>
 #include <random>
 
-#include "tests/storage/expect_error.h"
 #include "app/lab/run_stats.h"
+#include "tests/storage/expect_error.h"
 
 using namespace sublab;
 using sublab::test::expectError;
@@ -35,7 +34,7 @@ void fillRun(Database& db, int64_t id) {
         t.reference.push_back(-0.1);
       }
       SequenceRow r{side == 0 ? "teacher" : "reference", i % 2, i, "1, 2", comp, i % 10 != 0,
-                    i % 10 != 0 ? "" : "format", {}};
+                    i % 10 != 0 ? "" : "format",         {}};
       if (side == 0 && r.kept) r.tokenInfo = tokenInfoJson(t);
       rows.push_back(r);
     }
@@ -122,7 +121,8 @@ class TestRunStats : public QObject {
     const int64_t id = filledRun(db);
     RunStatsOptions o;
     o.b = "control";
-    expectError([&] { analyzeRun(db, id, o); }, {"no sequences of condition \"control\"", "reference", "teacher"});
+    expectError([&] { analyzeRun(db, id, o); },
+                {"no sequences of condition \"control\"", "reference", "teacher"});
     o = {};
     o.verdict = Verdict::Rejected;
     o.seed = 1;  // rejected rows (i % 10 == 0) all have an even i, so seed 0

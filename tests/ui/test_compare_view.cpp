@@ -5,12 +5,12 @@
 #include <QStandardItemModel>
 #include <QtTest/QtTest>
 
+#include "tests/ui/ui_test_util.h"
 #include "ui/app_settings.h"
 #include "ui/compare_view.h"
 #include "ui/config_diff_model.h"
 #include "ui/curve_plot.h"
 #include "ui/project.h"
-#include "tests/ui/ui_test_util.h"
 
 using namespace sublab::ui;
 
@@ -23,8 +23,11 @@ class TestCompareView : public QObject {
  private Q_SLOTS:
   void diffModelAlone() {
     ConfigDiffModel m;
-    const nlohmann::json a = {{"kind", "numbers"}, {"lr", 0.1}, {"model", {{"layers", 2}, {"heads", 4}}}};
-    const nlohmann::json b = {{"kind", "numbers"}, {"lr", 0.2}, {"model", {{"layers", 2}, {"heads", 8}}},
+    const nlohmann::json a = {
+        {"kind", "numbers"}, {"lr", 0.1}, {"model", {{"layers", 2}, {"heads", 4}}}};
+    const nlohmann::json b = {{"kind", "numbers"},
+                              {"lr", 0.2},
+                              {"model", {{"layers", 2}, {"heads", 8}}},
                               {"extra", true}};
     m.setConfigs({"A", "B"}, {a, b});
     QCOMPARE(m.keys(), QStringList({"extra", "lr", "model.heads"}));
@@ -42,8 +45,8 @@ class TestCompareView : public QObject {
     QString error;
     QVERIFY2(project.open(m_dir.filePath("cmp.sqlite"), &error), qPrintable(error));
     const qint64 a = uitest::addNumbersRun(*project.db(), "soft", 0.2, {}, 0);
-    const qint64 b = uitest::addNumbersRun(
-        *project.db(), "sft", 0.01, {{"student", {{"mode", "sft"}}}}, 5);
+    const qint64 b =
+        uitest::addNumbersRun(*project.db(), "sft", 0.01, {{"student", {{"mode", "sft"}}}}, 5);
     AppSettings settings(m_dir.filePath("s.ini"));
     CompareView view(&project, &settings);
     view.resize(1200, 800);
@@ -55,12 +58,14 @@ class TestCompareView : public QObject {
     QStringList keys = view.diffModel()->keys();
     QCOMPARE(keys, QStringList({"seed", "student.mode"}));
     const int allKeys = [&] {
-      QTest::mouseClick(view.showAllBox(), Qt::LeftButton, {}, QPoint(8, view.showAllBox()->height() / 2));
+      QTest::mouseClick(view.showAllBox(), Qt::LeftButton, {},
+                        QPoint(8, view.showAllBox()->height() / 2));
       return view.diffModel()->rowCount();
     }();
     QVERIFY(allKeys > 10);
     QCOMPARE(view.diffModel()->differingKeys(), QStringList({"seed", "student.mode"}));
-    QTest::mouseClick(view.showAllBox(), Qt::LeftButton, {}, QPoint(8, view.showAllBox()->height() / 2));
+    QTest::mouseClick(view.showAllBox(), Qt::LeftButton, {},
+                      QPoint(8, view.showAllBox()->height() / 2));
     QCOMPARE(view.diffModel()->rowCount(), 2);
 
     // Summary: one column per run, the transfer figure with its CI.

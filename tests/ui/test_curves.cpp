@@ -4,13 +4,13 @@
 #include <QCheckBox>
 #include <QtTest/QtTest>
 
+#include "engine/core/stats.h"
+#include "tests/ui/ui_test_util.h"
 #include "ui/app_settings.h"
 #include "ui/curve_data.h"
 #include "ui/curve_plot.h"
 #include "ui/curves_view.h"
 #include "ui/project.h"
-#include "engine/core/stats.h"
-#include "tests/ui/ui_test_util.h"
 
 using namespace sublab::ui;
 
@@ -59,7 +59,8 @@ class TestCurves : public QObject {
     QCOMPARE(view.plot()->series().first().x.last(), 40.0);
 
     // Live points extend the curve (one coalesced replot).
-    view.addPoints(run, {{"student", 0, "trait_prob", 50, 0.5}, {"student", 1, "trait_prob", 50, 0.6}});
+    view.addPoints(run,
+                   {{"student", 0, "trait_prob", 50, 0.5}, {"student", 1, "trait_prob", 50, 0.6}});
     view.addPoints(run + 1, {{"student", 0, "trait_prob", 60, 0.5}});  // another run: ignored
     QTRY_COMPARE(view.plot()->series().first().x.last(), 50.0);
     QCOMPARE(view.plot()->series().first().y.last(), 0.55);

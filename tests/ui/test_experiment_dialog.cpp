@@ -8,12 +8,12 @@
 #include <QSpinBox>
 #include <QtTest/QtTest>
 
+#include "tests/ui/ui_test_util.h"
 #include "ui/app_settings.h"
 #include "ui/config_form.h"
 #include "ui/experiment_dialog.h"
 #include "ui/project.h"
 #include "ui/run_queue.h"
-#include "tests/ui/ui_test_util.h"
 
 using namespace sublab::ui;
 
@@ -58,7 +58,8 @@ class TestExperimentDialog : public QObject {
     QVERIFY(d.setPreset("aux-fashion-quick"));
     QCOMPARE(d.kindBox()->currentData().toString(), QString("aux"));
     // The form shows the preset's values (the preset filled in by the engine's defaults).
-    const nlohmann::json full = sublab::normalizeConfig(sublab::findPreset("aux-fashion-quick")->config);
+    const nlohmann::json full =
+        sublab::normalizeConfig(sublab::findPreset("aux-fashion-quick")->config);
     QCOMPARE(d.seedsBox()->value(), full["models"].get<int>());
     auto* epochs = qobject_cast<QLineEdit*>(d.form()->fieldWidget("teacher.epochs"));
     QVERIFY(epochs);

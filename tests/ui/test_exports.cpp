@@ -7,13 +7,13 @@
 #include <QXmlStreamReader>
 #include <QtTest/QtTest>
 
+#include "tests/ui/ui_test_util.h"
 #include "ui/app_settings.h"
 #include "ui/curve_plot.h"
 #include "ui/curves_view.h"
 #include "ui/export_util.h"
 #include "ui/inspector_view.h"
 #include "ui/project.h"
-#include "tests/ui/ui_test_util.h"
 
 using namespace sublab::ui;
 

@@ -10,13 +10,13 @@
 #include <QTextBrowser>
 #include <QtTest/QtTest>
 
+#include "engine/seqstats/seq_stats.h"
+#include "tests/ui/ui_test_util.h"
 #include "ui/app_settings.h"
 #include "ui/inspector_view.h"
 #include "ui/number_highlight_delegate.h"
 #include "ui/project.h"
-#include "engine/seqstats/seq_stats.h"
 #include "ui/sequence_table_model.h"
-#include "tests/ui/ui_test_util.h"
 
 using namespace sublab::ui;
 
@@ -181,9 +181,10 @@ class TestInspector : public QObject {
     t.teacher = {-1.0, -0.25, -2.0, -0.5};
     t.reference = {-1.5, -0.25, -2.0, -0.75};
     t.masked = {2};
-    const nlohmann::json replaced = nlohmann::json::array({{{"pos", 2}, {"from", "7"}, {"to", "88"}}});
-    sublab::SequenceRow row{"defended", 0, 0, "1, 2, 3", "12, 88", true, "",
-                            sublab::tokenInfoJson(t, replaced)};
+    const nlohmann::json replaced =
+        nlohmann::json::array({{{"pos", 2}, {"from", "7"}, {"to", "88"}}});
+    sublab::SequenceRow row{"defended", 0,    0,  "1, 2, 3",
+                            "12, 88",   true, "", sublab::tokenInfoJson(t, replaced)};
     sublab::SequenceRow bare{"teacher", 0, 1, "1, 2, 3", "5, 6", true, "", {}};
     m_project.db()->insertSequences(run, {row, bare});
     AppSettings settings(m_dir.filePath("t.ini"));
@@ -195,7 +196,7 @@ class TestInspector : public QObject {
     const QString text = view.details()->toPlainText();
     QVERIFY2(text.contains("Per-token log-probabilities"), qPrintable(text));
     QVERIFY2(text.contains("replaced (was 7)"), qPrintable(text));
-    QVERIFY2(text.contains("0.500"), qPrintable(text));   // 12: -1.0 - (-1.5)
+    QVERIFY2(text.contains("0.500"), qPrintable(text));                       // 12: -1.0 - (-1.5)
     QVERIFY2(text.contains("mean Δ 0.188 over 4 tokens"), qPrintable(text));  // (0.5+0+0+0.25)/4
     view.table()->selectRow(1);
     QVERIFY(view.details()->toPlainText().contains("No per-token log-probabilities"));

@@ -4,6 +4,7 @@
 #include <QTabWidget>
 #include <QtTest/QtTest>
 
+#include "tests/ui/ui_test_util.h"
 #include "ui/app_settings.h"
 #include "ui/aux_view.h"
 #include "ui/curve_plot.h"
@@ -13,7 +14,6 @@
 #include "ui/run_queue.h"
 #include "ui/runs_table_model.h"
 #include "ui/runs_view.h"
-#include "tests/ui/ui_test_util.h"
 
 using namespace sublab::ui;
 
@@ -55,7 +55,8 @@ class TestMainWindow : public QObject {
     QCOMPARE(w.curvesView()->metric(), QString("accuracy"));
     QVERIFY(!w.curvesView()->plot()->series().isEmpty());
     const int row = w.runsModel()->rowOfRun(id);
-    QCOMPARE(w.runsModel()->index(row, RunsTableModel::ColStatus).data().toString(), QString("done"));
+    QCOMPARE(w.runsModel()->index(row, RunsTableModel::ColStatus).data().toString(),
+             QString("done"));
     QVERIFY(!w.runsModel()->index(row, RunsTableModel::ColEffect).data().toString().isEmpty());
 
     // The Results view loads when shown: one bar per condition, from the stored summary.

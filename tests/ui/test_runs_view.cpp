@@ -8,12 +8,12 @@
 #include <QTreeView>
 #include <QtTest/QtTest>
 
+#include "tests/ui/ui_test_util.h"
 #include "ui/project.h"
 #include "ui/run_group_model.h"
 #include "ui/runs_filter_proxy.h"
 #include "ui/runs_table_model.h"
 #include "ui/runs_view.h"
-#include "tests/ui/ui_test_util.h"
 
 using namespace sublab::ui;
 
@@ -38,7 +38,7 @@ class TestRunsView : public QObject {
     auto& db = *m_project.db();
     // Transfers chosen so that text order ("0.05" < "0.3" < "0.12"? no) differs from numeric.
     m_a = uitest::addNumbersRun(db, "alpha", 0.30, {}, 0);
-    m_b = uitest::addNumbersRun(db, "beta", 0.05, {}, 1);                           // same config
+    m_b = uitest::addNumbersRun(db, "beta", 0.05, {}, 1);  // same config
     m_c = uitest::addNumbersRun(db, "gamma", 0.12, {{"student", {{"mode", "sft"}}}}, 0);
     m_d = uitest::addNumbersRun(db, "delta", -0.02, {{"student", {{"mode", "sft"}}}}, 1);
   }
@@ -52,8 +52,11 @@ class TestRunsView : public QObject {
     QCOMPARE(model.index(r, RunsTableModel::ColStatus).data().toString(), QString("done"));
     QCOMPARE(model.index(r, RunsTableModel::ColEffect).data().toString(),
              QString("0.300 [0.280, 0.320]"));
-    QCOMPARE(model.index(r, RunsTableModel::ColEffect).data(RunsTableModel::RawRole).toDouble(), 0.30);
-    QVERIFY(model.index(model.rowOfRun(m_c), RunsTableModel::ColSettings).data().toString()
+    QCOMPARE(model.index(r, RunsTableModel::ColEffect).data(RunsTableModel::RawRole).toDouble(),
+             0.30);
+    QVERIFY(model.index(model.rowOfRun(m_c), RunsTableModel::ColSettings)
+                .data()
+                .toString()
                 .contains("student.mode=sft"));
     // reload() is a diff: nothing changes, no reset.
     QSignalSpy reset(&model, &QAbstractItemModel::modelReset);

@@ -7,12 +7,12 @@
 #include <QTableView>
 #include <QtTest/QtTest>
 
+#include "tests/ui/ui_test_util.h"
 #include "ui/app_settings.h"
 #include "ui/main_window.h"
 #include "ui/project.h"
 #include "ui/runs_table_model.h"
 #include "ui/runs_view.h"
-#include "tests/ui/ui_test_util.h"
 
 using namespace sublab::ui;
 

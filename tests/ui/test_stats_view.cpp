@@ -15,15 +15,15 @@
 #include <random>
 #include <set>
 
+#include "engine/seqstats/seq_stats.h"
+#include "tests/ui/ui_test_util.h"
 #include "ui/app_settings.h"
 #include "ui/export_util.h"
 #include "ui/inspector_view.h"
 #include "ui/main_window.h"
-#include "engine/seqstats/seq_stats.h"
 #include "ui/sequence_table_model.h"
 #include "ui/stats_plots.h"
 #include "ui/stats_view.h"
-#include "tests/ui/ui_test_util.h"
 
 using namespace sublab::ui;
 

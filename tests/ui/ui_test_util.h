@@ -6,8 +6,8 @@
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
 
-#include "storage/database.h"
 #include "engine/experiment.h"
+#include "storage/database.h"
 
 namespace uitest {
 
@@ -52,8 +52,9 @@ inline int64_t addNumbersRun(sublab::Database& db, const std::string& name, doub
   db.insertMetrics(id, pts);
   sublab::ExperimentResult r;
   r.kind = "numbers";
-  r.conditions = {summary("student", "trait_prob", 0.1 + transfer, 0.09 + transfer, 0.11 + transfer),
-                  summary("control", "trait_prob", 0.1, 0.09, 0.11)};
+  r.conditions = {
+      summary("student", "trait_prob", 0.1 + transfer, 0.09 + transfer, 0.11 + transfer),
+      summary("control", "trait_prob", 0.1, 0.09, 0.11)};
   r.contrasts = {summary("transfer", "trait_prob", transfer, transfer - 0.02, transfer + 0.02),
                  summary("cross_transfer", "trait_prob", 0.001, -0.01, 0.012)};
   r.summary = {{"kind", "numbers"}};
