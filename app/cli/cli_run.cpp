@@ -164,7 +164,8 @@ int executeAndReport(Database& db, int64_t runId, const RuntimeOptions& rt, bool
     return kExitCancelled;
   }
   if (out.status != RunStatus::Done) {
-    std::fprintf(stderr, "sublab: error: run %lld failed: %s\n", id, out.message.c_str());
+    std::fprintf(stderr, "sublab: error: run %lld failed: %s%s\n", id, out.message.c_str(),
+                 cliAdvice(out.code, db.path()).c_str());
     return kExitRunFailed;
   }
   std::fprintf(stderr, "sublab: run %lld done in %.1f s\n", id, out.seconds);

@@ -70,6 +70,7 @@ RunOutcome executeRun(Database& db, int64_t runId, const ExecuteOptions& options
     } catch (const std::exception& e) {
       out.status = RunStatus::Failed;
       out.message = e.what();
+      if (const auto* err = dynamic_cast<const Error*>(&e)) out.code = err->code();
       out.warning = flushQuietly(storing);
     }
   }

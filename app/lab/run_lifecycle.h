@@ -39,6 +39,7 @@ struct ExecuteOptions {
 struct RunOutcome {
   RunStatus status = RunStatus::Failed;  // Done, Failed or Cancelled
   std::string message;                   // "" when done, the error, or kCancelledMessage
+  ErrorCode code = ErrorCode::None;      // what kind of failure, for a front end's advice
   double seconds = 0.0;                  // wall time of the whole execution (steady clock)
   ExperimentResult result;               // when done
   // Rows buffered when the run stopped that could not be stored (the run's status still is).

@@ -101,7 +101,7 @@ std::vector<Preset> auxPresets() {
         {"student", {{"epochs", 3}, {"images", 20000}}}}},
       {"aux-fashion-100",
        "aux",
-       "The paper's scale: 100 models, 5+5 epochs (meant for a GPU: --device cuda)",
+       "The paper's scale: 100 models, 5+5 epochs (meant for a GPU)",
        {{"kind", "aux"}, {"models", 100}}},
   };
 }
