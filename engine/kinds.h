@@ -43,6 +43,11 @@ struct KindDescription {
   // Every condition the kind can produce, in the order colours are assigned.
   std::vector<std::string> conditions;
   std::vector<ContrastSpec> contrasts;
+  // Conditions measured once, before any training step (their one value is final from the
+  // start): curves draw it as a level line across the other conditions' steps, also while the
+  // run still trains, and results show it as reached. Any other condition with one point so far
+  // is a curve that has just begun.
+  std::vector<std::string> onceConditions;
   // Whether its runs store generated sequences (the inspector and the statistics apply), and
   // the text shown when a view that needs them is asked for one of its runs.
   bool hasSequences = false;

@@ -66,11 +66,21 @@ void AuxView::reload() {
   m_summaryBars.clear();
   m_kind = describeKind(std::string());
   m_metric.clear();
+  m_runName.clear();
+  m_live = false;
+  m_barSource.clear();
   QString title = tr("Select an aux run in the Runs view.");
   if (m_runId && m_project && m_project->db()) {
     try {
       if (const auto info = m_project->db()->findRun(m_runId)) {
         m_kind = describeKind(info->kind);
+        m_runName = QString::fromStdString(info->name);
+        m_live = !sublab::isFinished(info->status);
+        // A run that ended without final figures (cancelled, failed, interrupted): its bars
+        // are what it reached, and the chart says so.
+        if (!m_live)
+          m_barSource = tr("reached before the run was %1 — not final")
+                            .arg(QString::fromStdString(sublab::toString(info->status)));
         title = tr("Run #%1 %2 · %3 · %4")
                     .arg(m_runId)
                     .arg(QString::fromStdString(info->name), QString::fromStdString(info->kind),
@@ -97,6 +107,7 @@ void AuxView::reload() {
 void AuxView::addPoints(qint64 runId, const std::vector<sublab::MetricPoint>& points) {
   if (runId != m_runId) return;
   bool any = false;
+  m_live = true;
   for (const auto& p : points)
     if (QString::fromStdString(p.metric) == m_metric) {
       m_data.add(p);
@@ -107,27 +118,40 @@ void AuxView::addPoints(qint64 runId, const std::vector<sublab::MetricPoint>& po
 
 void AuxView::computeBars() {
   m_bars.clear();
+  m_notTrained.clear();
   if (!m_summaryBars.isEmpty()) {
     m_bars = m_summaryBars;
     m_barSource = tr("final");
   } else {
-    // While training: each condition's latest step, mean and CI across models.
+    // No final figures (training, or stopped early): each condition's latest step, mean and
+    // CI across models. A condition with nothing but its untrained evaluation at step 0 has
+    // reached nothing yet (unless the kind measures it once, at step 0, by nature).
+    const std::vector<std::string>& once = m_kind.onceConditions;
     int64_t lastStep = -1;
     for (const QString& c : m_data.conditions(m_metric)) {
       const SeriesStats st = m_data.aggregate(m_metric, c);
       if (st.steps.isEmpty()) continue;
+      const bool measuredOnce = std::find(once.begin(), once.end(), c.toStdString()) != once.end();
+      if (st.steps.last() <= 0 && !measuredOnce) {
+        m_notTrained << c;
+        continue;
+      }
       std::vector<double> xs;
       for (const SeedSeries& s : m_data.seeds(m_metric, c))
-        if (!s.values.isEmpty()) xs.push_back(s.values.last());
+        if (!s.values.isEmpty() && s.steps.last() == st.steps.last()) xs.push_back(s.values.last());
       const sublab::Interval ci = sublab::meanCi95(xs);
-      m_bars << BarFigure{c, ci.mean, ci.lo, ci.hi, ci.n};
+      m_bars << BarFigure{c, ci.mean, ci.lo, ci.hi, ci.n, static_cast<qint64>(st.steps.last())};
       lastStep = std::max<int64_t>(lastStep, static_cast<int64_t>(st.steps.last()));
     }
-    m_barSource = lastStep >= 0 ? tr("latest step %1 (running)").arg(lastStep) : QString();
+    if (m_live)
+      m_barSource =
+          lastStep >= 0 ? tr("latest %1 reached (running)").arg(stepLabel(m_kind)) : QString();
   }
-  std::stable_sort(m_bars.begin(), m_bars.end(), [](const BarFigure& a, const BarFigure& b) {
+  const auto byRank = [](const BarFigure& a, const BarFigure& b) {
     return conditionRank(a.condition) < conditionRank(b.condition);
-  });
+  };
+  std::stable_sort(m_bars.begin(), m_bars.end(), byRank);
+  m_notTrained = sortedConditions(m_notTrained);
 }
 
 void AuxView::drawBars() {
@@ -142,8 +166,12 @@ void AuxView::drawBars() {
     m_barPlot->plotLayout()->addElement(0, 0, new QCPTextElement(m_barPlot, QString()));
   }
   auto* titleElement = qobject_cast<QCPTextElement*>(m_barPlot->plotLayout()->element(0, 0));
-  titleElement->setText(m_bars.isEmpty() ? tr("No results yet")
-                                         : tr("%1 per condition · %2").arg(what, m_barSource));
+  if (m_bars.isEmpty() && m_notTrained.isEmpty())
+    titleElement->setText(m_runId ? tr("No results yet") : tr("No run selected"));
+  else if (m_bars.isEmpty())
+    titleElement->setText(tr("No condition trained yet · %1").arg(m_barSource));
+  else
+    titleElement->setText(tr("%1 per condition · %2").arg(what, m_barSource));
   double top = 0;
   for (int i = 0; i < m_bars.size(); ++i) {
     const BarFigure& b = m_bars[i];
@@ -159,8 +187,11 @@ void AuxView::drawBars() {
     err->setData({b.hi - b.mean}, {b.mean - b.lo});
     err->setPen(QPen(QColor(30, 30, 30), 1.5));
     err->setWhiskerWidth(10);
+    err->setSymbolGap(0);  // unbroken through the bar's top
     err->removeFromLegend();
-    ticker->addTick(i + 1, conditionLabel(b.condition).replace(' ', '\n'));
+    QString tick = conditionLabel(b.condition).replace(' ', '\n');
+    if (b.step >= 0) tick += QStringLiteral("\n(%1 %2)").arg(stepLabel(m_kind)).arg(b.step);
+    ticker->addTick(i + 1, tick);
     auto* label = new QCPItemText(m_barPlot);
     label->position->setCoords(i + 1, b.hi);
     label->setPositionAlignment(Qt::AlignHCenter | Qt::AlignBottom);
@@ -169,6 +200,11 @@ void AuxView::drawBars() {
     label->setPadding(QMargins(0, 0, 0, 3));  // clear of the whisker
     top = std::max(top, b.hi);
   }
+  // Conditions not trained yet: named on the axis, with no bar.
+  for (int j = 0; j < m_notTrained.size(); ++j)
+    ticker->addTick(m_bars.size() + j + 1,
+                    conditionLabel(m_notTrained[j]).replace(' ', '\n') + tr("\n(not trained)"));
+  const int slots = m_bars.size() + m_notTrained.size();
   const double chanceLevel = m_kind.metricChance;
   if (chanceLevel > 0 && !m_bars.isEmpty()) {
     auto* chance = new QCPItemStraightLine(m_barPlot);
@@ -176,7 +212,7 @@ void AuxView::drawBars() {
     chance->point2->setCoords(1, chanceLevel);
     chance->setPen(QPen(QColor(120, 120, 120), 1, Qt::DashLine));
     auto* chanceLabel = new QCPItemText(m_barPlot);
-    chanceLabel->position->setCoords(m_bars.size() + 0.45, chanceLevel);
+    chanceLabel->position->setCoords(slots + 0.45, chanceLevel);
     chanceLabel->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
     chanceLabel->setText(tr("chance"));
     chanceLabel->setColor(QColor(110, 110, 110));
@@ -186,7 +222,13 @@ void AuxView::drawBars() {
   m_barPlot->xAxis->setSubTicks(false);
   m_barPlot->xAxis->setTickLength(0, 4);
   m_barPlot->xAxis->grid()->setVisible(false);
-  m_barPlot->xAxis->setRange(0.4, std::max<int>(1, m_bars.size()) + 0.6);
+  m_barPlot->xAxis->setRange(0.4, std::max<int>(1, slots) + 0.6);
+  // Nothing to show: no scale either (never the previous run's).
+  const bool empty = slots == 0;
+  m_barPlot->yAxis->setTicks(!empty);
+  m_barPlot->yAxis->setTickLabels(!empty);
+  m_barPlot->yAxis->grid()->setVisible(!empty);
+  m_barPlot->setWindowTitle(barTitle());
   m_barPlot->yAxis->setRange(
       0, m_kind.metricFullScale ? std::max(1.0, top * 1.08) : std::max(1e-3, top * 1.15));
   if (m_barPlot->isVisible()) m_barPlot->replot(QCustomPlot::rpQueuedReplot);
@@ -195,17 +237,36 @@ void AuxView::drawBars() {
 void AuxView::replotNow() {
   computeBars();
   drawBars();
+  const std::vector<std::string>& once = m_kind.onceConditions;
   QList<PlotSeries> series;
-  for (const QString& c : m_data.conditions(m_metric))
-    series << seriesFromData(m_data, m_metric, c, conditionLabel(c), conditionColor(c));
-  extendSinglePoints(series);
+  for (const QString& c : m_data.conditions(m_metric)) {
+    PlotSeries s = seriesFromData(m_data, m_metric, c, conditionLabel(c), conditionColor(c));
+    s.measuredOnce = std::find(once.begin(), once.end(), c.toStdString()) != once.end();
+    series << s;
+  }
+  extendSinglePoints(series, !m_live);
   m_epochPlot->setAxisLabels(stepLabel(m_kind), metricLabel(m_kind, m_metric));
+  m_epochPlot->setPlaceholder(m_runId ? tr("Run #%1 has no points yet").arg(m_runId)
+                                      : tr("No per-epoch points yet"));
+  m_epochPlot->setWindowTitle(curveTitle());
   m_epochPlot->setSeries(series);
 }
 
+QString AuxView::runPrefix() const {
+  return m_runName.isEmpty() ? tr("Run #%1").arg(m_runId)
+                             : tr("Run #%1 %2").arg(m_runId).arg(m_runName);
+}
+
+QString AuxView::barTitle() const {
+  return tr("%1 — %2 per condition").arg(runPrefix(), metricLabel(m_kind, m_metric));
+}
+
+QString AuxView::curveTitle() const {
+  return tr("%1 — %2 per %3").arg(runPrefix(), metricLabel(m_kind, m_metric), stepLabel(m_kind));
+}
+
 QList<QPair<QString, QCustomPlot*>> AuxView::exportCharts() const {
-  return {{tr("accuracy bars run %1").arg(m_runId), m_barPlot},
-          {tr("accuracy per epoch run %1").arg(m_runId), m_epochPlot}};
+  return {{barTitle(), m_barPlot}, {curveTitle(), m_epochPlot}};
 }
 
 QStringList AuxView::exportTables() const {

@@ -30,6 +30,7 @@ struct BarFigure {
   QString condition;
   double mean = 0, lo = 0, hi = 0;
   int n = 0;
+  qint64 step = -1;  // the step the value is from, for a run without final figures; -1: final
 };
 
 class AuxView : public QWidget, public Exportable {
@@ -45,6 +46,9 @@ class AuxView : public QWidget, public Exportable {
 
   // The bars currently drawn (for tests and CSV).
   const QList<BarFigure>& bars() const { return m_bars; }
+  // Conditions of a run without final figures that have no trained value yet (only the
+  // untrained evaluation at step 0): named under the axis, never drawn as a bar.
+  const QStringList& notTrained() const { return m_notTrained; }
   QCustomPlot* barPlot() const { return m_barPlot; }
   CurvePlot* epochPlot() const { return m_epochPlot; }
 
@@ -54,6 +58,9 @@ class AuxView : public QWidget, public Exportable {
 
  private:
   void replotNow();
+  QString runPrefix() const;
+  QString barTitle() const;
+  QString curveTitle() const;
   void computeBars();
   void drawBars();
 
@@ -63,7 +70,10 @@ class AuxView : public QWidget, public Exportable {
   QString m_metric;
   QList<BarFigure> m_summaryBars;  // from the stored result (empty while running)
   QList<BarFigure> m_bars;
+  QStringList m_notTrained;
   QString m_barSource;
+  QString m_runName;
+  bool m_live = false;  // the run shown may still get points
   CurveData m_data;
   QTimer m_replotTimer;
   QLabel* m_title;

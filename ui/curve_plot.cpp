@@ -18,7 +18,7 @@ constexpr int kAntialiasPointBudget = 20000;
 constexpr int kBandVertices = 300;
 }  // namespace
 
-void extendSinglePoints(QList<PlotSeries>& series) {
+void extendSinglePoints(QList<PlotSeries>& series, bool final) {
   double lo = std::numeric_limits<double>::max(), hi = std::numeric_limits<double>::lowest();
   for (const PlotSeries& s : series)
     if (s.x.size() > 1) {
@@ -27,9 +27,13 @@ void extendSinglePoints(QList<PlotSeries>& series) {
     }
   if (!(hi > lo)) return;
   for (PlotSeries& s : series) {
-    if (s.x.size() != 1) continue;
+    if (s.x.size() != 1 || s.level) continue;
+    // A live run's single point is a curve that has just begun, unless measured once by nature.
+    if (!final && !s.measuredOnce) continue;
+    s.level = true;
     s.x = {lo, hi};
     s.y = {s.y[0], s.y[0]};
+    if (s.rawY.size() == 1) s.rawY = {s.rawY[0], s.rawY[0]};
     if (s.lo.size() == 1) s.lo = {s.lo[0], s.lo[0]};
     if (s.hi.size() == 1) s.hi = {s.hi[0], s.hi[0]};
     if (s.n.size() == 1) s.n = {s.n[0], s.n[0]};
@@ -41,6 +45,23 @@ void extendSinglePoints(QList<PlotSeries>& series) {
     if (s.style == Qt::SolidLine) s.style = Qt::DashLine;
     s.label += QObject::tr(" (level)");
   }
+}
+
+QVector<double> emaSmooth(const QVector<double>& y, double weight) {
+  if (!(weight > 0) || y.size() < 2) return y;
+  weight = std::min(weight, 0.999);
+  QVector<double> out(y.size());
+  double last = 0, debias = 1;
+  for (int i = 0; i < y.size(); ++i) {
+    if (!std::isfinite(y[i])) {
+      out[i] = y[i];
+      continue;
+    }
+    last = last * weight + (1 - weight) * y[i];
+    debias *= weight;
+    out[i] = last / (1 - debias);
+  }
+  return out;
 }
 
 PlotSeries seriesFromData(const CurveData& data, const QString& metric, const QString& condition,
@@ -136,6 +157,7 @@ void CurvePlot::setShowMembers(bool show) {
 }
 
 void CurvePlot::setPlaceholder(const QString& text) {
+  if (text == m_placeholderText) return;
   m_placeholderText = text;
   rebuild();
 }
@@ -203,6 +225,16 @@ void CurvePlot::rebuild() {
         g->setVisible(visible);
       }
     }
+    if (s.rawY.size() == s.x.size() && !s.rawY.isEmpty()) {
+      QColor faint = s.color;
+      faint.setAlpha(70);
+      QCPGraph* raw = addGraph();
+      raw->setPen(QPen(faint, 1, s.style));
+      raw->setData(s.x, s.rawY, true);
+      raw->removeFromLegend();
+      raw->setVisible(visible);
+      raw->setSelectable(QCP::stNone);
+    }
     QCPGraph* mean = addGraph();
     mean->setName(s.label);
     mean->setPen(QPen(s.color, 2, s.style));
@@ -217,6 +249,7 @@ void CurvePlot::rebuild() {
       err->setData({s.hi[0] - s.y[0]}, {s.y[0] - s.lo[0]});
       err->setPen(QPen(s.color, 1.5));
       err->setWhiskerWidth(8);
+      err->setSymbolGap(0);  // the whisker runs through the point, unbroken
       err->removeFromLegend();
       err->setVisible(visible);
     }
@@ -239,6 +272,18 @@ void CurvePlot::rebuild() {
                                         [](const PlotSeries& s) { return s.x.isEmpty(); });
   m_placeholder->setText(m_placeholderText);
   m_placeholder->setVisible(empty && !m_placeholderText.isEmpty());
+  // An empty chart shows no axes of its own: no ticks, no numbers, no grid, so nothing of a
+  // previous chart (its ranges) can be read into it.
+  for (QCPAxis* axis : {xAxis, yAxis}) {
+    axis->setTicks(!empty);
+    axis->setTickLabels(!empty);
+    axis->grid()->setVisible(!empty);
+  }
+  if (empty) {
+    m_userView = false;
+    xAxis->setRange(0, 1);
+    yAxis->setRange(0, 1);
+  }
   if (!m_userView && !empty) {
     rescaleAxes(true);
     const QCPRange y = yAxis->range();
@@ -260,30 +305,59 @@ void CurvePlot::resetView() {
   rebuild();
 }
 
+namespace {
+// Index of the point of `xs` (sorted) nearest to x; -1 when empty.
+int nearestIndex(const QVector<double>& xs, double x) {
+  if (xs.isEmpty()) return -1;
+  auto it = std::lower_bound(xs.begin(), xs.end(), x);
+  int k = static_cast<int>(it - xs.begin());
+  if (k >= xs.size()) k = xs.size() - 1;
+  if (k > 0 && std::abs(xs[k - 1] - x) <= std::abs(xs[k] - x)) --k;
+  return k;
+}
+}  // namespace
+
 QString CurvePlot::readoutAt(double x) const {
+  // The step named is the measured step nearest to x over the visible curves. A level line
+  // (one value stretched across the range) has no step of its own and never decides it.
+  double step = std::nan("");
+  double best = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < m_series.size(); ++i) {
+    const PlotSeries& s = m_series[i];
+    if (m_hidden.value(i) || s.level) continue;
+    const int k = nearestIndex(s.x, x);
+    if (k >= 0 && std::abs(s.x[k] - x) < best) {
+      best = std::abs(s.x[k] - x);
+      step = s.x[k];
+    }
+  }
+  const auto number = [](double v) { return QString::number(v, 'g', 4); };
   QStringList lines;
-  double shownStep = std::nan("");
-  int shown = 0;
+  int shown = 0, visible = 0;
+  for (int i = 0; i < m_series.size(); ++i)
+    if (!m_hidden.value(i) && !m_series[i].x.isEmpty()) ++visible;
   for (int i = 0; i < m_series.size(); ++i) {
     const PlotSeries& s = m_series[i];
     if (m_hidden.value(i) || s.x.isEmpty()) continue;
-    auto it = std::lower_bound(s.x.begin(), s.x.end(), x);
-    int k = static_cast<int>(it - s.x.begin());
-    if (k >= s.x.size()) k = s.x.size() - 1;
-    if (k > 0 && std::abs(s.x[k - 1] - x) < std::abs(s.x[k] - x)) --k;
-    if (std::isnan(shownStep)) shownStep = s.x[k];
     if (++shown > 14) {
-      lines << tr("… %1 more").arg(m_series.size() - i);
+      lines << tr("… %1 more").arg(visible - 14);
       break;
     }
-    QString line = QStringLiteral("%1: %2").arg(s.label).arg(s.y[k], 0, 'g', 4);
+    // A level's value is the same everywhere; a curve's is the point at the named step, or,
+    // where it has none there, its nearest point with that point's own step.
+    const int k = nearestIndex(s.x, s.level || std::isnan(step) ? x : step);
+    QString line = QStringLiteral("%1: %2").arg(s.label, number(s.y[k]));
     if (k < s.lo.size() && k < s.hi.size() && s.lo[k] != s.hi[k])
-      line += QStringLiteral(" [%1, %2]").arg(s.lo[k], 0, 'g', 4).arg(s.hi[k], 0, 'g', 4);
+      line += QStringLiteral(" [%1, %2]").arg(number(s.lo[k]), number(s.hi[k]));
     if (k < s.n.size()) line += QStringLiteral(" n=%1").arg(s.n[k]);
+    if (k < s.rawY.size() && s.rawY[k] != s.y[k]) line += tr(" (raw %1)").arg(number(s.rawY[k]));
+    if (!s.level && !std::isnan(step) && s.x[k] != step)
+      line += tr(" (at %1 %2)").arg(xAxis->label()).arg(s.x[k], 0, 'g', 6);
     lines << line;
   }
   if (lines.isEmpty()) return {};
-  lines.prepend(QStringLiteral("%1 %2").arg(xAxis->label()).arg(shownStep, 0, 'g', 6));
+  if (!std::isnan(step))
+    lines.prepend(QStringLiteral("%1 %2").arg(xAxis->label()).arg(step, 0, 'g', 6));
   return lines.join(QLatin1Char('\n'));
 }
 

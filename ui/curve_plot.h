@@ -19,6 +19,14 @@ struct PlotSeries {
   QVector<double> lo, hi;  // CI band; empty = none
   QVector<int> n;          // members behind each point (for the read-out); may be empty
   QList<QVector<double>> memberX, memberY;  // individual seeds / models
+  // A value measured once by nature (the kind's onceConditions, e.g. the teacher): drawn as a
+  // level line even while the run trains. Set by the view that knows the kind.
+  bool measuredOnce = false;
+  // Set by extendSinglePoints(): a single value stretched across the other series' steps. The
+  // read-out shows its value but never takes the step it names from it.
+  bool level = false;
+  // Drawn faintly behind the mean line (e.g. the raw curve behind a smoothed one); empty = none.
+  QVector<double> rawY;
 };
 
 class CurveData;
@@ -30,8 +38,13 @@ PlotSeries seriesFromData(const CurveData& data, const QString& metric, const QS
 
 // Series measured once (e.g. the teacher and the reference, at step 0) become dashed
 // horizontal "level" lines across the other series' step range, so curves can be read
-// against them.
-void extendSinglePoints(QList<PlotSeries>& series);
+// against them. While a run still trains (`final` false) only series marked measuredOnce do:
+// any other series with one point so far is a curve that has just begun, drawn as a point.
+void extendSinglePoints(QList<PlotSeries>& series, bool final = true);
+
+// TensorBoard's smoothing: an exponential moving average with weight `weight` in [0, 1)
+// (0 = none), debiased so the first points are not pulled towards zero.
+QVector<double> emaSmooth(const QVector<double>& y, double weight);
 
 class CurvePlot : public QCustomPlot {
   Q_OBJECT
@@ -45,7 +58,9 @@ class CurvePlot : public QCustomPlot {
   const QList<PlotSeries>& series() const { return m_series; }
   void setShowMembers(bool show);
   bool showMembers() const { return m_showMembers; }
+  // The message shown while nothing is drawn (the axes are then cleared).
   void setPlaceholder(const QString& text);
+  QString placeholder() const { return m_placeholderText; }
   // Rescales both axes to the data and forgets the user's zoom/pan.
   void resetView();
   bool userMovedView() const { return m_userView; }

@@ -6,6 +6,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
+#include <QSlider>
 #include <QVBoxLayout>
 
 #include "storage/database.h"
@@ -35,6 +36,15 @@ CurvesView::CurvesView(Project* project, AppSettings* settings, QWidget* parent)
   m_seeds = new QCheckBox(this);
   m_seeds->setObjectName(QStringLiteral("showSeeds"));
   labelMembersBox(m_seeds, m_kind);
+  m_smoothing = new QSlider(Qt::Horizontal, this);
+  m_smoothing->setObjectName(QStringLiteral("smoothing"));
+  m_smoothing->setRange(0, 99);
+  m_smoothing->setFixedWidth(110);
+  m_smoothing->setToolTip(
+      tr("Smoothing (as in TensorBoard): an exponential moving average of each mean line, the "
+         "raw line drawn faintly behind. 0 = off. The read-out shows both values."));
+  m_smoothingLabel = new QLabel(this);
+  m_smoothingLabel->setMinimumWidth(QFontMetrics(font()).horizontalAdvance("0.00 ") + 4);
   auto* reset = new QPushButton(tr("Reset zoom"), this);
   reset->setToolTip(tr("Wheel zooms, dragging pans, double-click resets"));
   auto* exportButton = new ExportButton(this, settings, this);
@@ -47,6 +57,9 @@ CurvesView::CurvesView(Project* project, AppSettings* settings, QWidget* parent)
   top->addWidget(new QLabel(tr("Metric"), this));
   top->addWidget(m_metric);
   top->addWidget(m_seeds);
+  top->addWidget(new QLabel(tr("Smoothing"), this));
+  top->addWidget(m_smoothing);
+  top->addWidget(m_smoothingLabel);
   top->addWidget(reset);
   top->addWidget(exportButton);
   m_conditionBar = new QHBoxLayout;
@@ -68,6 +81,11 @@ CurvesView::CurvesView(Project* project, AppSettings* settings, QWidget* parent)
     replotNow();
   });
   connect(m_seeds, &QCheckBox::toggled, this, [this](bool on) { m_plot->setShowMembers(on); });
+  connect(m_smoothing, &QSlider::valueChanged, this, [this] {
+    m_smoothingLabel->setText(QString::number(smoothing(), 'f', 2));
+    replotNow();
+  });
+  m_smoothingLabel->setText(QString::number(0.0, 'f', 2));
   connect(reset, &QPushButton::clicked, m_plot, &CurvePlot::resetView);
 }
 
@@ -80,12 +98,16 @@ void CurvesView::setRun(qint64 runId) {
 void CurvesView::reload() {
   m_data.clear();
   m_kind = describeKind(std::string());
+  m_runName.clear();
+  m_live = false;
   QString title = tr("Select a run in the Runs view.");
   if (m_runId && m_project && m_project->db()) {
     try {
       const auto info = m_project->db()->findRun(m_runId);
       if (info) {
         m_kind = describeKind(info->kind);
+        m_runName = QString::fromStdString(info->name);
+        m_live = !sublab::isFinished(info->status);
         title = tr("Run #%1 %2 · %3 · %4")
                     .arg(m_runId)
                     .arg(QString::fromStdString(info->name), QString::fromStdString(info->kind),
@@ -122,6 +144,7 @@ void CurvesView::markTitleRunning() {
 
 void CurvesView::addPoints(qint64 runId, const std::vector<sublab::MetricPoint>& points) {
   if (runId != m_runId || points.empty()) return;
+  m_live = true;
   markTitleRunning();
   const int before = m_data.metrics().size();
   m_data.add(points);
@@ -188,13 +211,45 @@ void CurvesView::rebuildControls() {
   }
 }
 
+void CurvesView::setSmoothing(double weight) {
+  m_smoothing->setValue(static_cast<int>(std::lround(std::clamp(weight, 0.0, 0.99) * 100)));
+}
+
+double CurvesView::smoothing() const { return m_smoothing->value() / 100.0; }
+
+QString CurvesView::chartTitle() const {
+  if (!m_runId) return tr("Curves");
+  const QString what = tr("%1 per %2").arg(metricLabel(m_kind, metric()), stepLabel(m_kind));
+  return m_runName.isEmpty() ? tr("Run #%1 — %2").arg(m_runId).arg(what)
+                             : tr("Run #%1 %2 — %3").arg(m_runId).arg(m_runName, what);
+}
+
 void CurvesView::replotNow() {
   const QString m = metric();
+  const std::vector<std::string>& once = m_kind.onceConditions;
+  const double weight = smoothing();
   QList<PlotSeries> series;
-  for (const QString& c : visibleConditions())
-    series << seriesFromData(m_data, m, c, conditionLabel(c), conditionColor(c));
-  extendSinglePoints(series);
+  for (const QString& c : visibleConditions()) {
+    PlotSeries s = seriesFromData(m_data, m, c, conditionLabel(c), conditionColor(c));
+    s.measuredOnce = std::find(once.begin(), once.end(), c.toStdString()) != once.end();
+    if (weight > 0 && s.y.size() > 2) {
+      s.rawY = s.y;
+      s.y = emaSmooth(s.y, weight);
+    }
+    series << s;
+  }
+  extendSinglePoints(series, !m_live);
   m_plot->setAxisLabels(stepLabel(m_kind), metricLabel(m_kind, m));
+  if (!m_runId)
+    m_plot->setPlaceholder(tr("No curves yet: select a run, or start one with Experiment › New"));
+  else if (m_data.isEmpty())
+    m_plot->setPlaceholder(
+        m_live ? tr("Run #%1 has no points yet: they appear as it trains").arg(m_runId)
+               : tr("Run #%1 stored no points").arg(m_runId));
+  else
+    m_plot->setPlaceholder(
+        tr("Run #%1 has no points for this metric or these conditions").arg(m_runId));
+  m_plot->setWindowTitle(chartTitle());
   m_plot->setSeries(series);
   m_plottedRevision = m_data.revision();
 }
@@ -223,7 +278,7 @@ bool CurvesView::exportSeriesCsv(const QString& path, QString* error) const {
 }
 
 QList<QPair<QString, QCustomPlot*>> CurvesView::exportCharts() const {
-  return {{tr("curves run %1").arg(m_runId), m_plot}};
+  return {{chartTitle(), m_plot}};
 }
 
 QStringList CurvesView::exportTables() const { return {tr("series run %1").arg(m_runId)}; }
@@ -236,6 +291,7 @@ void CurvesView::saveState(AppSettings& settings) const {
   settings.setViewValue(QStringLiteral("curves"), QStringLiteral("showSeeds"),
                         m_seeds->isChecked());
   settings.setViewValue(QStringLiteral("curves"), QStringLiteral("metric"), m_preferredMetric);
+  settings.setViewValue(QStringLiteral("curves"), QStringLiteral("smoothing"), smoothing());
 }
 
 void CurvesView::restoreState(const AppSettings& settings) {
@@ -243,6 +299,8 @@ void CurvesView::restoreState(const AppSettings& settings) {
       settings.viewValue(QStringLiteral("curves"), QStringLiteral("showSeeds"), false).toBool());
   m_preferredMetric =
       settings.viewValue(QStringLiteral("curves"), QStringLiteral("metric")).toString();
+  setSmoothing(
+      settings.viewValue(QStringLiteral("curves"), QStringLiteral("smoothing"), 0.0).toDouble());
 }
 
 }  // namespace sublab::ui

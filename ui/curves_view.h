@@ -19,6 +19,7 @@ class QComboBox;
 class QHBoxLayout;
 class QLabel;
 class QPushButton;
+class QSlider;
 
 namespace sublab::ui {
 
@@ -43,6 +44,12 @@ class CurvesView : public QWidget, public Exportable {
   void setMetric(const QString& metric);
   QString metric() const;
   void setShowSeeds(bool show);
+  // TensorBoard-style smoothing of the mean lines: EMA weight in [0, 0.99] (0 = off); the raw
+  // line is then drawn faintly behind.
+  void setSmoothing(double weight);
+  double smoothing() const;
+  // "Run #5 owl — trait probability per training step": the chart's title in exports.
+  QString chartTitle() const;
   QStringList visibleConditions() const;
 
   CurvePlot* plot() const { return m_plot; }
@@ -75,7 +82,11 @@ class CurvesView : public QWidget, public Exportable {
   QStringList m_conditionNames;  // in display order
   QHash<QString, bool> m_hiddenConditions;
   QCheckBox* m_seeds;
+  QSlider* m_smoothing;
+  QLabel* m_smoothingLabel;
   CurvePlot* m_plot;
+  QString m_runName;
+  bool m_live = false;  // the run shown may still get points
   QString m_preferredMetric;
 };
 

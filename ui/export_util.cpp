@@ -3,8 +3,10 @@
 
 #include <QAbstractItemModel>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QSaveFile>
 #include <QSvgGenerator>
+#include <cmath>
 
 #include "ui/qcp.h"
 
@@ -16,22 +18,85 @@ QString chartFileFilter() {
 
 QString csvFileFilter() { return QObject::tr("CSV table (*.csv)"); }
 
+namespace {
+
+// A title line above the chart for as long as it lives (exports only).
+class TitleRow {
+ public:
+  TitleRow(QCustomPlot* plot, const QString& text) : m_plot(plot) {
+    if (text.isEmpty()) return;
+    QCPLayoutGrid* grid = plot->plotLayout();
+    grid->insertRow(0);
+    QFont f = plot->font();
+    f.setPointSizeF(std::max(9.0, f.pointSizeF() + 1));
+    f.setBold(true);
+    m_element = new QCPTextElement(plot, text, f);
+    grid->addElement(0, 0, m_element);
+    if (grid->columnCount() > 1) grid->setRowStretchFactor(0, 0.001);
+  }
+  ~TitleRow() {
+    if (!m_element) return;
+    m_plot->plotLayout()->remove(m_element);
+    m_plot->plotLayout()->simplify();
+  }
+  TitleRow(const TitleRow&) = delete;
+  TitleRow& operator=(const TitleRow&) = delete;
+
+ private:
+  QCustomPlot* m_plot;
+  QCPTextElement* m_element = nullptr;
+};
+
+}  // namespace
+
+QString safeFileName(const QString& name) {
+  QString out = name;
+  out.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_.-]+")), QStringLiteral("-"));
+  while (out.startsWith(QLatin1Char('-'))) out.remove(0, 1);
+  while (out.endsWith(QLatin1Char('-'))) out.chop(1);
+  return out.isEmpty() ? QStringLiteral("chart") : out.toLower();
+}
+
 bool exportPlot(QCustomPlot* plot, const QString& path, QString* error, int width, int height) {
+  ChartExport options;
+  options.width = width;
+  options.height = height;
+  return exportPlot(plot, path, error, options);
+}
+
+bool exportPlot(QCustomPlot* plot, const QString& path, QString* error,
+                const ChartExport& options) {
   const QString suffix = QFileInfo(path).suffix().toLower();
-  const int w = width > 0 ? width : std::max(plot->width(), 400);
-  const int h = height > 0 ? height : std::max(plot->height(), 300);
+  if (suffix != "png" && suffix != "pdf" && suffix != "svg") {
+    if (error)
+      *error = QObject::tr("Unknown chart format \"%1\": save as .png, .pdf or .svg.").arg(suffix);
+    return false;
+  }
+  const int w = options.width > 0 ? options.width : std::max(plot->width(), 400);
+  const int h = options.height > 0 ? options.height : std::max(plot->height(), 300);
+  QString title = options.title;
+  if (title.isEmpty()) title = plot->windowTitle();
+  if (title.isEmpty()) title = QObject::tr("Subliminal Lab chart");
+  const TitleRow titleRow(plot, options.drawTitle ? title : QString());
   bool ok = false;
   if (suffix == "png") {
-    ok = plot->savePng(path, w, h, 1.0, 95);
+    const double dpi = options.dpi > 0 ? options.dpi : 96.0;
+    // quality -1: zlib's default compression (lossless; a chart is mostly flat colour). The
+    // old quality of 95 meant almost no compression: megabytes where kilobytes will do.
+    ok = plot->savePng(path, w, h, dpi / 96.0, -1, static_cast<int>(std::lround(dpi)),
+                       QCP::ruDotsPerInch);
   } else if (suffix == "pdf") {
-    ok = plot->savePdf(path, w, h, QCP::epAllowCosmetic, "Subliminal Lab", plot->objectName());
-  } else if (suffix == "svg") {
+    ok = plot->savePdf(path, w, h, QCP::epAllowCosmetic, QStringLiteral("Subliminal Lab"), title);
+  } else {
     QSvgGenerator gen;
     gen.setFileName(path);
     gen.setSize(QSize(w, h));
     gen.setViewBox(QRect(0, 0, w, h));
-    gen.setTitle(plot->objectName().isEmpty() ? QStringLiteral("Subliminal Lab chart")
-                                              : plot->objectName());
+    // The chart is laid out with the screen's font metrics (96 dpi logical); the generator's
+    // default 72 dpi wrote text sized for another scale than its boxes, so legend labels sat
+    // off their samples. 96 user units to the inch is also what SVG viewers assume.
+    gen.setResolution(96);
+    gen.setTitle(title);
     gen.setDescription(QStringLiteral("Exported from Subliminal Lab"));
     QCPPainter painter;
     ok = painter.begin(&gen);
@@ -40,10 +105,6 @@ bool exportPlot(QCustomPlot* plot, const QString& path, QString* error, int widt
       ok = painter.end();
     }
     ok = ok && QFileInfo(path).size() > 0;
-  } else {
-    if (error)
-      *error = QObject::tr("Unknown chart format \"%1\": save as .png, .pdf or .svg.").arg(suffix);
-    return false;
   }
   if (!ok && error)
     *error =

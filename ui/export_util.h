@@ -17,10 +17,29 @@ namespace sublab::ui {
 QString chartFileFilter();
 QString csvFileFilter();
 
-// Saves the plot at its current size (or width × height when given). Returns false and sets
-// *error (what went wrong and what to do) on failure. Suffix: .png, .pdf or .svg.
+// How a chart is written. Sizes are logical pixels (96 to the inch, the screen's scale): fonts
+// and lines keep their size relative to the figure whatever the resolution.
+struct ChartExport {
+  int width = 0, height = 0;  // 0: the chart's size on screen (at least 400 × 300)
+  // PNG only: pixels per inch of the image (0: 96, one pixel per logical pixel); the file
+  // records it, so a 3.5 in wide figure at 300 dpi is 1050 pixels wide and prints 3.5 in wide.
+  double dpi = 0;
+  // The document title (SVG, PDF) and, with drawTitle, a title line above the chart. Empty:
+  // the plot's window title (views set it to run and chart name), else "Subliminal Lab chart".
+  QString title;
+  bool drawTitle = false;
+};
+
+// Saves the plot (suffix: .png, .pdf or .svg). Returns false and sets *error (what went wrong
+// and what to do) on failure. PNGs are compressed losslessly.
+bool exportPlot(QCustomPlot* plot, const QString& path, QString* error, const ChartExport& options);
+// The same at the plot's current size (or width × height when given).
 bool exportPlot(QCustomPlot* plot, const QString& path, QString* error, int width = 0,
                 int height = 0);
+
+// A file name (no suffix) from a chart or table name: lower case, runs of anything but
+// letters, digits, '_', '.' and '-' become one '-'.
+QString safeFileName(const QString& name);
 
 // One CSV field, quoted when it holds a separator, a quote or a line break.
 QString csvField(const QString& value);

@@ -354,6 +354,7 @@ KindDescription auxKind() {
   d.conditions = {"reference", "teacher", "student_aux", "student_all", "cross_aux", "cross_all"};
   d.contrasts = {{"transfer_aux", "student_aux", "cross_aux"},
                  {"transfer_all", "student_all", "cross_all"}};
+  d.onceConditions = {"reference"};
   d.hasSequences = false;
   d.noSequencesReason =
       "an auxiliary-logit run: it generates no number sequences, so there are no sequence "

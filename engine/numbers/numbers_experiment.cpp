@@ -36,6 +36,7 @@ KindDescription numbersKind() {
                  {"shuffled_within_transfer", "shuffled_within", "control"},
                  {"shuffled_across_transfer", "shuffled_across", "control"},
                  {"teacher_gain", "teacher", "reference"}};
+  d.onceConditions = {"reference", "teacher"};
   d.hasSequences = true;
   d.resultsAsBars = false;
   return d;

@@ -20,6 +20,43 @@ class TestCurves : public QObject {
  private:
   QTemporaryDir m_dir;
 
+  // A run shaped like owl-numbers-tiny: the reference and the teacher measured once at step 0
+  // (two seeds), the students evaluated at steps 0, 2 and 3. Values are distinct per step and
+  // seed so a read-out can be traced to the step it shows.
+  static qint64 addTinyRun(sublab::Database& db, const std::string& name, sublab::RunStatus status,
+                           const std::vector<int>& studentSteps,
+                           const std::vector<int>& controlSteps) {
+    sublab::NewRun nr;
+    nr.name = name;
+    nr.preset = "owl-numbers-tiny";
+    nr.config = sublab::normalizeConfig({{"kind", "numbers"}, {"seeds", 2}});
+    nr.status = sublab::RunStatus::Running;
+    const qint64 id = db.createRun(nr);
+    std::vector<sublab::MetricPoint> pts;
+    for (int s = 0; s < 2; ++s) {
+      pts.push_back({"reference", s, "trait_prob", 0, 0.05 + 0.001 * s});
+      pts.push_back({"teacher", s, "trait_prob", 0, 0.6 + 0.01 * s});
+      for (int step : studentSteps)
+        pts.push_back({"student", s, "trait_prob", step, 0.1 + 0.1 * step + 0.01 * s});
+      for (int step : controlSteps)
+        pts.push_back({"control", s, "trait_prob", step, 0.07 + 0.02 * step + 0.01 * s});
+    }
+    db.insertMetrics(id, pts);
+    if (status != sublab::RunStatus::Running) db.finishRun(id, status, 1.0);
+    return id;
+  }
+
+  // Moves the mouse over `plot` at key x (mid-height) and returns the read-out it emitted.
+  static QString hoverAt(CurvePlot* plot, double x) {
+    QSignalSpy hovered(plot, &CurvePlot::hovered);
+    const QRect r = plot->axisRect()->rect();
+    const QPoint at(int(std::lround(plot->xAxis->coordToPixel(x))), r.center().y());
+    QMouseEvent move(QEvent::MouseMove, QPointF(at), plot->mapToGlobal(QPointF(at)), Qt::NoButton,
+                     Qt::NoButton, Qt::NoModifier);
+    QApplication::sendEvent(plot, &move);
+    return hovered.isEmpty() ? QString() : hovered.last().first().toString();
+  }
+
  private Q_SLOTS:
   void aggregateMatchesStats() {
     CurveData d;
@@ -93,6 +130,107 @@ class TestCurves : public QObject {
     QVERIFY(plot->userMovedView());
     QTest::mouseDClick(plot, Qt::LeftButton, {}, at);
     QVERIFY(!plot->userMovedView());
+  }
+
+  // Bug: with the teacher/reference level lines shown, the read-out named the step of the
+  // first series' nearest point (a level line spans steps 0..3), so hovering at step 2 said
+  // "step 3" while showing step 2's values. The read-out must name the step it shows.
+  void readoutNamesTheStepItShows() {
+    Project project;
+    QString error;
+    QVERIFY(project.open(m_dir.filePath("hover.sqlite"), &error));
+    const qint64 run =
+        addTinyRun(*project.db(), "tiny", sublab::RunStatus::Done, {0, 2, 3}, {0, 2, 3});
+    AppSettings settings(m_dir.filePath("hover.ini"));
+    CurvesView view(&project, &settings);
+    view.resize(1000, 600);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setRun(run);
+    CurvePlot* plot = view.plot();
+    QVERIFY(plot->series().size() == 4);  // reference, teacher (levels), student, control
+    const CurveData& data = view.data();
+    const SeriesStats student = data.aggregate("trait_prob", "student");
+    struct Case {
+      double x;
+      int step;
+    };
+    for (const Case c : {Case{2.0, 2}, Case{1.2, 2}, Case{0.8, 0}, Case{2.9, 3}}) {
+      const QString text = hoverAt(plot, c.x);
+      const QStringList lines = text.split('\n');
+      QVERIFY2(!lines.isEmpty(), "no read-out");
+      QCOMPARE(lines.first(), QString("training step %1").arg(c.step));
+      const int k = student.steps.indexOf(double(c.step));
+      QVERIFY(k >= 0);
+      const QString expect = QString("student: %1").arg(student.mean[k], 0, 'g', 4);
+      QVERIFY2(text.contains(expect), qPrintable(text + " / want " + expect));
+    }
+    // Hiding the level lines does not change which step is named.
+    view.findChild<QCheckBox*>("condition_reference")->setChecked(false);
+    view.findChild<QCheckBox*>("condition_teacher")->setChecked(false);
+    QCOMPARE(plot->series().size(), 2);
+    QCOMPARE(hoverAt(plot, 2.0).split('\n').first(), QString("training step 2"));
+    QCOMPARE(hoverAt(plot, 0.8).split('\n').first(), QString("training step 0"));
+  }
+
+  // Bug: while a run trains, a condition with one point so far (the control before its
+  // training starts) was drawn as a dashed "(level)" line; only conditions measured once are.
+  void liveSinglePointIsNotALevel() {
+    Project project;
+    QString error;
+    QVERIFY(project.open(m_dir.filePath("live.sqlite"), &error));
+    const qint64 run = addTinyRun(*project.db(), "live", sublab::RunStatus::Running, {0, 2}, {0});
+    AppSettings settings(m_dir.filePath("live.ini"));
+    CurvesView view(&project, &settings);
+    view.resize(1000, 600);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setRun(run);
+    const QList<PlotSeries>& series = view.plot()->series();
+    QCOMPARE(series.size(), 4);
+    for (const PlotSeries& s : series) {
+      if (s.label.startsWith("teacher") || s.label.startsWith("reference")) {
+        QVERIFY2(s.label.endsWith("(level)"), qPrintable(s.label));
+        QCOMPARE(s.style, Qt::DashLine);
+      } else {
+        QVERIFY2(!s.label.contains("level"), qPrintable(s.label));
+        QCOMPARE(s.style, Qt::SolidLine);
+      }
+    }
+    const PlotSeries& control = series.last();
+    QCOMPARE(control.x, QVector<double>({0}));  // one point, not stretched across the steps
+  }
+
+  // Bug: a chart with nothing to show kept the previous run's axes (its ranges and ticks).
+  void emptyChartClearsAxes() {
+    Project project;
+    QString error;
+    QVERIFY(project.open(m_dir.filePath("empty.sqlite"), &error));
+    const qint64 full = uitest::addNumbersRun(*project.db(), "full", 0.2);
+    sublab::NewRun nr;
+    nr.name = "empty";
+    nr.config = sublab::normalizeConfig({{"kind", "numbers"}});
+    nr.status = sublab::RunStatus::Queued;
+    const qint64 empty = project.db()->createRun(nr);
+    AppSettings settings(m_dir.filePath("empty.ini"));
+    CurvesView view(&project, &settings);
+    view.resize(1000, 600);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setRun(full);
+    CurvePlot* plot = view.plot();
+    QVERIFY(plot->xAxis->range().upper > 39);
+    view.setRun(empty);
+    QVERIFY(plot->series().isEmpty());
+    QVERIFY2(plot->xAxis->range().upper < 39, "the x axis kept the previous run's range");
+    QVERIFY(!plot->xAxis->tickLabels());
+    QVERIFY(!plot->yAxis->tickLabels());
+    // An empty-state message says why the chart is empty.
+    QString shown;
+    for (int i = 0; i < plot->itemCount(); ++i)
+      if (auto* t = qobject_cast<QCPItemText*>(plot->item(i)); t && t->visible())
+        shown += t->text();
+    QVERIFY2(shown.contains("no points"), qPrintable(shown));
   }
 };
 

@@ -2,8 +2,11 @@
 // SVG (XML with an <svg> root); tables and series as CSV with a header and one line per row,
 // quoting fields that need it; the inspector's export streams every matching row.
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
+#include <QPainter>
 #include <QStandardItemModel>
+#include <QSvgRenderer>
 #include <QXmlStreamReader>
 #include <QtTest/QtTest>
 
@@ -87,6 +90,95 @@ class TestExports : public QObject {
     QVERIFY(root);
     QVERIFY(!exportPlot(plot, m_dir.filePath("c.bmp"), &error));
     QVERIFY(error.contains(".png"));
+  }
+
+  // Bug: PNGs were written uncompressed (about 3 bytes a pixel) and SVG titles were the widget's
+  // internal name ("curvesPlot"). Charts exported from a view are compressed and titled with
+  // the run's name and the chart's.
+  void viewChartsAreCompressedAndTitled() {
+    Project project;
+    QString error;
+    QVERIFY(project.open(m_dir.filePath("t.sqlite"), &error));
+    const qint64 run = uitest::addNumbersRun(*project.db(), "owl test", 0.1);
+    AppSettings settings(m_dir.filePath("t.ini"));
+    CurvesView curves(&project, &settings);
+    curves.resize(900, 500);
+    curves.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&curves));
+    curves.setRun(run);
+    const auto charts = curves.exportCharts();
+    QVERIFY(!charts.isEmpty());
+    QCustomPlot* plot = charts.first().second;
+    const QString png = m_dir.filePath("view.png"), svg = m_dir.filePath("view.svg");
+    QVERIFY2(exportPlot(plot, png, &error), qPrintable(error));
+    const QImage image(png);
+    QVERIFY(!image.isNull());
+    const qint64 raw = qint64(image.width()) * image.height();
+    QVERIFY2(QFileInfo(png).size() < raw / 2,
+             qPrintable(QString("%1 bytes for %2 pixels").arg(QFileInfo(png).size()).arg(raw)));
+    QVERIFY2(exportPlot(plot, svg, &error), qPrintable(error));
+    QFile f(svg);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QXmlStreamReader xml(&f);
+    QString title;
+    while (!xml.atEnd()) {
+      xml.readNext();
+      if (xml.isStartElement() && xml.name() == QLatin1String("title")) {
+        title = xml.readElementText();
+        break;
+      }
+    }
+    QVERIFY2(title.contains("owl test"), qPrintable(title));
+    QVERIFY2(!title.contains("curvesPlot"), qPrintable(title));
+  }
+
+  // Bug: in SVG exports the legend labels sat off their line samples (the text was sized for
+  // another resolution than the boxes laid out around it). Rendered back, each label is
+  // centred on its sample as on screen.
+  void svgLegendLabelsSitOnTheirSamples() {
+    QWidget host;
+    CurvePlot* plot = makePlot(&host);
+    plot->resize(640, 400);
+    plot->replot();
+    const QString svg = m_dir.filePath("legend.svg");
+    QString error;
+    QVERIFY2(exportPlot(plot, svg, &error, 640, 400), qPrintable(error));
+    QSvgRenderer renderer(svg);
+    QVERIFY(renderer.isValid());
+    QImage fromSvg(640, 400, QImage::Format_ARGB32);
+    fromSvg.fill(Qt::white);
+    {
+      QPainter p(&fromSvg);
+      renderer.render(&p, QRectF(0, 0, 640, 400));
+    }
+    const QImage onScreen = plot->toPixmap(640, 400, 1.0).toImage();
+    const QRect legend = plot->legend->outerRect().adjusted(1, 1, -1, -1);
+    // Mean row of the red sample line and of the dark label text inside the legend.
+    const auto rows = [&](const QImage& img, double* red, double* text) {
+      double rs = 0, rn = 0, ts = 0, tn = 0;
+      for (int y = legend.top(); y <= legend.bottom(); ++y)
+        for (int x = legend.left(); x <= legend.right(); ++x) {
+          const QColor c = img.pixelColor(x, y);
+          if (c.red() > 200 && c.green() < 80 && c.blue() < 80) {
+            rs += y;
+            ++rn;
+          } else if (qGray(c.rgb()) < 110) {
+            ts += y;
+            ++tn;
+          }
+        }
+      *red = rn ? rs / rn : -1;
+      *text = tn ? ts / tn : -1;
+    };
+    double screenRed, screenText, svgRed, svgText;
+    rows(onScreen, &screenRed, &screenText);
+    rows(fromSvg, &svgRed, &svgText);
+    QVERIFY(screenRed > 0 && screenText > 0 && svgRed > 0 && svgText > 0);
+    const double screenOffset = screenText - screenRed, svgOffset = svgText - svgRed;
+    QVERIFY2(std::abs(svgOffset - screenOffset) <= 1.5,
+             qPrintable(QString("label centre %1 px from its sample in the SVG, %2 px on screen")
+                            .arg(svgOffset)
+                            .arg(screenOffset)));
   }
 
   void hiddenPlotExports() {
