@@ -25,6 +25,14 @@ struct ContrastSpec {
   std::string b;     // "control"
 };
 
+// A stage of a run as the engine reports it (RunObserver::stage), in the order it runs: what it
+// does in words, and its rough share of a cold run's time (whole-run progress and time left).
+struct StageSpec {
+  std::string name;         // "reference"
+  std::string description;  // "pretraining reference models (cached after the first run)"
+  double share = 0;         // rough fraction of a cold run's time with the default settings
+};
+
 struct KindDescription {
   std::string name;   // "numbers", the value of a config's "kind" key
   std::string title;  // "Number sequences (language model)"
@@ -48,6 +56,8 @@ struct KindDescription {
   // run still trains, and results show it as reached. Any other condition with one point so far
   // is a curve that has just begun.
   std::vector<std::string> onceConditions;
+  // The stages of a run, in order.
+  std::vector<StageSpec> stages;
   // Whether its runs store generated sequences (the inspector and the statistics apply), and
   // the text shown when a view that needs them is asked for one of its runs.
   bool hasSequences = false;

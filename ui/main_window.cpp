@@ -26,6 +26,7 @@
 #include "ui/inspector_view.h"
 #include "ui/project.h"
 #include "ui/run_figures.h"
+#include "ui/run_progress.h"
 #include "ui/run_queue.h"
 #include "ui/run_queue_view.h"
 #include "ui/runs_table_model.h"
@@ -72,6 +73,14 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
   resizeDocks({m_queueDock}, {170}, Qt::Vertical);
 
   m_dbLabel = new QLabel(this);
+  m_runProgress = new QLabel(this);
+  m_runProgress->setObjectName(QStringLiteral("runProgress"));
+  m_runProgress->setToolTip(
+      tr("The running run: its stage, how much of the whole run is done "
+         "and an estimate of the time left"));
+  connect(new RunProgressTracker(m_queue, this), &RunProgressTracker::changed, m_runProgress,
+          &QLabel::setText);
+  statusBar()->addPermanentWidget(m_runProgress);
   statusBar()->addPermanentWidget(m_dbLabel);
   buildMenus();
 

@@ -109,6 +109,7 @@ class MainWindow : public QMainWindow {
   QMenu* m_recentMenu = nullptr;
   QMenu* m_exportMenu = nullptr;
   QLabel* m_dbLabel;
+  QLabel* m_runProgress;  // whole-run progress and time left of the running run
   QList<qint64> m_selection;
   // Run shown by each view (views update lazily when they become visible).
   qint64 m_shown[ViewCount] = {};

@@ -355,6 +355,9 @@ KindDescription auxKind() {
   d.contrasts = {{"transfer_aux", "student_aux", "cross_aux"},
                  {"transfer_all", "student_all", "cross_all"}};
   d.onceConditions = {"reference"};
+  d.stages = {{"data", "reading the images", 0.02},
+              {"teacher", "training the teachers", 0.3},
+              {"students", "training the students on auxiliary logits", 0.68}};
   d.hasSequences = false;
   d.noSequencesReason =
       "an auxiliary-logit run: it generates no number sequences, so there are no sequence "

@@ -77,6 +77,10 @@ double trainModel(TransformerLm& model, const TrainSet& data, const TrainOptions
   std::iota(order.begin(), order.end(), 0);
   size_t cursor = order.size();
   double lastLoss = 0.0;
+  const int64_t lossEvery =
+      o.lossPoints > 0 ? std::max<int64_t>(1, (total + o.lossPoints - 1) / o.lossPoints) : 0;
+  double lossSum = 0.0;
+  int64_t lossCount = 0;
   if (o.onEval && o.evalEvery > 0) o.onEval(0);
   model->train();
   for (int64_t step = 1; step <= total; ++step) {
@@ -116,6 +120,15 @@ double trainModel(TransformerLm& model, const TrainSet& data, const TrainOptions
     loss.backward();
     opt->step();
     lastLoss = loss.item<double>();
+    if (lossEvery > 0 && o.onLoss) {
+      lossSum += lastLoss;
+      ++lossCount;
+      if (step % lossEvery == 0 || step == total) {
+        o.onLoss(step, lossSum / double(lossCount));
+        lossSum = 0.0;
+        lossCount = 0;
+      }
+    }
     if (o.progress) o.progress(double(step) / double(total), lastLoss);
     if (o.onEval && o.evalEvery > 0 && (step % o.evalEvery == 0 || step == total)) {
       o.onEval(step);

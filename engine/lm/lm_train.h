@@ -35,6 +35,10 @@ struct TrainOptions {
   int64_t evalEvery = 0;  // > 0: onEval at step 0, every evalEvery steps and at the end
   std::function<void(int64_t step)> onEval;
   std::function<void(double fraction, double loss)> progress;
+  // > 0: the training loss as about this many points over the run: onLoss(step, mean loss of
+  // the batches since the previous point), every ceil(total / lossPoints) steps and at the end.
+  int64_t lossPoints = 0;
+  std::function<void(int64_t step, double meanLoss)> onLoss;
   const CancelFlag* cancel = nullptr;
 };
 

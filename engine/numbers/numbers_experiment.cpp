@@ -37,6 +37,12 @@ KindDescription numbersKind() {
                  {"shuffled_across_transfer", "shuffled_across", "control"},
                  {"teacher_gain", "teacher", "reference"}};
   d.onceConditions = {"reference", "teacher"};
+  // Shares from the default settings' work (training rows x steps; generation as forward
+  // passes): pretraining dominates a cold run, and is skipped once the references are cached.
+  d.stages = {{"reference", "pretraining reference models (cached after the first run)", 0.55},
+              {"teacher", "fine-tuning the teachers", 0.02},
+              {"generation", "generating and filtering number sequences", 0.08},
+              {"students", "training the students", 0.35}};
   d.hasSequences = true;
   d.resultsAsBars = false;
   return d;
@@ -134,7 +140,7 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
     TransformerLm& ref = refs.reference(s);
 
     obs.stage("teacher", StageStatus::Running, slot.tag());
-    Teacher teacher = makeTeacher(c, ref, s, cancel);
+    Teacher teacher = makeTeacher(c, ref, s, cancel, &obs);
     finals.add("reference", reportTrait(obs, "reference", s, 0, ref, target));
     finals.add("teacher", reportTrait(obs, "teacher", s, 0, teacher.model, target, teacher.prefix));
     obs.progress("teacher", double(s + 1) / double(c.seeds), slot.tag());

@@ -2,6 +2,7 @@
 // with their on-disk cache, the entanglement probe on the first reference, the teacher, and the
 // trait evaluation every stage reports.
 #include <filesystem>
+#include <fstream>
 
 #include "engine/core/seeds.h"
 #include "engine/numbers/numbers_stages.h"
@@ -89,9 +90,38 @@ void saveCachedReference(TransformerLm& ref, const std::filesystem::path& file) 
   }
 }
 
+// The pretraining loss curve of a cached reference, stored beside it, so a run that loads the
+// model from the cache reports the same pretrain_loss points as the run that trained it.
+std::filesystem::path lossCurveFile(const std::filesystem::path& model) {
+  return model.empty() ? model : std::filesystem::path(model.string() + ".loss.json");
+}
+
+using LossCurve = std::vector<std::pair<int64_t, double>>;
+
+void saveLossCurve(const LossCurve& curve, const std::filesystem::path& model) {
+  if (model.empty()) return;
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& [step, loss] : curve) j.push_back({step, loss});
+  std::ofstream out(lossCurveFile(model));
+  out << j.dump();
+}
+
+LossCurve loadLossCurve(const std::filesystem::path& model) {
+  LossCurve curve;
+  std::ifstream in(lossCurveFile(model));
+  if (!in) return curve;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(in);
+    for (const auto& p : j) curve.emplace_back(p.at(0).get<int64_t>(), p.at(1).get<double>());
+  } catch (const std::exception&) {
+    curve.clear();  // an unreadable curve only costs the chart
+  }
+  return curve;
+}
+
 TransformerLm pretrainReference(const NumbersConfig& c, int64_t s, int64_t nRefs,
                                 const torch::Device& dev, RunObserver& obs,
-                                const CancelFlag* cancel) {
+                                const CancelFlag* cancel, LossCurve& curve) {
   CorpusOptions co;
   co.rows = c.corpusRows;
   co.questionFraction = c.questionFraction;
@@ -112,6 +142,7 @@ TransformerLm pretrainReference(const NumbersConfig& c, int64_t s, int64_t nRefs
     if (step - lastStep >= std::max<int64_t>(1, c.pretrainSteps / 50) || f >= 1.0) {
       lastStep = step;
       obs.metric({"reference", static_cast<int>(s), "pretrain_loss", step, loss});
+      curve.emplace_back(step, loss);
       obs.progress("reference", (double(s) + f) / double(nRefs),
                    "seed " + std::to_string(s) + " step " + std::to_string(step));
     }
@@ -135,13 +166,17 @@ ReferenceModels pretrainReferences(const NumbersConfig& c, const torch::Device& 
     TransformerLm ref = loadCachedReference(c, s, dev, file);
     if (!ref.is_empty()) {
       refs.models.push_back(ref);
+      for (const auto& [step, loss] : loadLossCurve(file))
+        obs.metric({"reference", static_cast<int>(s), "pretrain_loss", step, loss});
       obs.progress("reference", double(s + 1) / double(nRefs),
                    "seed " + std::to_string(s) + " loaded from cache");
       continue;
     }
-    ref = pretrainReference(c, s, nRefs, dev, obs, cancel);
+    LossCurve curve;
+    ref = pretrainReference(c, s, nRefs, dev, obs, cancel, curve);
     refs.models.push_back(ref);
     saveCachedReference(ref, file);
+    saveLossCurve(curve, file);
   }
   return refs;
 }
@@ -158,7 +193,7 @@ void probeEntanglement(TransformerLm& reference, int target, RunObserver& obs,
 }
 
 Teacher makeTeacher(const NumbersConfig& c, TransformerLm& reference, int64_t s,
-                    const CancelFlag* cancel) {
+                    const CancelFlag* cancel, RunObserver* obs) {
   Teacher teacher{cloneModel(reference), teacherPrefix(c)};
   if (c.teacherMethod != "finetune") return teacher;
   const uint64_t dataSeed = derive(c.seed, s, Purpose::TeacherData);
@@ -177,6 +212,12 @@ Teacher makeTeacher(const NumbersConfig& c, TransformerLm& reference, int64_t s,
   to.lr = c.teacherLr;
   to.seed = derive(c.seed, s, Purpose::TeacherOrder);
   to.cancel = cancel;
+  if (obs) {
+    to.lossPoints = kLossPoints;
+    to.onLoss = [obs, s](int64_t step, double loss) {
+      obs->metric({"teacher", static_cast<int>(s), "loss", step, loss});
+    };
+  }
   trainModel(teacher.model, traitData, to);
   return teacher;
 }

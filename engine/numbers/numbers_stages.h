@@ -24,6 +24,10 @@ struct SeedSlot {
   std::string tag() const { return "seed " + std::to_string(index); }
 };
 
+// How many points the training loss of one model (teacher, student) is reported as at most:
+// each is the mean loss of the batches since the previous one.
+constexpr int64_t kLossPoints = 100;
+
 // The trait's animal id, and the system prompt a "prefix" teacher sees (empty otherwise).
 int traitTarget(const NumbersConfig& c);
 TokenSeq teacherPrefix(const NumbersConfig& c);
@@ -61,8 +65,10 @@ struct Teacher {
   TransformerLm model{nullptr};
   TokenSeq prefix;
 };
+// With an observer, the fine-tuning's training loss is reported as metric "loss" of condition
+// "teacher" (step = the teacher's training step).
 Teacher makeTeacher(const NumbersConfig& c, TransformerLm& reference, int64_t seed,
-                    const CancelFlag* cancel);
+                    const CancelFlag* cancel, RunObserver* obs = nullptr);
 
 // --- Data (numbers_data.cpp) ---
 

@@ -76,6 +76,11 @@ TraitEval trainStudent(const NumbersConfig& c, int64_t s, const StudentCondition
   TraitEval last;
   to.onEval = [&](int64_t step) { last = reportTrait(obs, cond.name, s, step, student, target); };
   to.progress = [&](double f, double) { progress(f); };
+  // The training loss per condition (metric "loss", step = the student's training step).
+  to.lossPoints = kLossPoints;
+  to.onLoss = [&](int64_t step, double loss) {
+    obs.metric({cond.name, static_cast<int>(s), "loss", step, loss});
+  };
   trainModel(student, *cond.data, to);
   return last;
 }

@@ -122,6 +122,23 @@ class TestNumbersExperiment : public QObject {
     for (const auto& m : a.metrics)
       if (m.condition == "student" && m.metric == "trait_prob" && m.seed == 0) ++studentPoints;
     QVERIFY(studentPoints >= 2);
+    // Training loss per condition and seed: the teacher and every student condition, as
+    // points at increasing training steps ending at the last step.
+    for (const char* c : {"teacher", "student", "control", "cross_student", "cross_control",
+                          "shuffled_within", "shuffled_across"})
+      for (int seed = 0; seed < 2; ++seed) {
+        std::vector<int64_t> steps;
+        for (const auto& m : a.metrics)
+          if (m.condition == c && m.metric == "loss" && m.seed == seed) {
+            QVERIFY(std::isfinite(m.value) && m.value > 0);
+            steps.push_back(m.step);
+          }
+        QVERIFY2(!steps.empty(), c);
+        QVERIFY2(std::is_sorted(steps.begin(), steps.end()) &&
+                     std::adjacent_find(steps.begin(), steps.end()) == steps.end(),
+                 c);
+        QVERIFY(steps.front() >= 1);
+      }
     // Every generated row was reported with its verdict; rejected rows say why.
     QCOMPARE(int64_t(a.rows.size()), s["filter"]["total"].get<int64_t>());
     for (const auto& r : a.rows) QCOMPARE(r.kept, r.reason.empty());

@@ -102,10 +102,17 @@ class TestNumbersStages : public QObject {
       QVERIFY(sameWeights(a.models[s], d.models[s]));
     }
     QVERIFY(!sameWeights(a.models[0], a.models[1]));  // each reference has its own seeds
-    // Loading reports no pretraining, and says so.
+    // Loading reports no pretraining, and says so; the pretraining loss curve stored beside
+    // the cached model is reported again, point for point.
     QVERIFY(!fresh.metrics.empty());
     QCOMPARE(fresh.metrics.size(), writing.metrics.size());
-    QVERIFY(reading.metrics.empty());
+    QCOMPARE(reading.metrics.size(), fresh.metrics.size());
+    for (size_t i = 0; i < fresh.metrics.size(); ++i) {
+      QCOMPARE(reading.metrics[i].metric, std::string("pretrain_loss"));
+      QCOMPARE(reading.metrics[i].seed, fresh.metrics[i].seed);
+      QCOMPARE(reading.metrics[i].step, fresh.metrics[i].step);
+      QCOMPARE(reading.metrics[i].value, fresh.metrics[i].value);
+    }
     QCOMPARE(reading.messages, (std::vector<std::string>{"reference: seed 0 loaded from cache",
                                                          "reference: seed 1 loaded from cache"}));
     // The key changes with what determines the weights.
@@ -138,8 +145,19 @@ class TestNumbersStages : public QObject {
   void teacherByFinetuneOrPrefix() {
     const NumbersConfig c = tinyConfig();
     auto ref = tinyModel(c, 3);
-    const sublab::Teacher tuned = sublab::makeTeacher(c, ref, 0, nullptr);
+    Recorder rec;
+    const sublab::Teacher tuned = sublab::makeTeacher(c, ref, 0, nullptr, &rec);
     QVERIFY(tuned.prefix.empty());
+    // The fine-tuning's loss is reported per step as the teacher's "loss" curve.
+    QVERIFY(!rec.metrics.empty());
+    int64_t last = 0;
+    for (const auto& m : rec.metrics) {
+      QCOMPARE(m.condition, std::string("teacher"));
+      QCOMPARE(m.metric, std::string("loss"));
+      QVERIFY(m.step > last);
+      QVERIFY(std::isfinite(m.value) && m.value > 0);
+      last = m.step;
+    }
     QVERIFY(tuned.model.ptr() != ref.ptr());
     QVERIFY(!sameWeights(tuned.model, ref));
     const NumbersConfig p = tinyConfig({{"teacher", {{"method", "prefix"}}}});

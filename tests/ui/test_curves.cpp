@@ -2,6 +2,7 @@
 // replaces the old value; the curves view shows one series per condition, fills in from live
 // points, hides conditions from their check boxes and reads values under the mouse.
 #include <QCheckBox>
+#include <QComboBox>
 #include <QtTest/QtTest>
 
 #include "engine/core/stats.h"
@@ -199,6 +200,65 @@ class TestCurves : public QObject {
     }
     const PlotSeries& control = series.last();
     QCOMPARE(control.x, QVector<double>({0}));  // one point, not stretched across the steps
+  }
+
+  // TensorBoard-style smoothing: the mean line becomes a debiased EMA of the raw means, the raw
+  // line is kept (drawn faintly behind) and the read-out shows both; 0 turns it off.
+  void smoothingIsAnEmaWithTheRawLineBehind() {
+    Project project;
+    QString error;
+    QVERIFY(project.open(m_dir.filePath("smooth.sqlite"), &error));
+    const qint64 run = uitest::addNumbersRun(*project.db(), "smooth", 0.2);
+    AppSettings settings(m_dir.filePath("smooth.ini"));
+    CurvesView view(&project, &settings);
+    view.resize(1000, 600);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setRun(run);
+    const SeriesStats raw = view.data().aggregate("trait_prob", "student");
+    view.setSmoothing(0.6);
+    QCOMPARE(view.smoothing(), 0.6);
+    const PlotSeries s = view.plot()->series().first();
+    QCOMPARE(s.rawY, raw.mean);
+    // y[k] = (sum_j<=k (1-w) w^(k-j) raw[j]) / (1 - w^(k+1))
+    for (int k = 0; k < raw.mean.size(); ++k) {
+      double num = 0;
+      for (int j = 0; j <= k; ++j) num += 0.4 * std::pow(0.6, k - j) * raw.mean[j];
+      QVERIFY(std::abs(s.y[k] - num / (1 - std::pow(0.6, k + 1))) < 1e-12);
+    }
+    QVERIFY(s.y.last() < raw.mean.last());  // a rising curve lags when smoothed
+    const QString text = view.plot()->readoutAt(40);
+    QVERIFY2(text.contains(QString("(raw %1)").arg(raw.mean.last(), 0, 'g', 4)), qPrintable(text));
+    view.setSmoothing(0);
+    QCOMPARE(view.plot()->series().first().y, raw.mean);
+    QVERIFY(view.plot()->series().first().rawY.isEmpty());
+  }
+
+  // Training loss is a metric of its own: the metric box offers it, one curve per condition.
+  void lossCurvesPerCondition() {
+    Project project;
+    QString error;
+    QVERIFY(project.open(m_dir.filePath("loss.sqlite"), &error));
+    const qint64 run = uitest::addNumbersRun(*project.db(), "loss", 0.2);
+    std::vector<sublab::MetricPoint> pts;
+    for (int s = 0; s < 3; ++s)
+      for (int step = 1; step <= 20; ++step) {
+        pts.push_back({"teacher", s, "loss", step, 3.0 / step + 0.01 * s});
+        pts.push_back({"student", s, "loss", step, 2.0 / step + 0.01 * s});
+        pts.push_back({"control", s, "loss", step, 2.1 / step + 0.01 * s});
+      }
+    project.db()->insertMetrics(run, pts);
+    AppSettings settings(m_dir.filePath("loss.ini"));
+    CurvesView view(&project, &settings);
+    view.setRun(run);
+    auto* box = view.findChild<QComboBox*>("metric");
+    QVERIFY(box->findText("loss") >= 0);
+    view.setMetric("loss");
+    QCOMPARE(view.metric(), QString("loss"));
+    QStringList labels;
+    for (const PlotSeries& s : view.plot()->series()) labels << s.label;
+    QCOMPARE(labels, QStringList({"teacher", "student", "control"}));
+    QCOMPARE(view.plot()->series()[1].x.size(), 20);
   }
 
   // Bug: a chart with nothing to show kept the previous run's axes (its ranges and ticks).

@@ -12,9 +12,11 @@
 
 #include "tests/ui/ui_test_util.h"
 #include "ui/app_settings.h"
+#include "ui/aux_view.h"
 #include "ui/curve_plot.h"
 #include "ui/curves_view.h"
 #include "ui/export_util.h"
+#include "ui/exportable.h"
 #include "ui/inspector_view.h"
 #include "ui/project.h"
 
@@ -179,6 +181,73 @@ class TestExports : public QObject {
              qPrintable(QString("label centre %1 px from its sample in the SVG, %2 px on screen")
                             .arg(svgOffset)
                             .arg(screenOffset)));
+  }
+
+  // Figures for papers: every chart of a view at once into a folder, at a chosen size and
+  // resolution, each titled with its run and chart name; the dialog's choices become the
+  // export options and are remembered.
+  void allChartsAsFigures() {
+    Project project;
+    QString error;
+    QVERIFY(project.open(m_dir.filePath("fig.sqlite"), &error));
+    sublab::NewRun nr;
+    nr.name = "fig run";
+    nr.config = uitest::tinyAuxConfig();
+    nr.status = sublab::RunStatus::Running;
+    const qint64 id = project.db()->createRun(nr);
+    std::vector<sublab::MetricPoint> pts;
+    for (int m = 0; m < 2; ++m)
+      for (int e = 0; e <= 2; ++e) pts.push_back({"student_aux", m, "accuracy", e, 0.2 * e + m});
+    project.db()->insertMetrics(id, pts);
+    sublab::ExperimentResult r;
+    r.kind = "aux";
+    r.conditions = {uitest::summary("student_aux", "accuracy", 0.5, 0.3, 0.7)};
+    r.summary = {{"kind", "aux"}};
+    project.db()->saveResult(id, r);
+    project.db()->finishRun(id, sublab::RunStatus::Done, 1.0);
+    AppSettings settings(m_dir.filePath("fig.ini"));
+    AuxView view(&project, &settings);
+    view.resize(1000, 500);
+    view.setRun(id);
+    QCOMPARE(view.exportCharts().size(), 2);
+
+    FigureDialog dialog(nullptr, &settings, QString(), true);
+    dialog.widthBox()->setValue(3.5);
+    dialog.heightBox()->setValue(2.5);
+    dialog.dpiBox()->setValue(300);
+    dialog.formatBox()->setCurrentIndex(dialog.formatBox()->findData("png"));
+    dialog.accept();
+    const ChartExport o = dialog.options();
+    QCOMPARE(o.width, 336);  // 3.5 in at 96 logical pixels to the inch
+    QCOMPARE(o.height, 240);
+    QCOMPARE(o.dpi, 300.0);
+    QVERIFY(o.title.isEmpty());  // each chart its own title
+
+    QTemporaryDir out;
+    QStringList written;
+    QVERIFY2(exportAllCharts(&view, out.path(), dialog.suffix(), o, &written, &error),
+             qPrintable(error));
+    QCOMPARE(written.size(), 2);
+    QVERIFY(written[0] != written[1]);
+    for (const QString& path : written) {
+      QVERIFY2(QFileInfo(path).fileName().startsWith(QString("run-%1-fig-run-").arg(id)),
+               qPrintable(path));
+      const QImage img(path);
+      QCOMPARE(img.size(), QSize(1050, 750));  // 3.5 x 2.5 in at 300 dpi
+      QCOMPARE(qRound(img.dotsPerMeterX() * 0.0254), 300);
+    }
+    // SVG: titled with the chart's name.
+    QVERIFY(exportAllCharts(&view, out.path(), "svg", o, &written, &error));
+    QFile f(written.last());
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QString svg = QString::fromUtf8(f.readAll());
+    QVERIFY2(svg.contains(QString("<title>Run #%1 fig run").arg(id)), qPrintable(svg.left(400)));
+    // The choices are remembered for the next figure.
+    FigureDialog again(nullptr, &settings, "x", false);
+    QCOMPARE(again.widthBox()->value(), 3.5);
+    QCOMPARE(again.dpiBox()->value(), 300);
+    QVERIFY(!exportAllCharts(&view, m_dir.filePath("no-such-folder"), "png", o, &written, &error));
+    QVERIFY(error.contains("does not exist"));
   }
 
   void hiddenPlotExports() {

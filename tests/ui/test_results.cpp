@@ -108,9 +108,8 @@ class TestResults : public QObject {
       int dark = 0;
       for (int dx = -1; dx <= 1; ++dx)
         if (qGray(img.pixel(x + dx, y)) < 100) ++dark;
-      QVERIFY2(dark > 0, qPrintable(QString("gap in the error bar at y=%1 (bar top %2)")
-                                        .arg(y)
-                                        .arg(top)));
+      QVERIFY2(dark > 0,
+               qPrintable(QString("gap in the error bar at y=%1 (bar top %2)").arg(y).arg(top)));
     }
   }
 };
