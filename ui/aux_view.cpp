@@ -68,6 +68,7 @@ void AuxView::reload() {
   m_metric.clear();
   m_runName.clear();
   m_live = false;
+  m_complete = false;
   m_barSource.clear();
   QString title = tr("Select an aux run in the Runs view.");
   if (m_runId && m_project && m_project->db()) {
@@ -76,6 +77,7 @@ void AuxView::reload() {
         m_kind = describeKind(info->kind);
         m_runName = QString::fromStdString(info->name);
         m_live = !sublab::isFinished(info->status);
+        m_complete = info->status == sublab::RunStatus::Done;
         // A run that ended without final figures (cancelled, failed, interrupted): its bars
         // are what it reached, and the chart says so.
         if (!m_live)
@@ -108,6 +110,7 @@ void AuxView::addPoints(qint64 runId, const std::vector<sublab::MetricPoint>& po
   if (runId != m_runId) return;
   bool any = false;
   m_live = true;
+  m_complete = false;
   for (const auto& p : points)
     if (QString::fromStdString(p.metric) == m_metric) {
       m_data.add(p);
@@ -244,7 +247,9 @@ void AuxView::replotNow() {
     s.measuredOnce = std::find(once.begin(), once.end(), c.toStdString()) != once.end();
     series << s;
   }
-  extendSinglePoints(series, !m_live);
+  // Only a completed run's single points are all there will be (drawn as levels); a running or
+  // stopped run's are curves that (had) just begun, unless measured once by nature.
+  extendSinglePoints(series, m_complete);
   m_epochPlot->setAxisLabels(stepLabel(m_kind), metricLabel(m_kind, m_metric));
   m_epochPlot->setPlaceholder(m_runId ? tr("Run #%1 has no points yet").arg(m_runId)
                                       : tr("No per-epoch points yet"));

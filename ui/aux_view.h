@@ -73,7 +73,8 @@ class AuxView : public QWidget, public Exportable {
   QStringList m_notTrained;
   QString m_barSource;
   QString m_runName;
-  bool m_live = false;  // the run shown may still get points
+  bool m_live = false;      // the run shown may still get points
+  bool m_complete = false;  // it finished normally (done): every series is all it will be
   CurveData m_data;
   QTimer m_replotTimer;
   QLabel* m_title;

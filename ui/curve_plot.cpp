@@ -317,9 +317,8 @@ int nearestIndex(const QVector<double>& xs, double x) {
 }
 }  // namespace
 
-QString CurvePlot::readoutAt(double x) const {
-  // The step named is the measured step nearest to x over the visible curves. A level line
-  // (one value stretched across the range) has no step of its own and never decides it.
+double CurvePlot::stepAt(double x) const {
+  // A level line (one value stretched across the range) has no step of its own.
   double step = std::nan("");
   double best = std::numeric_limits<double>::infinity();
   for (int i = 0; i < m_series.size(); ++i) {
@@ -331,6 +330,11 @@ QString CurvePlot::readoutAt(double x) const {
       step = s.x[k];
     }
   }
+  return step;
+}
+
+QString CurvePlot::readoutAt(double x) const {
+  const double step = stepAt(x);
   const auto number = [](double v) { return QString::number(v, 'g', 4); };
   QStringList lines;
   int shown = 0, visible = 0;
@@ -375,8 +379,11 @@ void CurvePlot::mouseMoveEvent(QMouseEvent* event) {
     hideHover();
     return;
   }
-  m_cursor->point1->setCoords(x, 0);
-  m_cursor->point2->setCoords(x, 1);
+  // The cursor sits on the step the read-out names.
+  const double step = stepAt(x);
+  const double at = std::isnan(step) ? x : step;
+  m_cursor->point1->setCoords(at, 0);
+  m_cursor->point2->setCoords(at, 1);
   m_cursor->setVisible(true);
   m_readout->setText(text);
   m_readout->setVisible(true);

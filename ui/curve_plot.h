@@ -64,8 +64,11 @@ class CurvePlot : public QCustomPlot {
   // Rescales both axes to the data and forgets the user's zoom/pan.
   void resetView();
   bool userMovedView() const { return m_userView; }
-  // The hover read-out text at key x (nearest point of each visible series).
+  // The hover read-out text at key x: the measured step nearest to x over the visible curves
+  // (level lines never decide it), then each visible series' value there.
   QString readoutAt(double x) const;
+  // That step (NaN when only level lines or nothing is visible).
+  double stepAt(double x) const;
 
  Q_SIGNALS:
   void hovered(const QString& readout);

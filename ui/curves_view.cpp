@@ -100,6 +100,7 @@ void CurvesView::reload() {
   m_kind = describeKind(std::string());
   m_runName.clear();
   m_live = false;
+  m_complete = false;
   QString title = tr("Select a run in the Runs view.");
   if (m_runId && m_project && m_project->db()) {
     try {
@@ -108,6 +109,7 @@ void CurvesView::reload() {
         m_kind = describeKind(info->kind);
         m_runName = QString::fromStdString(info->name);
         m_live = !sublab::isFinished(info->status);
+        m_complete = info->status == sublab::RunStatus::Done;
         title = tr("Run #%1 %2 · %3 · %4")
                     .arg(m_runId)
                     .arg(QString::fromStdString(info->name), QString::fromStdString(info->kind),
@@ -145,6 +147,7 @@ void CurvesView::markTitleRunning() {
 void CurvesView::addPoints(qint64 runId, const std::vector<sublab::MetricPoint>& points) {
   if (runId != m_runId || points.empty()) return;
   m_live = true;
+  m_complete = false;
   markTitleRunning();
   const int before = m_data.metrics().size();
   m_data.add(points);
@@ -238,7 +241,9 @@ void CurvesView::replotNow() {
     }
     series << s;
   }
-  extendSinglePoints(series, !m_live);
+  // Only a completed run's single points are all there will be (drawn as levels); a running or
+  // stopped run's are curves that (had) just begun, unless measured once by nature.
+  extendSinglePoints(series, m_complete);
   m_plot->setAxisLabels(stepLabel(m_kind), metricLabel(m_kind, m));
   if (!m_runId)
     m_plot->setPlaceholder(tr("No curves yet: select a run, or start one with Experiment › New"));

@@ -86,7 +86,8 @@ class CurvesView : public QWidget, public Exportable {
   QLabel* m_smoothingLabel;
   CurvePlot* m_plot;
   QString m_runName;
-  bool m_live = false;  // the run shown may still get points
+  bool m_live = false;      // the run shown may still get points
+  bool m_complete = false;  // it finished normally (done): every series is all it will be
   QString m_preferredMetric;
 };
 

@@ -75,6 +75,7 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
   m_dbLabel = new QLabel(this);
   m_runProgress = new QLabel(this);
   m_runProgress->setObjectName(QStringLiteral("runProgress"));
+  m_runProgress->setContentsMargins(0, 0, 16, 0);  // apart from the project path
   m_runProgress->setToolTip(
       tr("The running run: its stage, how much of the whole run is done "
          "and an estimate of the time left"));

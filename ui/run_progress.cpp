@@ -41,7 +41,8 @@ RunEstimate estimateRun(const sublab::KindDescription& kind, const QList<StageCl
     rows << Row{QString::fromStdString(s.name), QString::fromStdString(s.description), s.share};
   QList<const StageClock*> extra;
   for (const StageClock& c : stages) {
-    auto it = std::find_if(rows.begin(), rows.end(), [&](const Row& r) { return r.name == c.name; });
+    auto it =
+        std::find_if(rows.begin(), rows.end(), [&](const Row& r) { return r.name == c.name; });
     if (it != rows.end())
       it->clock = &c;
     else

@@ -23,15 +23,15 @@ class RunQueue;
 // One stage as the tracker saw it.
 struct StageClock {
   QString name;
-  double fraction = 0;       // of this stage's own work, 0..1
+  double fraction = 0;  // of this stage's own work, 0..1
   bool done = false;
   double activeSeconds = 0;  // time it was the stage the run reported last
 };
 
 struct RunEstimate {
-  double fraction = 0;     // of the whole run, 0..1
+  double fraction = 0;      // of the whole run, 0..1
   double secondsLeft = -1;  // -1: not known yet
-  int stage = 0;           // 1-based position of the current stage in the kind's list; 0: unknown
+  int stage = 0;            // 1-based position of the current stage in the kind's list; 0: unknown
   int stageCount = 0;
   QString text;  // "pretraining reference models (cached after the first run) — stage 1/4 · …"
 };

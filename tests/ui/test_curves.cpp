@@ -47,6 +47,14 @@ class TestCurves : public QObject {
     return id;
   }
 
+  // With SUBLAB_SHOTS set (a folder), saves what the widget shows, to look at.
+  static void shoot(QWidget* w, const QString& name) {
+    const QByteArray dir = qgetenv("SUBLAB_SHOTS");
+    if (dir.isEmpty()) return;
+    QTest::qWait(100);  // the queued replot
+    w->grab().save(QString::fromLocal8Bit(dir) + QLatin1Char('/') + name + ".png");
+  }
+
   // Moves the mouse over `plot` at key x (mid-height) and returns the read-out it emitted.
   static QString hoverAt(CurvePlot* plot, double x) {
     QSignalSpy hovered(plot, &CurvePlot::hovered);
@@ -158,6 +166,7 @@ class TestCurves : public QObject {
     };
     for (const Case c : {Case{2.0, 2}, Case{1.2, 2}, Case{0.8, 0}, Case{2.9, 3}}) {
       const QString text = hoverAt(plot, c.x);
+      if (c.x == 1.2) shoot(&view, "curves-hover");
       const QStringList lines = text.split('\n');
       QVERIFY2(!lines.isEmpty(), "no read-out");
       QCOMPARE(lines.first(), QString("training step %1").arg(c.step));
@@ -198,6 +207,7 @@ class TestCurves : public QObject {
         QCOMPARE(s.style, Qt::SolidLine);
       }
     }
+    shoot(&view, "curves-live");
     const PlotSeries& control = series.last();
     QCOMPARE(control.x, QVector<double>({0}));  // one point, not stretched across the steps
   }
@@ -259,6 +269,11 @@ class TestCurves : public QObject {
     for (const PlotSeries& s : view.plot()->series()) labels << s.label;
     QCOMPARE(labels, QStringList({"teacher", "student", "control"}));
     QCOMPARE(view.plot()->series()[1].x.size(), 20);
+    view.resize(1000, 600);
+    view.setSmoothing(0.8);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    shoot(&view, "curves-loss-smoothed");
   }
 
   // Bug: a chart with nothing to show kept the previous run's axes (its ranges and ticks).
@@ -291,6 +306,7 @@ class TestCurves : public QObject {
       if (auto* t = qobject_cast<QCPItemText*>(plot->item(i)); t && t->visible())
         shown += t->text();
     QVERIFY2(shown.contains("no points"), qPrintable(shown));
+    shoot(&view, "curves-empty");
   }
 };
 

@@ -229,6 +229,9 @@ class TestExports : public QObject {
              qPrintable(error));
     QCOMPARE(written.size(), 2);
     QVERIFY(written[0] != written[1]);
+    if (const QByteArray dir = qgetenv("SUBLAB_SHOTS"); !dir.isEmpty())
+      for (const QString& path : written)
+        QFile::copy(path, QString::fromLocal8Bit(dir) + "/figure-" + QFileInfo(path).fileName());
     for (const QString& path : written) {
       QVERIFY2(QFileInfo(path).fileName().startsWith(QString("run-%1-fig-run-").arg(id)),
                qPrintable(path));

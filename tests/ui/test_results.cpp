@@ -7,6 +7,7 @@
 #include "tests/ui/ui_test_util.h"
 #include "ui/app_settings.h"
 #include "ui/aux_view.h"
+#include "ui/curve_plot.h"
 #include "ui/project.h"
 #include "ui/qcp.h"
 
@@ -39,6 +40,14 @@ class TestResults : public QObject {
     return id;
   }
 
+  // With SUBLAB_SHOTS set (a folder), saves what the widget shows, to look at.
+  static void shoot(QWidget* w, const QString& name) {
+    const QByteArray dir = qgetenv("SUBLAB_SHOTS");
+    if (dir.isEmpty()) return;
+    QTest::qWait(100);  // the queued replot
+    w->grab().save(QString::fromLocal8Bit(dir) + QLatin1Char('/') + name + ".png");
+  }
+
   static QString barTitle(AuxView& view) {
     auto* t = qobject_cast<QCPTextElement*>(view.barPlot()->plotLayout()->element(0, 0));
     return t ? t->text() : QString();
@@ -59,6 +68,7 @@ class TestResults : public QObject {
     QVERIFY(QTest::qWaitForWindowExposed(&view));
     view.setRun(run);
     const QString title = barTitle(view);
+    shoot(&view, "results-cancelled");
     QVERIFY2(!title.contains("running"), qPrintable(title));
     QVERIFY2(title.contains("cancelled"), qPrintable(title));
     QStringList drawn;
@@ -71,6 +81,14 @@ class TestResults : public QObject {
     QVERIFY2(!drawn.contains("student_all"), qPrintable(drawn.join(',')));
     for (const BarFigure& b : view.bars())
       if (b.condition == "teacher") QCOMPARE(b.mean, 0.7);  // epoch 2, the last reached
+    // Beside the bars, the untrained students' epoch-0 values are points, not dashed levels
+    // across the epochs as if final; the reference, measured once by nature, is a level.
+    for (const PlotSeries& s : view.epochPlot()->series()) {
+      if (s.label.startsWith("reference"))
+        QVERIFY2(s.level, qPrintable(s.label));
+      else if (s.label.startsWith("student"))
+        QVERIFY2(!s.level && !s.label.contains("level") && s.x.size() == 1, qPrintable(s.label));
+    }
   }
 
   // Bug: QCPErrorBars leave a gap around the data point, so each whisker line was broken just

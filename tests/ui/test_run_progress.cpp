@@ -2,9 +2,12 @@
 // (each stage's progress weighed by its share) and a time left extrapolated from the time spent
 // per unit of work, leaving out stages that finished in moments (references from the cache).
 // The tracker follows a real run through the queue and clears when it ends.
+#include <QLabel>
 #include <QtTest/QtTest>
 
 #include "tests/ui/ui_test_util.h"
+#include "ui/app_settings.h"
+#include "ui/main_window.h"
 #include "ui/project.h"
 #include "ui/run_kind.h"
 #include "ui/run_progress.h"
@@ -105,6 +108,45 @@ class TestRunProgress : public QObject {
     QVERIFY(sawStage);
     QCOMPARE(changed.last().first().toString(), QString());
     QCOMPARE(tracker.runId(), qint64(0));
+  }
+
+  // Where the user watches a run: the main window's status bar shows the estimate while the
+  // run trains (with a time left once there is something to extrapolate from) and clears when
+  // it ends.
+  void statusBarShowsIt() {
+    AppSettings settings(m_dir.filePath("s.ini"));
+    MainWindow w(&settings);
+    QString error;
+    QVERIFY2(w.openDatabase(m_dir.filePath("main.sqlite"), &error), qPrintable(error));
+    w.resize(1400, 900);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    auto* label = w.findChild<QLabel*>("runProgress");
+    QVERIFY(label);
+    QVERIFY(label->text().isEmpty());
+    JobSpec spec;
+    spec.name = "watched";
+    // Long enough to still be training when looked at; cancelled below.
+    spec.config = sublab::normalizeConfig({{"kind", "aux"},
+                                           {"models", 2},
+                                           {"model", {{"hidden", 64}}},
+                                           {"teacher", {{"epochs", 200}}},
+                                           {"student", {{"epochs", 200}}}});
+    spec.threads = 1;
+    QSignalSpy finished(w.queue(), &RunQueue::runFinished);
+    const qint64 id = w.enqueue(spec, &error);
+    QVERIFY2(id > 0, qPrintable(error));
+    const QRegularExpression timeLeft(QStringLiteral("· ~[0-9][^·]* left$"));
+    QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(timeLeft), 60000);
+    const QString text = label->text();
+    QVERIFY2(text.startsWith(QString("Run #%1: training the teachers — stage 2/3 · ").arg(id)),
+             qPrintable(text));
+    QVERIFY2(text.contains("% of the run"), qPrintable(text));
+    if (const QByteArray dir = qgetenv("SUBLAB_SHOTS"); !dir.isEmpty())
+      w.grab().save(QString::fromLocal8Bit(dir) + "/status-progress.png");
+    w.queue()->cancelRun(id);
+    QVERIFY(finished.wait(60000));
+    QTRY_VERIFY(label->text().isEmpty());
   }
 };
 
