@@ -197,7 +197,11 @@ QString exportChartInteractive(QWidget* parent, AppSettings* settings, QCustomPl
   if (QFileInfo(path).suffix().isEmpty())
     path += filter.contains("pdf") ? ".pdf" : filter.contains("svg") ? ".svg" : ".png";
   QString error;
-  if (!exportPlot(plot, path, &error)) {
+  // Titled with what the view calls the chart (views that know the run set the plot's window
+  // title to run and chart name; any other chart keeps the name its menu shows).
+  ChartExport options;
+  options.title = plot->windowTitle().isEmpty() ? name : plot->windowTitle();
+  if (!exportPlot(plot, path, &error, options)) {
     QMessageBox::warning(parent, QObject::tr("Export chart"), error);
     return {};
   }
