@@ -3,6 +3,8 @@
 
 #include <QAbstractItemModel>
 #include <QFileInfo>
+#include <QImage>
+#include <QImageWriter>
 #include <QRegularExpression>
 #include <QSaveFile>
 #include <QSvgGenerator>
@@ -20,31 +22,68 @@ QString csvFileFilter() { return QObject::tr("CSV table (*.csv)"); }
 
 namespace {
 
-// A title line above the chart for as long as it lives (exports only).
+// A title line above the whole chart (plot and legend) for as long as it lives (exports only):
+// the plot layout's elements move into a nested grid under the title and move back after.
 class TitleRow {
  public:
   TitleRow(QCustomPlot* plot, const QString& text) : m_plot(plot) {
     if (text.isEmpty()) return;
-    QCPLayoutGrid* grid = plot->plotLayout();
-    grid->insertRow(0);
+    QCPLayoutGrid* top = plot->plotLayout();
+    m_colStretch = top->columnStretchFactors();
+    m_rowStretch = top->rowStretchFactors();
+    m_colSpacing = top->columnSpacing();
+    m_rowSpacing = top->rowSpacing();
+    m_rows = top->rowCount();
+    m_cols = top->columnCount();
+    for (int r = 0; r < m_rows; ++r)
+      for (int c = 0; c < m_cols; ++c)
+        if (QCPLayoutElement* e = top->element(r, c)) m_moved << Moved{r, c, e};
+    for (const Moved& m : m_moved) top->take(m.element);
+    top->simplify();
+    m_inner = new QCPLayoutGrid;
     QFont f = plot->font();
     f.setPointSizeF(std::max(9.0, f.pointSizeF() + 1));
     f.setBold(true);
-    m_element = new QCPTextElement(plot, text, f);
-    grid->addElement(0, 0, m_element);
-    if (grid->columnCount() > 1) grid->setRowStretchFactor(0, 0.001);
+    m_title = new QCPTextElement(plot, text, f);
+    top->addElement(0, 0, m_title);
+    top->addElement(1, 0, m_inner);
+    top->setRowSpacing(0);
+    for (const Moved& m : m_moved) m_inner->addElement(m.row, m.col, m.element);
+    m_inner->setColumnStretchFactors(m_colStretch);
+    m_inner->setRowStretchFactors(m_rowStretch);
+    m_inner->setColumnSpacing(m_colSpacing);
+    m_inner->setRowSpacing(m_rowSpacing);
   }
   ~TitleRow() {
-    if (!m_element) return;
-    m_plot->plotLayout()->remove(m_element);
-    m_plot->plotLayout()->simplify();
+    if (!m_title) return;
+    QCPLayoutGrid* top = m_plot->plotLayout();
+    for (const Moved& m : m_moved) m_inner->take(m.element);
+    top->take(m_title);
+    top->take(m_inner);
+    delete m_title;
+    delete m_inner;
+    top->simplify();
+    for (const Moved& m : m_moved) top->addElement(m.row, m.col, m.element);
+    if (top->columnCount() == m_colStretch.size()) top->setColumnStretchFactors(m_colStretch);
+    if (top->rowCount() == m_rowStretch.size()) top->setRowStretchFactors(m_rowStretch);
+    top->setColumnSpacing(m_colSpacing);
+    top->setRowSpacing(m_rowSpacing);
   }
   TitleRow(const TitleRow&) = delete;
   TitleRow& operator=(const TitleRow&) = delete;
 
  private:
+  struct Moved {
+    int row, col;
+    QCPLayoutElement* element;
+  };
   QCustomPlot* m_plot;
-  QCPTextElement* m_element = nullptr;
+  QCPTextElement* m_title = nullptr;
+  QCPLayoutGrid* m_inner = nullptr;
+  QList<Moved> m_moved;
+  QList<double> m_colStretch, m_rowStretch;
+  int m_colSpacing = 0, m_rowSpacing = 0;
+  int m_rows = 0, m_cols = 0;
 };
 
 }  // namespace
@@ -81,10 +120,29 @@ bool exportPlot(QCustomPlot* plot, const QString& path, QString* error,
   bool ok = false;
   if (suffix == "png") {
     const double dpi = options.dpi > 0 ? options.dpi : 96.0;
-    // quality -1: zlib's default compression (lossless; a chart is mostly flat colour). The
-    // old quality of 95 meant almost no compression: megabytes where kilobytes will do.
-    ok = plot->savePng(path, w, h, dpi / 96.0, -1, static_cast<int>(std::lround(dpi)),
-                       QCP::ruDotsPerInch);
+    // Drawn at the logical size on an image with a device pixel ratio, as on a high-density
+    // screen: text and lines scale together (QCustomPlot's own scaled savePng drew text larger
+    // than the layout made room for, clipping legend labels).
+    const double scale = dpi / 96.0;
+    QImage image(static_cast<int>(std::lround(w * scale)), static_cast<int>(std::lround(h * scale)),
+                 QImage::Format_ARGB32_Premultiplied);
+    image.setDevicePixelRatio(scale);
+    image.fill(Qt::white);
+    QCPPainter painter(&image);
+    ok = painter.isActive();
+    if (ok) {
+      if (scale > 1.0) painter.setMode(QCPPainter::pmNonCosmetic);
+      plot->toPainter(&painter, w, h);
+      painter.end();
+      image.setDevicePixelRatio(1.0);
+      const int dpm = static_cast<int>(std::lround(dpi / 0.0254));
+      image.setDotsPerMeterX(dpm);
+      image.setDotsPerMeterY(dpm);
+      QImageWriter writer(path, "png");
+      // quality -1: zlib's default compression (lossless; a chart is mostly flat colour). The
+      // old quality of 95 meant almost no compression: megabytes where kilobytes will do.
+      ok = writer.write(image);
+    }
   } else if (suffix == "pdf") {
     ok = plot->savePdf(path, w, h, QCP::epAllowCosmetic, QStringLiteral("Subliminal Lab"), title);
   } else {

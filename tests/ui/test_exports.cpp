@@ -230,8 +230,15 @@ class TestExports : public QObject {
     QCOMPARE(written.size(), 2);
     QVERIFY(written[0] != written[1]);
     if (const QByteArray dir = qgetenv("SUBLAB_SHOTS"); !dir.isEmpty())
-      for (const QString& path : written)
+      for (const QString& path : written) {
+        QFile::remove(QString::fromLocal8Bit(dir) + "/figure-" + QFileInfo(path).fileName());
         QFile::copy(path, QString::fromLocal8Bit(dir) + "/figure-" + QFileInfo(path).fileName());
+        ChartExport screen = o;
+        screen.dpi = 96;
+        screen.title = "at 96 dpi";
+        exportPlot(view.epochPlot(), QString::fromLocal8Bit(dir) + "/figure-96dpi.png", &error,
+                   screen);
+      }
     for (const QString& path : written) {
       QVERIFY2(QFileInfo(path).fileName().startsWith(QString("run-%1-fig-run-").arg(id)),
                qPrintable(path));
