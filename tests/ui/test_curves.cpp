@@ -8,6 +8,7 @@
 #include "engine/core/stats.h"
 #include "tests/ui/ui_test_util.h"
 #include "ui/app_settings.h"
+#include "ui/compare_view.h"
 #include "ui/curve_data.h"
 #include "ui/curve_plot.h"
 #include "ui/curves_view.h"
@@ -180,6 +181,26 @@ class TestCurves : public QObject {
     view.findChild<QCheckBox*>("condition_teacher")->setChecked(false);
     QCOMPARE(plot->series().size(), 2);
     QCOMPARE(hoverAt(plot, 2.0).split('\n').first(), QString("training step 2"));
+    QCOMPARE(hoverAt(plot, 0.8).split('\n').first(), QString("training step 0"));
+  }
+
+  // The same read-out in Compare (it shares the plot): two runs, each with its level lines.
+  void compareReadoutNamesTheStepItShows() {
+    Project project;
+    QString error;
+    QVERIFY(project.open(m_dir.filePath("compare.sqlite"), &error));
+    const qint64 a = addTinyRun(*project.db(), "a", sublab::RunStatus::Done, {0, 2, 3}, {0, 2, 3});
+    const qint64 b = addTinyRun(*project.db(), "b", sublab::RunStatus::Done, {0, 2, 3}, {0, 2, 3});
+    AppSettings settings(m_dir.filePath("compare.ini"));
+    CompareView view(&project, &settings);
+    view.resize(1100, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setRuns({a, b});
+    CurvePlot* plot = view.plot();
+    QVERIFY(!plot->series().isEmpty());
+    for (const double x : {2.0, 1.2})
+      QCOMPARE(hoverAt(plot, x).split('\n').first(), QString("training step 2"));
     QCOMPARE(hoverAt(plot, 0.8).split('\n').first(), QString("training step 0"));
   }
 
