@@ -246,6 +246,13 @@ class TestExports : public QObject {
       QCOMPARE(img.size(), QSize(1050, 750));  // 3.5 x 2.5 in at 300 dpi
       QCOMPARE(qRound(img.dotsPerMeterX() * 0.0254), 300);
     }
+    // The title line was only there for the export: each chart's layout is as before.
+    QCOMPARE(view.epochPlot()->plotLayout()->rowCount(), 1);
+    QCOMPARE(view.epochPlot()->plotLayout()->columnCount(), 2);
+    QCOMPARE(view.epochPlot()->plotLayout()->element(0, 0), view.epochPlot()->axisRect());
+    QCOMPARE(view.barPlot()->plotLayout()->rowCount(), 2);
+    QVERIFY(qobject_cast<QCPTextElement*>(view.barPlot()->plotLayout()->element(0, 0)));
+    QCOMPARE(view.barPlot()->plotLayout()->element(1, 0), view.barPlot()->axisRect());
     // SVG: titled with the chart's name.
     QVERIFY(exportAllCharts(&view, out.path(), "svg", o, &written, &error));
     QFile f(written.last());
