@@ -68,10 +68,10 @@ CompareView::CompareView(Project* project, AppSettings* settings, QWidget* paren
   m_summaryTable->setObjectName(QStringLiteral("compareSummary"));
   m_summaryTable->setModel(m_summary);
   m_summaryTable->verticalHeader()->hide();
-  m_summaryTable->horizontalHeader()->setStretchLastSection(true);
+  // Columns fit their figures (a scroll bar rather than a cut-off interval).
+  m_summaryTable->horizontalHeader()->setStretchLastSection(false);
   m_summaryTable->verticalHeader()->setDefaultSectionSize(20);
   m_summaryTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  m_summaryTable->setTextElideMode(Qt::ElideMiddle);
   auto* sumBox = new QGroupBox(
       tr("Summary figures: mean [95% CI]; Δ = run − first run, Welch 95% CI (bold: excludes 0)"),
       this);
@@ -91,6 +91,10 @@ CompareView::CompareView(Project* project, AppSettings* settings, QWidget* paren
   auto* tables = new QSplitter(Qt::Horizontal, this);
   tables->addWidget(diffBox);
   tables->addWidget(sumBox);
+  // The figures (one column per run and per difference) need more room than the keys.
+  tables->setStretchFactor(0, 1);
+  tables->setStretchFactor(1, 2);
+  tables->setSizes({450, 900});
   auto* split = new QSplitter(Qt::Vertical, this);
   auto* plotBox = new QWidget(this);
   auto* plotLayout = new QVBoxLayout(plotBox);

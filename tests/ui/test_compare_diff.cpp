@@ -101,6 +101,14 @@ class TestCompareDiff : public QObject {
     QCOMPARE(s->item(transfer, diffColumn)->text(), expected);
     QCOMPARE(s->item(transfer, diffColumn)->font().bold(), d.hi < 0 || d.lo > 0);
     QVERIFY(s->item(transfer, diffColumn)->toolTip().contains("Welch"));
+    // Not cut off: every summary column is as wide as its widest figure.
+    auto* summary = view.findChild<QTableView*>("compareSummary");
+    QVERIFY(summary);
+    QTest::qWait(0);
+    for (int c = 0; c < s->columnCount(); ++c)
+      QVERIFY2(
+          summary->columnWidth(c) >= static_cast<QAbstractItemView*>(summary)->sizeHintForColumn(c),
+          qPrintable(s->horizontalHeaderItem(c)->text() + " is cut off"));
     // The control is the same in both runs: a difference of 0 whose interval includes 0.
     const int control = rowOf("control ");
     QVERIFY(control >= 0);
