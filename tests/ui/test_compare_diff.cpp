@@ -71,9 +71,7 @@ class TestCompareDiff : public QObject {
     QVERIFY2(project.open(m_dir.filePath("diff.sqlite"), &error), qPrintable(error));
     const std::vector<double> ta{0.20, 0.25, 0.15}, tb{0.01, 0.03, -0.01};
     const qint64 a = addRun(*project.db(), "first", ta, nlohmann::json::object());
-    const qint64 b =
-        addRun(*project.db(), "second", tb,
-               {{"student", {{"mode", "sft"}}}, {"reference", {{"question_fraction", 0.25}}}});
+    const qint64 b = addRun(*project.db(), "second", tb, {{"student", {{"mode", "sft"}}}});
     AppSettings settings(m_dir.filePath("s.ini"));
     CompareView view(&project, &settings);
     view.resize(720, 700);
@@ -132,9 +130,9 @@ class TestCompareDiff : public QObject {
     QCOMPARE(runStyles.size(), 2);  // one style per run
 
     // Config keys: the longest one fits its column in a 720-pixel-wide view, also after
-    // "Show all keys" lists longer ones.
+    // "Show all keys" lists longer ones than the key that differs.
     QTableView* keys = view.diffTable();
-    QVERIFY(view.diffModel()->keys().contains("reference.question_fraction"));
+    QCOMPARE(view.diffModel()->keys(), QStringList({"student.mode"}));
     for (int pass = 0; pass < 2; ++pass) {
       if (pass == 1)
         QTest::mouseClick(view.showAllBox(), Qt::LeftButton, {},
@@ -145,7 +143,7 @@ class TestCompareDiff : public QObject {
                               .arg(keys->columnWidth(0))
                               .arg(static_cast<QAbstractItemView*>(keys)->sizeHintForColumn(0))));
     }
-    QVERIFY(view.diffModel()->rowCount() > 10);
+    QVERIFY(view.diffModel()->keys().contains("reference.question_fraction"));
   }
 };
 
