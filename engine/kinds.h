@@ -45,9 +45,13 @@ struct KindDescription {
   std::string repetitionKey;   // "seeds" | "models"
   std::string repetitionNoun;  // "seed" | "model"
   std::string seedKey = "seed";
-  // The run's headline effect and its cross-init counterpart (runs table, compare).
+  // The run's headline effect and its cross-init counterpart (runs table, compare). The
+  // effect means the same for every kind: *transfer*, how far the student moved towards the
+  // teacher's trait beyond a student that could not pick it up (a contrast, paired by seed).
   FigureRef effect;
   FigureRef cross;
+  // The student's own figure behind the transfer (trait probability, accuracy), as measured.
+  FigureRef raw;
   // Every condition the kind can produce, in the order colours are assigned.
   std::vector<std::string> conditions;
   std::vector<ContrastSpec> contrasts;

@@ -84,12 +84,15 @@ Database::Database(const std::string& path, const OpenOptions& options)
     openFile(options);
     if (!options.readOnly) {
       migrate();
+      exec("PRAGMA foreign_keys = ON");
       if (options.markInterrupted) m_recovered = markInterruptedRuns();
     } else if (userVersion() < schemaVersion()) {
       throw Error("the database " + m_path + " uses an older layout (schema " +
                       std::to_string(userVersion()) +
                       ") and was opened read-only; a writable open upgrades it",
                   ErrorCode::DatabaseNeedsUpgrade);
+    } else {
+      exec("PRAGMA foreign_keys = ON");
     }
   } catch (...) {
     m_cache.reset();
@@ -120,7 +123,8 @@ void Database::openFile(const OpenOptions& options) {
   sqlite3_create_function(m_db, "regexp", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
                           regexpFunction, nullptr, nullptr);
   checkOwnership();
-  exec("PRAGMA foreign_keys = ON");
+  // Off while migrations run (a table rebuild must not cascade); on right after.
+  exec("PRAGMA foreign_keys = OFF");
   if (!options.readOnly) {
     exec("PRAGMA journal_mode = WAL");
     exec("PRAGMA synchronous = NORMAL");

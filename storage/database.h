@@ -76,8 +76,20 @@ class Database {
   void setRunTags(int64_t runId, const std::vector<std::string>& tags);
   void setRunNotes(int64_t runId, const std::string& notes);
   // Deletes the run and everything it owns (stages, metrics, sequences, summaries, artifact
-  // rows).
+  // rows), in the trash or not. Its id is never handed out again.
   void deleteRun(int64_t runId);
+
+  // --- the trash: a trashed run keeps every row it owns but is hidden from listRuns, findRun
+  // and run() (as if deleted) until restored or deleted for good.
+  // Throws Error (NoSuchRun) when there is no such run outside the trash.
+  void trashRun(int64_t runId);
+  // Puts a trashed run back whole; throws Error (NoSuchRun) when it is not in the trash.
+  void restoreRun(int64_t runId);
+  // Ids of the runs in the trash, oldest first.
+  std::vector<int64_t> trashedRuns();
+  // Deletes the given trashed runs for good (all of them when `runIds` is empty); returns how
+  // many were deleted. Runs not in the trash are left alone.
+  int emptyTrash(const std::vector<int64_t>& runIds = {});
 
   // --- stages
   // Creates the stage on first sight; progress < 0 keeps the stored progress.

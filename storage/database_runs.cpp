@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -237,7 +238,8 @@ namespace {
 const char* kRunColumns =
     "SELECT id, COALESCE(experiment_id, 0), name, kind, preset, config, seeds, device, threads, "
     "status, error, created_at, COALESCE(started_at, 0), COALESCE(finished_at, 0), wall_seconds, "
-    "COALESCE(summary, ''), tags, notes, COALESCE(pid, 0), COALESCE(host, '') FROM runs ";
+    "COALESCE(summary, ''), tags, notes, COALESCE(pid, 0), COALESCE(host, '') FROM runs "
+    "WHERE trashed_at IS NULL ";
 }
 
 void Database::fillRun(sqlite3_stmt* raw, RunInfo& r) {
@@ -321,7 +323,7 @@ std::optional<RunInfo> Database::findRun(int64_t runId) {
   std::lock_guard<std::recursive_mutex> lock(m_mutex);
   std::vector<RunInfo> out;
   {
-    sqlite3_stmt* raw = prepare(std::string(kRunColumns) + "WHERE id=?1");
+    sqlite3_stmt* raw = prepare(std::string(kRunColumns) + "AND id=?1");
     sqlite::Stmt q(m_db, raw, m_path);
     q.bind(1, runId);
     if (!q.next()) return std::nullopt;
@@ -372,6 +374,51 @@ void Database::deleteRun(int64_t runId) {
     d.bind(1, runId).exec();
     if (sqlite3_changes(m_db) == 0) run(runId);
   });
+}
+
+void Database::trashRun(int64_t runId) {
+  std::lock_guard<std::recursive_mutex> lock(m_mutex);
+  sqlite::Stmt u(m_db, prepare("UPDATE runs SET trashed_at=?2 WHERE id=?1 AND trashed_at IS NULL"),
+                 m_path);
+  u.bind(1, runId).bind(2, nowMs()).exec();
+  if (sqlite3_changes(m_db) == 0) run(runId);
+}
+
+void Database::restoreRun(int64_t runId) {
+  std::lock_guard<std::recursive_mutex> lock(m_mutex);
+  sqlite::Stmt u(m_db,
+                 prepare("UPDATE runs SET trashed_at=NULL WHERE id=?1 AND trashed_at IS NOT NULL"),
+                 m_path);
+  u.bind(1, runId).exec();
+  if (sqlite3_changes(m_db) == 0)
+    throw Error("there is no run " + std::to_string(runId) + " in the trash of " + m_path +
+                    " (it was deleted for good or never trashed)",
+                ErrorCode::NoSuchRun);
+}
+
+std::vector<int64_t> Database::trashedRuns() {
+  std::lock_guard<std::recursive_mutex> lock(m_mutex);
+  sqlite::Stmt q(m_db,
+                 prepare("SELECT id FROM runs WHERE trashed_at IS NOT NULL "
+                         "ORDER BY trashed_at, id"),
+                 m_path);
+  std::vector<int64_t> out;
+  while (q.next()) out.push_back(q.i64(0));
+  return out;
+}
+
+int Database::emptyTrash(const std::vector<int64_t>& runIds) {
+  std::lock_guard<std::recursive_mutex> lock(m_mutex);
+  const std::vector<int64_t> trashed = trashedRuns();
+  int deleted = 0;
+  transaction([&] {
+    for (int64_t id : trashed) {
+      if (!runIds.empty() && std::find(runIds.begin(), runIds.end(), id) == runIds.end()) continue;
+      deleteRun(id);
+      ++deleted;
+    }
+  });
+  return deleted;
 }
 
 // ---------------------------------------------------------------- stages

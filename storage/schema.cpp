@@ -137,6 +137,50 @@ CREATE TABLE analyses (
 );
 )SQL",
        "per-token log-probabilities of sequences; named analysis results of a run"},
+      // SQLite's documented table rebuild (foreign keys are off while migrations run, so
+      // dropping the old table cascades nothing). AUTOINCREMENT: an id is never handed out
+      // twice, even after the newest run was deleted (exported files are named by run id).
+      // sqlite_sequence starts at the highest id copied over.
+      {6,
+       R"SQL(
+CREATE TABLE runs_new (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  experiment_id INTEGER REFERENCES experiments(id) ON DELETE SET NULL,
+  name          TEXT NOT NULL DEFAULT '',
+  kind          TEXT NOT NULL,
+  preset        TEXT NOT NULL DEFAULT '',
+  config        TEXT NOT NULL,
+  seeds         INTEGER NOT NULL DEFAULT 0,
+  device        TEXT NOT NULL DEFAULT 'cpu',
+  threads       INTEGER NOT NULL DEFAULT 0,
+  status        TEXT NOT NULL CHECK (status IN
+                  ('queued','running','done','failed','cancelled','interrupted')),
+  error         TEXT NOT NULL DEFAULT '',
+  created_at    INTEGER NOT NULL,
+  started_at    INTEGER,
+  finished_at   INTEGER,
+  wall_seconds  REAL NOT NULL DEFAULT 0,
+  summary       TEXT,
+  tags          TEXT NOT NULL DEFAULT '[]',
+  notes         TEXT NOT NULL DEFAULT '',
+  pid           INTEGER,
+  host          TEXT,
+  pid_start     INTEGER,
+  trashed_at    INTEGER
+);
+INSERT INTO runs_new(id, experiment_id, name, kind, preset, config, seeds, device, threads,
+                     status, error, created_at, started_at, finished_at, wall_seconds, summary,
+                     tags, notes, pid, host, pid_start)
+  SELECT id, experiment_id, name, kind, preset, config, seeds, device, threads, status, error,
+         created_at, started_at, finished_at, wall_seconds, summary, tags, notes, pid, host,
+         pid_start FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_new RENAME TO runs;
+CREATE INDEX runs_experiment ON runs(experiment_id);
+CREATE INDEX runs_status ON runs(status);
+)SQL",
+       "run ids are never reused (AUTOINCREMENT); runs can wait in a trash (trashed_at) "
+       "until deleted for good"},
   };
   return list;
 }

@@ -13,8 +13,10 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include "engine/core/stats.h"
 #include "storage/database.h"
 #include "ui/config_diff_model.h"
+#include "ui/config_form.h"
 #include "ui/curve_plot.h"
 #include "ui/export_util.h"
 #include "ui/palette.h"
@@ -47,6 +49,11 @@ CompareView::CompareView(Project* project, AppSettings* settings, QWidget* paren
   m_diffTable->setModel(m_diff);
   m_diffTable->verticalHeader()->hide();
   m_diffTable->horizontalHeader()->setStretchLastSection(true);
+  // Keys are never cut off (the key column fits the longest one); long values elide in the
+  // middle, where paths and lists differ least.
+  m_diffTable->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+  m_diffTable->setTextElideMode(Qt::ElideMiddle);
+  m_diffTable->setWordWrap(false);
   m_diffTable->verticalHeader()->setDefaultSectionSize(20);
   m_showAll = new QCheckBox(tr("Show all keys"), this);
   m_showAll->setObjectName(QStringLiteral("showAllKeys"));
@@ -61,10 +68,13 @@ CompareView::CompareView(Project* project, AppSettings* settings, QWidget* paren
   m_summaryTable->setObjectName(QStringLiteral("compareSummary"));
   m_summaryTable->setModel(m_summary);
   m_summaryTable->verticalHeader()->hide();
-  m_summaryTable->horizontalHeader()->setStretchLastSection(true);
+  // Columns fit their figures (a scroll bar rather than a cut-off interval).
+  m_summaryTable->horizontalHeader()->setStretchLastSection(false);
   m_summaryTable->verticalHeader()->setDefaultSectionSize(20);
   m_summaryTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  auto* sumBox = new QGroupBox(tr("Summary figures: mean [95% CI]"), this);
+  auto* sumBox = new QGroupBox(
+      tr("Summary figures: mean [95% CI]; Δ = run − first run, Welch 95% CI (bold: excludes 0)"),
+      this);
   auto* sumLayout = new QVBoxLayout(sumBox);
   sumLayout->addWidget(m_summaryTable);
 
@@ -81,6 +91,10 @@ CompareView::CompareView(Project* project, AppSettings* settings, QWidget* paren
   auto* tables = new QSplitter(Qt::Horizontal, this);
   tables->addWidget(diffBox);
   tables->addWidget(sumBox);
+  // The figures (one column per run and per difference) need more room than the keys.
+  tables->setStretchFactor(0, 1);
+  tables->setStretchFactor(1, 2);
+  tables->setSizes({450, 900});
   auto* split = new QSplitter(Qt::Vertical, this);
   auto* plotBox = new QWidget(this);
   auto* plotLayout = new QVBoxLayout(plotBox);
@@ -151,28 +165,106 @@ void CompareView::reload() {
           : tr("Comparing %1").arg(countText(qint64(infos.size()), tr("run"), tr("runs"))));
   m_diff->setConfigs(m_runLabels, configs);
 
-  // Summary figures: one row per condition / contrast, one column per run.
+  // Legend labels name only what differs: a run by its id and the config keys that differ
+  // (its name when none do).
+  m_runLegend.clear();
+  {
+    const QStringList differing = m_diff->differingKeys();
+    for (size_t i = 0; i < infos.size(); ++i) {
+      QStringList parts;
+      for (const QString& key : differing) {
+        if (key == QLatin1String(m_kind.seedKey.c_str()) && differing.size() > 1) continue;
+        const nlohmann::json v = jsonAt(infos[i].config, key);
+        parts << key.section(QLatin1Char('.'), -1) + QLatin1Char('=') +
+                     (v.is_null() ? QStringLiteral("–") : jsonText(v));
+      }
+      QString label = QStringLiteral("#%1").arg(infos[i].id);
+      if (parts.isEmpty())
+        label += QLatin1Char(' ') + QString::fromStdString(infos[i].name);
+      else if (parts.size() > 3)
+        label += QLatin1Char(' ') + QStringList(parts.mid(0, 3)).join(QStringLiteral(", ")) +
+                 QStringLiteral(", …");
+      else
+        label += QLatin1Char(' ') + parts.join(QStringLiteral(", "));
+      m_runLegend << label;
+    }
+  }
+
+  // Summary figures: one row per condition / contrast, one column per run, then the
+  // difference of every later run from the first with its Welch 95% CI over the per-seed
+  // values.
   m_summary->clear();
   QStringList headers{tr("Figure")};
   headers << m_runLabels;
+  for (int i = 1; i < int(infos.size()); ++i)
+    headers << tr("Δ #%1 − #%2").arg(infos[size_t(i)].id).arg(infos[0].id);
   m_summary->setHorizontalHeaderLabels(headers);
   QStringList names;
   std::vector<QList<Figure>> figures;
-  for (const auto& info : infos) {
-    figures.push_back(allFigures(info));
+  std::vector<std::map<QString, std::vector<double>>> perSeed(infos.size());
+  for (size_t i = 0; i < infos.size(); ++i) {
+    figures.push_back(allFigures(infos[i]));
     for (const Figure& f : figures.back()) {
       const QString key = f.name + QStringLiteral(" (") + f.metric + QLatin1Char(')');
       if (!names.contains(key)) names << key;
     }
+    for (const auto& list : {infos[i].conditions, infos[i].contrasts})
+      for (const auto& cs : list)
+        perSeed[i][QString::fromStdString(cs.condition + " (" + cs.metric + ")")] = cs.perSeed;
   }
   for (const QString& name : names) {
     QList<QStandardItem*> row{new QStandardItem(name)};
+    std::vector<const Figure*> found;
     for (const auto& list : figures) {
       QString text;
+      const Figure* hit = nullptr;
       for (const Figure& f : list)
-        if (f.name + QStringLiteral(" (") + f.metric + QLatin1Char(')') == name)
-          text = formatFigure(f) + (f.n ? QStringLiteral("  n=%1").arg(f.n) : QString());
+        if (f.name + QStringLiteral(" (") + f.metric + QLatin1Char(')') == name) hit = &f;
+      if (hit) text = formatFigure(*hit) + (hit->n ? QStringLiteral("  n=%1").arg(hit->n) : "");
+      found.push_back(hit);
       row << new QStandardItem(text);
+    }
+    for (size_t i = 1; i < found.size(); ++i) {
+      auto* item = new QStandardItem;
+      if (found[0] && found[i]) {
+        const std::vector<double>& a = perSeed[i][name];
+        const std::vector<double>& b = perSeed[0][name];
+        Figure d;
+        d.name = name;
+        d.valid = true;
+        if (a.size() >= 2 && b.size() >= 2) {
+          const sublab::Interval ci = sublab::welchDifferenceCi95(a, b);
+          d.mean = ci.mean;
+          d.lo = ci.lo;
+          d.hi = ci.hi;
+          d.n = ci.n;
+          const bool excludesZero = d.lo > 0 || d.hi < 0;
+          item->setText(formatFigure(d));
+          item->setToolTip(
+              tr("#%1 − #%2: difference of the means over %3 and %4 %5, Welch 95% CI; %6")
+                  .arg(infos[i].id)
+                  .arg(infos[0].id)
+                  .arg(a.size())
+                  .arg(b.size())
+                  .arg(QString::fromStdString(m_kind.repetitionKey.empty() ? std::string("seeds")
+                                                                           : m_kind.repetitionKey))
+                  .arg(excludesZero ? tr("the interval excludes 0")
+                                    : tr("the interval includes 0: no clear difference")));
+          if (excludesZero) {
+            QFont f = item->font();
+            f.setBold(true);
+            item->setFont(f);
+          }
+        } else {
+          d.mean = d.lo = d.hi = found[i]->mean - found[0]->mean;
+          item->setText(formatFigure(d));
+          item->setToolTip(
+              tr("Difference of the means only: a run stores fewer than two "
+                 "per-seed values of this figure, so there is no interval"));
+        }
+        item->setData(d.mean, Qt::UserRole);
+      }
+      row << item;
     }
     m_summary->appendRow(row);
   }
@@ -230,8 +322,10 @@ void CompareView::rebuildControls() {
 }
 
 void CompareView::replotNow() {
-  static const Qt::PenStyle styles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine,
-                                        Qt::DashDotDotLine};
+  // No plain dashes: dashed lines are the teacher / reference levels.
+  static const Qt::PenStyle styles[] = {Qt::SolidLine, Qt::DotLine, Qt::DashDotDotLine,
+                                        Qt::DashDotLine};
+  constexpr int kStyles = int(std::size(styles));
   const QString m = metric();
   QStringList shown;
   for (const QString& c : m_conditionNames)
@@ -242,14 +336,17 @@ void CompareView::replotNow() {
   for (qint64 id : m_runs) {
     auto it = m_data.find(id);
     if (it == m_data.end()) continue;
-    const QString runLabel = m_runLabels.value(runIndex);
+    const QString runLabel = m_runLegend.value(runIndex, m_runLabels.value(runIndex));
     for (int ci = 0; ci < shown.size(); ++ci) {
       const QString& c = shown[ci];
       if (!it->second.conditions(m).contains(c)) continue;
       const QColor color = colourByRun ? seriesColor(runIndex) : conditionColor(c);
-      const Qt::PenStyle style = colourByRun ? styles[ci % 5] : styles[runIndex % 5];
-      series << seriesFromData(it->second, m, c,
-                               runLabel + QStringLiteral(" · ") + conditionLabel(c), color, style);
+      const Qt::PenStyle style = colourByRun ? styles[ci % kStyles] : styles[runIndex % kStyles];
+      // Only what differs: the run when there are several, the condition when several show.
+      QStringList label;
+      if (m_runs.size() > 1 || shown.size() <= 1) label << runLabel;
+      if (shown.size() > 1) label << conditionLabel(c);
+      series << seriesFromData(it->second, m, c, label.join(QStringLiteral(" · ")), color, style);
     }
     ++runIndex;
   }

@@ -59,6 +59,7 @@ class CompareView : public QWidget, public Exportable {
   Project* m_project;
   QList<qint64> m_runs;
   QStringList m_runLabels;
+  QStringList m_runLegend;  // per run: id and the config keys that differ
   std::map<qint64, CurveData> m_data;
   sublab::KindDescription m_kind;  // of the runs when they share one kind, else generic
   QTimer m_replotTimer;

@@ -106,6 +106,9 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
   });
   connect(m_runs, &RunsView::errorOccurred, this,
           [this](const QString& m) { statusBar()->showMessage(m, 8000); });
+  connect(m_runs, &RunsView::runsDeleted, this, &MainWindow::onRunsDeleted);
+  // One click on a job selects its run in every view (the current view stays).
+  connect(m_queueView, &RunQueueView::runClicked, this, [this](qint64 id) { selectRuns({id}); });
   connect(m_queueView, &RunQueueView::runActivated, this, [this](qint64 id) {
     selectRuns({id});
     showView(CurvesTab);
@@ -114,7 +117,10 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
 
   connect(m_queue, &RunQueue::runQueued, this, [this](qint64 id) {
     m_runsModel->refreshRun(id);
-    selectRuns({id});
+    // The user's selection and view stay; a new run is selected only when nothing was.
+    if (m_selection.isEmpty()) selectRuns({id});
+    statusBar()->showMessage(tr("Run #%1 queued; click it in the run queue to show it").arg(id),
+                             8000);
   });
   connect(m_queue, &RunQueue::runStarted, this, [this](qint64 id) {
     m_runsModel->refreshRun(id);
@@ -140,7 +146,7 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
   updateTitle();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() { emptyTrash(); }
 
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -153,6 +159,13 @@ void MainWindow::buildMenus() {
   connect(m_exportMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildExportMenu);
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  m_undoDelete = edit->addAction(tr("&Undo delete"), this, &MainWindow::undoDelete);
+  m_undoDelete->setObjectName(QStringLiteral("undoDelete"));
+  m_undoDelete->setShortcut(QKeySequence::Undo);
+  edit->addAction(m_runs->deleteAction());
+  updateUndoAction();
 
   QMenu* exp = menuBar()->addMenu(tr("&Experiment"));
   QAction* newExp =
@@ -256,7 +269,14 @@ bool MainWindow::openDatabase(const QString& path, QString* error) {
              "wait before opening another project.");
     return false;
   }
+  emptyTrash();  // the project being left: its deletions become final
   if (!m_project->open(path, error)) return false;
+  // Runs a crashed session left in the trash are deleted now (their undo ended with it).
+  try {
+    m_project->db()->emptyTrash();
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString::fromStdString(e.what()), 10000);
+  }
   m_settings->setLastDatabase(m_project->path());
   m_selection.clear();
   // Every view re-reads when next shown (-1 never matches a selection).
@@ -314,9 +334,9 @@ ExperimentDialog* MainWindow::newExperiment() {
 }
 
 qint64 MainWindow::enqueue(const JobSpec& spec, QString* error) {
-  const qint64 id = m_queue->enqueue(spec, error);
-  if (id) showView(CurvesTab);
-  return id;
+  // The current view stays (the user may be reading another run); the new job shows in the
+  // run queue dock.
+  return m_queue->enqueue(spec, error);
 }
 
 qint64 MainWindow::runPreset(const QString& name, int seeds, QString* error) {
@@ -414,6 +434,73 @@ void MainWindow::onExternalChange() {
   }
 }
 
+void MainWindow::onRunsDeleted(const QList<qint64>& runIds) {
+  m_queue->forgetRuns(runIds);
+  m_deleted << runIds;
+  updateUndoAction();
+  QList<qint64> kept = m_selection;
+  for (qint64 id : runIds) kept.removeAll(id);
+  selectRuns(kept);
+  statusBar()->showMessage(
+      tr("Deleted %1; Edit › Undo delete (Ctrl+Z) brings it back")
+          .arg(runIds.size() == 1 ? tr("run #%1").arg(runIds.first())
+                                  : countText(runIds.size(), tr("run"), tr("runs"))),
+      10000);
+}
+
+bool MainWindow::undoDelete() {
+  if (m_deleted.isEmpty() || !m_project->db()) return false;
+  const QList<qint64> ids = m_deleted.takeLast();
+  QList<qint64> restored;
+  for (qint64 id : ids) {
+    try {
+      m_project->db()->restoreRun(id);
+      restored << id;
+    } catch (const std::exception& e) {
+      showError(tr("Undo delete"), QString::fromStdString(e.what()));
+    }
+  }
+  updateUndoAction();
+  m_runsModel->reload();
+  if (restored.isEmpty()) return false;
+  selectRuns(restored);
+  statusBar()->showMessage(
+      tr("Restored %1")
+          .arg(restored.size() == 1 ? tr("run #%1").arg(restored.first())
+                                    : countText(restored.size(), tr("run"), tr("runs"))),
+      8000);
+  return true;
+}
+
+void MainWindow::emptyTrash() {
+  if (m_deleted.isEmpty()) return;
+  std::vector<int64_t> ids;
+  for (const QList<qint64>& group : m_deleted)
+    for (qint64 id : group) ids.push_back(id);
+  m_deleted.clear();
+  updateUndoAction();
+  if (!m_project->db()) return;
+  try {
+    m_project->db()->emptyTrash(ids);
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString::fromStdString(e.what()), 10000);
+  }
+}
+
+void MainWindow::updateUndoAction() {
+  if (!m_undoDelete) return;
+  m_undoDelete->setEnabled(!m_deleted.isEmpty());
+  if (m_deleted.isEmpty()) {
+    m_undoDelete->setText(tr("&Undo delete"));
+    return;
+  }
+  const QList<qint64>& last = m_deleted.last();
+  m_undoDelete->setText(
+      last.size() == 1
+          ? tr("&Undo delete of run #%1").arg(last.first())
+          : tr("&Undo delete of %1").arg(countText(last.size(), tr("run"), tr("runs"))));
+}
+
 void MainWindow::showError(const QString& title, const QString& message) {
   statusBar()->showMessage(message, 10000);
   QMessageBox::warning(this, title, message);
@@ -460,6 +547,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     m_queue->cancelAll();
   }
   saveSettings();
+  emptyTrash();
   event->accept();
 }
 

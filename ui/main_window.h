@@ -8,6 +8,7 @@
 #include <QList>
 #include <QMainWindow>
 
+class QAction;
 class QLabel;
 class QMenu;
 class QTabWidget;
@@ -73,6 +74,12 @@ class MainWindow : public QMainWindow {
   void saveSettings();
   void restoreSettings();
 
+  // Puts the most recently deleted runs back (Edit › Undo delete); false when none are left.
+  bool undoDelete();
+  // Runs deleted this session that Undo can still bring back, newest deletion last.
+  QList<QList<qint64>> deletedRuns() const { return m_deleted; }
+  QAction* undoDeleteAction() const { return m_undoDelete; }
+
  public Q_SLOTS:
   // Opens the New-experiment dialog (returned, e.g. for screenshots); nullptr without a project.
   ExperimentDialog* newExperiment();
@@ -92,6 +99,10 @@ class MainWindow : public QMainWindow {
   void onExternalChange();
   void showError(const QString& title, const QString& message);
   void updateTitle();
+  void onRunsDeleted(const QList<qint64>& runIds);
+  // Deletes for good what this session put in the project's trash (on close / switch).
+  void emptyTrash();
+  void updateUndoAction();
 
   AppSettings* m_settings;
   Project* m_project;
@@ -110,6 +121,8 @@ class MainWindow : public QMainWindow {
   QMenu* m_exportMenu = nullptr;
   QLabel* m_dbLabel;
   QLabel* m_runProgress;  // whole-run progress and time left of the running run
+  QAction* m_undoDelete = nullptr;
+  QList<QList<qint64>> m_deleted;
   QList<qint64> m_selection;
   // Run shown by each view (views update lazily when they become visible).
   qint64 m_shown[ViewCount] = {};

@@ -2,8 +2,10 @@
 #include "ui/run_figures.h"
 
 #include <QHash>
+#include <cmath>
 #include <map>
 
+#include "engine/core/stats.h"
 #include "engine/experiment.h"
 #include "ui/config_form.h"
 #include "ui/run_kind.h"
@@ -61,11 +63,38 @@ const nlohmann::json* summaryEntry(const nlohmann::json& s, const std::string& n
   return it != s.end() ? &*it : nullptr;
 }
 
+// A contrast the run did not store, computed from its two conditions' stored per-seed values
+// (a - b paired by seed, mean and 95% CI; mean alone when there is one pair). Invalid when a
+// condition or its per-seed values are missing, or they do not pair up.
+Figure contrastFromConditions(const sublab::RunInfo& run, const std::string& name) {
+  const sublab::KindDescription kind = describeKind(run.kind);
+  for (const sublab::ContrastSpec& c : kind.contrasts) {
+    if (c.name != name) continue;
+    const sublab::ConditionSummary *a = nullptr, *b = nullptr;
+    for (const auto& cs : run.conditions) {
+      if (cs.condition == c.a) a = &cs;
+      if (cs.condition == c.b) b = &cs;
+    }
+    if (!a || !b || a->perSeed.empty() || a->perSeed.size() != b->perSeed.size()) return {};
+    sublab::ConditionSummary d;
+    d.condition = name;
+    d.metric = a->metric;
+    for (size_t i = 0; i < a->perSeed.size(); ++i)
+      d.perSeed.push_back(a->perSeed[i] - b->perSeed[i]);
+    d.value = sublab::pairedDifferenceCi95(a->perSeed, b->perSeed);
+    if (!std::isfinite(d.value.mean)) return {};
+    if (!std::isfinite(d.value.lo) || !std::isfinite(d.value.hi))
+      d.value.lo = d.value.hi = d.value.mean;
+    return fromSummary(d, true);
+  }
+  return {};
+}
+
 Figure findFigure(const sublab::RunInfo& run, const sublab::FigureRef& ref) {
   for (const auto& cs : ref.contrast ? run.contrasts : run.conditions)
     if (cs.condition == ref.name) return fromSummary(cs, ref.contrast);
   const nlohmann::json* entry = summaryEntry(run.summary, ref.name, ref.contrast);
-  if (!entry) return {};
+  if (!entry) return ref.contrast ? contrastFromConditions(run, ref.name) : Figure{};
   return fromJson(QString::fromStdString(ref.name), *entry,
                   QString::fromStdString(describeKind(run.kind).metric), ref.contrast);
 }
@@ -78,6 +107,28 @@ Figure effectFigure(const sublab::RunInfo& run) {
 
 Figure crossFigure(const sublab::RunInfo& run) {
   return findFigure(run, describeKind(run.kind).cross);
+}
+
+Figure rawFigure(const sublab::RunInfo& run) { return findFigure(run, describeKind(run.kind).raw); }
+
+Figure namedFigure(const sublab::RunInfo& run, const QString& name) {
+  if (name.isEmpty()) return {};
+  const sublab::KindDescription kind = describeKind(run.kind);
+  // The headline names mean the same for every kind.
+  if (name == QLatin1String("transfer") && !kind.effect.name.empty())
+    return findFigure(run, kind.effect);
+  if (name == QLatin1String("raw") && !kind.raw.name.empty()) return findFigure(run, kind.raw);
+  if (name == QLatin1String("cross") && !kind.cross.name.empty())
+    return findFigure(run, kind.cross);
+  for (const Figure& f : allFigures(run))
+    if (f.name == name) return f;
+  for (const sublab::ContrastSpec& c : kind.contrasts)
+    if (QString::fromStdString(c.name) == name) return contrastFromConditions(run, c.name);
+  return {};
+}
+
+QString rawDescription(const QString& kind) {
+  return QString::fromStdString(describeKind(kind).raw.description);
 }
 
 QList<Figure> allFigures(const sublab::RunInfo& run) {

@@ -25,12 +25,19 @@ struct Figure {
 Figure effectFigure(const sublab::RunInfo& run);
 // Its cross-init counterpart (the description's `cross`).
 Figure crossFigure(const sublab::RunInfo& run);
+// The student's own figure behind the transfer (the description's `raw`).
+Figure rawFigure(const sublab::RunInfo& run);
+// A figure by name: "transfer", "raw" and "cross" name the kind's headline figures (the same
+// meaning for every kind); any other name is a stored condition or contrast, or a contrast of
+// the kind computed from its two conditions' per-seed values. Invalid when the run has none.
+Figure namedFigure(const sublab::RunInfo& run, const QString& name);
 // Every condition (then every contrast) with its interval.
 QList<Figure> allFigures(const sublab::RunInfo& run);
 // Tooltip text saying what the headline columns mean for this run's kind (the description's
 // one-liners; empty for an unknown kind).
 QString effectDescription(const QString& kind);
 QString crossDescription(const QString& kind);
+QString rawDescription(const QString& kind);
 
 // "0.123 [0.101, 0.145]" (empty when invalid).
 QString formatFigure(const Figure& f, int precision = 3);

@@ -58,11 +58,12 @@ void RunGroupModel::rebuild() {
     groups[*it].rows << r;
   }
   for (Group& g : groups) {
-    QList<Figure> effects, crosses;
+    QList<Figure> effects, raws, crosses;
     QMap<QString, int> statuses;
     for (int r : g.rows) {
       const RunsTableModel::Row* row = m_source->rowAt(r);
       effects << row->effect;
+      raws << row->raw;
       crosses << row->cross;
       g.seeds += row->info.seeds;
       ++statuses[runStatusText(row->info.status)];
@@ -77,6 +78,7 @@ void RunGroupModel::rebuild() {
       st << QStringLiteral("%1 %2").arg(it.value()).arg(it.key());
     g.status = st.join(QStringLiteral(", "));
     g.effect = pooled(effects, QStringLiteral("effect"));
+    g.raw = pooled(raws, QStringLiteral("raw"));
     g.cross = pooled(crosses, QStringLiteral("cross"));
   }
   bool same = groups.size() == m_groups.size();
@@ -129,7 +131,8 @@ QVariant RunGroupModel::groupData(const Group& g, int column, int role) const {
     return f;
   }
   if (role == Qt::ToolTipRole) {
-    if (column == RunsTableModel::ColEffect || column == RunsTableModel::ColCross)
+    if (column == RunsTableModel::ColEffect || column == RunsTableModel::ColRaw ||
+        column == RunsTableModel::ColCross)
       return tr("Mean and 95% CI across this group's runs of each run's figure");
     return g.settings.isEmpty() ? tr("All settings at the kind's defaults")
                                 : QString(g.settings).replace(", ", "\n");
@@ -155,6 +158,9 @@ QVariant RunGroupModel::groupData(const Group& g, int column, int role) const {
     case RunsTableModel::ColEffect:
       if (raw) return g.effect.valid ? QVariant(g.effect.mean) : QVariant(-1e300);
       return formatFigure(g.effect);
+    case RunsTableModel::ColRaw:
+      if (raw) return g.raw.valid ? QVariant(g.raw.mean) : QVariant(-1e300);
+      return formatFigure(g.raw);
     case RunsTableModel::ColCross:
       if (raw) return g.cross.valid ? QVariant(g.cross.mean) : QVariant(-1e300);
       return formatFigure(g.cross);

@@ -41,7 +41,7 @@ class RunGroupModel : public QAbstractItemModel {
     QString key;
     QList<int> rows;  // source rows
     QString label, settings, status;
-    Figure effect, cross;
+    Figure effect, raw, cross;
     int seeds = 0;
   };
   QVariant groupData(const Group& g, int column, int role) const;

@@ -153,6 +153,15 @@ void RunQueue::clearFinished() {
   }
 }
 
+void RunQueue::forgetRuns(const QList<qint64>& runIds) {
+  for (int i = m_jobs.size() - 1; i >= 0; --i) {
+    if (m_jobs[i].isActive() || !runIds.contains(m_jobs[i].runId)) continue;
+    Q_EMIT jobAboutToBeRemoved(i);
+    m_jobs.removeAt(i);
+    Q_EMIT jobRemoved(i);
+  }
+}
+
 bool RunQueue::isBusy() const {
   return std::any_of(m_jobs.begin(), m_jobs.end(), [](const Job& j) { return j.isActive(); });
 }

@@ -73,6 +73,8 @@ class RunQueue : public QObject {
   void cancelAll();
   // Removes finished jobs from the list (the runs stay in the database).
   void clearFinished();
+  // Removes the finished jobs of these runs (e.g. the runs were deleted); active jobs stay.
+  void forgetRuns(const QList<qint64>& runIds);
 
   bool isBusy() const;  // a job is running or queued
   int activeJobId() const { return m_activeJob; }

@@ -89,6 +89,9 @@ RunQueueView::RunQueueView(RunQueue* queue, QWidget* parent)
     updateStages();
     updateButtons();
   });
+  connect(m_table, &QTableView::clicked, this, [this](const QModelIndex& idx) {
+    Q_EMIT runClicked(idx.data(RunQueueModel::RunIdRole).toLongLong());
+  });
   connect(m_table, &QTableView::doubleClicked, this, [this](const QModelIndex& idx) {
     Q_EMIT runActivated(idx.data(RunQueueModel::RunIdRole).toLongLong());
   });

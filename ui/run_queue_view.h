@@ -27,6 +27,8 @@ class RunQueueView : public QWidget {
   QTreeWidget* stageList() const { return m_stages; }
 
  Q_SIGNALS:
+  // A click on a job's row (select its run in the views) / a double click (show its curves).
+  void runClicked(qint64 runId);
   void runActivated(qint64 runId);
 
  private:

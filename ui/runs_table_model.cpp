@@ -6,7 +6,9 @@
 #include <unordered_map>
 
 #include "engine/kinds.h"
+#include "ui/config_form.h"
 #include "ui/project.h"
+#include "ui/run_kind.h"
 
 namespace sublab::ui {
 
@@ -17,6 +19,7 @@ RunsTableModel::Row RunsTableModel::makeRow(sublab::RunInfo info) const {
   Row r;
   r.settings = keySettings(info.config, {QStringLiteral("seed")}).join(QStringLiteral(", "));
   r.effect = effectFigure(info);
+  r.raw = rawFigure(info);
   r.cross = crossFigure(info);
   QStringList tags;
   for (const auto& t : info.tags) tags << QString::fromStdString(t);
@@ -63,7 +66,7 @@ void RunsTableModel::reload() {
         row.info.startedAt == info.startedAt && row.info.summary == info.summary)
       continue;
     row = makeRow(std::move(info));
-    Q_EMIT dataChanged(index(it->second, 0), index(it->second, ColumnCount - 1));
+    Q_EMIT dataChanged(index(it->second, 0), index(it->second, columnCount() - 1));
   }
   if (!added.empty()) {
     const int first = static_cast<int>(m_rows.size());
@@ -93,7 +96,7 @@ void RunsTableModel::refreshRun(qint64 runId) {
   }
   if (r >= 0) {
     m_rows[r] = makeRow(std::move(*info));
-    Q_EMIT dataChanged(index(r, 0), index(r, ColumnCount - 1));
+    Q_EMIT dataChanged(index(r, 0), index(r, columnCount() - 1));
   } else {
     const int n = static_cast<int>(m_rows.size());
     beginInsertRows({}, n, n);
@@ -119,7 +122,7 @@ int RunsTableModel::rowOfRun(qint64 runId) const {
 
 void RunsTableModel::setGroupIgnoredKeys(const QStringList& keys) {
   m_groupIgnore = keys;
-  if (!m_rows.empty()) Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+  if (!m_rows.empty()) Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1));
 }
 
 int RunsTableModel::rowCount(const QModelIndex& parent) const {
@@ -127,7 +130,7 @@ int RunsTableModel::rowCount(const QModelIndex& parent) const {
 }
 
 int RunsTableModel::columnCount(const QModelIndex& parent) const {
-  return parent.isValid() ? 0 : ColumnCount;
+  return parent.isValid() ? 0 : ColumnCount + static_cast<int>(m_extra.size());
 }
 
 QString RunsTableModel::columnTitle(int column) {
@@ -151,7 +154,9 @@ QString RunsTableModel::columnTitle(int column) {
     case ColSettings:
       return tr("Key settings");
     case ColEffect:
-      return tr("Effect [95% CI]");
+      return tr("Transfer [95% CI]");
+    case ColRaw:
+      return tr("Student [95% CI]");
     case ColCross:
       return tr("Cross-init [95% CI]");
     case ColTags:
@@ -209,6 +214,9 @@ QVariant RunsTableModel::cell(const Row& row, int column, int role) {
     case ColEffect:
       if (raw) return row.effect.valid ? QVariant(row.effect.mean) : QVariant(-1e300);
       return formatFigure(row.effect);
+    case ColRaw:
+      if (raw) return row.raw.valid ? QVariant(row.raw.mean) : QVariant(-1e300);
+      return formatFigure(row.raw);
     case ColCross:
       if (raw) return row.cross.valid ? QVariant(row.cross.mean) : QVariant(-1e300);
       return formatFigure(row.cross);
@@ -226,6 +234,17 @@ QVariant RunsTableModel::cell(const Row& row, int column, int role) {
 QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
   const Row* row = rowAt(index.row());
   if (!row || !index.isValid()) return {};
+  if (index.column() >= ColumnCount) {
+    switch (role) {
+      case RunIdRole:
+      case KindRole:
+      case GroupKeyRole:
+      case SearchTextRole:
+        break;  // as for any column, below
+      default:
+        return extraCell(*row, m_extra.value(index.column() - ColumnCount), role);
+    }
+  }
   switch (role) {
     case Qt::DisplayRole:
     case Qt::EditRole:
@@ -245,8 +264,15 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
       if (index.column() == ColSettings)
         return row->settings.isEmpty() ? tr("All settings at the kind's defaults")
                                        : QString(row->settings).replace(", ", "\n");
-      if (index.column() == ColEffect)
-        return effectDescription(QString::fromStdString(row->info.kind));
+      if (index.column() == ColEffect) {
+        const QString kind = QString::fromStdString(row->info.kind);
+        return row->effect.valid || describeKind(kind).effect.name.empty()
+                   ? effectDescription(kind)
+                   : tr("%1\nThis run stores no figure to compute it from (e.g. it has no "
+                        "cross-init students, or it did not finish).")
+                         .arg(effectDescription(kind));
+      }
+      if (index.column() == ColRaw) return rawDescription(QString::fromStdString(row->info.kind));
       if (index.column() == ColCross)
         return crossDescription(QString::fromStdString(row->info.kind));
       if (index.column() == ColNotes) return QString::fromStdString(row->info.notes);
@@ -269,6 +295,7 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
     case Qt::TextAlignmentRole:
       if (index.column() == ColId || index.column() == ColSeeds || index.column() == ColDuration)
         return int(Qt::AlignRight | Qt::AlignVCenter);
+      if (index.column() >= ColumnCount) return int(Qt::AlignRight | Qt::AlignVCenter);
       return {};
   }
   return {};
@@ -284,9 +311,24 @@ static QString perKind(sublab::FigureRef sublab::KindDescription::*figure) {
 
 QVariant RunsTableModel::headerData(int section, Qt::Orientation o, int role) const {
   if (o != Qt::Horizontal) return {};
+  if (section >= ColumnCount) {
+    const QString key = m_extra.value(section - ColumnCount);
+    const QString name = key.section(QLatin1Char(':'), 1);
+    if (role == Qt::DisplayRole)
+      return key.startsWith(QLatin1String("figure:")) ? tr("%1 [95% CI]").arg(name) : name;
+    if (role == Qt::ToolTipRole)
+      return key.startsWith(QLatin1String("figure:"))
+                 ? tr("Summary figure \"%1\" of each run, mean [95% CI]").arg(name)
+                 : tr("Config key %1 of each run").arg(name);
+    return {};
+  }
   if (role == Qt::DisplayRole) return columnTitle(section);
   if (role == Qt::ToolTipRole) {
-    if (section == ColEffect) return perKind(&sublab::KindDescription::effect);
+    if (section == ColEffect)
+      return tr("Transfer: how far the student moved towards the teacher's trait beyond a "
+                "student that could not pick it up; the same meaning for every kind.\n") +
+             perKind(&sublab::KindDescription::effect);
+    if (section == ColRaw) return perKind(&sublab::KindDescription::raw);
     if (section == ColCross) return perKind(&sublab::KindDescription::cross);
     if (section == ColName || section == ColTags || section == ColNotes)
       return tr("Double-click to edit");
@@ -333,8 +375,99 @@ bool RunsTableModel::setData(const QModelIndex& index, const QVariant& value, in
     return false;
   }
   row = makeRow(std::move(row.info));
-  Q_EMIT dataChanged(index.siblingAtColumn(0), index.siblingAtColumn(ColumnCount - 1));
+  Q_EMIT dataChanged(index.siblingAtColumn(0), index.siblingAtColumn(columnCount() - 1));
   return true;
+}
+
+void RunsTableModel::setExtraColumns(const QStringList& keys) {
+  QStringList wanted;
+  for (const QString& k : keys)
+    if ((k.startsWith(QLatin1String("figure:")) || k.startsWith(QLatin1String("config:"))) &&
+        k.size() > 7 && !wanted.contains(k))
+      wanted << k;
+  if (wanted == m_extra) return;
+  if (!m_extra.isEmpty()) {
+    beginRemoveColumns({}, ColumnCount, ColumnCount + int(m_extra.size()) - 1);
+    m_extra.clear();
+    endRemoveColumns();
+  }
+  if (!wanted.isEmpty()) {
+    beginInsertColumns({}, ColumnCount, ColumnCount + int(wanted.size()) - 1);
+    m_extra = wanted;
+    endInsertColumns();
+  }
+}
+
+QStringList RunsTableModel::figureNames() const {
+  QStringList out{QStringLiteral("transfer"), QStringLiteral("raw"), QStringLiteral("cross")};
+  QStringList more;
+  for (const Row& r : m_rows)
+    for (const Figure& f : allFigures(r.info))
+      if (!out.contains(f.name) && !more.contains(f.name)) more << f.name;
+  more.sort();
+  return out + more;
+}
+
+QStringList RunsTableModel::configPaths() const {
+  QStringList out;
+  for (const Row& r : m_rows) {
+    std::vector<std::pair<QString, nlohmann::json>> leaves;
+    flattenJson(r.info.config, QString(), leaves);
+    for (const auto& leaf : leaves)
+      if (leaf.first != QLatin1String("kind") && !out.contains(leaf.first)) out << leaf.first;
+  }
+  out.sort();
+  return out;
+}
+
+QVariant RunsTableModel::keyValue(const Row& row, const QString& key) {
+  const bool figureOnly = key.startsWith(QLatin1String("figure:"));
+  const bool configOnly = key.startsWith(QLatin1String("config:"));
+  const QString name = figureOnly || configOnly ? key.mid(7) : key;
+  if (name.isEmpty()) return {};
+  if (!configOnly) {
+    const Figure f = name == QLatin1String("transfer") ? row.effect
+                     : name == QLatin1String("raw")    ? row.raw
+                     : name == QLatin1String("cross")  ? row.cross
+                                                       : namedFigure(row.info, name);
+    if (f.valid) return f.mean;
+    if (figureOnly) return {};
+    if (name == QLatin1String("id")) return double(row.info.id);
+    if (name == QLatin1String("seeds")) return double(row.info.seeds);
+    if (name == QLatin1String("duration")) return runSeconds(row.info);
+  }
+  const nlohmann::json v = jsonAt(row.info.config, name);
+  if (v.is_number()) return v.get<double>();
+  if (v.is_boolean()) return v.get<bool>() ? 1.0 : 0.0;
+  if (v.is_string()) return QString::fromStdString(v.get<std::string>());
+  if (v.is_null()) return {};
+  return jsonText(v);
+}
+
+QVariant RunsTableModel::extraCell(const Row& row, const QString& key, int role) const {
+  if (key.startsWith(QLatin1String("figure:"))) {
+    const QString name = key.mid(7);
+    const Figure f = name == QLatin1String("transfer") ? row.effect
+                     : name == QLatin1String("raw")    ? row.raw
+                     : name == QLatin1String("cross")  ? row.cross
+                                                       : namedFigure(row.info, name);
+    if (role == RawRole) return f.valid ? QVariant(f.mean) : QVariant(-1e300);
+    if (role == Qt::DisplayRole) return formatFigure(f);
+    if (role == Qt::ToolTipRole && f.valid && f.n)
+      return tr("%1 (%2), n = %3").arg(f.name, f.metric).arg(f.n);
+    return {};
+  }
+  const QVariant v = keyValue(row, key);
+  if (role == RawRole) {
+    if (!v.isValid()) return QVariant(-1e300);
+    return v;
+  }
+  if (role == Qt::DisplayRole) {
+    if (!v.isValid()) return QString();
+    if (v.typeId() == QMetaType::Double) return QString::number(v.toDouble(), 'g', 6);
+    return v.toString();
+  }
+  return {};
 }
 
 }  // namespace sublab::ui

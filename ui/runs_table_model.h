@@ -30,6 +30,7 @@ class RunsTableModel : public QAbstractTableModel {
     ColSeeds,
     ColSettings,
     ColEffect,
+    ColRaw,
     ColCross,
     ColTags,
     ColNotes,
@@ -40,7 +41,7 @@ class RunsTableModel : public QAbstractTableModel {
   struct Row {
     sublab::RunInfo info;
     QString settings;  // key settings, comma-separated
-    Figure effect, cross;
+    Figure effect, raw, cross;
     QString searchText;  // lower-case name, preset, tags, notes, settings (for the filter)
   };
 
@@ -54,6 +55,19 @@ class RunsTableModel : public QAbstractTableModel {
   const Row* rowAt(int row) const;
   const sublab::RunInfo* run(qint64 runId) const;
   int rowOfRun(qint64 runId) const;
+  // Extra columns after the fixed ones, each "figure:NAME" (a summary figure, see
+  // namedFigure) or "config:PATH" (a config key, e.g. "config:student.lr").
+  void setExtraColumns(const QStringList& keys);
+  QStringList extraColumns() const { return m_extra; }
+  // What the column chooser offers: figure names ("transfer", "raw", "cross", then every
+  // stored condition and contrast) and config paths found in the loaded runs, sorted.
+  QStringList figureNames() const;
+  QStringList configPaths() const;
+  // A run's value for a filter or column key: a figure's mean or a config value (by path), or
+  // "id", "seeds", "duration" (seconds). Invalid QVariant when the run has no such value.
+  // `key` may carry a "figure:" or "config:" prefix; without one, figures are tried first.
+  static QVariant keyValue(const Row& row, const QString& key);
+
   // Keys left out of the group-by key (default: "seed").
   void setGroupIgnoredKeys(const QStringList& keys);
   QStringList groupIgnoredKeys() const { return m_groupIgnore; }
@@ -77,7 +91,10 @@ class RunsTableModel : public QAbstractTableModel {
 
   Project* m_project;
   std::vector<Row> m_rows;
+  QVariant extraCell(const Row& row, const QString& key, int role) const;
+
   QStringList m_groupIgnore{QStringLiteral("seed")};
+  QStringList m_extra;
 };
 
 }  // namespace sublab::ui

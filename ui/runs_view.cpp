@@ -1,14 +1,19 @@
 // Implementation of RunsView.
 #include "ui/runs_view.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMenu>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QStackedWidget>
 #include <QTableView>
 #include <QTreeView>
@@ -30,14 +35,31 @@ RunsView::RunsView(Project* project, RunsTableModel* model, QWidget* parent)
     : QWidget(parent), m_project(project), m_model(model) {
   m_proxy = new RunsFilterProxy(this);
   m_proxy->setSourceModel(model);
+  m_proxy->setRunsModel(model);
   m_groups = new RunGroupModel(model, this);
   m_groups->setActive(false);
   m_groupProxy = new RunsFilterProxy(this);
   m_groupProxy->setSourceModel(m_groups);
+  m_groupProxy->setRunsModel(model);
 
   m_filter = new QLineEdit(this);
   m_filter->setObjectName(QStringLiteral("runsFilter"));
-  m_filter->setPlaceholderText(tr("Filter runs: name, preset, tag, note or setting…"));
+  m_filter->setPlaceholderText(
+      tr("Filter runs: words (name, preset, tag, note, setting) and conditions such as "
+         "transfer > 0  student.lr < 1e-3"));
+  m_filter->setToolTip(
+      tr("Words must all appear in a run's name, preset, tags, notes or key settings.\n"
+         "Conditions KEY OP VALUE (OP: < <= > >= = !=) read a figure (transfer, raw, cross, "
+         "or a stored one such as student) or a config path (student.lr), or id / seeds / "
+         "duration; numbers with a decimal point (0.001, 1e-3)."));
+  m_filterError = new QLabel(this);
+  m_filterError->setObjectName(QStringLiteral("filterError"));
+  m_filterError->setStyleSheet(QStringLiteral("color: #b00020"));
+  m_filterError->setWordWrap(true);
+  m_filterError->hide();
+  m_columns = new QPushButton(tr("Columns…"), this);
+  m_columns->setObjectName(QStringLiteral("chooseColumns"));
+  m_columns->setToolTip(tr("Choose the columns: any summary figure or config key"));
   m_filter->setClearButtonEnabled(true);
   m_kind = new QComboBox(this);
   m_kind->addItem(tr("All kinds"), QString());
@@ -70,6 +92,7 @@ RunsView::RunsView(Project* project, RunsTableModel* model, QWidget* parent)
   bar->addWidget(new QLabel(tr("ignoring"), this));
   bar->addWidget(m_ignore);
   bar->addWidget(m_count);
+  bar->addWidget(m_columns);
 
   m_table = new QTableView(this);
   m_table->setObjectName(QStringLiteral("runsTable"));
@@ -87,7 +110,8 @@ RunsView::RunsView(Project* project, RunsTableModel* model, QWidget* parent)
   m_table->setContextMenuPolicy(Qt::CustomContextMenu);
   m_table->setAlternatingRowColors(true);
   m_table->setWordWrap(false);
-  const int widths[] = {44, 170, 70, 80, 130, 140, 80, 50, 220, 170, 170, 110, 160};
+  const int widths[] = {44, 170, 70, 80, 130, 140, 80, 50, 220, 170, 170, 170, 110, 160};
+  static_assert(std::size(widths) == RunsTableModel::ColumnCount);
   for (int c = 0; c < RunsTableModel::ColumnCount; ++c) m_table->setColumnWidth(c, widths[c]);
 
   m_tree = new QTreeView(this);
@@ -110,6 +134,7 @@ RunsView::RunsView(Project* project, RunsTableModel* model, QWidget* parent)
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
   layout->addLayout(bar);
+  layout->addWidget(m_filterError);
   layout->addWidget(m_stack, 1);
 
   auto applyFilter = [this] {
@@ -119,12 +144,20 @@ RunsView::RunsView(Project* project, RunsTableModel* model, QWidget* parent)
       p->setStatus(m_status->currentData().toString());
     }
     if (isGrouped()) m_tree->expandAll();
+    const QString error = m_proxy->error();
+    m_filterError->setText(error);
+    m_filterError->setVisible(!error.isEmpty());
     updateCount();
   };
   connect(m_filter, &QLineEdit::textChanged, this, applyFilter);
   connect(m_kind, &QComboBox::currentIndexChanged, this, applyFilter);
   connect(m_status, &QComboBox::currentIndexChanged, this, applyFilter);
   connect(m_group, &QCheckBox::toggled, this, &RunsView::setGrouped);
+  connect(m_columns, &QPushButton::clicked, this, [this] { chooseColumns(); });
+  connect(m_model, &QAbstractItemModel::columnsInserted, this,
+          [this](const QModelIndex&, int first, int last) {
+            for (int c = first; c <= last; ++c) m_table->setColumnWidth(c, 150);
+          });
   connect(m_ignore, &QLineEdit::editingFinished, this, [this] {
     QStringList keys;
     for (const QString& k : m_ignore->text().split(QLatin1Char(','), Qt::SkipEmptyParts))
@@ -133,6 +166,15 @@ RunsView::RunsView(Project* project, RunsTableModel* model, QWidget* parent)
     m_groups->rebuild();
     m_tree->expandAll();
   });
+  // Delete (the key, or the context menu) trashes the selected runs after a confirmation.
+  m_delete = new QAction(tr("Delete…"), this);
+  m_delete->setObjectName(QStringLiteral("deleteRuns"));
+  m_delete->setShortcut(QKeySequence::Delete);
+  m_delete->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+  connect(m_delete, &QAction::triggered, this, &RunsView::deleteSelected);
+  m_table->addAction(m_delete);
+  m_tree->addAction(m_delete);
+
   connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
           &RunsView::onSelection);
   connect(m_tree->selectionModel(), &QItemSelectionModel::selectionChanged, this,
@@ -275,19 +317,85 @@ void RunsView::showContextMenu(const QPoint& pos) {
       if (cur.isValid()) m_table->edit(cur.siblingAtColumn(RunsTableModel::ColNotes));
     });
   }
-  menu.addAction(tr("Delete…"), this, &RunsView::deleteSelected);
+  menu.addAction(m_delete);
   QAbstractItemView* view = isGrouped() ? static_cast<QAbstractItemView*>(m_tree) : m_table;
   menu.exec(view->viewport()->mapToGlobal(pos));
+}
+
+QDialog* RunsView::chooseColumns(bool modal) {
+  auto* dialog = new QDialog(this);
+  dialog->setObjectName(QStringLiteral("columnChooser"));
+  dialog->setWindowTitle(tr("Columns of the runs table"));
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  auto* list = new QListWidget(dialog);
+  list->setObjectName(QStringLiteral("columnList"));
+  auto heading = [&](const QString& text) {
+    auto* item = new QListWidgetItem(text, list);
+    QFont f = item->font();
+    f.setBold(true);
+    item->setFont(f);
+    item->setFlags(Qt::ItemIsEnabled);
+  };
+  auto option = [&](const QString& text, const QVariant& key, bool on, const QString& tip) {
+    auto* item = new QListWidgetItem(text, list);
+    item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
+    item->setCheckState(on ? Qt::Checked : Qt::Unchecked);
+    item->setData(Qt::UserRole, key);
+    item->setToolTip(tip);
+  };
+  const QStringList extra = m_model->extraColumns();
+  heading(tr("Standard columns"));
+  for (int c = 0; c < RunsTableModel::ColumnCount; ++c)
+    option(RunsTableModel::columnTitle(c), c, !m_table->isColumnHidden(c),
+           m_model->headerData(c, Qt::Horizontal, Qt::ToolTipRole).toString());
+  heading(tr("Summary figures (mean [95% CI])"));
+  for (const QString& name : m_model->figureNames())
+    option(name, QStringLiteral("figure:") + name, extra.contains("figure:" + name),
+           name == QLatin1String("transfer") ? tr("The kind's transfer (the Transfer column)")
+           : name == QLatin1String("raw")    ? tr("The student's own figure (the Student column)")
+           : name == QLatin1String("cross")  ? tr("The cross-init figure")
+                                             : tr("Stored figure %1").arg(name));
+  heading(tr("Config keys"));
+  for (const QString& path : m_model->configPaths())
+    option(path, QStringLiteral("config:") + path, extra.contains("config:" + path),
+           tr("Config key %1").arg(path));
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, dialog);
+  auto* layout = new QVBoxLayout(dialog);
+  layout->addWidget(new QLabel(tr("Tick the columns to show; figures and config keys are "
+                                  "added after the standard columns."),
+                               dialog));
+  layout->addWidget(list, 1);
+  layout->addWidget(buttons);
+  dialog->resize(420, 560);
+  connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+  connect(buttons, &QDialogButtonBox::accepted, dialog, [this, dialog, list] {
+    QStringList keys;
+    for (int i = 0; i < list->count(); ++i) {
+      const QListWidgetItem* item = list->item(i);
+      const QVariant key = item->data(Qt::UserRole);
+      if (!key.isValid()) continue;
+      const bool on = item->checkState() == Qt::Checked;
+      if (key.typeId() == QMetaType::Int) {
+        m_table->setColumnHidden(key.toInt(), !on);
+        m_tree->setColumnHidden(key.toInt(), !on);
+      } else if (on) {
+        keys << key.toString();
+      }
+    }
+    m_model->setExtraColumns(keys);
+    dialog->accept();
+  });
+  if (modal)
+    dialog->exec();
+  else
+    dialog->show();
+  return modal ? nullptr : dialog;
 }
 
 void RunsView::deleteSelected() {
   const QList<qint64> runs = selectedRuns();
   if (runs.isEmpty() || !m_project->db()) return;
-  if (QMessageBox::question(this, tr("Delete runs"),
-                            tr("Delete %1 with their curves and sequences? This cannot be undone.")
-                                .arg(countText(runs.size(), tr("run"), tr("runs")))) !=
-      QMessageBox::Yes)
-    return;
+  QList<qint64> deletable;
   for (qint64 id : runs) {
     const sublab::RunInfo* info = m_model->run(id);
     if (info &&
@@ -295,13 +403,30 @@ void RunsView::deleteSelected() {
       Q_EMIT errorOccurred(tr("Run #%1 is still running: cancel it before deleting it.").arg(id));
       continue;
     }
+    deletable << id;
+  }
+  if (deletable.isEmpty()) return;
+  QMessageBox box(
+      QMessageBox::Question, tr("Delete runs"),
+      tr("Delete %1 with their curves and sequences? Edit › Undo delete (Ctrl+Z) "
+         "brings them back until the app closes.")
+          .arg(deletable.size() == 1 ? tr("run #%1").arg(deletable.first())
+                                     : countText(deletable.size(), tr("run"), tr("runs"))),
+      QMessageBox::Yes | QMessageBox::No, this);
+  box.setObjectName(QStringLiteral("confirmDelete"));
+  box.setDefaultButton(QMessageBox::Yes);
+  if (box.exec() != QMessageBox::Yes) return;
+  QList<qint64> deleted;
+  for (qint64 id : deletable) {
     try {
-      m_project->db()->deleteRun(id);
+      m_project->db()->trashRun(id);
+      deleted << id;
     } catch (const std::exception& e) {
       Q_EMIT errorOccurred(QString::fromStdString(e.what()));
     }
   }
   m_model->reload();
+  if (!deleted.isEmpty()) Q_EMIT runsDeleted(deleted);
 }
 
 bool RunsView::exportCsv(const QString& path, QString* error) {
@@ -310,6 +435,8 @@ bool RunsView::exportCsv(const QString& path, QString* error) {
 }
 
 void RunsView::saveState(AppSettings& settings) const {
+  settings.setViewValue(QStringLiteral("runs"), QStringLiteral("extraColumns"),
+                        m_model->extraColumns());
   settings.setHeaderState(QStringLiteral("runs"), m_table->horizontalHeader()->saveState());
   settings.setViewValue(QStringLiteral("runs"), QStringLiteral("grouped"), isGrouped());
   settings.setViewValue(QStringLiteral("runs"), QStringLiteral("groupIgnore"), m_ignore->text());
@@ -317,6 +444,9 @@ void RunsView::saveState(AppSettings& settings) const {
 }
 
 void RunsView::restoreState(const AppSettings& settings) {
+  // The extra columns first: the header's saved state counts them.
+  m_model->setExtraColumns(
+      settings.viewValue(QStringLiteral("runs"), QStringLiteral("extraColumns")).toStringList());
   const QByteArray header = settings.headerState(QStringLiteral("runs"));
   if (!header.isEmpty()) {
     m_table->horizontalHeader()->restoreState(header);

@@ -6,8 +6,11 @@
 #include <QList>
 #include <QWidget>
 
+class QAction;
 class QCheckBox;
 class QComboBox;
+class QDialog;
+class QPushButton;
 class QLineEdit;
 class QStackedWidget;
 class QTableView;
@@ -47,6 +50,14 @@ class RunsView : public QWidget {
   RunGroupModel* groupModel() const { return m_groups; }
   QLineEdit* filterEdit() const { return m_filter; }
   QCheckBox* groupBox() const { return m_group; }
+  QAction* deleteAction() const { return m_delete; }
+
+  // Asks for confirmation, then moves the selected runs to the trash (runsDeleted).
+  void deleteSelected();
+  // The "Columns…" chooser: the standard columns, every summary figure and config key of the
+  // loaded runs, each checkable. Modal by default; non-modal returns the dialog (tests).
+  QDialog* chooseColumns(bool modal = true);
+  QLabel* filterErrorLabel() const { return m_filterError; }
 
  Q_SIGNALS:
   void selectionChanged(const QList<qint64>& runIds);
@@ -54,12 +65,13 @@ class RunsView : public QWidget {
   void compareRequested(const QList<qint64>& runIds);
   void inspectRequested(qint64 runId);
   void errorOccurred(const QString& message);
+  // Runs moved to the project's trash by Delete (undo puts them back).
+  void runsDeleted(const QList<qint64>& runIds);
 
  private:
   void onSelection();
   void showHeaderMenu(const QPoint& pos);
   void showContextMenu(const QPoint& pos);
-  void deleteSelected();
   void updateCount();
 
   Project* m_project;
@@ -76,6 +88,9 @@ class RunsView : public QWidget {
   QCheckBox* m_group;
   QLineEdit* m_ignore;
   QLabel* m_count;
+  QLabel* m_filterError;
+  QPushButton* m_columns;
+  QAction* m_delete;
 };
 
 }  // namespace sublab::ui

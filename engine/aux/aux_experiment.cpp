@@ -349,8 +349,11 @@ KindDescription auxKind() {
   d.stepLabel = "epoch";
   d.repetitionKey = "models";
   d.repetitionNoun = "model";
-  d.effect = {"student_aux", false, "Accuracy of the aux-only student (same init), mean [95% CI]"};
+  d.effect = {"transfer_aux", true,
+              "Transfer = same-init minus cross-init aux-only student accuracy, paired by "
+              "teacher, mean [95% CI]"};
   d.cross = {"cross_aux", false, "Accuracy of the cross-init aux-only student, mean [95% CI]"};
+  d.raw = {"student_aux", false, "Accuracy of the aux-only student (same init), mean [95% CI]"};
   d.conditions = {"reference", "teacher", "student_aux", "student_all", "cross_aux", "cross_all"};
   d.contrasts = {{"transfer_aux", "student_aux", "cross_aux"},
                  {"transfer_all", "student_all", "cross_all"}};

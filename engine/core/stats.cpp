@@ -147,6 +147,31 @@ Interval pairedDifferenceCi95(const std::vector<double>& a, const std::vector<do
   return meanCi95(d);
 }
 
+Interval welchDifferenceCi95(const std::vector<double>& a, const std::vector<double>& b) {
+  const Interval ma = meanCi95(a), mb = meanCi95(b);
+  Interval r;
+  r.n = ma.n + mb.n;
+  if (a.empty() || b.empty()) return r;
+  r.mean = r.lo = r.hi = ma.mean - mb.mean;
+  if (a.size() < 2 || b.size() < 2) return r;
+  auto variance = [](const std::vector<double>& xs, double mean) {
+    double ss = 0;
+    for (double x : xs) ss += (x - mean) * (x - mean);
+    return ss / static_cast<double>(xs.size() - 1);
+  };
+  const double va = variance(a, ma.mean) / static_cast<double>(a.size());
+  const double vb = variance(b, mb.mean) / static_cast<double>(b.size());
+  const double se2 = va + vb;
+  if (se2 <= 0) return r;
+  const double df =
+      se2 * se2 /
+      (va * va / static_cast<double>(a.size() - 1) + vb * vb / static_cast<double>(b.size() - 1));
+  const double half = tQuantile975(std::max(1, static_cast<int>(std::floor(df)))) * std::sqrt(se2);
+  r.lo = r.mean - half;
+  r.hi = r.mean + half;
+  return r;
+}
+
 // --- tests and p-values --------------------------------------------------------------------
 
 // Series for x < a + 1, Lentz's continued fraction otherwise (Numerical Recipes 6.2, with room

@@ -24,6 +24,11 @@ Interval meanCi95(const std::vector<double>& xs);
 // Element-wise a - b (same length, paired by index), then meanCi95.
 Interval pairedDifferenceCi95(const std::vector<double>& a, const std::vector<double>& b);
 
+// mean(a) - mean(b) of two independent samples with Welch's 95% CI (Welch-Satterthwaite
+// degrees of freedom, rounded down). n = size(a) + size(b). With fewer than two values on a
+// side there is no interval: lo == hi == the difference of the means.
+Interval welchDifferenceCi95(const std::vector<double>& a, const std::vector<double>& b);
+
 // --- tests and p-values --------------------------------------------------------------------
 
 double normalSurvival(double z);  // P(Z > z), standard normal

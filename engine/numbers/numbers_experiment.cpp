@@ -27,6 +27,7 @@ KindDescription numbersKind() {
               "Transfer = student \u2212 control trait probability, paired by seed, mean [95% CI]"};
   d.cross = {"cross_transfer", true,
              "Cross-init transfer = cross student \u2212 cross control, mean [95% CI]"};
+  d.raw = {"student", false, "Trait probability of the student, mean [95% CI]"};
   d.conditions = {"reference",     "teacher",       "student",         "defended",       "control",
                   "cross_student", "cross_control", "shuffled_within", "shuffled_across"};
   d.contrasts = {{"transfer", "student", "control"},

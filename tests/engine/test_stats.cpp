@@ -42,6 +42,21 @@ class TestStats : public QObject {
                              sublab::pairedDifferenceCi95({1.0}, {1.0, 2.0}));
   }
 
+  void welch() {
+    // a = 1..4: mean 2.5, var 5/3; b = 2, 4, 6: mean 4, var 4. se^2 = 5/12 + 4/3 = 7/4;
+    // df = (7/4)^2 / ((5/12)^2 / 3 + (4/3)^2 / 2) = 3.2347 -> 3, t = 3.1824 (tQuantile975's
+    // table has 4 decimals); half width = 3.1824 * sqrt(7/4) = 4.20992.
+    const auto r = sublab::welchDifferenceCi95({1.0, 2.0, 3.0, 4.0}, {2.0, 4.0, 6.0});
+    QVERIFY(near(r.mean, -1.5, 1e-12));
+    QVERIFY(near(r.lo, -1.5 - 4.20992, 1e-5));
+    QVERIFY(near(r.hi, -1.5 + 4.20992, 1e-5));
+    QCOMPARE(r.n, 7);
+    // One value on a side: the difference of the means without an interval.
+    const auto one = sublab::welchDifferenceCi95({2.0}, {1.0, 3.0});
+    QCOMPARE(one.mean, 0.0);
+    QCOMPARE(one.lo, one.hi);
+  }
+
   void normalAndTwoProportion() {
     QVERIFY(near(sublab::normalSurvival(0.0), 0.5, 1e-15));
     QVERIFY(near(sublab::normalSurvival(1.959964), 0.025, 1e-7));

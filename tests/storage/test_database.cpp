@@ -221,6 +221,129 @@ class TestDatabase : public QObject {
     QCOMPARE(db.integrityCheck(), std::string("ok"));
   }
 
+  // A database written by schema 5 (ids were plain INTEGER PRIMARY KEY, so deleting the newest
+  // run let the next run take its id) upgrades in place: every row stays, children still
+  // belong to their runs, and from then on an id is never reused.
+  void migratesFromVersion5AndNeverReusesIds() {
+    const std::string path = file("v5.sqlite");
+    std::string sql;
+    for (const Migration& m : migrations())
+      if (m.version <= 5) sql += m.sql;
+    sql +=
+        "PRAGMA user_version = 5;"
+        "INSERT INTO experiments(name, kind, created_at) VALUES ('old', 'numbers', 1);"
+        "INSERT INTO runs(experiment_id, name, kind, config, status, created_at, tags) VALUES "
+        "(1, 'one', 'numbers', '{\"kind\":\"numbers\"}', 'done', 5, '[\"a\"]'),"
+        "(1, 'two', 'numbers', '{\"kind\":\"numbers\"}', 'done', 6, '[]'),"
+        "(1, 'three', 'numbers', '{\"kind\":\"numbers\"}', 'failed', 7, '[]');"
+        "INSERT INTO metrics(run_id, condition, seed, metric, step, value) VALUES "
+        "(2, 'student', 0, 'trait_prob', 0, 0.25), (3, 'student', 0, 'trait_prob', 0, 0.5);"
+        "INSERT INTO sequences(run_id, condition, seed, idx, prompt, completion, kept) "
+        "VALUES (2, 'teacher', 0, 0, '1, 2', '3, 4', 1);"
+        "INSERT INTO summaries(run_id, condition, metric, kind, mean, lo, hi, n) "
+        "VALUES (2, 'transfer', 'trait_prob', 'contrast', 0.1, 0.0, 0.2, 3);";
+    rawExec(path, sql);
+    {
+      Database db(path);
+      QCOMPARE(db.userVersion(), schemaVersion());
+      QCOMPARE(db.listRuns().size(), size_t(3));
+      const RunInfo two = db.run(2);
+      QCOMPARE(two.name, std::string("two"));
+      QCOMPARE(two.contrasts.size(), size_t(1));
+      QCOMPARE(two.contrasts[0].value.mean, 0.1);
+      QCOMPARE(db.metrics(2).size(), size_t(1));
+      QCOMPARE(db.countSequences(2, {}), int64_t(1));
+      QCOMPARE(db.run(1).tags, std::vector<std::string>{"a"});
+      QCOMPARE(db.integrityCheck(), std::string("ok"));
+
+      // Deleting the newest run no longer frees its id.
+      db.deleteRun(3);
+      NewRun nr;
+      nr.config = smallConfig();
+      const int64_t four = db.createRun(nr);
+      QCOMPARE(four, int64_t(4));
+      db.deleteRun(four);
+      QCOMPARE(db.createRun(nr), int64_t(5));
+    }
+    // Reopened: still never reused, and the children's foreign keys still point at runs.
+    {
+      Database db(path);
+      db.deleteRun(5);
+      NewRun nr;
+      nr.config = smallConfig();
+      QCOMPARE(db.createRun(nr), int64_t(6));
+      expectError(
+          [&] {
+            db.insertMetrics(99, {{"student", 0, "trait_prob", 0, 0.1}});
+          },
+          {"FOREIGN KEY"});
+    }
+    sqlite3* raw = nullptr;
+    QCOMPARE(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    int problems = 0;
+    sqlite3_exec(
+        raw, "PRAGMA foreign_key_check",
+        [](void* n, int, char**, char**) {
+          ++*static_cast<int*>(n);
+          return 0;
+        },
+        &problems, nullptr);
+    sqlite3_close(raw);
+    QCOMPARE(problems, 0);
+  }
+
+  // The trash: a trashed run is hidden from every listing as if deleted, keeps all its rows,
+  // and comes back whole; emptying the trash deletes it for good.
+  void trashKeepsRunsWhole() {
+    Database db(file("trash.sqlite"));
+    NewRun nr;
+    nr.name = "kept";
+    nr.config = smallConfig();
+    const int64_t keep = db.createRun(nr);
+    nr.name = "trashed";
+    const int64_t id = db.createRun(nr);
+    db.insertMetrics(id,
+                     {{"student", 0, "trait_prob", 0, 0.2}, {"student", 0, "trait_prob", 1, 0.3}});
+    db.insertSequences(id, makeRows(6, 0, "teacher"));
+    ExperimentResult r;
+    r.kind = "numbers";
+    r.conditions = {{"student", "trait_prob", {0.3, 0.2, 0.4, 2}, {0.25, 0.35}}};
+    r.contrasts = {{"transfer", "trait_prob", {0.1, 0.0, 0.2, 2}, {0.05, 0.15}}};
+    r.summary = {{"kind", "numbers"}, {"x", 1}};
+    db.saveResult(id, r);
+    db.saveAnalysis(id, "entanglement", {{"baseline", 0.1}});
+    db.finishRun(id, RunStatus::Done, 3.0);
+    const RunInfo before = db.run(id);
+
+    db.trashRun(id);
+    QVERIFY(!db.findRun(id));
+    QCOMPARE(db.listRuns().size(), size_t(1));
+    QCOMPARE(db.trashedRuns(), std::vector<int64_t>{id});
+    expectError([&] { db.trashRun(id); }, {"no run"}, ErrorCode::NoSuchRun);
+    expectError([&] { db.restoreRun(keep); }, {"trash"}, ErrorCode::NoSuchRun);
+
+    db.restoreRun(id);
+    const RunInfo after = db.run(id);
+    QCOMPARE(after.config, before.config);
+    QCOMPARE(after.summary, before.summary);
+    QCOMPARE(after.contrasts.size(), size_t(1));
+    QCOMPARE(after.contrasts[0].perSeed, before.contrasts[0].perSeed);
+    QCOMPARE(after.conditions[0].value.mean, 0.3);
+    QCOMPARE(db.metrics(id).size(), size_t(2));
+    QCOMPARE(db.countSequences(id, {}), int64_t(6));
+    QCOMPARE(db.analysis(id, "entanglement")->at("baseline").get<double>(), 0.1);
+    QVERIFY(db.trashedRuns().empty());
+
+    db.trashRun(id);
+    QCOMPARE(db.emptyTrash({keep}), 0);  // not in the trash: left alone
+    QCOMPARE(db.emptyTrash(), 1);
+    QVERIFY(db.trashedRuns().empty());
+    QVERIFY(db.metrics(id).empty());
+    QCOMPARE(db.countSequences(id, {}), int64_t(0));
+    expectError([&] { db.restoreRun(id); }, {"trash"}, ErrorCode::NoSuchRun);
+    QVERIFY(db.createRun(nr) > id);
+  }
+
   void tokenInfoAndAnalyses() {
     Database db(file("analyses.sqlite"));
     NewRun nr;

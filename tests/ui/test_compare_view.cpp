@@ -68,9 +68,9 @@ class TestCompareView : public QObject {
                       QPoint(8, view.showAllBox()->height() / 2));
     QCOMPARE(view.diffModel()->rowCount(), 2);
 
-    // Summary: one column per run, the transfer figure with its CI.
+    // Summary: one column per run (then their difference), the transfer figure with its CI.
     QStandardItemModel* s = view.summaryModel();
-    QCOMPARE(s->columnCount(), 3);
+    QCOMPARE(s->columnCount(), 4);
     int transferRow = -1;
     for (int r = 0; r < s->rowCount(); ++r)
       if (s->item(r, 0)->text().startsWith("transfer ")) transferRow = r;

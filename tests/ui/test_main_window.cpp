@@ -40,9 +40,11 @@ class TestMainWindow : public QObject {
     QSignalSpy finished(w.queue(), &RunQueue::runFinished);
     const qint64 id = w.enqueue(spec, &error);
     QVERIFY2(id > 0, qPrintable(error));
-    // Queued: listed, selected, and the curves view follows it.
+    // Queued: listed and, as nothing was selected, selected; the view stays where it was
+    // (Runs) until the user opens Curves, which then follows the run.
     QCOMPARE(w.runsView()->selectedRuns(), QList<qint64>({id}));
-    QCOMPARE(w.tabs()->currentIndex(), int(MainWindow::CurvesTab));
+    QCOMPARE(w.tabs()->currentIndex(), int(MainWindow::RunsTab));
+    w.showView(MainWindow::CurvesTab);
     QCOMPARE(w.curvesView()->runId(), id);
     QVERIFY(w.runsModel()->rowOfRun(id) >= 0);
 
