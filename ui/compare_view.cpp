@@ -12,6 +12,7 @@
 #include <QStandardItemModel>
 #include <QTableView>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "engine/core/stats.h"
 #include "storage/database.h"
@@ -137,6 +138,7 @@ QString CompareView::metric() const { return m_metric->currentText(); }
 void CompareView::reload() {
   m_data.clear();
   m_runLabels.clear();
+  m_allDone = true;
   std::vector<nlohmann::json> configs;
   std::vector<sublab::RunInfo> infos;
   QSet<QString> kinds;
@@ -146,6 +148,7 @@ void CompareView::reload() {
         const auto info = m_project->db()->findRun(id);
         if (!info) continue;
         infos.push_back(*info);
+        if (info->status != sublab::RunStatus::Done) m_allDone = false;
         configs.push_back(info->config);
         kinds << QString::fromStdString(info->kind);
         m_runLabels << QStringLiteral("#%1 %2").arg(id).arg(QString::fromStdString(info->name));
@@ -327,6 +330,7 @@ void CompareView::replotNow() {
                                         Qt::DashDotLine};
   constexpr int kStyles = int(std::size(styles));
   const QString m = metric();
+  const std::vector<std::string>& once = m_kind.onceConditions;
   QStringList shown;
   for (const QString& c : m_conditionNames)
     if (!m_hidden.value(c)) shown << c;
@@ -346,11 +350,15 @@ void CompareView::replotNow() {
       QStringList label;
       if (m_runs.size() > 1 || shown.size() <= 1) label << runLabel;
       if (shown.size() > 1) label << conditionLabel(c);
-      series << seriesFromData(it->second, m, c, label.join(QStringLiteral(" · ")), color, style);
+      PlotSeries s =
+          seriesFromData(it->second, m, c, label.join(QStringLiteral(" · ")), color, style);
+      s.measuredOnce = std::find(once.begin(), once.end(), c.toStdString()) != once.end();
+      series << s;
     }
     ++runIndex;
   }
-  extendSinglePoints(series);
+  // A live run's single point is a curve just begun, not a level (as in Curves).
+  extendSinglePoints(series, m_allDone);
   m_plot->setAxisLabels(stepLabel(m_kind), metricLabel(m_kind, m));
   m_plot->setSeries(series);
 }

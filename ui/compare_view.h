@@ -61,6 +61,7 @@ class CompareView : public QWidget, public Exportable {
   QStringList m_runLabels;
   QStringList m_runLegend;  // per run: id and the config keys that differ
   std::map<qint64, CurveData> m_data;
+  bool m_allDone = false;          // every compared run finished: single points are levels
   sublab::KindDescription m_kind;  // of the runs when they share one kind, else generic
   QTimer m_replotTimer;
   QLabel* m_title;

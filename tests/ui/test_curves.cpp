@@ -233,6 +233,36 @@ class TestCurves : public QObject {
     QCOMPARE(control.x, QVector<double>({0}));  // one point, not stretched across the steps
   }
 
+  // The same in Compare: a live run's control with one point so far is no "(level)", while the
+  // teacher and reference (measured once) still are.
+  void compareLiveSinglePointIsNotALevel() {
+    Project project;
+    QString error;
+    QVERIFY(project.open(m_dir.filePath("compare-live.sqlite"), &error));
+    const qint64 a = addTinyRun(*project.db(), "a", sublab::RunStatus::Done, {0, 2, 3}, {0, 2, 3});
+    const qint64 b = addTinyRun(*project.db(), "b", sublab::RunStatus::Running, {0, 2}, {0});
+    AppSettings settings(m_dir.filePath("compare-live.ini"));
+    CompareView view(&project, &settings);
+    view.resize(1100, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setRuns({a, b});
+    int levels = 0, controls = 0;
+    for (const PlotSeries& s : view.plot()->series()) {
+      const bool once = s.label.contains("teacher") || s.label.contains("reference");
+      if (once)
+        levels += s.label.endsWith("(level)") ? 1 : 0;
+      else
+        QVERIFY2(!s.label.contains("level"), qPrintable(s.label));
+      if (s.label.contains("control") && s.label.startsWith(QString("#%1").arg(b))) {
+        ++controls;
+        QCOMPARE(s.x, QVector<double>({0}));  // one point, not stretched across the steps
+      }
+    }
+    QVERIFY(levels > 0);
+    QCOMPARE(controls, 1);
+  }
+
   // TensorBoard-style smoothing: the mean line becomes a debiased EMA of the raw means, the raw
   // line is kept (drawn faintly behind) and the read-out shows both; 0 turns it off.
   void smoothingIsAnEmaWithTheRawLineBehind() {
