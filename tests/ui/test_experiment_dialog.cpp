@@ -6,6 +6,7 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QtTest/QtTest>
 
@@ -242,6 +243,11 @@ class TestExperimentDialog : public QObject {
     QVERIFY(rule);
     QCOMPARE(rule->currentText(), QString("paper"));
     QVERIFY(rule->toolTip().contains("paper authors' rule exactly"));
+    if (auto* scroll = d.findChild<QScrollArea*>()) {
+      d.show();
+      scroll->ensureWidgetVisible(rule);
+      shot(&d, "format_rule");
+    }
     rule->setCurrentText("lenient");
     QVERIFY(d.isValid());
     QCOMPARE(d.spec().config["filter"]["format_rule"], nlohmann::json("lenient"));
