@@ -63,8 +63,7 @@ class TestDuplicateRun : public QObject {
              QString("0.002"));
     QCOMPARE(d->seedsBox()->value(), 3);
     QCOMPARE(d->presetBox()->currentText(), QString("run #%1").arg(id));
-    QCOMPARE(d->changesLabel()->text(),
-             QString("Same config as run #%1 (owl lr 2e-3).").arg(id));
+    QCOMPARE(d->changesLabel()->text(), QString("Same config as run #%1 (owl lr 2e-3).").arg(id));
     QCOMPARE(d->spec().config, w.project()->db()->run(id).config);
     // Vary it: the changes are listed as they are made.
     auto* lr = qobject_cast<QLineEdit*>(d->form()->fieldWidget("student.lr"));
@@ -100,7 +99,8 @@ class TestDuplicateRun : public QObject {
     QVERIFY(QTest::qWaitForWindowExposed(d));
     QCOMPARE(d->seedsBox()->value(), 4);
     QTRY_VERIFY(d->seedsBox()->hasFocus());
-    QCOMPARE(d->changesLabel()->text(), QString("Changes from run #%1 (base): seeds 3 → 4").arg(id));
+    QCOMPARE(d->changesLabel()->text(),
+             QString("Changes from run #%1 (base): seeds 3 → 4").arg(id));
     QVERIFY(d->isValid());
     QCOMPARE(d->spec().config["seeds"].get<int>(), 4);
     shot(d, "more_seeds");
@@ -122,8 +122,7 @@ class TestDuplicateRun : public QObject {
     old.status = sublab::RunStatus::Running;
     const qint64 id = w.project()->db()->createRun(old);
     w.project()->db()->finishRun(id, sublab::RunStatus::Done, 1.0);
-    QCOMPARE(w.project()->db()->run(id).config["filter"]["format_rule"],
-             nlohmann::json("lenient"));
+    QCOMPARE(w.project()->db()->run(id).config["filter"]["format_rule"], nlohmann::json("lenient"));
     w.show();
     ExperimentDialog* d = w.duplicateRun(id, false);
     QVERIFY(d);
