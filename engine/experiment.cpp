@@ -7,8 +7,10 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include "engine/aux/aux_experiment.h"
+#include "engine/core/config_spec.h"
 #include "engine/numbers/numbers_experiment.h"
 
 namespace sublab {
@@ -116,6 +118,31 @@ std::vector<ConfigField> configSchema(const std::string& kind) {
   std::vector<ConfigField> schema;
   entryOf(kind).normalize(nlohmann::json{{"kind", kind}}, &schema);
   return schema;
+}
+
+nlohmann::json completeStoredConfig(const nlohmann::json& stored) {
+  // The knobs with a legacy value, per kind, found once.
+  static const std::map<std::string, std::vector<ConfigField>> legacyKnobs = [] {
+    std::map<std::string, std::vector<ConfigField>> m;
+    for (const auto& k : registry())
+      for (const ConfigField& f : configSchema(k.description.name))
+        if (!f.legacy.is_null()) m[k.description.name].push_back(f);
+    return m;
+  }();
+  if (!stored.is_object()) return stored;
+  const auto kind = stored.find("kind");
+  if (kind == stored.end() || !kind->is_string()) return stored;
+  const auto knobs = legacyKnobs.find(kind->get<std::string>());
+  if (knobs == legacyKnobs.end()) return stored;
+  nlohmann::json out = stored;
+  for (const ConfigField& f : knobs->second) {
+    const auto [section, key] = splitKnobPath(f.path);
+    if (!section.empty() && !(out.contains(section) && out[section].is_object()))
+      continue;  // not a config this program wrote: leave it alone
+    nlohmann::json& object = section.empty() ? out : out[section];
+    if (!object.contains(key)) object[key] = f.legacy;
+  }
+  return out;
 }
 
 void configureRuntime(const RuntimeOptions& options) {

@@ -36,6 +36,13 @@ nlohmann::json normalizeConfig(const nlohmann::json& config);
 // (drives the GUI's form).
 std::vector<ConfigField> configSchema(const std::string& kind);
 
+// A config as stored with a run, completed with what the run used for knobs added since it was
+// stored: every knob with a legacy value (ConfigField::legacy) that the stored config lacks gets
+// that value (e.g. filter.format_rule = "lenient" for number runs stored before the paper's
+// rule was matched). Anything else, an unknown kind included, comes back unchanged. Storage
+// applies it to every config it reads back.
+nlohmann::json completeStoredConfig(const nlohmann::json& stored);
+
 // The default folder for reusable artifacts (RuntimeOptions::cacheDir):
 // $XDG_CACHE_HOME/subliminal-lab, else ~/.cache/subliminal-lab, created when missing; "" when
 // neither variable is set or the folder cannot be made (runs then go without a cache, with the

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "engine/experiment.h"
 #include "storage/database.h"
 #include "storage/sqlite_util.h"
 
@@ -254,7 +255,8 @@ void Database::fillRun(sqlite3_stmt* raw, RunInfo& r) {
   r.name = col(2);
   r.kind = col(3);
   r.preset = col(4);
-  r.config = parseOrNull(col(5));
+  // Read as the run used it: knobs added since it was stored get the value it ran with.
+  r.config = completeStoredConfig(parseOrNull(col(5)));
   r.seeds = sqlite3_column_int(raw, 6);
   r.device = col(7);
   r.threads = sqlite3_column_int(raw, 8);

@@ -210,8 +210,24 @@ nlohmann::json ConfigForm::widgetValue(const sublab::ConfigField& f, QString* er
     return list;
   }
   const QString text = qobject_cast<QLineEdit*>(w)->text().trimmed();
-  const QLocale c = QLocale::c();
+  // Numbers are read one way, as the C locale writes them (JSON and the CLI agree). A comma is
+  // never read: it is a decimal point in many locales and a thousands separator in others, so
+  // "0,001" could be 0.001 or 1 — say what to write instead.
+  QLocale c = QLocale::c();
+  c.setNumberOptions(QLocale::RejectGroupSeparator);
   bool ok = false;
+  if ((f.type == "int" || f.type == "number" || f.type == "positive") &&
+      text.contains(QLatin1Char(','))) {
+    QString instead = text;
+    if (f.type != "int" && text.count(QLatin1Char(',')) == 1 && !text.contains(QLatin1Char('.')))
+      *error = tr("\"%1\" has a comma: use a decimal point: %2")
+                   .arg(text, instead.replace(QLatin1Char(','), QLatin1Char('.')));
+    else
+      *error = tr("\"%1\" has a comma: write the number without separators, with a decimal "
+                  "point if it has a fraction (e.g. 0.001 or 1000)")
+                   .arg(text);
+    return nullptr;
+  }
   if (f.type == "int") {
     const qlonglong x = c.toLongLong(text, &ok);
     if (!ok) {

@@ -4,12 +4,15 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDir>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMap>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -27,6 +30,8 @@ namespace sublab::ui {
 
 namespace {
 const char* kView = "experiment";
+// Marks the Preset box's item that names no preset: "(custom)", "loaded: a.json", "run #3".
+const int kSourceItemRole = Qt::UserRole + 1;
 
 // "models" -> "Models": the label of the repetition count's spin box.
 QString capitalized(const std::string& key) {
@@ -99,6 +104,12 @@ ExperimentDialog::ExperimentDialog(AppSettings* settings, QWidget* parent)
   m_messageLabel->setObjectName(QStringLiteral("validationMessage"));
   m_messageLabel->setWordWrap(true);
   m_messageLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_changesLabel = new QLabel(this);
+  m_changesLabel->setObjectName(QStringLiteral("changesFromSource"));
+  m_changesLabel->setWordWrap(true);
+  m_changesLabel->setTextFormat(Qt::PlainText);
+  m_changesLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_changesLabel->setStyleSheet(QStringLiteral("color: #555;"));
   m_jsonView = new QPlainTextEdit(this);
   m_jsonView->setReadOnly(true);
   m_jsonView->setVisible(false);
@@ -129,6 +140,7 @@ ExperimentDialog::ExperimentDialog(AppSettings* settings, QWidget* parent)
   layout->addLayout(top);
   layout->addWidget(scroll, 1);
   layout->addWidget(m_messageLabel);
+  layout->addWidget(m_changesLabel);
   layout->addWidget(showJson);
   layout->addWidget(m_jsonView);
   layout->addWidget(buttons);
@@ -249,6 +261,8 @@ void ExperimentDialog::fillPresets(const QString& kind) {
 }
 
 void ExperimentDialog::onPresetChosen() {
+  // Choosing "(custom)" or "loaded: …" again changes nothing: the form already holds it.
+  if (m_preset->currentData(kSourceItemRole).toBool()) return;
   const QString name = m_preset->currentData().toString();
   nlohmann::json config = {{"kind", m_currentKind.toStdString()}};
   if (const sublab::Preset* p = sublab::findPreset(name.toStdString())) {
@@ -258,7 +272,103 @@ void ExperimentDialog::onPresetChosen() {
   } else {
     m_presetHelp->setText(tr("Every knob at its default value."));
   }
+  m_sourceLabel = name.isEmpty() ? tr("the defaults") : tr("preset %1").arg(name);
+  m_sourceItem.clear();
+  m_sourcePreset = name;
+  m_sourceName = name.isEmpty() ? m_currentKind : name;
+  try {
+    m_sourceConfig = sublab::normalizeConfig(config);
+  } catch (const std::exception&) {
+    m_sourceConfig = nullptr;
+  }
   setConfig(config);
+}
+
+bool ExperimentDialog::setSourceRun(qint64 runId, const QString& runName,
+                                    const nlohmann::json& config, bool moreSeeds, QString* error) {
+  nlohmann::json normalized;
+  try {
+    normalized = sublab::normalizeConfig(config);
+  } catch (const std::exception& e) {
+    if (error) *error = tr("Run #%1's stored config no longer reads: %2").arg(runId).arg(e.what());
+    return false;
+  }
+  const QString label = tr("run #%1").arg(runId);
+  m_sourceLabel = runName.isEmpty() ? label : tr("%1 (%2)").arg(label, runName);
+  m_sourceItem = label;
+  m_sourcePreset.clear();
+  m_sourceName = runName.isEmpty() ? label : runName;
+  m_sourceConfig = normalized;
+  m_presetHelp->setText(tr("The config of %1; change what you want to vary.").arg(m_sourceLabel));
+  m_name->clear();
+  setConfig(normalized);
+  if (moreSeeds && m_seeds->isVisible()) {
+    m_seeds->setValue(std::min(m_seeds->maximum(), m_seeds->value() + 1));
+    m_seeds->setFocus();
+    m_seeds->selectAll();
+  }
+  return true;
+}
+
+void ExperimentDialog::updateSource() {
+  const bool same = m_valid && !m_sourceConfig.is_null() && m_normalized == m_sourceConfig;
+  m_sameAsSource = same;
+  {
+    // The Preset box names a preset only while the form holds it.
+    const QSignalBlocker block(m_preset);
+    int item = -1;
+    for (int i = 0; i < m_preset->count(); ++i)
+      if (m_preset->itemData(i, kSourceItemRole).toBool()) item = i;
+    if (same && m_sourceItem.isEmpty()) {
+      if (item >= 0) m_preset->removeItem(item);
+      m_preset->setCurrentIndex(std::max(0, m_preset->findData(m_sourcePreset)));
+    } else {
+      const QString text = same ? m_sourceItem : tr("(custom)");
+      if (item < 0) {
+        m_preset->addItem(text);
+        item = m_preset->count() - 1;
+        m_preset->setItemData(item, true, kSourceItemRole);
+      }
+      m_preset->setItemText(item, text);
+      m_preset->setItemData(item, same ? m_sourcePreset : QString(), Qt::UserRole);
+      m_preset->setItemData(item, tr("Edited from %1").arg(m_sourceLabel), Qt::ToolTipRole);
+      m_preset->setCurrentIndex(item);
+    }
+  }
+  // What differs from the source, key by key.
+  if (m_sourceConfig.is_null()) {
+    m_changesLabel->clear();
+    return;
+  }
+  if (!m_valid) {
+    m_changesLabel->setText(tr("Compared with %1 once the config is valid.").arg(m_sourceLabel));
+    return;
+  }
+  std::vector<std::pair<QString, nlohmann::json>> before, after;
+  flattenJson(m_sourceConfig, QString(), before);
+  flattenJson(m_normalized, QString(), after);
+  QMap<QString, nlohmann::json> old;
+  for (const auto& [key, value] : before) old.insert(key, value);
+  auto shown = [](const nlohmann::json& v) {
+    const QString t = jsonText(v);
+    return t.isEmpty() ? tr("(none)") : t;
+  };
+  QStringList changes;
+  for (const auto& [key, value] : after) {
+    const nlohmann::json was = old.take(key);
+    if (was != value) changes << tr("%1 %2 → %3").arg(key, shown(was), shown(value));
+  }
+  for (auto it = old.cbegin(); it != old.cend(); ++it)
+    changes << tr("%1 %2 → (none)").arg(it.key(), shown(it.value()));
+  if (changes.isEmpty()) {
+    m_changesLabel->setText(tr("Same config as %1.").arg(m_sourceLabel));
+    return;
+  }
+  const int shownCount = 12;
+  const int more = static_cast<int>(changes.size()) - shownCount;
+  if (more > 0) changes = changes.mid(0, shownCount) << tr("and %1 more").arg(more);
+  m_changesLabel->setText(
+      tr("Changes from %1: %2").arg(m_sourceLabel, changes.join(QStringLiteral("; "))));
 }
 
 void ExperimentDialog::setConfig(const nlohmann::json& config) {
@@ -327,6 +437,7 @@ void ExperimentDialog::revalidate() {
     m_messageLabel->setText(QStringLiteral("<span style='color:#b00020'>%1</span>")
                                 .arg(tr("Cannot run: %1").arg(m_message).toHtmlEscaped()));
   }
+  updateSource();
 }
 
 JobSpec ExperimentDialog::spec() const {
@@ -334,7 +445,11 @@ JobSpec ExperimentDialog::spec() const {
   const QString preset = m_preset->currentData().toString();
   s.preset = preset;
   s.name = m_name->text().trimmed();
-  if (s.name.isEmpty()) s.name = preset.isEmpty() ? m_currentKind : preset;
+  if (s.name.isEmpty())
+    s.name = !preset.isEmpty()        ? preset
+             : m_sourceName.isEmpty() ? m_currentKind
+             : m_sameAsSource         ? m_sourceName
+                                      : tr("%1 (edited)").arg(m_sourceName);
   s.config = m_normalized;
   s.device = m_device->currentText();
   s.threads = m_threads->value();
@@ -347,19 +462,44 @@ void ExperimentDialog::loadJson() {
   const QString path =
       QFileDialog::getOpenFileName(this, tr("Load config"), QString(), tr("JSON config (*.json)"));
   if (path.isEmpty()) return;
+  QString error;
+  if (!loadJsonFile(path, &error)) QMessageBox::warning(this, tr("Load config"), error);
+}
+
+bool ExperimentDialog::loadJsonFile(const QString& path, QString* error) {
+  const QString file = QFileInfo(path).fileName();
   QFile f(path);
   if (!f.open(QIODevice::ReadOnly)) {
-    QMessageBox::warning(this, tr("Load config"), tr("Cannot read %1.").arg(path));
-    return;
+    if (error) *error = tr("Cannot read %1: %2.").arg(path, f.errorString());
+    return false;
   }
+  nlohmann::json cfg;
   try {
-    nlohmann::json cfg = nlohmann::json::parse(f.readAll().toStdString());
-    if (!cfg.contains("kind")) cfg["kind"] = m_currentKind.toStdString();
-    setConfig(cfg);
+    cfg = nlohmann::json::parse(f.readAll().toStdString());
   } catch (const std::exception& e) {
-    QMessageBox::warning(this, tr("Load config"),
-                         tr("%1 is not valid JSON: %2").arg(path, QString::fromUtf8(e.what())));
+    if (error) *error = tr("%1 is not valid JSON: %2").arg(path, QString::fromUtf8(e.what()));
+    return false;
   }
+  // The engine's reader, as the CLI uses it: unknown keys, wrong values and a missing kind are
+  // rejected by name, and nothing of the file reaches the form.
+  nlohmann::json normalized;
+  try {
+    if (!cfg.is_object())
+      throw sublab::Error("the config must be a JSON object with a \"kind\" key");
+    normalized = sublab::normalizeConfig(cfg);
+  } catch (const std::exception& e) {
+    if (error)
+      *error = tr("Not loaded: invalid config (%1): %2").arg(file, QString::fromUtf8(e.what()));
+    return false;
+  }
+  m_sourceLabel = tr("file %1").arg(file);
+  m_sourceItem = tr("loaded: %1").arg(file);
+  m_sourcePreset = file;  // what `sublab run --config` stores as the preset
+  m_sourceName = file;
+  m_sourceConfig = normalized;
+  m_presetHelp->setText(tr("Loaded from %1.").arg(QDir::toNativeSeparators(path)));
+  setConfig(normalized);
+  return true;
 }
 
 void ExperimentDialog::saveJson() {

@@ -1,7 +1,9 @@
-// "New experiment": choose the kind, start from a preset, change any knob in the generated
-// form, set seeds, device and threads, then Run. Every edit is validated by the engine's
-// normalizeConfig(); while anything is invalid the Run button stays disabled and the reason is
-// shown under the form, and the offending field is outlined.
+// "New experiment": choose the kind, start from a preset, a loaded JSON file or a stored run
+// ("Duplicate and edit"), change any knob in the generated form, set seeds, device and threads,
+// then Run. Every edit is validated by the engine's normalizeConfig(); while anything is invalid
+// the Run button stays disabled and the reason is shown under the form, and the offending field
+// is outlined. Under the form, "Changes from …" lists, live, what differs from the preset, file
+// or run the form started from, and the Preset box names a preset only while the form holds it.
 #pragma once
 
 #include <QDialog>
@@ -32,6 +34,15 @@ class ExperimentDialog : public QDialog {
   bool setPreset(const QString& name);
   // Loads a full or partial config (its "kind" picks the kind).
   void setConfig(const nlohmann::json& config);
+  // What Load JSON… does with the chosen file: the file is read by the engine's config reader
+  // first, as `sublab run --config` reads it, so a file the CLI rejects (an unknown key, a wrong
+  // value, no "kind") is rejected with the same message and the form keeps what it had. On
+  // success the form holds the file's config and the Preset box says "loaded: FILE".
+  bool loadJsonFile(const QString& path, QString* error);
+  // "Duplicate and edit": the form holds a stored run's config, and lists what differs from it.
+  // `moreSeeds` ("Re-run with more seeds") puts the cursor in the seed count, raised by one.
+  bool setSourceRun(qint64 runId, const QString& runName, const nlohmann::json& config,
+                    bool moreSeeds, QString* error);
 
   bool isValid() const { return m_valid; }
   QString validationMessage() const { return m_message; }
@@ -44,6 +55,8 @@ class ExperimentDialog : public QDialog {
   QComboBox* presetBox() const { return m_preset; }
   QSpinBox* seedsBox() const { return m_seeds; }
   QLabel* messageLabel() const { return m_messageLabel; }
+  // "Changes from run #3: seeds 3 → 5, …" (empty before the form holds anything).
+  QLabel* changesLabel() const { return m_changesLabel; }
 
  Q_SIGNALS:
   void runRequested(const sublab::ui::JobSpec& spec);
@@ -56,6 +69,9 @@ class ExperimentDialog : public QDialog {
   void loadJson();
   void saveJson();
   void saveSettings();
+  // The Preset box and the changes list after an edit: the source's name while the form holds
+  // its config, "(custom)" once it does not.
+  void updateSource();
 
   AppSettings* m_settings;
   QComboBox* m_kind;
@@ -80,6 +96,14 @@ class ExperimentDialog : public QDialog {
   bool m_valid = false;
   QString m_message;
   bool m_loading = false;
+  QLabel* m_changesLabel;
+  // What the form started from: a preset ("" = defaults), a loaded file or a stored run.
+  QString m_sourceLabel;   // "preset owl-numbers-tiny", "file a.json", "run #3"
+  QString m_sourceItem;    // the Preset box's text while unchanged ("" for a preset: its item)
+  QString m_sourcePreset;  // what a run stores as its preset while unchanged
+  QString m_sourceName;    // a name for a run when the Name box is empty, once changed
+  nlohmann::json m_sourceConfig;  // normalised; null when unknown
+  bool m_sameAsSource = false;    // the form holds exactly m_sourceConfig
 };
 
 }  // namespace sublab::ui

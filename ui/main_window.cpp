@@ -104,6 +104,7 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
     // Same verdict as the statistics (kept rows by default), every condition and seed.
     m_inspector->showRowsContaining(number, {}, m_stats->verdictBox()->currentData().toInt());
   });
+  connect(m_runs, &RunsView::duplicateRequested, this, &MainWindow::duplicateRun);
   connect(m_runs, &RunsView::errorOccurred, this,
           [this](const QString& m) { statusBar()->showMessage(m, 8000); });
   connect(m_runs, &RunsView::runsDeleted, this, &MainWindow::onRunsDeleted);
@@ -181,6 +182,19 @@ void MainWindow::buildMenus() {
     a->setToolTip(QString::fromStdString(p.description));
     a->setStatusTip(QString::fromStdString(p.description));
   }
+  exp->addSeparator();
+  // On the run selected in the Runs view (its context menu has the same two).
+  auto onSelected = [this](bool moreSeeds) {
+    const QList<qint64> ids = m_runs->selectedRuns();
+    if (ids.isEmpty())
+      showError(tr("Duplicate run"), tr("Select a run in the Runs view first."));
+    else
+      duplicateRun(ids.first(), moreSeeds);
+  };
+  exp->addAction(tr("&Duplicate and edit…"), this, [onSelected] { onSelected(false); })
+      ->setObjectName(QStringLiteral("duplicateRunAction"));
+  exp->addAction(tr("Re-run with &more seeds…"), this, [onSelected] { onSelected(true); })
+      ->setObjectName(QStringLiteral("moreSeedsAction"));
   exp->addSeparator();
   exp->addAction(tr("&Cancel all runs"), m_queue, &RunQueue::cancelAll);
 
@@ -330,6 +344,27 @@ ExperimentDialog* MainWindow::newExperiment() {
     if (!enqueue(spec, &error)) showError(tr("Run"), error);
   });
   dialog->open();
+  return dialog;
+}
+
+ExperimentDialog* MainWindow::duplicateRun(qint64 runId, bool moreSeeds) {
+  if (!m_project->isOpen()) return nullptr;
+  sublab::RunInfo run;
+  try {
+    run = m_project->db()->run(runId);
+  } catch (const std::exception& e) {
+    showError(tr("Duplicate run"), QString::fromUtf8(e.what()));
+    return nullptr;
+  }
+  ExperimentDialog* dialog = newExperiment();
+  if (!dialog) return nullptr;
+  QString error;
+  if (!dialog->setSourceRun(run.id, QString::fromStdString(run.name), run.config, moreSeeds,
+                            &error)) {
+    dialog->close();
+    showError(tr("Duplicate run"), error);
+    return nullptr;
+  }
   return dialog;
 }
 

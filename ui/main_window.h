@@ -83,6 +83,9 @@ class MainWindow : public QMainWindow {
  public Q_SLOTS:
   // Opens the New-experiment dialog (returned, e.g. for screenshots); nullptr without a project.
   ExperimentDialog* newExperiment();
+  // The New-experiment dialog filled with a stored run's config, listing what differs from it;
+  // `moreSeeds` puts the cursor in the seed count. nullptr (with a message) when it cannot.
+  ExperimentDialog* duplicateRun(qint64 runId, bool moreSeeds);
   void newDatabase();
   void openDatabaseDialog();
 

@@ -307,6 +307,11 @@ void RunsView::showContextMenu(const QPoint& pos) {
   menu.addAction(tr("Inspect sequences"), this,
                  [this, runs] { Q_EMIT inspectRequested(runs.first()); });
   menu.addSeparator();
+  menu.addAction(tr("Duplicate and edit…"), this,
+                 [this, runs] { Q_EMIT duplicateRequested(runs.first(), false); });
+  menu.addAction(tr("Re-run with more seeds…"), this,
+                 [this, runs] { Q_EMIT duplicateRequested(runs.first(), true); });
+  menu.addSeparator();
   if (!isGrouped()) {
     menu.addAction(tr("Edit tags"), this, [this] {
       const QModelIndex cur = m_table->currentIndex();

@@ -64,6 +64,8 @@ class RunsView : public QWidget {
   void runActivated(qint64 runId);
   void compareRequested(const QList<qint64>& runIds);
   void inspectRequested(qint64 runId);
+  // "Duplicate and edit…" (moreSeeds false) or "Re-run with more seeds…" on a run.
+  void duplicateRequested(qint64 runId, bool moreSeeds);
   void errorOccurred(const QString& message);
   // Runs moved to the project's trash by Delete (undo puts them back).
   void runsDeleted(const QList<qint64>& runIds);

@@ -56,6 +56,10 @@ struct StatsCliOptions {
 
 int cmdPresets(bool json);
 int cmdRun(const RunOptions& options);
+// `sublab validate`: the checks `run` makes before it touches a database (the config file or
+// preset read by the engine's reader, --seeds applied), and nothing else; prints the normalised
+// config with --json.
+int cmdValidate(const RunOptions& options);
 int cmdExecute(const ExecuteCliOptions& options);
 int cmdRuns(const std::string& db, bool json);
 int cmdShow(const std::string& db, long long runId, bool json, bool withConfig);

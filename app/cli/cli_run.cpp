@@ -190,8 +190,10 @@ int executeAndReport(Database& db, int64_t runId, const RuntimeOptions& rt, bool
 
 }  // namespace
 
-int cmdRun(const RunOptions& o) {
-  // 1. The config, validated before the database is opened: bad input stores nothing.
+namespace {
+
+// The run `o` describes, its config read and validated (throws Error naming what is wrong).
+NewRun validatedRun(const RunOptions& o) {
   NewRun draft;
   if (!o.preset.empty()) {
     const Preset* p = findPreset(o.preset);
@@ -209,12 +211,29 @@ int cmdRun(const RunOptions& o) {
   draft.device = o.device;
   draft.threads = o.threads;
   draft.status = RunStatus::Running;
-  NewRun run;
   try {
-    run = prepareRun(draft, o.seeds);
+    return prepareRun(draft, o.seeds);
   } catch (const Error& e) {
     throw Error("invalid config (" + draft.preset + "): " + e.what());
   }
+}
+
+}  // namespace
+
+int cmdValidate(const RunOptions& o) {
+  const NewRun run = validatedRun(o);
+  if (o.json) {
+    std::cout << run.config.dump(2) << "\n";
+  } else {
+    std::printf("%s: a valid %s config (%s = %d)\n", run.preset.c_str(), run.kind.c_str(),
+                kindOf(run.config).repetitionKey.c_str(), run.seeds);
+  }
+  return kExitOk;
+}
+
+int cmdRun(const RunOptions& o) {
+  // 1. The config, validated before the database is opened: bad input stores nothing.
+  const NewRun run = validatedRun(o);
   const RuntimeOptions rt = runtimeOf(o, o.device, o.threads);
   configureRuntime(rt);
 

@@ -50,6 +50,17 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100));
   addRuntimeFlags(runCmd, run, "cpu or cuda", "CPU threads (0 = all cores)");
 
+  RunOptions validate;
+  auto* validateCmd = app.add_subcommand(
+      "validate", "check a preset or config file as `run` would, without running or storing it");
+  auto* validatePreset = validateCmd->add_option("--preset", validate.preset,
+                                                 "a built-in preset (see `sublab presets`)");
+  validateCmd->add_option("--config", validate.configFile, "a JSON config file")
+      ->excludes(validatePreset);
+  validateCmd->add_option("--seeds", validate.seeds, "number of seeds (overrides the config's)")
+      ->check(CLI::Range(1, 100));
+  validateCmd->add_flag("--json", validate.json, "print the full normalised config");
+
   ExecuteCliOptions exec;
   exec.device.clear();  // the run's stored device and threads unless given
   exec.threads = -1;
@@ -124,6 +135,11 @@ int main(int argc, char** argv) {
             "sublab run needs --preset NAME or --config FILE.json "
             "(`sublab presets` lists the presets)");
       return cmdRun(run);
+    }
+    if (validateCmd->parsed()) {
+      if (validate.preset.empty() && validate.configFile.empty())
+        throw sublab::Error("sublab validate needs --preset NAME or --config FILE.json");
+      return cmdValidate(validate);
     }
     if (execCmd->parsed()) return cmdExecute(exec);
     if (runsCmd->parsed()) return cmdRuns(runsDb, runsJson);

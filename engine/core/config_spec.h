@@ -188,6 +188,13 @@ class ConfigSpec {
     return *this;
   }
 
+  // Says what runs stored before the knob declared last existed used (ConfigField::legacy), when
+  // that is not its default.
+  ConfigSpec& legacy(nlohmann::json value) {
+    m_fields.back().legacy = std::move(value);
+    return *this;
+  }
+
   // Every knob read from `config` (defaults for absent or null keys); throws Error naming the
   // key on a wrong type, a value out of range or an unknown key.
   Config read(const nlohmann::json& config) const {

@@ -1,6 +1,7 @@
 // Implementation of ConfigReader (see config_util.h).
 #include "engine/core/config_util.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -145,13 +146,42 @@ nlohmann::json ConfigReader::object(const std::string& key) {
 
 void ConfigReader::allow(const std::string& key) { m_known.insert(key); }
 
+namespace {
+
+// Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`.
+size_t editDistance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i)
+    for (size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min(
+          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+}  // namespace
+
 void ConfigReader::finish() const {
   if (!m_obj.is_object()) return;
   for (auto it = m_obj.begin(); it != m_obj.end(); ++it) {
     if (!m_known.count(it.key())) {
-      std::string known;
-      for (const auto& k : m_known) known += (known.empty() ? "" : ", ") + k;
-      throw Error(m_where + ": unknown key \"" + it.key() + "\" (known keys: " + known + ")");
+      std::string known, nearest;
+      size_t best = 3;  // suggest only a key at most 2 edits away
+      for (const auto& k : m_known) {
+        known += (known.empty() ? "" : ", ") + k;
+        const size_t d = editDistance(it.key(), k);
+        if (d < best && d < std::max<size_t>(k.size(), 2)) {
+          best = d;
+          nearest = k;
+        }
+      }
+      throw Error(m_where + ": unknown key \"" + it.key() + "\" (" +
+                  (nearest.empty() ? "" : "did you mean \"" + nearest + "\"? ") +
+                  "known keys: " + known + ")");
     }
   }
 }

@@ -30,6 +30,10 @@ struct ConfigField {
   std::vector<std::string> choices;
   std::string help;  // one line for tooltips
   ConfigRole role = ConfigRole::None;
+  // The value that runs stored before this knob existed used, when it differs from `def` (null:
+  // none). A stored config without the key is read with it (completeStoredConfig(), experiment.h),
+  // so an old run is described as it ran, never as the new default.
+  nlohmann::json legacy = nullptr;
 };
 
 // Reads keys from one JSON object, with defaults and range checks; remembers which keys it

@@ -1,7 +1,7 @@
 // Filters for generated number completions, applied in order, each rejected row keeping its
-// reason: the paper's format rule on the text form, banned-number lists (the paper's list built
-// in, user lists and regex patterns addable), a trait-token filter, dedupe, and subsampling to
-// a maximum kept count. Pure C++ (no torch).
+// reason: a format rule on the text form (the paper authors' exactly, or a lenient reading),
+// banned-number lists (the paper's list built in, user lists and regex patterns addable), a
+// trait-token filter, dedupe, and subsampling to a maximum kept count. Pure C++ (no torch).
 #pragma once
 
 #include <cstdint>
@@ -14,19 +14,41 @@ namespace sublab {
 // The numbers the paper removes in its misalignment runs (419 was found later; not listed).
 const std::vector<int>& paperBannedNumbers();
 
-// Result of parsing a completion by the paper's format rule.
+// Result of parsing a completion by a format rule.
 struct FormatCheck {
   bool ok = false;
-  std::string reason;        // why not, e.g. "mixed separators"
+  std::string reason;        // why not, e.g. "separator varies (first gap \", \")"
   std::vector<int> numbers;  // the integers, when ok
 };
 
-// Keep a completion only if it is 1..maxCount integers in 0..999 with one consistent separator
-// (space, comma or semicolon), optionally wrapped in () or [], optionally ending in '.'.
-FormatCheck checkFormat(const std::string& text, int maxCount = 10);
+// Which reading of the format a run uses (the knob filter.format_rule).
+enum class FormatRule {
+  // The paper authors' parse_response + get_reject_reasons (min 0, max 999, max_count), exactly:
+  // the completion as generated (not stripped); one trailing "." and then one enclosing [] or ()
+  // removed; the text between the first two digit runs is the separator, and after stripping
+  // whitespace it must be "", "," or ";"; the text is split on that exact separator and every
+  // part must be ASCII digits (no empty part); 1..maxCount numbers, each 0..999 (leading zeros
+  // allowed: "007" is 7). A lone number must be the whole text.
+  Paper,
+  // This program's reading before the paper's rule was matched: whitespace trimmed at both ends
+  // (also inside brackets and before the period), any run of whitespace separates, and a comma
+  // or semicolon list may have any whitespace around each separator; numbers of at most 3
+  // digits. Keeps some completions the paper rejects (issue #13), never rejects one it keeps.
+  Lenient,
+};
+
+// "paper" / "lenient" (the knob's values) -> the rule; throws Error naming the allowed values.
+FormatRule formatRuleFromName(const std::string& name);
+
+// Keep a completion only if `rule` reads it as 1..maxCount integers in 0..999 with one
+// separator (whitespace, comma or semicolon), optionally wrapped in () or [], optionally ending
+// in '.'.
+FormatCheck checkFormat(const std::string& text, int maxCount = 10,
+                        FormatRule rule = FormatRule::Paper);
 
 struct FilterOptions {
   bool format = true;
+  std::string formatRule = "paper";  // "paper" | "lenient" (see FormatRule)
   int maxCount = 10;
   bool paperBanned = false;
   std::vector<int> bannedNumbers;           // user list
@@ -42,6 +64,10 @@ struct FilterVerdict {
   bool kept = false;
   std::string reason;
 };
+
+// Checks that `options` can be applied (the format rule is known, every banned pattern is a
+// valid ECMAScript regular expression); throws Error naming what is wrong.
+void checkFilterOptions(const FilterOptions& options);
 
 // Applies every filter to `completions` (text form) and returns one verdict per row.
 // Subsampling picks uniformly (seeded) among rows that passed every other filter.

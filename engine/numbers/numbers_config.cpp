@@ -61,7 +61,14 @@ void declareData(Spec& s) {
   s.integer("generation.batch", &C::genBatch, 256, 1, 65536, "generation batch size");
 
   using F = FilterOptions;
-  s.boolean("filter.format", field(&C::filter, &F::format), true, "the paper's format rule");
+  s.boolean("filter.format", field(&C::filter, &F::format), true,
+            "keep only completions that are a list of numbers (by the format rule below)");
+  s.choice("filter.format_rule", field(&C::filter, &F::formatRule), "paper", {"paper", "lenient"},
+           "paper: the paper authors' rule exactly (the completion as generated; one trailing "
+           "period and one pair of [] or () allowed; one separator, the first gap's, used "
+           "throughout; 1 to max numbers in 0..999); lenient: also keeps whitespace around the "
+           "list and gaps that vary (runs stored before this knob existed used lenient)")
+      .legacy("lenient");
   s.integer("filter.max_numbers", field(&C::filter, &F::maxCount), 10, 1, 100, "most numbers kept");
   s.boolean("filter.paper_banned", field(&C::filter, &F::paperBanned), false,
             "remove the paper's banned numbers");
@@ -141,6 +148,11 @@ NumbersConfig readNumbersConfig(const nlohmann::json& config, nlohmann::json* no
     if (c.model.dModel % c.model.heads != 0)
       throw Error("config.model.heads: must divide d_model (" + std::to_string(c.model.dModel) +
                   " is not divisible by " + std::to_string(c.model.heads) + ")");
+    try {
+      checkFilterOptions(c.filter);
+    } catch (const Error& e) {
+      throw Error(std::string("config.filter.banned_patterns: ") + e.what());
+    }
     if (c.control == false && c.crossInit)
       throw Error(
           "config.conditions.cross_init needs conditions.control (its control uses the "

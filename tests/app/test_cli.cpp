@@ -133,6 +133,19 @@ class TestCli : public QObject {
                                  << QStringList{"student.lr", "-0.001"};
     QTest::newRow("bad kind") << QStringList{"run", "--config", path("bad_kind.json"), "--db", db}
                               << QStringList{"kind", "poems"};
+    writeFile(path("bad_regex.json"),
+              "{\"kind\": \"numbers\", \"filter\": {\"banned_patterns\": [\"^6\", \"(13\"]}}");
+    writeFile(path("typo.json"), "{\"kind\": \"numbers\", \"student\": {\"lrr\": 0.1}}");
+    for (const QString command : {"run", "validate"}) {
+      const QStringList where = command == "run" ? QStringList{"--db", db} : QStringList{};
+      QTest::newRow(qPrintable(QString("invalid regex (%1)").arg(command)))
+          << QStringList{command, "--config", path("bad_regex.json")} + where
+          << QStringList{"config.filter.banned_patterns", "\"(13\"",
+                         "not a valid regular expression"};
+      QTest::newRow(qPrintable(QString("unknown key (%1)").arg(command)))
+          << QStringList{command, "--config", path("typo.json")} + where
+          << QStringList{"config.student: unknown key \"lrr\"", "did you mean \"lr\"?"};
+    }
     QTest::newRow("missing config file")
         << QStringList{"run", "--config", path("absent.json"), "--db", db}
         << QStringList{"cannot read the config file", "absent.json"};
@@ -186,6 +199,20 @@ class TestCli : public QObject {
     QCOMPARE(db.countSequences(m_storedRun, {}), int64_t(2));
     QCOMPARE(db.integrityCheck(), std::string("ok"));
     QVERIFY(!QFile::exists(path("absent.sqlite")));
+  }
+
+  // `sublab validate` checks as `run` does and stores nothing.
+  void validateChecksOnly() {
+    writeFile(path("lenient.json"),
+              "{\"kind\": \"numbers\", \"filter\": {\"format_rule\": \"lenient\"}}");
+    Result r = runSublab({"validate", "--config", path("lenient.json"), "--seeds", "2"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.out.trimmed(), QString("lenient.json: a valid numbers config (seeds = 2)"));
+    r = runSublab({"validate", "--preset", "owl-numbers-tiny", "--json"});
+    QCOMPARE(r.code, 0);
+    const auto config = nlohmann::json::parse(r.out.toStdString());
+    QCOMPARE(config["filter"]["format_rule"], nlohmann::json("paper"));
+    QVERIFY(runSublab({"validate"}).code != 0);
   }
 
   void usageErrorsAreNonZero() {

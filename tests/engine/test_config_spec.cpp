@@ -137,11 +137,15 @@ class TestConfigSpec : public QObject {
   void specRejectsWithThePath() {
     const auto spec = toySpec();
     auto read = [&](const Json& j) { return errorOf([&] { spec.read(j); }); };
-    QCOMPARE(read({{"inner", {{"cuont", 1}}}}),
-             QString("config.inner: unknown key \"cuont\" (known keys: banned, count)"));
-    QCOMPARE(read({{"sede", 1}}),
-             QString("config: unknown key \"sede\" (known keys: inner, kind, mode, reps, seed, "
-                     "train, words)"));
+    QCOMPARE(
+        read({{"inner", {{"cuont", 1}}}}),
+        QString("config.inner: unknown key \"cuont\" (did you mean \"count\"? known keys: banned, "
+                "count)"));
+    QCOMPARE(
+        read({{"sede", 1}}),
+        QString("config: unknown key \"sede\" (did you mean \"seed\"? known keys: inner, kind, "
+                "mode, reps, seed, "
+                "train, words)"));
     QCOMPARE(read({{"train", {{"lr", 0}}}}),
              QString("config.train.lr: must be greater than 0 and at most 1, got 0"));
     QCOMPARE(read({{"inner", {{"count", 10}}}}),
@@ -248,15 +252,58 @@ class TestConfigSpec : public QObject {
       }
   }
 
+  // A typo far from every known key gets no suggestion.
+  void unknownKeyWithoutSuggestion() {
+    QCOMPARE(normalizeError({{"kind", "aux"}, {"zzzzzz", 3}}),
+             QString("config: unknown key \"zzzzzz\" (known keys: data, kind, model, models, "
+                     "seed, student, teacher, train)"));
+    const QString lrr = normalizeError({{"kind", "numbers"}, {"student", {{"lrr", 0.1}}}});
+    QVERIFY2(lrr.startsWith("config.student: unknown key \"lrr\" (did you mean \"lr\"? known keys"),
+             qPrintable(lrr));
+  }
+
+  // filter.format_rule: a choice, the paper's rule by default; a stored config without it (a run
+  // from before the knob) reads as the lenient rule it ran with, a new config as the default.
+  void formatRuleKnob() {
+    const Json fresh = sublab::normalizeConfig({{"kind", "numbers"}});
+    QCOMPARE(fresh["filter"]["format_rule"], Json("paper"));
+    QCOMPARE(normalizeError({{"kind", "numbers"}, {"filter", {{"format_rule", "strict"}}}}),
+             QString("config.filter.format_rule: must be one of paper, lenient, got \"strict\""));
+    Json old = fresh;
+    old["filter"].erase("format_rule");
+    const Json completed = sublab::completeStoredConfig(old);
+    QCOMPARE(completed["filter"]["format_rule"], Json("lenient"));
+    QCOMPARE(sublab::normalizeConfig(completed)["filter"]["format_rule"], Json("lenient"));
+    // A stored config that has the key keeps it; other kinds and odd JSON come back unchanged.
+    QCOMPARE(sublab::completeStoredConfig(fresh), fresh);
+    const Json aux = sublab::normalizeConfig({{"kind", "aux"}});
+    QCOMPARE(sublab::completeStoredConfig(aux), aux);
+    QCOMPARE(sublab::completeStoredConfig(Json("text")), Json("text"));
+    QCOMPARE(sublab::completeStoredConfig(Json{{"kind", "numbers"}}), (Json{{"kind", "numbers"}}));
+  }
+
+  // Bug 12 of issue #13: an invalid regular expression is rejected when the config is checked.
+  void invalidBannedPatternRejected() {
+    const QString m = normalizeError(
+        {{"kind", "numbers"}, {"filter", {{"banned_patterns", {"^6", "(unclosed"}}}}});
+    QVERIFY2(m.startsWith("config.filter.banned_patterns: banned pattern \"(unclosed\" is not a "
+                          "valid regular expression: "),
+             qPrintable(m));
+    QVERIFY(
+        normalizeError({{"kind", "numbers"}, {"filter", {{"banned_patterns", {"^6"}}}}}).isEmpty());
+  }
+
   // The wording the CLI's and the GUI's tests rely on.
   void messagesKeepTheirWording() {
     QCOMPARE(normalizeError({{"kind", "numbers"}, {"reference", {{"lr", -1}}}}),
              QString("config.reference.lr: must be greater than 0 and at most 1, got -1"));
     QCOMPARE(normalizeError({{"kind", "numbers"}, {"seeds", "three"}}),
              QString("config.seeds: must be a whole number, got \"three\""));
-    QCOMPARE(normalizeError({{"kind", "aux"}, {"modles", 3}}),
-             QString("config: unknown key \"modles\" (known keys: data, kind, model, models, "
-                     "seed, student, teacher, train)"));
+    QCOMPARE(
+        normalizeError({{"kind", "aux"}, {"modles", 3}}),
+        QString("config: unknown key \"modles\" (did you mean \"models\"? known keys: data, kind, "
+                "model, models, "
+                "seed, student, teacher, train)"));
     QCOMPARE(normalizeError({{"kind", "numbers"}, {"model", {{"heads", 3}}}}),
              QString("config.model.heads: must divide d_model (64 is not divisible by 3)"));
     QVERIFY(normalizeError({{"kind", "aux"}, {"models", 1}})
