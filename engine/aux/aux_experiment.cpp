@@ -356,8 +356,10 @@ KindDescription auxKind() {
                  {"transfer_all", "student_all", "cross_all"}};
   d.hasSequences = false;
   d.noSequencesReason =
-      "an auxiliary-logit run: it generates no number sequences, so there are no sequence "
-      "statistics. Its figures are in the Results view.";
+      "an auxiliary-logit run: it trains image classifiers and stores each condition's test "
+      "accuracy per epoch and its final accuracies, but generates no sequences, so there are no "
+      "rows to list and no sequence statistics. See its accuracy curves in Curves and the "
+      "accuracies per condition, with the transfer, in Results.";
   d.resultsAsBars = true;
   d.metricChance = 0.1;  // ten classes
   d.metricFullScale = true;
