@@ -103,12 +103,11 @@ bool checkDisplay(const char* program) {
                "subliminal-lab: no display found (DISPLAY%s is not set), so the desktop app "
                "cannot open its window.\n"
                "On a machine without a screen (SSH, a container, CI):\n"
-               "  xvfb-run -a %s ...        runs the app on a virtual display, e.g. with\n"
-               "                            --demo owl-numbers-tiny --screenshot shot.png\n"
-               "  sublab run --preset owl-numbers-quick   runs an experiment from the command "
-               "line\n"
-               "                            (build/app/sublab; see sublab --help)\n"
-               "Or log in with a display (ssh -X / a desktop session) and start it again.\n",
+               "  - run it on a virtual display:  xvfb-run -a %s --demo owl-numbers-tiny "
+               "--screenshot shot.png\n"
+               "  - or use the command-line tool: sublab run --preset owl-numbers-quick "
+               "(build/app/sublab; sublab --help)\n"
+               "Or log in with a display (ssh -X, a desktop session) and start it again.\n",
                platform.isEmpty() ? " or WAYLAND_DISPLAY" : "", program);
   return false;
 #else
