@@ -1,7 +1,8 @@
 // Statistics of one run's generated sequences: side A against side B (default the kept teacher
 // rows against the kept reference rows) in charts (stats_plots.h), tables (stats_tables.h) and
-// text. Computed off the GUI thread (stats_compute.h); clicking a number asks the main window to
-// show the rows containing it in the Sequences view.
+// text, with a verdict in words above them (stats_words.h). Computed off the GUI thread
+// (stats_compute.h); clicking a number asks the main window to list, in the Sequences view, the
+// rows of both sides whose completions hold it (the rows the counts came from).
 #pragma once
 
 #include <QHash>
