@@ -13,6 +13,7 @@
 #include <regex>
 #include <unordered_map>
 
+#include "engine/seqstats/seq_stats.h"
 #include "storage/schema.h"
 #include "storage/sqlite_util.h"
 
@@ -25,6 +26,8 @@ constexpr char kSqliteMagic[16] = "SQLite format 3";  // 15 chars + NUL, as in t
 
 // SQL `x REGEXP y` calls regexp(y, x); the compiled pattern is cached per statement.
 void regexpFunction(sqlite3_context* ctx, int, sqlite3_value** argv);
+// number_count(text, n): how often n occurs in text as parseNumbers reads numbers.
+void numberCountFunction(sqlite3_context* ctx, int, sqlite3_value** argv);
 
 // Checks with the file system alone, before SQLite touches anything: an existing path must be a
 // file that starts like SQLite (or is empty); a new one needs a writable folder.
@@ -122,6 +125,8 @@ void Database::openFile(const OpenOptions& options) {
   sqlite3_busy_timeout(m_db, options.busyTimeoutMs);
   sqlite3_create_function(m_db, "regexp", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
                           regexpFunction, nullptr, nullptr);
+  sqlite3_create_function(m_db, "number_count", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                          numberCountFunction, nullptr, nullptr);
   checkOwnership();
   // Off while migrations run (a table rebuild must not cascade); on right after.
   exec("PRAGMA foreign_keys = OFF");
@@ -277,6 +282,15 @@ void regexpFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
   // SQLite may free the cached pattern at once (it owns it from here on).
   sqlite3_set_auxdata(ctx, 0, re.release(), [](void* p) { delete static_cast<std::regex*>(p); });
   sqlite3_result_int(ctx, match ? 1 : 0);
+}
+
+void numberCountFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const unsigned char* text = sqlite3_value_text(argv[0]);
+  const int number = sqlite3_value_int(argv[1]);
+  int64_t n = 0;
+  if (text)
+    for (int x : parseNumbers(reinterpret_cast<const char*>(text))) n += x == number;
+  sqlite3_result_int64(ctx, n);
 }
 
 }  // namespace

@@ -116,6 +116,9 @@ class Database {
   std::vector<SequenceRecord> sequencesAfter(int64_t runId, const SequenceFilter& filter,
                                              int64_t afterId, int64_t limit);
   int64_t countSequences(int64_t runId, const SequenceFilter& filter);
+  // How often filter.number occurs in the completions of the matching rows (as the statistics
+  // count it: a row holding it twice counts twice). Throws Error when the filter has no number.
+  int64_t countNumberOccurrences(int64_t runId, const SequenceFilter& filter);
   std::vector<std::string> sequenceConditions(int64_t runId);
   std::vector<int> sequenceSeeds(int64_t runId);
   // (reason, count) of rejected rows, most frequent first.

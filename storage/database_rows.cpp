@@ -3,6 +3,7 @@
 // through the (run_id, ...) indexes, by offset (index-only skip) or by keyset (id > cursor).
 #include <sqlite3.h>
 
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "storage/database.h"
@@ -23,16 +24,21 @@ std::string likePattern(const std::string& text) {
 }
 
 // The WHERE clause for a filter; parameters: ?1 run, ?2 condition, ?3 seed, ?4 kept,
-// ?5 reason, ?6 text. Only the placeholders used are bound.
+// ?5 reason, ?6 text, ?10 number, ?11 conditions (a JSON array). Only the placeholders used
+// are bound.
 std::string whereClause(const SequenceFilter& f) {
   std::string w = "run_id=?1";
-  if (!f.condition.empty()) w += " AND condition=?2";
+  if (!f.condition.empty())
+    w += " AND condition=?2";
+  else if (!f.conditions.empty())
+    w += " AND condition IN (SELECT value FROM json_each(?11))";
   if (f.seed) w += " AND seed=?3";
   if (f.verdict != Verdict::Any) w += " AND kept=?4";
   if (!f.reason.empty()) w += " AND reason=?5";
   if (!f.text.empty())
     w += f.textIsRegex ? " AND (prompt REGEXP ?6 OR completion REGEXP ?6)"
                        : " AND (prompt LIKE ?6 ESCAPE '\\' OR completion LIKE ?6 ESCAPE '\\')";
+  if (f.number) w += " AND number_count(completion, ?10) > 0";
   return w;
 }
 
@@ -43,6 +49,8 @@ void bindFilter(sqlite::Stmt& q, int64_t runId, const SequenceFilter& f) {
   if (f.verdict != Verdict::Any) q.bind(4, f.verdict == Verdict::Kept ? 1 : 0);
   if (!f.reason.empty()) q.bind(5, f.reason);
   if (!f.text.empty()) q.bind(6, f.textIsRegex ? f.text : likePattern(f.text));
+  if (f.number) q.bind(10, *f.number);
+  if (f.condition.empty() && !f.conditions.empty()) q.bind(11, nlohmann::json(f.conditions).dump());
 }
 
 void checkRegex(const SequenceFilter& f) {
@@ -188,6 +196,19 @@ int64_t Database::countSequences(int64_t runId, const SequenceFilter& filter) {
   checkRegex(filter);
   std::lock_guard<std::recursive_mutex> lock(m_mutex);
   sqlite::Stmt q(m_db, prepare("SELECT COUNT(*) FROM sequences WHERE " + whereClause(filter)),
+                 m_path);
+  bindFilter(q, runId, filter);
+  return q.next() ? q.i64(0) : 0;
+}
+
+int64_t Database::countNumberOccurrences(int64_t runId, const SequenceFilter& filter) {
+  if (!filter.number) throw Error("countNumberOccurrences needs a filter with a number");
+  checkRegex(filter);
+  std::lock_guard<std::recursive_mutex> lock(m_mutex);
+  sqlite::Stmt q(m_db,
+                 prepare("SELECT COALESCE(SUM(number_count(completion, ?10)), 0) FROM sequences "
+                         "WHERE " +
+                         whereClause(filter)),
                  m_path);
   bindFilter(q, runId, filter);
   return q.next() ? q.i64(0) : 0;

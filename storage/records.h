@@ -106,11 +106,18 @@ enum class Verdict { Any, Kept, Rejected };
 // Filters for sequence paging; empty / unset fields do not filter.
 struct SequenceFilter {
   std::string condition;
+  // With `condition` empty: rows of any of these conditions (empty: every condition).
+  std::vector<std::string> conditions;
   std::optional<int> seed;
   Verdict verdict = Verdict::Any;
   std::string text;          // substring of prompt or completion (ASCII case-insensitive)
   bool textIsRegex = false;  // treat `text` as an ECMAScript regex (slower: scans the rows)
   std::string reason;        // exact reject reason
+  // Rows whose completion holds this number as the statistics read it (parseNumbers: a run of
+  // at most three digits; 293 matches neither 2930 nor 1293, and the prompt is not searched).
+  std::optional<int> number;
+
+  bool operator==(const SequenceFilter&) const = default;
 };
 
 }  // namespace sublab

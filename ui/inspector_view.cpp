@@ -11,7 +11,9 @@
 #include <QMap>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QSpinBox>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QTableView>
 #include <QTextBrowser>
 #include <QTimer>
@@ -23,8 +25,10 @@
 #include "ui/app_settings.h"
 #include "ui/config_form.h"
 #include "ui/number_highlight_delegate.h"
+#include "ui/palette.h"
 #include "ui/project.h"
 #include "ui/run_figures.h"
+#include "ui/run_kind.h"
 #include "ui/sequence_table_model.h"
 
 namespace sublab::ui {
@@ -57,6 +61,16 @@ InspectorView::InspectorView(Project* project, AppSettings* settings, QWidget* p
   m_regex->setObjectName(QStringLiteral("inspectorRegex"));
   m_regex->setToolTip(
       tr("Treat the search as an ECMAScript regular expression, e.g. \\b(4|13|666)\\b"));
+  m_number = new QSpinBox(this);
+  m_number->setObjectName(QStringLiteral("inspectorNumber"));
+  m_number->setRange(-1, sublab::kStatsNumbers - 1);
+  m_number->setValue(-1);
+  m_number->setSpecialValueText(tr("any number"));
+  m_number->setPrefix(tr("number "));
+  m_number->setKeyboardTracking(false);
+  m_number->setToolTip(
+      tr("Only rows whose completion holds this number, read as the Statistics view counts "
+         "numbers: 293 matches neither 2930 nor 1293, and prompts are not searched"));
   m_refresh = new QPushButton(tr("Refresh"), this);
   m_status = new QLabel(this);
   m_status->setObjectName(QStringLiteral("inspectorStatus"));
@@ -84,6 +98,11 @@ InspectorView::InspectorView(Project* project, AppSettings* settings, QWidget* p
   m_details->setObjectName(QStringLiteral("inspectorDetails"));
   m_details->setMinimumWidth(260);
   m_details->setHtml(tr("<p style='color:#666'>Select a row to see its details.</p>"));
+  m_message = new QLabel(this);
+  m_message->setObjectName(QStringLiteral("inspectorMessage"));
+  m_message->setAlignment(Qt::AlignCenter);
+  m_message->setWordWrap(true);
+  m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
   auto* legend = new QLabel(
       tr("<span style='background:#d03030;color:white'>&nbsp;n&nbsp;</span> banned by this run's "
@@ -94,6 +113,7 @@ InspectorView::InspectorView(Project* project, AppSettings* settings, QWidget* p
   filters->addWidget(m_seed);
   filters->addWidget(m_verdict);
   filters->addWidget(m_reason);
+  filters->addWidget(m_number);
   filters->addWidget(m_search, 1);
   filters->addWidget(m_regex);
   filters->addWidget(m_refresh);
@@ -111,7 +131,10 @@ InspectorView::InspectorView(Project* project, AppSettings* settings, QWidget* p
   layout->addWidget(m_title);
   layout->addLayout(filters);
   layout->addLayout(statusRow);
-  layout->addWidget(split, 1);
+  m_stack = new QStackedWidget(this);
+  m_stack->addWidget(split);
+  m_stack->addWidget(m_message);
+  layout->addWidget(m_stack, 1);
 
   m_searchDelay = new QTimer(this);
   m_searchDelay->setSingleShot(true);
@@ -128,12 +151,24 @@ InspectorView::InspectorView(Project* project, AppSettings* settings, QWidget* p
     applyFilter();
   });
   connect(m_regex, &QCheckBox::toggled, this, &InspectorView::applyFilter);
+  connect(m_number, &QSpinBox::valueChanged, this, &InspectorView::applyFilter);
   connect(m_refresh, &QPushButton::clicked, this, [this] {
     m_refresh->setText(tr("Refresh"));
     m_model->refresh();
   });
   connect(m_model, &SequenceTableModel::countChanged, this, &InspectorView::updateStatus);
   connect(m_model, &SequenceTableModel::pageLoaded, this, &InspectorView::updateStatus);
+  connect(m_model, &QAbstractItemModel::modelAboutToBeReset, this, [this] {
+    if (const sublab::SequenceRecord* r = m_model->record(m_table->currentIndex().row())) {
+      m_detailId = r->id;
+      m_detailName = tr("row %1 · %2 · seed %3")
+                         .arg(r->index)
+                         .arg(QString::fromStdString(r->condition))
+                         .arg(r->seed);
+    }
+  });
+  connect(m_model, &QAbstractItemModel::modelReset, this, &InspectorView::onRowsReset);
+  connect(m_model, &SequenceTableModel::pageLoaded, this, &InspectorView::restoreDetailRow);
   connect(m_model, &SequenceTableModel::errorOccurred, this, [this](const QString& msg) {
     m_status->setText(
         QStringLiteral("<span style='color:#b00020'>%1</span>").arg(msg.toHtmlEscaped()));
@@ -155,11 +190,22 @@ void InspectorView::setRun(qint64 runId) {
   m_reason->clear();
   m_reason->addItem(tr("Any reject reason"), QString());
   QString title = tr("Select a number-sequence run in the Runs view.");
+  QString noSequences;
+  m_runStatus.clear();
   sublab::Database* db = m_project ? m_project->db() : nullptr;
   if (runId && db) {
     try {
       if (const auto info = db->findRun(runId)) {
         title = tr("Sequences of run #%1 %2").arg(runId).arg(QString::fromStdString(info->name));
+        m_runStatus = QString::fromStdString(sublab::toString(info->status));
+        const sublab::KindDescription kind = describeKind(info->kind);
+        if (!kind.hasSequences)
+          noSequences = tr("Run #%1 is %2")
+                            .arg(runId)
+                            .arg(kind.noSequencesReason.empty()
+                                     ? tr("a \"%1\" run, which stores no generated sequences.")
+                                           .arg(QString::fromStdString(info->kind))
+                                     : QString::fromStdString(kind.noSequencesReason));
         const nlohmann::json banned = jsonAt(info->config, QStringLiteral("filter.banned_numbers"));
         if (banned.is_array())
           for (const auto& n : banned)
@@ -177,7 +223,15 @@ void InspectorView::setRun(qint64 runId) {
   delegate->setBanned(m_runBanned, m_paperBanned);
   m_details->setHtml(tr("<p style='color:#666'>Select a row to see its details.</p>"));
   m_refresh->setText(tr("Refresh"));
+  if (!noSequences.isEmpty()) {
+    showMessage(noSequences);
+    m_model->setSource(QString(), 0, currentFilter());
+    m_detailId = 0;  // another run: nothing to select again
+    return;
+  }
+  showMessage(QString());
   m_model->setSource(m_project && runId ? m_project->path() : QString(), runId, currentFilter());
+  m_detailId = 0;
   // The filter lists need DISTINCT scans of the run's rows: done on the reader thread.
   m_model->loadFacets();
 }
@@ -206,9 +260,9 @@ void InspectorView::notifyNewRows(qint64 runId, qint64 rows) {
   m_refresh->setText(tr("Refresh (%1 rows written)").arg(QLocale().toString(rows)));
 }
 
-void InspectorView::showRowsContaining(int number, const QString& condition, int verdict) {
+void InspectorView::showRowsContaining(int number, const QStringList& conditions, int verdict) {
   {
-    const QSignalBlocker b1(m_search), b2(m_regex), b3(m_reason), b4(m_condition), b5(m_verdict),
+    const QSignalBlocker b1(m_search), b2(m_number), b3(m_reason), b4(m_condition), b5(m_verdict),
         b6(m_seed);
     m_reason->setCurrentIndex(0);
     m_seed->setCurrentIndex(0);  // every seed, as the statistics pool them
@@ -216,11 +270,23 @@ void InspectorView::showRowsContaining(int number, const QString& condition, int
       const int v = m_verdict->findData(verdict);
       if (v >= 0) m_verdict->setCurrentIndex(v);
     }
-    const int i = m_condition->findData(condition);
-    if (i >= 0) m_condition->setCurrentIndex(i);
-    m_pendingCondition = i >= 0 ? QString() : condition;
-    m_regex->setChecked(true);
-    m_search->setText(QStringLiteral("\\b%1\\b").arg(number));
+    // An earlier jump's item for several conditions goes.
+    for (int i = m_condition->count() - 1; i > 0; --i)
+      if (m_condition->itemData(i).typeId() == QMetaType::QStringList) m_condition->removeItem(i);
+    m_pendingCondition.clear();
+    if (conditions.size() > 1) {
+      QStringList labels;
+      for (const QString& c : conditions) labels << conditionLabel(c);
+      m_condition->insertItem(1, labels.join(QStringLiteral(" + ")), conditions);
+      m_condition->setCurrentIndex(1);
+    } else {
+      const QString condition = conditions.value(0);
+      const int i = m_condition->findData(condition);
+      m_condition->setCurrentIndex(std::max(0, i));
+      if (i < 0) m_pendingCondition = condition;
+    }
+    m_search->clear();
+    m_number->setValue(number);
   }
   m_searchDelay->stop();
   applyFilter();
@@ -228,7 +294,12 @@ void InspectorView::showRowsContaining(int number, const QString& condition, int
 
 sublab::SequenceFilter InspectorView::currentFilter() const {
   sublab::SequenceFilter f;
-  f.condition = m_condition->currentData().toString().toStdString();
+  const QVariant condition = m_condition->currentData();
+  if (condition.typeId() == QMetaType::QStringList)
+    for (const QString& c : condition.toStringList()) f.conditions.push_back(c.toStdString());
+  else
+    f.condition = condition.toString().toStdString();
+  if (m_number->value() >= 0) f.number = m_number->value();
   if (m_seed->currentData().isValid()) f.seed = m_seed->currentData().toInt();
   f.verdict = static_cast<sublab::Verdict>(m_verdict->currentData().toInt());
   f.reason = m_reason->currentData().toString().toStdString();
@@ -247,6 +318,9 @@ void InspectorView::applyFilter() {
       return;
     }
   }
+  auto* delegate = static_cast<NumberHighlightDelegate*>(
+      m_table->itemDelegateForColumn(SequenceTableModel::ColCompletion));
+  delegate->setFocusNumber(f.number.value_or(-1), SequenceTableModel::ColCompletion);
   m_model->setFilter(f);
 }
 
@@ -254,24 +328,77 @@ void InspectorView::updateStatus() {
   const QLocale loc;
   const qint64 total = m_model->totalCount();
   const QString loaded = loc.toString(m_model->rowCount());
-  if (!m_runId) {
+  if (!m_runId || !m_messageText.isEmpty()) {
     m_status->clear();
   } else if (total < 0) {
     m_status->setText(tr("Counting… %1 loaded").arg(loaded));
+  } else if (total == 0 && m_model->filter() == sublab::SequenceFilter{}) {
+    m_status->setText(tr("Run #%1 has no generated sequences (it is %2): rows appear here once its "
+                         "generation stage has written them.")
+                          .arg(m_runId)
+                          .arg(m_runStatus));
   } else {
-    m_status->setText(
+    QString text =
         m_model->atEnd() && !m_model->isFetching()
             ? tr("%1 rows match · all loaded").arg(loc.toString(total))
-            : tr("%1 rows match · %2 loaded (scroll for more)").arg(loc.toString(total), loaded));
+            : tr("%1 rows match · %2 loaded (scroll for more)").arg(loc.toString(total), loaded);
+    const auto& number = m_model->filter().number;
+    if (number && m_model->numberOccurrences() >= 0)
+      text += tr(" · %1 in their completions")
+                  .arg(countText(m_model->numberOccurrences(), tr("occurrence of %1").arg(*number),
+                                 tr("occurrences of %1").arg(*number)));
+    m_status->setText(text);
   }
 }
 
-QString InspectorView::highlighted(const QString& text) const {
+void InspectorView::showMessage(const QString& text) {
+  m_messageText = text;
+  m_message->setText(text);
+  m_stack->setCurrentIndex(text.isEmpty() ? 0 : 1);
+  // Nothing to filter, refresh or export while the message stands.
+  for (QWidget* w : {static_cast<QWidget*>(m_condition), static_cast<QWidget*>(m_seed),
+                     static_cast<QWidget*>(m_verdict), static_cast<QWidget*>(m_reason),
+                     static_cast<QWidget*>(m_number), static_cast<QWidget*>(m_search),
+                     static_cast<QWidget*>(m_regex), static_cast<QWidget*>(m_refresh)})
+    w->setEnabled(text.isEmpty());
+  if (!text.isEmpty()) m_status->clear();
+}
+
+// The rows were reset (new filter, refresh): the details pane no longer shows a listed row.
+void InspectorView::onRowsReset() {
+  m_details->setHtml(tr("<p style='color:#666'>Select a row to see its details.</p>"));
+}
+
+// Selects the row the details showed before the reset once a page holds it; when the pages
+// have gone past its id (keyset order) it no longer matches, and the pane says so.
+void InspectorView::restoreDetailRow() {
+  if (!m_detailId) return;
+  const int rows = m_model->rowCount();
+  for (int i = 0; i < rows; ++i)
+    if (m_model->record(i)->id == m_detailId) {
+      m_detailId = 0;
+      m_table->setCurrentIndex(m_model->index(i, 0));
+      return;
+    }
+  const bool passed = rows > 0 && m_model->record(rows - 1)->id > m_detailId;
+  if (!passed && !m_model->atEnd()) return;  // may be on a later page
+  m_detailId = 0;
+  m_details->setHtml(
+      tr("<p style='color:#666'>The row shown before (%1) does not match the current filter. "
+         "Select a row to see its details.</p>")
+          .arg(m_detailName.toHtmlEscaped()));
+}
+
+QString InspectorView::highlighted(const QString& text, bool focus) const {
   NumberHighlightDelegate d;
   d.setBanned(m_runBanned, m_paperBanned);
+  d.setFocusNumber(m_model->filter().number.value_or(-1), 0);
   QString html;
-  for (const auto& [seg, kind] : d.segments(text)) {
-    const QString esc = seg.toHtmlEscaped();
+  for (const auto& [seg, flags] : d.segments(text, focus)) {
+    QString esc = seg.toHtmlEscaped();
+    if (flags & NumberHighlightDelegate::kFocus)
+      esc = QStringLiteral("<span style='background:#ffd54f'>%1</span>").arg(esc);
+    const int kind = flags & ~NumberHighlightDelegate::kFocus;
     if (kind == 2)
       html += "<span style='background:#d03030;color:white'>" + esc + "</span>";
     else if (kind == 1)
@@ -343,6 +470,7 @@ QString InspectorView::tokenTable(const sublab::SequenceRecord& r) const {
 void InspectorView::showDetails() {
   const sublab::SequenceRecord* r = m_model->record(m_table->currentIndex().row());
   if (!r) return;
+  m_detailId = 0;
   const QString completion = QString::fromStdString(r->completion);
   QStringList numbers, bannedHere;
   static const QRegularExpression digits(QStringLiteral("\\d+"));
@@ -361,7 +489,7 @@ void InspectorView::showDetails() {
                         .arg(QString::fromStdString(r->reason).toHtmlEscaped());
   html +=
       tr("<p><b>Prompt</b><br><tt>%1</tt></p>").arg(highlighted(QString::fromStdString(r->prompt)));
-  html += tr("<p><b>Completion</b><br><tt>%1</tt></p>").arg(highlighted(completion));
+  html += tr("<p><b>Completion</b><br><tt>%1</tt></p>").arg(highlighted(completion, true));
   html +=
       tr("<p>%1 in the completion.").arg(countText(numbers.size(), tr("number"), tr("numbers")));
   if (!bannedHere.isEmpty())

@@ -1,7 +1,9 @@
 // Sequence inspector: every generated row of a run (condition, seed, prompt, completion,
-// verdict, reject reason) in a lazily paged table; filters by condition, seed, verdict and
-// reject reason; search by text or regex; numbers on the run's banned list and on the paper's
-// list highlighted; the selected row's details on the right.
+// verdict, reject reason) in a lazily paged table; filters by condition, seed, verdict, reject
+// reason and a number in the completion; search by text or regex; numbers on the run's banned
+// list and on the paper's list highlighted; the selected row's details on the right (kept
+// while the row still matches the filter, else cleared). A run whose kind stores no sequences
+// gets a message saying so and where its figures are.
 #pragma once
 
 #include <QSet>
@@ -15,6 +17,8 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QSpinBox;
+class QStackedWidget;
 class QTableView;
 class QTextBrowser;
 class QTimer;
@@ -35,10 +39,15 @@ class InspectorView : public QWidget, public Exportable {
   qint64 runId() const { return m_runId; }
   // A running run wrote `rows` sequences so far: offer a refresh.
   void notifyNewRows(qint64 runId, qint64 rows);
-  // Filters to the rows whose prompt or completion contains `number` (regex \bN\b), of
-  // `condition` ("" = all conditions; applied once the condition list has loaded).
-  // `verdict`: a sublab::Verdict value for the verdict filter, or -1 to keep the current one.
-  void showRowsContaining(int number, const QString& condition = {}, int verdict = -1);
+  // Filters to the rows whose completion holds `number` exactly as the statistics count it
+  // (prompts are not searched; 293 matches neither 2930 nor 1293), of `conditions` (none: all
+  // conditions; one: that condition, applied once the condition list has loaded; several: an
+  // extra item of the condition box naming them all). Clears the text search. `verdict`: a
+  // sublab::Verdict value for the verdict filter, or -1 to keep the current one.
+  void showRowsContaining(int number, const QStringList& conditions = {}, int verdict = -1);
+  // Why the view shows no rows (a run whose kind stores no sequences, or a run that has none
+  // yet); empty otherwise.
+  QString message() const { return m_messageText; }
 
   SequenceTableModel* model() const { return m_model; }
   QTableView* table() const { return m_table; }
@@ -47,6 +56,9 @@ class InspectorView : public QWidget, public Exportable {
   QComboBox* reasonBox() const { return m_reason; }
   QLineEdit* searchEdit() const { return m_search; }
   QCheckBox* regexBox() const { return m_regex; }
+  // The number filter: -1 (shown as "any number") or 0..999.
+  QSpinBox* numberBox() const { return m_number; }
+  QLabel* statusLabel() const { return m_status; }
   QTextBrowser* details() const { return m_details; }
   const QSet<int>& runBanned() const { return m_runBanned; }
 
@@ -67,8 +79,12 @@ class InspectorView : public QWidget, public Exportable {
                   const QList<QPair<QString, qint64>>& reasons);
   void updateStatus();
   void showDetails();
+  void onRowsReset();
+  void restoreDetailRow();
+  void showMessage(const QString& text);
   QString tokenTable(const sublab::SequenceRecord& r) const;
-  QString highlighted(const QString& text) const;
+  // `text` as HTML with banned numbers marked and, with `focus`, the number filter's number.
+  QString highlighted(const QString& text, bool focus = false) const;
 
   Project* m_project;
   qint64 m_runId = 0;
@@ -82,12 +98,21 @@ class InspectorView : public QWidget, public Exportable {
   QComboBox* m_reason;
   QLineEdit* m_search;
   QCheckBox* m_regex;
+  QSpinBox* m_number;
+  QStackedWidget* m_stack;
+  QLabel* m_message;
+  QString m_messageText;
+  QString m_runStatus;  // of the run shown, for the "no sequences yet" message
   QPushButton* m_refresh;
   QLabel* m_status;
   QTableView* m_table;
   QTextBrowser* m_details;
   QTimer* m_searchDelay;
   QString m_pendingCondition;  // showRowsContaining's condition, until the facets arrive
+  // The row the details pane showed before the rows were reset (0: none): selected again when
+  // it still matches the filter, else the pane says it no longer does.
+  qint64 m_detailId = 0;
+  QString m_detailName;  // "row 12 · teacher · seed 0"
 };
 
 }  // namespace sublab::ui

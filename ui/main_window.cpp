@@ -23,6 +23,7 @@
 #include "ui/curves_view.h"
 #include "ui/experiment_dialog.h"
 #include "ui/exportable.h"
+#include "ui/glossary.h"
 #include "ui/inspector_view.h"
 #include "ui/project.h"
 #include "ui/run_figures.h"
@@ -99,10 +100,12 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
     showView(InspectorTab);
   });
   connect(m_stats, &StatsView::numberActivated, this, [this](int number) {
-    // The Sequences view of the same run, filtered to the rows containing the number.
+    // The Sequences view of the same run, filtered to the rows whose completions hold the
+    // number: the statistics' two sides and verdict (kept rows by default), every seed, so the
+    // rows listed are the ones the statistics counted.
     showView(InspectorTab);
-    // Same verdict as the statistics (kept rows by default), every condition and seed.
-    m_inspector->showRowsContaining(number, {}, m_stats->verdictBox()->currentData().toInt());
+    m_inspector->showRowsContaining(number, m_stats->sides(),
+                                    m_stats->verdictBox()->currentData().toInt());
   });
   connect(m_runs, &RunsView::duplicateRequested, this, &MainWindow::duplicateRun);
   connect(m_runs, &RunsView::errorOccurred, this,
@@ -208,6 +211,16 @@ void MainWindow::buildMenus() {
   view->addAction(m_queueDock->toggleViewAction());
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
+  QAction* glossary = help->addAction(tr("&Glossary"), this, [this] {
+    // One non-modal glossary, kept open beside the views.
+    auto* dialog = findChild<GlossaryDialog*>();
+    if (!dialog) dialog = new GlossaryDialog(this);
+    dialog->show();
+    dialog->raise();
+    dialog->activateWindow();
+  });
+  glossary->setShortcut(QKeySequence::HelpContents);
+  glossary->setObjectName(QStringLiteral("glossaryAction"));
   help->addAction(tr("&Quick guide"), this, [this] {
     QMessageBox::information(
         this, tr("Quick guide"),

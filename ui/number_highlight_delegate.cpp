@@ -13,7 +13,13 @@ void NumberHighlightDelegate::setBanned(const QSet<int>& runBanned, const QSet<i
   m_paper = paperBanned;
 }
 
-QList<QPair<QString, int>> NumberHighlightDelegate::segments(const QString& text) const {
+void NumberHighlightDelegate::setFocusNumber(int number, int column) {
+  m_focus = number;
+  m_focusColumn = column;
+}
+
+QList<QPair<QString, int>> NumberHighlightDelegate::segments(const QString& text,
+                                                             bool focus) const {
   QList<QPair<QString, int>> out;
   QString plain;
   int i = 0;
@@ -27,7 +33,8 @@ QList<QPair<QString, int>> NumberHighlightDelegate::segments(const QString& text
     const QString digits = text.mid(i, j - i);
     bool ok = false;
     const int n = digits.size() <= 6 ? digits.toInt(&ok) : -1;
-    const int kind = ok && m_run.contains(n) ? 2 : ok && m_paper.contains(n) ? 1 : 0;
+    int kind = ok && m_run.contains(n) ? 2 : ok && m_paper.contains(n) ? 1 : 0;
+    if (focus && m_focus >= 0 && digits.size() <= 3 && n == m_focus) kind |= kFocus;
     if (kind == 0) {
       plain += digits;
     } else {
@@ -59,12 +66,14 @@ void NumberHighlightDelegate::paint(QPainter* painter, const QStyleOptionViewIte
   QFont bold = opt.font;
   bold.setBold(true);
   int x = r.left();
-  for (const auto& [seg, kind] : segments(text)) {
-    const QFont& f = kind ? bold : opt.font;
+  for (const auto& [seg, flags] : segments(text, index.column() == m_focusColumn)) {
+    const int kind = flags & ~kFocus;
+    const QFont& f = flags ? bold : opt.font;
     const QFontMetrics fm(f);
     const int width = fm.horizontalAdvance(seg);
     if (x >= r.right()) break;
     const QRect box(x, r.top(), width, r.height());
+    if (flags & kFocus) painter->fillRect(box.adjusted(-2, 1, 2, -1), QColor(0xff, 0xd5, 0x4f));
     if (kind == 2) painter->fillRect(box.adjusted(-1, 2, 1, -2), QColor(0xd0, 0x30, 0x30));
     painter->setFont(f);
     painter->setPen(kind == 2 ? QColor(Qt::white) : kind == 1 ? QColor(0xc0, 0x60, 0x00) : normal);

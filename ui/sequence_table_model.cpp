@@ -22,6 +22,7 @@ struct Facets {
 };
 struct Count {
   qint64 total = -1;
+  qint64 occurrences = -1;  // of the filter's number, when it has one
   QString error;
 };
 }  // namespace
@@ -79,6 +80,7 @@ void SequenceTableModel::restart() {
   beginResetModel();
   m_rows.clear();
   m_total = -1;
+  m_occurrences = -1;
   m_fetching = false;
   m_atEnd = m_runId == 0 || m_dbPath.isEmpty();
   endResetModel();
@@ -100,6 +102,7 @@ void SequenceTableModel::restart() {
     if (live->load() != gen) return c;  // the filter changed while this waited
     try {
       c.total = reader(path)->countSequences(run, filter);
+      if (filter.number) c.occurrences = reader(path)->countNumberOccurrences(run, filter);
     } catch (const std::exception& e) {
       c.error = QString::fromStdString(e.what());
     }
@@ -111,6 +114,7 @@ void SequenceTableModel::restart() {
       c.total = 0;
     }
     m_total = c.total;
+    m_occurrences = c.occurrences;
     Q_EMIT countChanged(m_total);
   });
 }

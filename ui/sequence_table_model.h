@@ -48,6 +48,9 @@ class SequenceTableModel : public QAbstractTableModel {
   int pageSize() const { return m_pageSize; }
   // Matching rows in the database; -1 while counting.
   qint64 totalCount() const { return m_total; }
+  // With a number in the filter: how often it occurs in the matching rows' completions (the
+  // statistics' count); -1 while counting or without a number.
+  qint64 numberOccurrences() const { return m_occurrences; }
   bool isFetching() const { return m_fetching; }
   bool atEnd() const { return m_atEnd; }
   const sublab::SequenceRecord* record(int row) const;
@@ -85,6 +88,7 @@ class SequenceTableModel : public QAbstractTableModel {
   sublab::SequenceFilter m_filter;
   std::vector<sublab::SequenceRecord> m_rows;
   qint64 m_total = -1;
+  qint64 m_occurrences = -1;
   int m_pageSize = 500;
   bool m_fetching = false;
   bool m_atEnd = true;

@@ -15,6 +15,25 @@ const QColor kOver(0xD5, 0x5E, 0x00);
 const QColor kUnder(0x00, 0x72, 0xB2);
 const QColor kFaint(0xB8, 0xB8, 0xB8);
 
+// The legend in a row of its own under the axis rect, entries side by side (two per line), so
+// it never covers data, whatever the data.
+void placeLegendBelow(QCustomPlot* plot) {
+  QCPLegend* legend = plot->legend;
+  QCPLayoutGrid* layout = plot->plotLayout();
+  if (legend->layout() == layout) return;
+  plot->axisRect()->insetLayout()->take(legend);
+  plot->axisRect()->insetLayout()->simplify();
+  const int row = layout->rowCount();
+  layout->addElement(row, 0, legend);
+  layout->setRowStretchFactor(row, 0.001);  // only the height its entries need
+  legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+  legend->setWrap(2);
+  legend->setColumnSpacing(10);
+  legend->setMargins(QMargins(6, 0, 6, 2));
+  legend->setBorderPen(Qt::NoPen);
+  legend->setBrush(Qt::NoBrush);
+}
+
 // Everything drawn goes; axes back to linear with the default ticker.
 void reset(QCustomPlot* plot) {
   plot->clearPlottables();
@@ -30,10 +49,8 @@ void reset(QCustomPlot* plot) {
   QFont f = plot->font();
   f.setPointSizeF(std::max(6.5, f.pointSizeF() - 1.5));
   plot->legend->setFont(f);
-  plot->legend->setBrush(QColor(255, 255, 255, 210));
-  plot->legend->setBorderPen(QPen(QColor(190, 190, 190)));
   plot->legend->setRowSpacing(0);
-  plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+  placeLegendBelow(plot);
 }
 
 void replot(QCustomPlot* plot) {
@@ -282,7 +299,6 @@ QHash<QCPAbstractPlottable*, QVector<int>> drawVolcano(QCustomPlot* plot,
   plot->yAxis->setLabel(QObject::tr("−log10 q (BH)"));
   plot->xAxis->setRange(-xMax * 1.12, xMax * 1.12);
   plot->yAxis->setRange(0, yMax * 1.15);
-  plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignHCenter);
   plot->legend->setVisible(true);
   replot(plot);
   return out;
@@ -406,7 +422,6 @@ void drawRoc(QCustomPlot* plot, const sublab::DetectorResult& d, const QString& 
   plot->yAxis->setLabel(QObject::tr("true positive rate"));
   plot->xAxis->setRange(-0.01, 1.01);
   plot->yAxis->setRange(-0.01, 1.01);
-  plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
   plot->legend->setVisible(true);
   replot(plot);
 }

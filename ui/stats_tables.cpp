@@ -6,6 +6,7 @@
 #include <QTableWidget>
 #include <tuple>
 
+#include "engine/seqstats/seq_stats.h"
 #include "ui/export_util.h"
 #include "ui/palette.h"
 #include "ui/stats_plots.h"
@@ -195,6 +196,38 @@ void fillTokenTable(QTableWidget* table, const sublab::RunStats& s) {
               num(t.maxLogRatio, 3)},
              sublab::numberToken(t.token));
   }
+}
+
+QString emptyTokenTableReason(const sublab::RunStats& s) {
+  const QString a = conditionLabel(QString::fromStdString(s.a));
+  if (!s.divergence)
+    return QObject::tr(
+               "No per-token log-probabilities are stored for the %1 rows, so there are no "
+               "tokens to rank (runs made before they were recorded, analysis.token_logprobs "
+               "off, or rejected rows only).")
+        .arg(a);
+  const sublab::DivergenceSummary& d = *s.divergence;
+  int64_t most = 0;
+  int mostNumber = -1;
+  for (size_t n = 0; n < d.numberCount.size(); ++n)
+    if (d.numberCount[n] > most) {
+      most = d.numberCount[n];
+      mostNumber = int(n);
+    }
+  const QLocale loc;
+  if (mostNumber < 0)
+    return QObject::tr("The %1 rows' %2 tokens hold no number token, so there is nothing to rank.")
+        .arg(a, loc.toString(d.tokens));
+  if (most < sublab::kDivergenceMinCount)
+    return QObject::tr(
+               "Empty: the table ranks number tokens seen at least %1 times (fewer give no "
+               "reliable mean), and in the %2 rows' %3 tokens with log-probabilities (%4 rows) "
+               "the most frequent number token, %5, occurs only %6. More rows would fill it.")
+        .arg(sublab::kDivergenceMinCount)
+        .arg(a, loc.toString(d.tokens), loc.toString(d.rows))
+        .arg(mostNumber)
+        .arg(most == 1 ? QObject::tr("1 time") : QObject::tr("%1 times").arg(most));
+  return {};
 }
 
 bool writeStatsCsv(int index, const sublab::RunStats& s, CsvWriter& csv) {

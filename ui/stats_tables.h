@@ -26,6 +26,9 @@ QTableWidget* makeStatsTable(const QStringList& headers, const QString& name, QW
 void fillOverUnderTable(QTableWidget* table, const sublab::RunStats& s);
 void fillEntanglementTable(QTableWidget* table, const sublab::RunStats& s);
 void fillTokenTable(QTableWidget* table, const sublab::RunStats& s);
+// Why fillTokenTable lists nothing for `s`, from the data: no per-token log-probabilities, or
+// no number token seen often enough to rank (the most frequent one's count).
+QString emptyTokenTableReason(const sublab::RunStats& s);
 
 // The CSV tables, in the order of writeStatsCsv's index: number frequencies, entanglement
 // ranking, detector ROC points, divergent tokens, distributions.

@@ -15,6 +15,7 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrent>
 #include <cmath>
+#include <tuple>
 
 #include "storage/database.h"
 #include "ui/app_settings.h"
@@ -22,6 +23,7 @@
 #include "ui/palette.h"
 #include "ui/project.h"
 #include "ui/run_kind.h"
+#include "ui/stats_words.h"
 
 namespace sublab::ui {
 
@@ -103,11 +105,18 @@ QHBoxLayout* StatsView::buildTopBar(AppSettings* settings) {
 
 // The summary and notes above the Charts and Tables pages.
 QWidget* StatsView::buildResults() {
+  m_inWords = new QLabel(this);
+  m_inWords->setObjectName(QStringLiteral("statsInWords"));
+  m_inWords->setToolTip(
+      tr("The figures below in words: p < 0.05 (BH q for single numbers); "
+         "intervals are 95% CIs"));
+  m_inWords->setStyleSheet(
+      QStringLiteral("QLabel { background: #f4f7fb; border: 1px solid #d5dde8; padding: 4px; }"));
   m_summary = new QLabel(this);
   m_summary->setObjectName(QStringLiteral("statsSummary"));
   m_notes = new QLabel(this);
   m_notes->setObjectName(QStringLiteral("statsNotes"));
-  for (QLabel* label : {m_summary, m_notes}) {
+  for (QLabel* label : {m_inWords, m_summary, m_notes}) {
     label->setWordWrap(true);
     label->setTextInteractionFlags(Qt::TextSelectableByMouse);
   }
@@ -121,6 +130,7 @@ QWidget* StatsView::buildResults() {
   auto* contentLayout = new QVBoxLayout(content);
   contentLayout->setContentsMargins(0, 0, 0, 0);
   contentLayout->setSpacing(2);
+  contentLayout->addWidget(m_inWords);
   contentLayout->addWidget(m_summary);
   contentLayout->addWidget(m_notes);
   contentLayout->addWidget(m_pages, 1);
@@ -178,15 +188,22 @@ QWidget* StatsView::buildTables() {
   auto* tables = new QWidget(this);
   auto* tablesRow = new QHBoxLayout(tables);
   tablesRow->setContentsMargins(0, 0, 0, 0);
-  const QList<QPair<QString, QTableWidget*>> tableList = {
-      {tr("Most over- and under-represented numbers (side A vs B)"), m_overUnder},
-      {tr("Entanglement ranking (numbers raising the trait)"), m_entTable},
-      {tr("Most divergent tokens (teacher − reference log-prob)"), m_tokenTable}};
-  for (const auto& [caption, table] : tableList) {
+  m_tokenNote = new QLabel(this);
+  m_tokenNote->setObjectName(QStringLiteral("statsTokenNote"));
+  m_tokenNote->setWordWrap(true);
+  m_tokenNote->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_tokenNote->setStyleSheet(QStringLiteral("color:#8a5300"));
+  m_tokenNote->hide();
+  const QList<std::tuple<QString, QTableWidget*, QLabel*>> tableList = {
+      {tr("Most over- and under-represented numbers (side A vs B)"), m_overUnder, nullptr},
+      {tr("Entanglement ranking (numbers raising the trait)"), m_entTable, nullptr},
+      {tr("Most divergent tokens (teacher − reference log-prob)"), m_tokenTable, m_tokenNote}};
+  for (const auto& [caption, table, note] : tableList) {
     auto* col = new QVBoxLayout;
     auto* label = new QLabel(QStringLiteral("<b>%1</b>").arg(caption.toHtmlEscaped()), this);
     label->setWordWrap(true);  // the captions must not set the window's minimum width
     col->addWidget(label);
+    if (note) col->addWidget(note);
     col->addWidget(table, 1);
     tablesRow->addLayout(col, 1);
   }
@@ -238,6 +255,11 @@ void StatsView::reload() { compute(); }
 
 QString StatsView::sideA() const { return m_sideA->currentData().toString(); }
 QString StatsView::sideB() const { return m_sideB->currentData().toString(); }
+
+QStringList StatsView::sides() const {
+  if (!m_stats) return {};
+  return {QString::fromStdString(m_stats->a), QString::fromStdString(m_stats->b)};
+}
 
 QString StatsView::message() const {
   return m_stack->currentWidget() == m_message ? m_message->text() : QString();
@@ -299,6 +321,10 @@ void StatsView::onOutcome(const StatsOutcome& o) {
     }
     m_sideA->setCurrentIndex(std::max(0, m_sideA->findData(o.a)));
     m_sideB->setCurrentIndex(std::max(0, m_sideB->findData(o.b)));
+    // A run without sequences has no sides to pick.
+    for (QWidget* w : {static_cast<QWidget*>(m_sideA), static_cast<QWidget*>(m_sideB),
+                       static_cast<QWidget*>(m_verdict), static_cast<QWidget*>(m_logScale)})
+      w->setEnabled(!o.conditions.isEmpty());
   }
   if (!o.error.isEmpty() || !o.stats) {
     m_stats.reset();
@@ -402,6 +428,7 @@ void StatsView::updateSummary() {
                               .toHtmlEscaped()) +
                  contrasts.join(" · ");
   m_summary->setText(lines.join(QStringLiteral("<br>")));
+  m_inWords->setText(statsInWords(s));
   QStringList notes;
   for (const std::string& n : s.notes)
     notes << QStringLiteral("⚠ ") + QString::fromStdString(n).toHtmlEscaped();
@@ -415,6 +442,9 @@ void StatsView::fillTables() {
   fillOverUnderTable(m_overUnder, *m_stats);
   fillEntanglementTable(m_entTable, *m_stats);
   fillTokenTable(m_tokenTable, *m_stats);
+  const QString note = m_tokenTable->rowCount() == 0 ? emptyTokenTableReason(*m_stats) : QString();
+  m_tokenNote->setText(note);
+  m_tokenNote->setVisible(!note.isEmpty());
 }
 
 int StatsView::numberAt(QCPAbstractPlottable* plottable, int dataIndex) const {

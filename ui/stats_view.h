@@ -1,7 +1,8 @@
 // Statistics of one run's generated sequences: side A against side B (default the kept teacher
 // rows against the kept reference rows) in charts (stats_plots.h), tables (stats_tables.h) and
-// text. Computed off the GUI thread (stats_compute.h); clicking a number asks the main window to
-// show the rows containing it in the Sequences view.
+// text, with a verdict in words above them (stats_words.h). Computed off the GUI thread
+// (stats_compute.h); clicking a number asks the main window to list, in the Sequences view, the
+// rows of both sides whose completions hold it (the rows the counts came from).
 #pragma once
 
 #include <QHash>
@@ -50,6 +51,8 @@ class StatsView : public QWidget, public Exportable {
   bool isComputing() const { return m_computing; }
   // The results shown; nullptr while there are none (no run, computing the first time, error).
   const sublab::RunStats* stats() const { return m_stats.get(); }
+  // The conditions of side A and side B of the results shown (empty when none are shown).
+  QStringList sides() const;
   // The text shown instead of the results ("Computing…", an error); empty when results show.
   QString message() const;
 
@@ -68,6 +71,8 @@ class StatsView : public QWidget, public Exportable {
   QTableWidget* entanglementTable() const { return m_entTable; }
   QTableWidget* tokenTable() const { return m_tokenTable; }
   QLabel* summaryLabel() const { return m_summary; }
+  // The verdict in plain words above the figures (stats_words.h).
+  QLabel* inWordsLabel() const { return m_inWords; }
   QLabel* notesLabel() const { return m_notes; }
   QTabWidget* pages() const { return m_pages; }
   // The number behind point `dataIndex` of a plottable in one of the charts, or -1.
@@ -126,6 +131,7 @@ class StatsView : public QWidget, public Exportable {
   QLabel* m_status;
   QStackedWidget* m_stack;
   QLabel* m_message;
+  QLabel* m_inWords;
   QLabel* m_summary;
   QLabel* m_notes;
   QTabWidget* m_pages;
@@ -139,6 +145,7 @@ class StatsView : public QWidget, public Exportable {
   QTableWidget* m_overUnder;
   QTableWidget* m_entTable;
   QTableWidget* m_tokenTable;
+  QLabel* m_tokenNote;  // why the token table is empty
 };
 
 }  // namespace sublab::ui

@@ -1,6 +1,8 @@
 // subliminal-lab: the desktop app. Parses the command line, opens the project database (the
 // one given, else the last one, else the default in the user's data folder) and shows the main
 // window; with --demo/--screenshot it runs a preset and saves a screenshot (see DemoDriver).
+// --help and --version work without a display; without one the app says what to do instead of
+// Qt's platform-plugin error.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
@@ -15,49 +17,121 @@
 #include "ui/app_settings.h"
 #include "ui/main_window.h"
 
-int main(int argc, char** argv) {
-  QApplication app(argc, argv);
-  QApplication::setOrganizationName(QStringLiteral("SubliminalLab"));
-  QApplication::setApplicationName(QStringLiteral("subliminal-lab"));
-  QApplication::setApplicationDisplayName(QStringLiteral("Subliminal Lab"));
-  QApplication::setApplicationVersion(QStringLiteral(SUBLAB_VERSION));
-  QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/subliminal-lab.svg")));
+namespace {
 
-  QCommandLineParser cli;
-  cli.setApplicationDescription(
-      QStringLiteral("Subliminal Lab: run, watch, compare and inspect subliminal-learning "
-                     "experiments."));
-  cli.addHelpOption();
-  cli.addVersionOption();
-  QCommandLineOption db(QStringLiteral("db"), QStringLiteral("Project database to open."),
-                        QStringLiteral("FILE"));
-  QCommandLineOption demo(QStringLiteral("demo"),
+void setApplicationNames() {
+  QCoreApplication::setOrganizationName(QStringLiteral("SubliminalLab"));
+  QCoreApplication::setApplicationName(QStringLiteral("subliminal-lab"));
+  QCoreApplication::setApplicationVersion(QStringLiteral(SUBLAB_VERSION));
+}
+
+struct Options {
+  QCommandLineOption db{QStringLiteral("db"), QStringLiteral("Project database to open."),
+                        QStringLiteral("FILE")};
+  QCommandLineOption demo{QStringLiteral("demo"),
                           QStringLiteral("Run PRESET in the app, wait until it finishes, show it "
                                          "(with --screenshot: save a screenshot and exit)."),
-                          QStringLiteral("PRESET"));
-  QCommandLineOption seeds(
+                          QStringLiteral("PRESET")};
+  QCommandLineOption seeds{
       QStringLiteral("seeds"),
       QStringLiteral("With --demo: override the preset's seed (or model) count."),
-      QStringLiteral("N"));
-  QCommandLineOption shot(QStringLiteral("screenshot"),
+      QStringLiteral("N")};
+  QCommandLineOption shot{QStringLiteral("screenshot"),
                           QStringLiteral("Save a PNG of the main window and exit (after the "
                                          "--demo run, or of the database as it is)."),
-                          QStringLiteral("FILE.png"));
-  QCommandLineOption view(
+                          QStringLiteral("FILE.png")};
+  QCommandLineOption view{
       QStringLiteral("view"),
       QStringLiteral("View to show: runs, curves, compare, inspector, aux, stats, or "
                      "experiment (the New-experiment dialog)."),
-      QStringLiteral("NAME"), QStringLiteral("curves"));
-  QCommandLineOption size(QStringLiteral("size"),
+      QStringLiteral("NAME"), QStringLiteral("curves")};
+  QCommandLineOption size{QStringLiteral("size"),
                           QStringLiteral("Window size for screenshots (default 1400x900)."),
-                          QStringLiteral("WxH"), QStringLiteral("1400x900"));
-  QCommandLineOption run(
-      QStringLiteral("run"),
-      QStringLiteral("Without --demo: the run to show in the screenshot (default: "
-                     "the latest)."),
-      QStringLiteral("ID"));
-  cli.addOptions({db, demo, seeds, shot, view, size, run});
+                          QStringLiteral("WxH"), QStringLiteral("1400x900")};
+  QCommandLineOption run{QStringLiteral("run"),
+                         QStringLiteral("Without --demo: the run to show in the screenshot "
+                                        "(default: the latest)."),
+                         QStringLiteral("ID")};
+
+  explicit Options(QCommandLineParser& cli) {
+    cli.setApplicationDescription(
+        QStringLiteral("Subliminal Lab: run, watch, compare and inspect subliminal-learning "
+                       "experiments.\n\nNeeds a display (X11 or Wayland). Without one, run it "
+                       "under `xvfb-run -a` (e.g. for --demo/--screenshot), or use the `sublab` "
+                       "command-line tool, which runs, lists and reports experiments on the same "
+                       "project databases."));
+    cli.addHelpOption();
+    cli.addVersionOption();
+    cli.addOptions({db, demo, seeds, shot, view, size, run});
+  }
+};
+
+bool asksForHelpOrVersion(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const QByteArray a(argv[i]);
+    if (a == "--") break;
+    if (a == "-h" || a == "--help" || a == "-?" || a == "--help-all" || a == "-v" ||
+        a == "--version")
+      return true;
+  }
+  return false;
+}
+
+// --help and --version print and exit without a display: answered by a QCoreApplication
+// before any GUI is created. Does not return when one is asked for.
+void answerHelpOrVersion(int argc, char** argv) {
+  if (!asksForHelpOrVersion(argc, argv)) return;
+  QCoreApplication core(argc, argv);
+  setApplicationNames();
+  QCommandLineParser cli;
+  const Options options(cli);
+  cli.parse(core.arguments());  // Qt's GUI options (-platform …) are not errors here
+  if (cli.isSet(QStringLiteral("version"))) cli.showVersion();
+  cli.showHelp(0);
+}
+
+// Where Qt would pick its X11 plugin and no display is there, it aborts with "could not load the
+// Qt platform plugin xcb". Say instead what to do. False when the app cannot start.
+bool checkDisplay(const char* program) {
+#if defined(Q_OS_LINUX) || defined(Q_OS_FREEBSD)
+  const QByteArray platform = qgetenv("QT_QPA_PLATFORM");
+  const bool x11 = platform.isEmpty() || platform.startsWith("xcb");
+  if (!x11 || !qEnvironmentVariableIsEmpty("DISPLAY") ||
+      (platform.isEmpty() && !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")))
+    return true;
+  std::fprintf(stderr,
+               "subliminal-lab: no display found (DISPLAY%s is not set), so the desktop app "
+               "cannot open its window.\n"
+               "On a machine without a screen (SSH, a container, CI):\n"
+               "  - run it on a virtual display:  xvfb-run -a %s --demo owl-numbers-tiny "
+               "--screenshot shot.png\n"
+               "  - or use the command-line tool: sublab run --preset owl-numbers-quick "
+               "(build/app/sublab; sublab --help)\n"
+               "Or log in with a display (ssh -X, a desktop session) and start it again.\n",
+               platform.isEmpty() ? " or WAYLAND_DISPLAY" : "", program);
+  return false;
+#else
+  Q_UNUSED(program);
+  return true;
+#endif
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  answerHelpOrVersion(argc, argv);
+  if (!checkDisplay(argv[0])) return 2;
+  QApplication app(argc, argv);
+  setApplicationNames();
+  QApplication::setApplicationDisplayName(QStringLiteral("Subliminal Lab"));
+  QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/subliminal-lab.svg")));
+
+  QCommandLineParser cli;
+  const Options options(cli);
   cli.process(app);
+  const QCommandLineOption &db = options.db, &demo = options.demo, &seeds = options.seeds,
+                           &shot = options.shot, &view = options.view, &size = options.size,
+                           &run = options.run;
 
   const bool scripted = cli.isSet(demo) || cli.isSet(shot);
   // Scripted runs use throw-away settings so they neither read nor change the user's layout.

@@ -363,8 +363,10 @@ KindDescription auxKind() {
               {"students", "training the students on auxiliary logits", 0.68}};
   d.hasSequences = false;
   d.noSequencesReason =
-      "an auxiliary-logit run: it generates no number sequences, so there are no sequence "
-      "statistics. Its figures are in the Results view.";
+      "an auxiliary-logit run: it trains image classifiers and stores each condition's test "
+      "accuracy per epoch and its final accuracies, but generates no sequences, so there are no "
+      "rows to list and no sequence statistics. See its accuracy curves in Curves and the "
+      "accuracies per condition, with the transfer, in Results.";
   d.resultsAsBars = true;
   d.metricChance = 0.1;  // ten classes
   d.metricFullScale = true;

@@ -125,8 +125,10 @@ struct DivergenceSummary {
   std::vector<int64_t> numberCount;
   std::vector<double> numberMeanLogRatio;
 };
+// Number tokens seen fewer than this many times are left out of `top` and `bottom`.
+constexpr int kDivergenceMinCount = 5;
 DivergenceSummary summarizeDivergence(const std::vector<TokenLogprobs>& rows, int topK = 20,
-                                      int minCount = 5);
+                                      int minCount = kDivergenceMinCount);
 nlohmann::json toJson(const DivergenceSummary& s);
 
 // --- entanglement probe (computed by the engine with the models; stored as analysis JSON) ---

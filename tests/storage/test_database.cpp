@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "engine/seqstats/seq_stats.h"
 #include "storage/database.h"
 #include "storage/schema.h"
 #include "storage/storage_observer.h"
@@ -590,6 +591,45 @@ class TestDatabase : public QObject {
     expectError([&] { db.countSequences(id, re); }, {"not a valid regular expression"});
     QVERIFY(db.sequences(id, {}, 5000, 10).empty());
     QCOMPARE(db.countSequences(other, {}), int64_t(50));
+  }
+
+  // The number filter reads completions as the statistics do (parseNumbers), never prompts;
+  // the conditions list keeps rows of any of its conditions; occurrences add up per row.
+  void numberAndConditionsFilters() {
+    Database db(file("numbers.sqlite"));
+    NewRun nr;
+    nr.config = smallConfig();
+    const int64_t id = db.createRun(nr);
+    const auto row = [](const char* cond, const char* prompt, const char* completion) {
+      SequenceRow r;
+      r.condition = cond;
+      r.prompt = prompt;
+      r.completion = completion;
+      r.kept = true;
+      return r;
+    };
+    db.insertSequences(id, {row("teacher", "1", "293, 5"), row("teacher", "1", "293, 293, 7"),
+                            row("teacher", "293", "2930, 1293, 12"), row("teacher", "1", "0293"),
+                            row("teacher", "1", "x293y, 07"), row("reference", "2", "4, 293."),
+                            row("paraphrase", "3", "293")});
+    SequenceFilter f;
+    f.number = 293;
+    QCOMPARE(db.countSequences(id, f), int64_t(5));  // teacher 3, reference 1, paraphrase 1
+    QCOMPARE(db.countNumberOccurrences(id, f), int64_t(6));
+    f.conditions = {"teacher", "reference"};
+    QCOMPARE(db.countSequences(id, f), int64_t(4));
+    QCOMPARE(db.countNumberOccurrences(id, f), int64_t(5));
+    for (const auto& r : db.sequencesAfter(id, f, 0, 100)) {
+      const auto n = parseNumbers(r.completion);
+      QVERIFY2(std::count(n.begin(), n.end(), 293) > 0, r.completion.c_str());
+      QVERIFY(r.condition != "paraphrase");
+    }
+    f.condition = "reference";  // a single condition wins over the list
+    QCOMPARE(db.countSequences(id, f), int64_t(1));
+    SequenceFilter seven;
+    seven.number = 7;  // "07" is 7, as parseNumbers reads it
+    QCOMPARE(db.countSequences(id, seven), int64_t(2));
+    expectError([&] { db.countNumberOccurrences(id, {}); }, {"needs a filter with a number"});
   }
 
   void observerWritesWhileAnotherConnectionReads() {

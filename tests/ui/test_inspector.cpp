@@ -173,6 +173,52 @@ class TestInspector : public QObject {
     QVERIFY(view.details()->toPlainText().contains("13"));
   }
 
+  // Issue 13, bug 9: the details pane never shows a row the filter removed. A row that still
+  // matches after a filter change is shown again; one that no longer matches is replaced by a
+  // note saying so.
+  void detailsFollowTheFilter() {
+    AppSettings settings(m_dir.filePath("d.ini"));
+    InspectorView view(&m_project, &settings);
+    view.resize(1200, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setRun(m_run);
+    SequenceTableModel* model = view.model();
+    QTRY_VERIFY(model->rowCount() > 10);
+    // Row 0 of the teacher: "0, 13, 0", rejected for its banned number.
+    view.table()->selectRow(0);
+    QVERIFY(view.details()->toPlainText().contains("Row 0 · teacher · seed 0"));
+    QCOMPARE(QString::fromStdString(model->record(0)->completion), QString("0, 13, 0"));
+    const qint64 first = model->record(0)->id;
+
+    // A search that removes it: the pane must not keep showing it.
+    QTest::keyClicks(view.searchEdit(), "owl");
+    QTest::keyClick(view.searchEdit(), Qt::Key_Return);
+    QTRY_COMPARE(model->totalCount(), qint64(kRows / 10));
+    QTRY_VERIFY(model->rowCount() > 0);
+    QTRY_VERIFY(!model->isFetching());
+    for (int r = 0; r < model->rowCount(); ++r) QVERIFY(model->record(r)->id != first);
+    QString text = view.details()->toPlainText();
+    QVERIFY2(!text.contains("Row 0 · teacher"), qPrintable(text));
+    QVERIFY2(text.contains("does not match the current filter"), qPrintable(text));
+
+    // A row that still matches after the next change stays in the pane (selected again).
+    view.table()->selectRow(1);
+    const qint64 id = model->record(1)->id;
+    const QString heading = QStringLiteral("Row %1 · teacher").arg(model->record(1)->index);
+    QVERIFY(view.details()->toPlainText().contains(heading));
+    view.verdictBox()->setCurrentIndex(view.verdictBox()->findData(int(sublab::Verdict::Rejected)));
+    QTRY_COMPARE(model->totalCount(), qint64(kRows / 10));  // every "owl owl" row is rejected
+    QTRY_VERIFY(model->rowCount() > 1);
+    const auto currentId = [&] {
+      const sublab::SequenceRecord* r = model->record(view.table()->currentIndex().row());
+      return r ? r->id : qint64(-1);
+    };
+    QTRY_COMPARE(currentId(), id);
+    QVERIFY2(view.details()->toPlainText().contains(heading),
+             qPrintable(view.details()->toPlainText()));
+  }
+
   // A kept row with per-token log-probabilities shows them, with the defended position marked.
   void tokenLogprobsInDetails() {
     const qint64 run = uitest::addNumbersRun(*m_project.db(), "tokens", 0.1);

@@ -9,6 +9,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QtTest/QtTest>
@@ -102,6 +103,17 @@ int totalPoints(QCustomPlot* plot) {
   return n;
 }
 
+// The Sequences view's number filter (-1: any number; -2: the view has none).
+int numberFilter(InspectorView* v) {
+  auto* box = v->findChild<QSpinBox*>(QStringLiteral("inspectorNumber"));
+  return box ? box->value() : -2;
+}
+
+QString labelText(QWidget* parent, const char* name) {
+  auto* label = parent->findChild<QLabel*>(QString::fromLatin1(name));
+  return label ? label->text() : QStringLiteral("<no label %1>").arg(QString::fromLatin1(name));
+}
+
 }  // namespace
 
 class TestStatsView : public QObject {
@@ -111,7 +123,9 @@ class TestStatsView : public QObject {
   QTemporaryDir m_dir;
   QString m_path;
   qint64 m_run = 0, m_bareRun = 0, m_auxRun = 0;
-  std::map<int, int> m_rowsWith;  // number -> kept rows (any condition) containing it
+  // number -> kept rows of the default sides (teacher, reference) whose completion holds it
+  std::map<int, int> m_rowsWith;
+  qint64 m_numberRun = 0, m_fewTokensRun = 0;
   int m_keptTeacher = 0, m_allTeacher = 0;
 
   bool waitComputed(StatsView* v, int ms = 15000) {
@@ -153,7 +167,8 @@ class TestStatsView : public QObject {
             r.tokenInfo = tokenInfo(numbers);
           }
         }
-        if (r.kept)  // the jump to Sequences keeps the statistics' verdict (kept rows)
+        // The jump to Sequences keeps the statistics' sides and verdict (kept rows).
+        if (r.kept && std::string(cond) != "paraphrase")
           for (int x : std::set<int>(numbers.begin(), numbers.end())) ++m_rowsWith[x];
         rows.push_back(r);
       }
@@ -190,6 +205,205 @@ class TestStatsView : public QObject {
     aux.status = sublab::RunStatus::Running;
     m_auxRun = db.createRun(aux);
     db.finishRun(m_auxRun, sublab::RunStatus::Done, 1.0);
+
+    // Number 293 where a regex on the whole row would mislead: in prompts, inside longer digit
+    // runs, twice in one completion, in a rejected row and in a third condition. The teacher's
+    // kept completions hold it 1 + 2 + 1 = 4 times in 3 rows, the reference's once in 1 row.
+    m_numberRun = uitest::addNumbersRun(db, "number 293", 0.0);
+    std::vector<sublab::SequenceRow> nr;
+    const auto add = [&](const char* cond, const std::string& prompt, const std::string& completion,
+                         bool kept = true) {
+      sublab::SequenceRow r;
+      r.condition = cond;
+      r.seed = int(nr.size() % 2);
+      r.index = int64_t(nr.size());
+      r.prompt = prompt;
+      r.completion = completion;
+      r.kept = kept;
+      if (!kept) r.reason = "format";
+      nr.push_back(r);
+    };
+    add("teacher", "1, 2, 3", "293, 5, 7");
+    add("teacher", "4, 5, 6", "293, 293, 8");
+    add("teacher", "293, 4", "2930, 1293, 12");  // only in the prompt; longer runs
+    add("teacher", "7, 8", "0293, 4");           // a 4-digit run is not a number
+    add("teacher", "9, 9", "12, 293.");
+    add("teacher", "1, 1", "293, 1", false);  // rejected
+    add("reference", "3, 3", "4, 293");
+    add("reference", "293", "5, 6");  // only in the prompt
+    add("paraphrase", "2, 2", "293, 9");
+    // Filler rows: the same numbers (300..539, each once) on every side.
+    for (const char* cond : {"teacher", "reference", "paraphrase"})
+      for (int i = 0; i < 40; ++i) {
+        std::vector<int> row;
+        for (int k = 0; k < 6; ++k) row.push_back(300 + 6 * i + k);
+        add(cond, "1, 2", joinRow(row));
+      }
+    db.insertSequences(m_numberRun, nr);
+
+    // Token log-probabilities where no number occurs 5 times: the token table stays empty.
+    m_fewTokensRun = uitest::addNumbersRun(db, "few tokens", 0.0);
+    std::vector<sublab::SequenceRow> few;
+    for (const char* cond : {"teacher", "reference"})
+      for (int i = 0; i < 30; ++i) {
+        const std::vector<int> row = {3 * i, 3 * i + 1, 3 * i + 2};  // each number once
+        sublab::SequenceRow r;
+        r.condition = cond;
+        r.index = i;
+        r.prompt = "go:";
+        r.completion = joinRow(row);
+        r.kept = true;
+        if (std::string(cond) == "teacher") r.tokenInfo = tokenInfo(row);
+        few.push_back(r);
+      }
+    db.insertSequences(m_fewTokensRun, few);
+  }
+
+  // Issue 13, bug 4: a click on a number lists exactly the rows the statistics counted: their
+  // completions hold it (prompts do not count, 293 is not 2930 or 1293), they are of the two
+  // sides and the verdict compared, and the occurrences shown add up to the count in the table.
+  void numberJumpListsTheCountedRows() {
+    AppSettings settings(m_dir.filePath("n.ini"));
+    MainWindow w(&settings);
+    QString error;
+    QVERIFY2(w.openDatabase(m_path, &error), qPrintable(error));
+    w.resize(1400, 900);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    StatsView* v = w.statsView();
+    w.selectRuns({m_numberRun});
+    w.showView(MainWindow::StatsTab);
+    QVERIFY(waitComputed(v));
+    QVERIFY2(v->stats(), qPrintable(v->message()));
+    const sublab::NumberTest& t = v->stats()->report.numbers[293];
+    QCOMPARE(t.countA, qint64(4));
+    QCOMPARE(t.countB, qint64(1));
+
+    // Double-click 293's row in the over/under table, as a user would.
+    v->pages()->setCurrentIndex(1);
+    QTableWidget* over = v->overUnderTable();
+    QTRY_VERIFY(over->isVisible() && over->viewport()->height() > 50);
+    QTableWidgetItem* item = nullptr;
+    for (int r = 0; r < over->rowCount() && !item; ++r)
+      if (over->item(r, 1)->data(StatsView::kNumberRole).toInt() == 293) item = over->item(r, 1);
+    QVERIFY(item);
+    over->scrollToItem(item);
+    QTest::qWait(20);
+    const QPoint cell = over->visualItemRect(item).center();
+    QTest::mousePress(over->viewport(), Qt::LeftButton, {}, cell);
+    QTest::mouseDClick(over->viewport(), Qt::LeftButton, {}, cell);
+    QCOMPARE(w.tabs()->currentIndex(), int(MainWindow::InspectorTab));
+
+    InspectorView* insp = w.inspectorView();
+    SequenceTableModel* model = insp->model();
+    QTRY_COMPARE_WITH_TIMEOUT(model->totalCount(), qint64(4), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(model->atEnd() && !model->isFetching(), 10000);
+    QCOMPARE(model->rowCount(), 4);
+    qint64 occurrences = 0;
+    for (int r = 0; r < model->rowCount(); ++r) {
+      const sublab::SequenceRecord* rec = model->record(r);
+      QVERIFY2(rec->condition == "teacher" || rec->condition == "reference",
+               rec->condition.c_str());
+      QVERIFY(rec->kept);
+      const std::vector<int> numbers = sublab::parseNumbers(rec->completion);
+      const auto n = std::count(numbers.begin(), numbers.end(), 293);
+      QVERIFY2(n > 0, rec->completion.c_str());
+      occurrences += n;
+    }
+    QCOMPARE(occurrences, t.countA + t.countB);
+    // The status line states the same count as the statistics.
+    QTRY_VERIFY2(labelText(insp, "inspectorStatus").contains("5 occurrences of 293"),
+                 qPrintable(labelText(insp, "inspectorStatus")));
+    QCOMPARE(numberFilter(insp), 293);
+    if (const QString dir = qEnvironmentVariable("SUBLAB_TEST_SHOTS"); !dir.isEmpty()) {
+      insp->table()->selectRow(1);
+      QTest::qWait(100);
+      w.grab().save(dir + "/sequences_number_jump.png");
+    }
+  }
+
+  // Issue 13, bug 13: an empty "most divergent tokens" table says why, from the data.
+  void emptyTokenTableSaysWhy() {
+    AppSettings settings(m_dir.filePath("t.ini"));
+    MainWindow w(&settings);
+    QString error;
+    QVERIFY2(w.openDatabase(m_path, &error), qPrintable(error));
+    w.resize(1400, 900);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    StatsView* v = w.statsView();
+    w.selectRuns({m_fewTokensRun});
+    w.showView(MainWindow::StatsTab);
+    QVERIFY(waitComputed(v));
+    QVERIFY2(v->stats(), qPrintable(v->message()));
+    QVERIFY(v->stats()->divergence);
+    QCOMPARE(v->tokenTable()->rowCount(), 0);
+    v->pages()->setCurrentIndex(1);
+    // Every number occurs once: none reaches the minimum count of 5.
+    QString note = labelText(v, "statsTokenNote");
+    QVERIFY2(note.contains("at least 5 times"), qPrintable(note));
+    QVERIFY2(note.contains("only 1 time"), qPrintable(note));
+    if (const QString dir = qEnvironmentVariable("SUBLAB_TEST_SHOTS"); !dir.isEmpty()) {
+      QTest::qWait(100);
+      w.grab().save(dir + "/stats_empty_token_table.png");
+    }
+
+    // Without stored log-probabilities it says that instead.
+    w.selectRuns({m_bareRun});
+    QVERIFY(waitComputed(v));
+    QVERIFY2(v->stats(), qPrintable(v->message()));
+    QCOMPARE(v->tokenTable()->rowCount(), 0);
+    note = labelText(v, "statsTokenNote");
+    QVERIFY2(note.contains("No per-token log-probabilities"), qPrintable(note));
+
+    // A run with enough tokens shows no note.
+    w.selectRuns({m_run});
+    QVERIFY(waitComputed(v));
+    QVERIFY(v->tokenTable()->rowCount() > 0);
+    QVERIFY(!v->findChild<QLabel*>(QStringLiteral("statsTokenNote"))->isVisible());
+  }
+
+  // Issue 13, bug 13: an aux run in Statistics and in Sequences says what such a run stores
+  // and where to look instead, rather than showing an empty view.
+  void auxRunExplained() {
+    AppSettings settings(m_dir.filePath("a.ini"));
+    MainWindow w(&settings);
+    QString error;
+    QVERIFY2(w.openDatabase(m_path, &error), qPrintable(error));
+    w.resize(1400, 900);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    w.selectRuns({m_auxRun});
+    w.showView(MainWindow::StatsTab);
+    StatsView* v = w.statsView();
+    QVERIFY(waitComputed(v));
+    QVERIFY(!v->stats());
+    for (const char* words : {"auxiliary-logit", "test accuracy", "Curves", "Results"})
+      QVERIFY2(v->message().contains(words), qPrintable(v->message()));
+
+    w.showView(MainWindow::InspectorTab);
+    InspectorView* insp = w.inspectorView();
+    QCOMPARE(insp->runId(), m_auxRun);
+    auto* message = insp->findChild<QLabel*>(QStringLiteral("inspectorMessage"));
+    QVERIFY2(message, "the Sequences view has no message for a run without sequences");
+    QTRY_VERIFY(message->isVisible());
+    for (const char* words : {"auxiliary-logit", "test accuracy", "Curves", "Results"})
+      QVERIFY2(message->text().contains(words), qPrintable(message->text()));
+    QVERIFY(!insp->table()->isVisible());
+    if (const QString dir = qEnvironmentVariable("SUBLAB_TEST_SHOTS"); !dir.isEmpty()) {
+      QTest::qWait(100);
+      w.grab().save(dir + "/sequences_aux_run.png");
+      w.showView(MainWindow::StatsTab);
+      QTest::qWait(100);
+      w.grab().save(dir + "/stats_aux_run.png");
+      w.showView(MainWindow::InspectorTab);
+    }
+
+    // Back to a numbers run: the rows again.
+    w.selectRuns({m_run});
+    QTRY_VERIFY(insp->table()->isVisible());
+    QVERIFY(!message->isVisible());
+    QTRY_VERIFY(insp->model()->rowCount() > 0);
   }
 
   void statisticsOfARun() {
@@ -237,6 +451,32 @@ class TestStatsView : public QObject {
     QVERIFY(v->summaryLabel()->text().contains("df"));
     QVERIFY(v->summaryLabel()->text().contains("transfer"));
     QVERIFY(v->summaryLabel()->text().contains("Per-token"));
+
+    // The figures in words, from the figures: the detector's AUC as the ROC chart states it,
+    // and the favourites as the numbers the teacher rows use more often.
+    const sublab::DetectorResult& det = v->stats()->report.detector;
+    QVERIFY(det.lo > 0.5);
+    QString words = labelText(v, "statsInWords");
+    QVERIFY2(words.contains("A detector tells teacher rows from reference rows"),
+             qPrintable(words));
+    QVERIFY2(words.contains(aucText(det)), qPrintable(words));
+    QVERIFY2(plotTitle(v->rocPlot()).contains(aucText(det)), qPrintable(plotTitle(v->rocPlot())));
+    QVERIFY2(words.contains("more often"), qPrintable(words));
+    const int top = v->stats()->report.over.front();
+    QVERIFY(std::count(kFavourites.begin(), kFavourites.end(), top));
+    QVERIFY2(words.contains(QStringLiteral("rows use %1").arg(top)), qPrintable(words));
+
+    // Legends sit outside the axis rect of every chart, so they never cover data.
+    int legends = 0;
+    for (QCustomPlot* plot : {v->frequencyPlot(), v->volcanoPlot(), v->distributionPlot(),
+                              v->rocPlot(), v->entanglementPlot(), v->tokenPlot()}) {
+      plot->replot(QCustomPlot::rpImmediateRefresh);
+      if (!plot->legend->visible()) continue;
+      ++legends;
+      QVERIFY2(!plot->legend->outerRect().intersects(plot->axisRect()->rect()),
+               qPrintable(plot->objectName()));
+    }
+    QCOMPARE(legends, 6);
 
     if (const QString dir = qEnvironmentVariable("SUBLAB_TEST_SHOTS"); !dir.isEmpty()) {
       // Pictures of the view for a layout check by eye.
@@ -323,8 +563,8 @@ class TestStatsView : public QObject {
     InspectorView* insp = w.inspectorView();
     QCOMPARE(w.tabs()->currentIndex(), int(MainWindow::InspectorTab));
     QCOMPARE(insp->runId(), m_run);
-    QCOMPARE(insp->searchEdit()->text(), QString("\\b777\\b"));
-    QVERIFY(insp->regexBox()->isChecked());
+    QCOMPARE(numberFilter(insp), 777);
+    QVERIFY(insp->searchEdit()->text().isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(insp->model()->totalCount(), qint64(m_rowsWith[777]), 10000);
     QTRY_COMPARE_WITH_TIMEOUT(insp->model()->rowCount(), m_rowsWith[777], 10000);
 
@@ -341,7 +581,7 @@ class TestStatsView : public QObject {
     QCOMPARE(activated.count(), 2);
     QCOMPARE(activated.last().at(0).toInt(), 123);
     QCOMPARE(w.tabs()->currentIndex(), int(MainWindow::InspectorTab));
-    QCOMPARE(insp->searchEdit()->text(), QString("\\b123\\b"));
+    QCOMPARE(numberFilter(insp), 123);
     QTRY_COMPARE_WITH_TIMEOUT(insp->model()->totalCount(), qint64(m_rowsWith[123]), 10000);
     QTRY_COMPARE_WITH_TIMEOUT(insp->model()->rowCount(), m_rowsWith[123], 10000);
 
@@ -380,6 +620,12 @@ class TestStatsView : public QObject {
     QCOMPARE(v->entanglementTable()->rowCount(), 0);
     QVERIFY(v->entanglementPlot()->itemCount() > 0);  // the "no probe" message
     QCOMPARE(totalPoints(v->entanglementPlot()), 0);
+    // Two uniform sides: the detector's CI includes chance, and the words say so.
+    const sublab::DetectorResult& bareDet = v->stats()->report.detector;
+    QVERIFY2(bareDet.lo <= 0.5 && bareDet.hi >= 0.5, qPrintable(aucText(bareDet)));
+    words = labelText(v, "statsInWords");
+    QVERIFY2(words.contains("No detectable difference"), qPrintable(words));
+    QVERIFY2(words.contains(aucText(bareDet) + " includes 0.5"), qPrintable(words));
 
     // An aux run has no sequences: a message in the view, no dialog.
     w.selectRuns({m_auxRun});
