@@ -9,6 +9,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
+#include <QScrollArea>
 #include <QStackedWidget>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -134,7 +135,14 @@ QWidget* StatsView::buildResults() {
   contentLayout->addWidget(m_summary);
   contentLayout->addWidget(m_notes);
   contentLayout->addWidget(m_pages, 1);
-  return content;
+  // The charts keep a readable size: on a small screen the view scrolls rather than forcing
+  // the main window taller than the screen.
+  auto* scroll = new QScrollArea(this);
+  scroll->setObjectName(QStringLiteral("statsScroll"));
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setWidgetResizable(true);
+  scroll->setWidget(content);
+  return scroll;
 }
 
 // Six charts in a 3 x 2 grid; the distribution chart has its picker above it.
