@@ -147,18 +147,25 @@ bool exportAllCharts(const Exportable* source, const QString& dir, const QString
   return true;
 }
 
-QString exportFigureInteractive(QWidget* parent, AppSettings* settings, QCustomPlot* plot,
-                                const QString& name) {
-  FigureDialog dialog(parent, settings, name, false);
-  if (dialog.exec() != QDialog::Accepted) return {};
+// Asks where to save a chart (PNG, PDF or SVG; the suffix follows the chosen filter when the
+// name has none), starting in the last export folder.
+static QString askChartPath(QWidget* parent, AppSettings* settings, const QString& name) {
   const QString dir = settings ? settings->lastExportDir() : QString();
   QString filter;
   QString path = QFileDialog::getSaveFileName(parent, QObject::tr("Export %1").arg(name),
                                               dir + QLatin1Char('/') + safeName(name) + ".png",
                                               chartFileFilter(), &filter);
-  if (path.isEmpty()) return {};
-  if (QFileInfo(path).suffix().isEmpty())
+  if (!path.isEmpty() && QFileInfo(path).suffix().isEmpty())
     path += filter.contains("pdf") ? ".pdf" : filter.contains("svg") ? ".svg" : ".png";
+  return path;
+}
+
+QString exportFigureInteractive(QWidget* parent, AppSettings* settings, QCustomPlot* plot,
+                                const QString& name) {
+  FigureDialog dialog(parent, settings, name, false);
+  if (dialog.exec() != QDialog::Accepted) return {};
+  const QString path = askChartPath(parent, settings, name);
+  if (path.isEmpty()) return {};
   QString error;
   if (!exportPlot(plot, path, &error, dialog.options())) {
     QMessageBox::warning(parent, QObject::tr("Export figure"), error);
@@ -188,14 +195,8 @@ QStringList exportAllChartsInteractive(QWidget* parent, AppSettings* settings,
 
 QString exportChartInteractive(QWidget* parent, AppSettings* settings, QCustomPlot* plot,
                                const QString& name) {
-  const QString dir = settings ? settings->lastExportDir() : QString();
-  QString filter;
-  QString path = QFileDialog::getSaveFileName(parent, QObject::tr("Export %1").arg(name),
-                                              dir + QLatin1Char('/') + safeName(name) + ".png",
-                                              chartFileFilter(), &filter);
+  const QString path = askChartPath(parent, settings, name);
   if (path.isEmpty()) return {};
-  if (QFileInfo(path).suffix().isEmpty())
-    path += filter.contains("pdf") ? ".pdf" : filter.contains("svg") ? ".svg" : ".png";
   QString error;
   // Titled with what the view calls the chart (views that know the run set the plot's window
   // title to run and chart name; any other chart keeps the name its menu shows).
