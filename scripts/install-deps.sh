@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config clang-format
           libtorch-dev libopenblas0-openmp libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev
           zlib1g-dev libjemalloc-dev dataset-fashion-mnist
-          qt6-base-dev)
+          qt6-base-dev
+          slurm-wlm munge)  # a one-node Slurm cluster for the tests (scripts/slurm-local.sh)
 if [[ "${1:-}" != "--headless" ]]; then
   packages+=(qt6-svg-dev libqcustomplot-dev xvfb xauth)
 fi
