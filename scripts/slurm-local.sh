@@ -28,6 +28,9 @@ dir=$2
 case "$cmd" in start | stop | env) ;; *) usage ;; esac
 mkdir -p "$dir" 2>/dev/null || die "cannot create $dir"
 dir=$(cd "$dir" && pwd)
+# slurm.conf has no quoting: a folder name with spaces or odd characters cannot be written in it.
+[[ "$dir" =~ ^[A-Za-z0-9_./+-]+$ ]] ||
+  die "the folder '$dir' has spaces or other characters slurm.conf cannot hold; use a plain path such as /tmp/cluster"
 conf=$dir/slurm.conf
 munge_socket=$dir/munge/munge.socket.2
 timeout_s=${SLURM_LOCAL_TIMEOUT:-30}
