@@ -20,6 +20,33 @@
 #include "ui/sequence_table_model.h"
 #include "ui/stats_view.h"
 
+namespace {
+
+QtMessageHandler g_previousHandler = nullptr;
+
+// QWidget::grab() delivers pending resize events to the charts on hidden tabs too, and
+// QCustomPlot replots each into a zero-size buffer, which Qt reports as two warnings per chart.
+// Nothing is wrong with the screenshot; these two lines only would alarm whoever reads stderr.
+void quietHiddenChartReplots(QtMsgType type, const QMessageLogContext& context,
+                             const QString& message) {
+  if (message.startsWith(QLatin1String("QPainter::begin: Paint device returned engine == 0")) ||
+      message.contains(QLatin1String("paint buffer returned inactive painter")))
+    return;
+  if (g_previousHandler)
+    g_previousHandler(type, context, message);
+  else
+    std::fprintf(stderr, "%s\n", qPrintable(qFormatLogMessage(type, context, message)));
+}
+
+QPixmap grabQuietly(QWidget* widget) {
+  g_previousHandler = qInstallMessageHandler(quietHiddenChartReplots);
+  QPixmap shot = widget->grab();
+  qInstallMessageHandler(g_previousHandler);
+  return shot;
+}
+
+}  // namespace
+
 using sublab::ui::MainWindow;
 
 DemoDriver::DemoDriver(MainWindow* window, Options options, QObject* parent)
@@ -78,7 +105,7 @@ void DemoDriver::showResults(qint64 runId) {
     dialog->setPreset(m_options.dialogPreset);
     if (m_options.screenshot.isEmpty()) return;
     QTimer::singleShot(800, this, [this, dialog] {
-      const QPixmap shot = dialog->grab();
+      const QPixmap shot = grabQuietly(dialog);
       const bool ok = !shot.isNull() && shot.save(m_options.screenshot, "PNG");
       std::fprintf(stderr, "subliminal-lab: %s %s\n", ok ? "screenshot" : "could not write",
                    qPrintable(m_options.screenshot));
@@ -143,7 +170,7 @@ void DemoDriver::showResults(qint64 runId) {
 }
 
 void DemoDriver::capture() {
-  const QPixmap shot = m_window->grab();
+  const QPixmap shot = grabQuietly(m_window);
   if (shot.isNull() || !shot.save(m_options.screenshot, "PNG")) {
     std::fprintf(stderr, "subliminal-lab: could not write the screenshot %s\n",
                  qPrintable(m_options.screenshot));
