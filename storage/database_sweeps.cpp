@@ -19,7 +19,8 @@ SweepInfo readSweep(const sqlite::Stmt& q) {
   return s;
 }
 
-constexpr const char* kSweepColumns = "SELECT id, uuid, name, plan, plan_hash, created_at FROM sweeps ";
+constexpr const char* kSweepColumns =
+    "SELECT id, uuid, name, plan, plan_hash, created_at FROM sweeps ";
 
 }  // namespace
 

@@ -105,8 +105,8 @@ std::vector<json> axisValues(const json& axis, size_t i, const json& baseNormali
     throw Error("the sweep plan's " + where + " varies \"" + key + "\", which a " +
                 baseNormalized.value("kind", std::string("?")) +
                 " config does not have; use a key of `sublab validate --json` output");
-  const int forms = int(axis.contains("values")) + int(axis.contains("linear")) +
-                    int(axis.contains("log"));
+  const int forms =
+      int(axis.contains("values")) + int(axis.contains("linear")) + int(axis.contains("log"));
   if (forms != 1)
     throw Error("the sweep plan's " + where + " (" + key +
                 ") needs exactly one of \"values\" (a list), \"linear\" or \"log\" (a range)");
@@ -114,15 +114,17 @@ std::vector<json> axisValues(const json& axis, size_t i, const json& baseNormali
   if (axis.contains("values")) {
     const json& v = axis["values"];
     if (!v.is_array() || v.empty())
-      throw Error("the sweep plan's " + where + " (" + key + "): \"values\" must be a non-empty list");
+      throw Error("the sweep plan's " + where + " (" + key +
+                  "): \"values\" must be a non-empty list");
     for (const auto& x : v) out.push_back(x);
     return out;
   }
   const bool log = axis.contains("log");
   const json& r = axis[log ? "log" : "linear"];
   const std::string form = log ? "log" : "linear";
-  if (!r.is_object()) throw Error("the sweep plan's " + where + " (" + key + "): \"" + form +
-                                  "\" must be {\"from\": a, \"to\": b, \"count\": n}");
+  if (!r.is_object())
+    throw Error("the sweep plan's " + where + " (" + key + "): \"" + form +
+                "\" must be {\"from\": a, \"to\": b, \"count\": n}");
   rejectUnknown(r, {"from", "to", "count"}, where + " (" + key + ") " + form + " range");
   if (!r.contains("from") || !r["from"].is_number() || !r.contains("to") || !r["to"].is_number() ||
       !r.contains("count") || !r["count"].is_number_integer() || r["count"].get<int>() < 1)
@@ -153,22 +155,26 @@ SweepPlan parseSweepPlan(const json& plan, const std::string& baseDir) {
   if (!plan.is_object()) throw Error("a sweep plan must be a JSON object (see README, Sweeps)");
   rejectUnknown(plan, {"name", "base", "set", "axes", "mode", "seeds", "max_points"}, "top level");
   SweepPlan out;
-  if (!plan.contains("name") || !plan["name"].is_string() || plan["name"].get<std::string>().empty())
+  if (!plan.contains("name") || !plan["name"].is_string() ||
+      plan["name"].get<std::string>().empty())
     throw Error("the sweep plan needs a \"name\" (a non-empty string)");
   out.name = plan["name"].get<std::string>();
 
   // The base config, resolved to an inline config.
   if (!plan.contains("base") || !plan["base"].is_object() || plan["base"].size() != 1)
-    throw Error("the sweep plan needs a \"base\": {\"preset\": NAME}, {\"config\": {...}} or "
-                "{\"config_file\": PATH}");
+    throw Error(
+        "the sweep plan needs a \"base\": {\"preset\": NAME}, {\"config\": {...}} or "
+        "{\"config_file\": PATH}");
   const json& base = plan["base"];
   rejectUnknown(base, {"preset", "config", "config_file"}, "base");
   json config;
   std::string preset;
   if (base.contains("preset")) {
-    const Preset* p = base["preset"].is_string() ? findPreset(base["preset"].get<std::string>()) : nullptr;
-    if (!p) throw Error("the sweep plan's base names an unknown preset " + base["preset"].dump() +
-                        " (`sublab presets` lists them)");
+    const Preset* p =
+        base["preset"].is_string() ? findPreset(base["preset"].get<std::string>()) : nullptr;
+    if (!p)
+      throw Error("the sweep plan's base names an unknown preset " + base["preset"].dump() +
+                  " (`sublab presets` lists them)");
     config = p->config;
     preset = p->name;
   } else if (base.contains("config")) {
@@ -204,8 +210,10 @@ SweepPlan parseSweepPlan(const json& plan, const std::string& baseDir) {
 
   const std::string mode = plan.value("mode", std::string("grid"));
   if (mode != "grid" && mode != "zip")
-    throw Error("the sweep plan's \"mode\" must be \"grid\" (every combination) or \"zip\" "
-                "(the axes' values side by side), not \"" + mode + "\"");
+    throw Error(
+        "the sweep plan's \"mode\" must be \"grid\" (every combination) or \"zip\" "
+        "(the axes' values side by side), not \"" +
+        mode + "\"");
   int cap = 100;
   if (plan.contains("max_points")) {
     if (!plan["max_points"].is_number_integer() || plan["max_points"].get<int>() < 1)
@@ -213,7 +221,8 @@ SweepPlan parseSweepPlan(const json& plan, const std::string& baseDir) {
     cap = plan["max_points"].get<int>();
   }
   if (!plan.contains("axes") || !plan["axes"].is_array() || plan["axes"].empty())
-    throw Error("the sweep plan needs \"axes\": a non-empty list of {\"key\": ..., \"values\": [...]}");
+    throw Error(
+        "the sweep plan needs \"axes\": a non-empty list of {\"key\": ..., \"values\": [...]}");
   std::vector<std::string> keys;
   std::vector<std::vector<json>> values;
   for (size_t i = 0; i < plan["axes"].size(); ++i) {
@@ -221,7 +230,8 @@ SweepPlan parseSweepPlan(const json& plan, const std::string& baseDir) {
     keys.push_back(plan["axes"][i]["key"].get<std::string>());
     for (size_t j = 0; j + 1 < keys.size(); ++j)
       if (keys[j] == keys.back())
-        throw Error("the sweep plan varies \"" + keys.back() + "\" on two axes; use one axis per key");
+        throw Error("the sweep plan varies \"" + keys.back() +
+                    "\" on two axes; use one axis per key");
   }
 
   // The points' axis values.
@@ -231,7 +241,8 @@ SweepPlan parseSweepPlan(const json& plan, const std::string& baseDir) {
       if (values[i].size() != values[0].size())
         throw Error("the sweep plan zips axes of unequal length: " + keys[0] + " has " +
                     std::to_string(values[0].size()) + " values, " + keys[i] + " has " +
-                    std::to_string(values[i].size()) + "; give them the same count or use \"grid\"");
+                    std::to_string(values[i].size()) +
+                    "; give them the same count or use \"grid\"");
     if (static_cast<int>(values[0].size()) > cap)
       throw Error("the sweep plan has " + std::to_string(values[0].size()) +
                   " points, more than its max_points " + std::to_string(cap) +
@@ -282,9 +293,9 @@ SweepPlan parseSweepPlan(const json& plan, const std::string& baseDir) {
     out.points.push_back(std::move(point));
   }
 
-  out.normalized = {{"name", out.name},       {"base", {{"config", config}}},
-                    {"preset", preset},       {"axes", plan["axes"]},
-                    {"mode", mode},           {"seeds", seeds},
+  out.normalized = {{"name", out.name}, {"base", {{"config", config}}},
+                    {"preset", preset}, {"axes", plan["axes"]},
+                    {"mode", mode},     {"seeds", seeds},
                     {"max_points", cap}};
   out.hash = fnv1a(out.normalized.dump());
   return out;

@@ -53,14 +53,14 @@ struct SweepPointOutcome {
   nlohmann::json values;
   int64_t runId = 0;
   RunStatus status = RunStatus::Queued;
-  bool skipped = false;       // already done (resume)
-  std::string previous;       // resume: the status of the run it replaces ("" = none)
-  std::string message;        // the failure, or why it was skipped
+  bool skipped = false;  // already done (resume)
+  std::string previous;  // resume: the status of the run it replaces ("" = none)
+  std::string message;   // the failure, or why it was skipped
   double seconds = 0.0;
 };
 
 struct SweepOptions {
-  int parallel = 1;       // points at once
+  int parallel = 1;        // points at once
   RuntimeOptions runtime;  // threads: the budget for all points together (0 = all cores)
   const CancelFlag* cancel = nullptr;
   // Called (from the worker threads, serialised) when a point starts and when it ends.
