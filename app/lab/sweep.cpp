@@ -195,7 +195,7 @@ SweepPlan parseSweepPlan(const json& plan, const std::string& baseDir) {
   }
   int seeds = 0;
   if (plan.contains("seeds")) {
-    if (!plan["seeds"].is_number_integer() || plan["seeds"].get<int>() < 0)
+    if (!plan["seeds"].is_number_integer() || plan["seeds"].get<int>() < 1)
       throw Error("the sweep plan's \"seeds\" must be a whole number (per point), at least 1");
     seeds = plan["seeds"].get<int>();
   }
@@ -278,7 +278,7 @@ SweepPlan parseSweepPlan(const json& plan, const std::string& baseDir) {
     NewRun draft;
     draft.config = pc;
     draft.preset = preset;
-    draft.name = out.name + " #" + std::to_string(p);
+    draft.name = out.name + " #" + std::to_string(p + 1);
     draft.experiment = out.name;
     draft.status = RunStatus::Queued;
     SweepPoint point;
@@ -287,8 +287,8 @@ SweepPlan parseSweepPlan(const json& plan, const std::string& baseDir) {
     try {
       point.run = prepareRun(draft, seeds);
     } catch (const Error& e) {
-      throw Error("sweep point " + std::to_string(p) + " (" + combos[p].dump() +
-                  ") is invalid: " + e.what() + "; nothing was run");
+      throw Error("sweep point " + std::to_string(p + 1) + " of " + std::to_string(combos.size()) +
+                  " (" + combos[p].dump() + ") is invalid: " + e.what() + "; nothing was run");
     }
     out.points.push_back(std::move(point));
   }

@@ -55,9 +55,9 @@ class TestSweep : public QObject {
 
  private Q_SLOTS:
   void gridIsTheCartesianProductLastAxisFastest() {
-    const SweepPlan p = parseSweepPlan(
-        plan(json::array({{{"key", "student.lr"}, {"values", {0.001, 0.01}}},
-                          {{"key", "filter.max_kept"}, {"values", {16, 32, 48}}}})));
+    const SweepPlan p =
+        parseSweepPlan(plan(json::array({{{"key", "student.lr"}, {"values", {0.001, 0.01}}},
+                                         {{"key", "filter.max_kept"}, {"values", {16, 32, 48}}}})));
     QCOMPARE(p.points.size(), size_t(6));
     QCOMPARE(p.points[0].values["student.lr"].get<double>(), 0.001);
     QCOMPARE(p.points[1].values["filter.max_kept"].get<int>(), 32);
@@ -73,9 +73,9 @@ class TestSweep : public QObject {
 
   void zipPairsValuesAndRangesAreLinearOrLog() {
     const SweepPlan p = parseSweepPlan(plan(
-        json::array({{{"key", "student.lr"}, {"log", {{"from", 1e-4}, {"to", 1e-2}, {"count", 3}}}},
-                     {{"key", "filter.max_kept"},
-                      {"linear", {{"from", 10}, {"to", 30}, {"count", 3}}}}}),
+        json::array(
+            {{{"key", "student.lr"}, {"log", {{"from", 1e-4}, {"to", 1e-2}, {"count", 3}}}},
+             {{"key", "filter.max_kept"}, {"linear", {{"from", 10}, {"to", 30}, {"count", 3}}}}}),
         "zip"));
     QCOMPARE(p.points.size(), size_t(3));
     QVERIFY(std::abs(p.points[1].values["student.lr"].get<double>() - 1e-3) < 1e-12);
@@ -102,7 +102,9 @@ class TestSweep : public QObject {
     unknown["sedes"] = 2;
     expectError([&] { parseSweepPlan(unknown); }, {"unknown key", "sedes", "seeds"});
     expectError(
-        [&] { parseSweepPlan(plan(json::array({{{"key", "student.lrr"}, {"values", {0.1}}}}))); },
+        [&] {
+          parseSweepPlan(plan(json::array({{{"key", "student.lrr"}, {"values", {0.1}}}})));
+        },
         {"student.lrr", "numbers config does not have"});
     expectError(
         [&] {
@@ -132,7 +134,7 @@ class TestSweep : public QObject {
           Database d(db);
           runSweep(d, p, {});
         },
-        {"sweep point 1", "\"student.lr\":-1", "student.lr", "nothing was run"});
+        {"sweep point 2 of 2", "\"student.lr\":-1", "student.lr", "nothing was run"});
     QVERIFY(!QFile::exists(QString::fromStdString(db)));  // never got as far as storing
   }
 
