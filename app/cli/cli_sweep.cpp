@@ -26,8 +26,11 @@ json effectJson(const RunInfo& run) {
     for (const auto& c : list)
       if (c.condition == kind->effect.name) {
         auto num = [](double v) { return std::isnan(v) ? json() : json(v); };
-        return {{"name", c.condition}, {"mean", num(c.value.mean)}, {"lo", num(c.value.lo)},
-                {"hi", num(c.value.hi)},  {"n", c.value.n}};
+        return {{"name", c.condition},
+                {"mean", num(c.value.mean)},
+                {"lo", num(c.value.lo)},
+                {"hi", num(c.value.hi)},
+                {"n", c.value.n}};
       }
   return nullptr;
 }
@@ -88,8 +91,8 @@ int cmdSweep(const SweepCliOptions& o) {
                    total, values.c_str(), id, p.message.c_str());
       return;
     }
-    std::fprintf(stderr, "sublab: sweep point %d/%zu %s: run %lld %s%s%s (%.1f s)\n",
-                 p.index + 1, total, values.c_str(), id, toString(p.status).c_str(),
+    std::fprintf(stderr, "sublab: sweep point %d/%zu %s: run %lld %s%s%s (%.1f s)\n", p.index + 1,
+                 total, values.c_str(), id, toString(p.status).c_str(),
                  p.message.empty() ? "" : ": ", p.message.c_str(), p.seconds);
   };
   std::fprintf(stderr, "sublab: sweep \"%s\": %zu point%s into %s\n", plan.name.c_str(), total,
@@ -108,12 +111,9 @@ int cmdSweep(const SweepCliOptions& o) {
     points.push_back(j);
   }
   if (o.json) {
-    std::cout << json{{"sweep_id", out.sweep.id},
-                      {"uuid", out.sweep.uuid},
-                      {"name", out.sweep.name},
-                      {"resumed", !out.created},
-                      {"db", db.path()},
-                      {"points", points}}
+    std::cout << json{{"sweep_id", out.sweep.id}, {"uuid", out.sweep.uuid},
+                      {"name", out.sweep.name},   {"resumed", !out.created},
+                      {"db", db.path()},          {"points", points}}
                      .dump(2, ' ', false, json::error_handler_t::replace)
               << std::endl;
   } else {
@@ -144,8 +144,8 @@ int cmdSweeps(const std::string& dbArg, long long sweepId, bool json) {
             r && r->status == RunStatus::Done)
           ++done;
       const int planned = s.plan.is_object() ? static_cast<int>(points.size()) : 0;
-      all.push_back({{"id", s.id}, {"name", s.name}, {"uuid", s.uuid}, {"points", planned},
-                     {"done", done}});
+      all.push_back(
+          {{"id", s.id}, {"name", s.name}, {"uuid", s.uuid}, {"points", planned}, {"done", done}});
     }
     if (json) {
       std::cout << all.dump(2) << std::endl;
@@ -164,8 +164,11 @@ int cmdSweeps(const std::string& dbArg, long long sweepId, bool json) {
   for (const auto& p : db->sweepPoints(s.id))
     points.push_back(pointJson(*db, p.index, p.values, p.runId));
   if (json) {
-    std::cout << nlohmann::json{{"sweep_id", s.id}, {"uuid", s.uuid}, {"name", s.name},
-                                {"plan", s.plan},   {"points", points}}
+    std::cout << nlohmann::json{{"sweep_id", s.id},
+                                {"uuid", s.uuid},
+                                {"name", s.name},
+                                {"plan", s.plan},
+                                {"points", points}}
                      .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << std::endl;
     return kExitOk;
