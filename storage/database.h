@@ -91,6 +91,20 @@ class Database {
   // many were deleted. Runs not in the trash are left alone.
   int emptyTrash(const std::vector<int64_t>& runIds = {});
 
+  // --- sweeps (a plan whose points are ordinary runs)
+  // The sweep stored with `planHash`, else a new one (plan stored as given).
+  SweepInfo findOrCreateSweep(const std::string& name, const nlohmann::json& plan,
+                              const std::string& planHash, bool* created = nullptr);
+  std::vector<SweepInfo> sweeps();
+  // Throws Error naming the id when there is no such sweep.
+  SweepInfo sweep(int64_t sweepId);
+  // Points in index order (a point not yet given a run has runId 0).
+  std::vector<SweepPointInfo> sweepPoints(int64_t sweepId);
+  // Records point `index` (its axis values) as run `runId`, replacing the run it had.
+  void setSweepPoint(int64_t sweepId, int index, const nlohmann::json& values, int64_t runId);
+  // The run's globally unique id.
+  std::string runUuid(int64_t runId);
+
   // --- stages
   // Creates the stage on first sight; progress < 0 keeps the stored progress.
   void updateStage(int64_t runId, const std::string& name, StageStatus status, double progress,

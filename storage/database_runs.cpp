@@ -165,8 +165,9 @@ int64_t Database::createRun(const NewRun& run) {
     sqlite::Stmt ins(
         m_db,
         prepare("INSERT INTO runs(experiment_id, name, kind, preset, config, seeds, device, "
-                "threads, status, created_at, started_at, tags, notes, pid, host, pid_start) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
+                "threads, status, created_at, started_at, tags, notes, pid, host, pid_start, uuid) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+                "lower(hex(randomblob(16))))"),
         m_path);
     ins.bind(1, exp).bind(2, name).bind(3, kind).bind(4, run.preset).bind(5, run.config.dump());
     ins.bind(6, seeds).bind(7, run.device).bind(8, run.threads).bind(9, toString(run.status));

@@ -120,4 +120,22 @@ struct SequenceFilter {
   bool operator==(const SequenceFilter&) const = default;
 };
 
+// A stored sweep: a named plan whose points are ordinary runs.
+struct SweepInfo {
+  int64_t id = 0;
+  std::string uuid;  // globally unique (for merging shards)
+  std::string name;
+  nlohmann::json plan;    // the normalised plan as stored
+  std::string planHash;   // identifies the same plan in this database
+  int64_t createdAt = 0;  // ms since epoch
+};
+
+// One point of a sweep: its axis values (key -> value) and the run it became (0 = none yet).
+struct SweepPointInfo {
+  int64_t sweepId = 0;
+  int index = 0;
+  nlohmann::json values;
+  int64_t runId = 0;
+};
+
 }  // namespace sublab

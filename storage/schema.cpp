@@ -181,6 +181,32 @@ CREATE INDEX runs_status ON runs(status);
 )SQL",
        "run ids are never reused (AUTOINCREMENT); runs can wait in a trash (trashed_at) "
        "until deleted for good"},
+      // A sweep is a named plan whose points are ordinary runs. Every run gets a globally unique
+      // id (uuid) so that sweeps run in shards on other machines can later be merged into one
+      // database without duplicating a run (the merge itself is not written yet).
+      {7,
+       R"SQL(
+ALTER TABLE runs ADD COLUMN uuid TEXT;
+UPDATE runs SET uuid = lower(hex(randomblob(16)));
+CREATE UNIQUE INDEX runs_uuid ON runs(uuid);
+CREATE TABLE sweeps (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  uuid       TEXT NOT NULL UNIQUE,
+  name       TEXT NOT NULL,
+  plan       TEXT NOT NULL,
+  plan_hash  TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE sweep_points (
+  sweep_id    INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+  point_index INTEGER NOT NULL,
+  axis_values TEXT NOT NULL,
+  run_id      INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+  PRIMARY KEY (sweep_id, point_index)
+);
+CREATE INDEX sweep_points_run ON sweep_points(run_id);
+)SQL",
+       "sweeps and their points (each point an ordinary run); runs get a globally unique uuid"},
   };
   return list;
 }

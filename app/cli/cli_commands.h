@@ -54,7 +54,22 @@ struct StatsCliOptions {
   bool json = false;
 };
 
+struct SweepCliOptions {
+  std::string plan;
+  std::string db;
+  std::string device = "cpu";
+  int parallel = 1;
+  int threads = 0;  // the budget for all points together (0 = all cores)
+  std::string cacheDir;
+  bool noCache = false;
+  bool json = false;
+};
+
 int cmdPresets(bool json);
+// `sublab sweep PLAN.json`: runs (or resumes) a sweep; `sublab sweeps [ID]`: lists the stored
+// sweeps, or one sweep's points and their status.
+int cmdSweep(const SweepCliOptions& options);
+int cmdSweeps(const std::string& db, long long sweepId, bool json);
 int cmdRun(const RunOptions& options);
 // `sublab validate`: the checks `run` makes before it touches a database (the config file or
 // preset read by the engine's reader, --seeds applied), and nothing else; prints the normalised

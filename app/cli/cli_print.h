@@ -13,4 +13,8 @@ nlohmann::json runJson(Database& db, const RunInfo& run, bool withStages);
 // OpenOptions (false for `execute`, whose queued run may outlive the program that queued it).
 std::unique_ptr<Database> openExisting(const std::string& path, bool markInterrupted = true);
 
+// The flag SIGINT / SIGTERM set (handlers installed on the first call): the run, or the sweep,
+// stops at its next checkpoint.
+const CancelFlag& cancelOnSignals();
+
 }  // namespace sublab::cli

@@ -108,6 +108,11 @@ class ProgressPrinter : public RunObserver {
 
 }  // namespace
 
+const CancelFlag& cancelOnSignals() {
+  installSignalHandlers();
+  return g_cancel;
+}
+
 std::string resolveDb(const std::string& db) { return db.empty() ? defaultDatabasePath() : db; }
 
 int cmdPresets(bool json) {

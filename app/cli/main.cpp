@@ -114,6 +114,33 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   statsCmd->add_flag("--json", st.json, "print one JSON object");
 
+  SweepCliOptions sw;
+  auto* sweepCmd = app.add_subcommand(
+      "sweep", "run a sweep plan (JSON) into the database; run it again to resume");
+  sweepCmd->add_option("PLAN", sw.plan, "the sweep plan file (see README, Sweeps)")->required();
+  sweepCmd->add_option("--db", sw.db, "database file (default: the user's data folder)");
+  sweepCmd->add_option("--device", sw.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  sweepCmd->add_option("--parallel", sw.parallel, "points run at once (default 1)")
+      ->check(CLI::Range(1, 256));
+  sweepCmd
+      ->add_option("--threads", sw.threads,
+                   "CPU threads for all points together, split between them (0 = all cores)")
+      ->check(CLI::Range(0, 1024));
+  sweepCmd->add_flag("--json", sw.json, "print one JSON object with every point on stdout");
+  auto* swCache = sweepCmd->add_option("--cache-dir", sw.cacheDir,
+                                       "folder for reusable pretrained reference models");
+  sweepCmd->add_flag("--no-cache", sw.noCache, "pretrain every reference model afresh")
+      ->excludes(swCache);
+
+  std::string sweepsDb;
+  long long sweepsId = 0;
+  bool sweepsJson = false;
+  auto* sweepsCmd =
+      app.add_subcommand("sweeps", "list the stored sweeps, or one sweep's points and status");
+  sweepsCmd->add_option("SWEEP_ID", sweepsId, "a sweep's id: list its points");
+  sweepsCmd->add_option("--db", sweepsDb, "database file (default: the user's data folder)");
+  sweepsCmd->add_flag("--json", sweepsJson, "print JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -126,6 +153,8 @@ int main(int argc, char** argv) {
                           : runsCmd->parsed()   ? runsDb
                           : showCmd->parsed()   ? showDb
                           : exportCmd->parsed() ? exp.db
+                          : sweepCmd->parsed()  ? sw.db
+                          : sweepsCmd->parsed() ? sweepsDb
                                                 : st.db;
   try {
     if (presets->parsed()) return cmdPresets(presetsJson);
@@ -146,6 +175,8 @@ int main(int argc, char** argv) {
     if (showCmd->parsed()) return cmdShow(showDb, showId, showJson, showConfig);
     if (exportCmd->parsed()) return cmdExport(exp);
     if (statsCmd->parsed()) return cmdStats(st);
+    if (sweepCmd->parsed()) return cmdSweep(sw);
+    if (sweepsCmd->parsed()) return cmdSweeps(sweepsDb, sweepsId, sweepsJson);
   } catch (const sublab::Error& e) {
     std::fprintf(stderr, "sublab: error: %s%s\n", e.what(), cliAdvice(e.code(), db).c_str());
     return kExitBadInput;

@@ -295,6 +295,66 @@ class TestCli : public QObject {
     m_tinyRun = run.id;
   }
 
+  // `sublab sweep`: two points of a shrunk tiny preset, resumed after one point was marked
+  // interrupted (only that point runs again, and the output says so per point); `sublab sweeps`
+  // lists it; a plan with an impossible point stores nothing and names the point.
+  void sweepRunsResumesAndLists() {
+    const QString plan = path("sweep.json");
+    writeFile(plan, R"({"name": "cli sweep", "base": {"preset": "owl-numbers-tiny"},
+      "set": {"reference": {"corpus_rows": 1000, "steps": 40}, "teacher": {"rows": 32},
+              "generation": {"prompts": 48}},
+      "axes": [{"key": "filter.max_kept", "values": [24, 40]}], "seeds": 1})");
+    const QString db = path("sweep.sqlite");
+    const QStringList args = {"sweep", plan,          "--db",        db,      "--threads",
+                              "1",     "--cache-dir", path("cache"), "--json"};
+    const Result first = runSublab(args);
+    QVERIFY2(first.code == 0, qPrintable(first.err.right(800)));
+    const auto j1 = nlohmann::json::parse(first.out.toStdString());
+    QCOMPARE(j1["points"].size(), size_t(2));
+    QCOMPARE(j1["resumed"].get<bool>(), false);
+    for (const auto& p : j1["points"]) {
+      QCOMPARE(p["status"].get<std::string>(), std::string("done"));
+      QCOMPARE(p["effect"]["name"].get<std::string>(), std::string("transfer"));
+      QVERIFY(p["effect"]["lo"].get<double>() <= p["effect"]["mean"].get<double>());
+    }
+    const int64_t run0 = j1["points"][0]["run_id"].get<int64_t>();
+    const int64_t run1 = j1["points"][1]["run_id"].get<int64_t>();
+    {
+      Database d(db.toStdString());
+      d.finishRun(run1, RunStatus::Interrupted, 1.0, "killed");
+    }
+    const Result second = runSublab(args);
+    QVERIFY2(second.code == 0, qPrintable(second.err.right(800)));
+    QVERIFY2(second.err.contains("point 1/2 {\"filter.max_kept\":24}: skipped, run " +
+                                 QString::number(run0) + " done before"),
+             qPrintable(second.err));
+    QVERIFY2(second.err.contains("again: the earlier run was interrupted"), qPrintable(second.err));
+    const auto j2 = nlohmann::json::parse(second.out.toStdString());
+    QCOMPARE(j2["resumed"].get<bool>(), true);
+    QCOMPARE(j2["sweep_id"], j1["sweep_id"]);
+    QCOMPARE(j2["points"][0]["run_id"].get<int64_t>(), run0);
+    QCOMPARE(j2["points"][0]["effect"], j1["points"][0]["effect"]);
+    QVERIFY(j2["points"][1]["run_id"].get<int64_t>() != run1);
+    QCOMPARE(j2["points"][1]["status"].get<std::string>(), std::string("done"));
+
+    const Result list = runSublab({"sweeps", "--db", db});
+    QVERIFY2(list.code == 0 && list.out.contains("cli sweep") && list.out.contains("2/2"),
+             qPrintable(list.out + list.err));
+    const Result one =
+        runSublab({"sweeps", QString::number(j1["sweep_id"].get<int64_t>()), "--db", db});
+    QVERIFY2(one.code == 0 && one.out.contains("transfer"), qPrintable(one.out + one.err));
+
+    const QString bad = path("bad-sweep.json");
+    writeFile(bad, R"({"name": "bad", "base": {"preset": "owl-numbers-tiny"},
+      "axes": [{"key": "student.lr", "values": [0.01, -1]}]})");
+    const QString badDb = path("bad-sweep.sqlite");
+    const Result r = runSublab({"sweep", bad, "--db", badDb});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("sweep point 2 of 2") && r.err.contains("student.lr"),
+             qPrintable(r.err));
+    QVERIFY(!QFile::exists(badDb));
+  }
+
   // A queued run stored by another program runs by id with nothing but the database:
   // `sublab execute` uses the device and threads stored with it unless told otherwise.
   void executeQueuedRun() {
