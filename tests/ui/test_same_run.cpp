@@ -23,10 +23,11 @@ namespace {
 const QString kSublab = QStringLiteral(SUBLAB_BINARY_DIR "/app/sublab");
 const char* const kPreset = "owl-numbers-tiny";
 
-// Columns that differ between any two executions: row ids, clocks and the process.
-const std::set<std::string> kVolatileColumns = {"id",          "run_id", "created_at",
-                                                "started_at",  "pid",    "pid_start",
-                                                "finished_at", "host",   "wall_seconds"};
+// Columns that differ between any two executions: row ids, the run's random uuid (what a
+// sweep merge will match on), clocks and the process.
+const std::set<std::string> kVolatileColumns = {
+    "id",  "run_id",    "uuid",        "created_at", "started_at",
+    "pid", "pid_start", "finished_at", "host",       "wall_seconds"};
 // Keys of stored JSON that hold a wall time.
 const std::set<std::string> kVolatileKeys = {"engine_seconds", "wall_seconds"};
 
