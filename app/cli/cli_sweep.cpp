@@ -26,10 +26,12 @@ json effectJson(const RunInfo& run) {
     for (const auto& c : list)
       if (c.condition == kind->effect.name) {
         auto num = [](double v) { return std::isnan(v) ? json() : json(v); };
+        // One repetition has no interval: null, never a zero-width one that looks certain.
+        const bool hasCi = c.value.n >= 2;
         return {{"name", c.condition},
                 {"mean", num(c.value.mean)},
-                {"lo", num(c.value.lo)},
-                {"hi", num(c.value.hi)},
+                {"lo", hasCi ? num(c.value.lo) : json()},
+                {"hi", hasCi ? num(c.value.hi) : json()},
                 {"n", c.value.n}};
       }
   return nullptr;
@@ -38,6 +40,11 @@ json effectJson(const RunInfo& run) {
 std::string effectText(const json& e) {
   if (e.is_null() || e["mean"].is_null()) return "-";
   char buf[128];
+  if (e["lo"].is_null() || e["hi"].is_null()) {
+    std::snprintf(buf, sizeof buf, "%s %+.4f n=%d (no CI: give the sweep 2+ seeds)",
+                  e["name"].get<std::string>().c_str(), e["mean"].get<double>(), e["n"].get<int>());
+    return buf;
+  }
   std::snprintf(buf, sizeof buf, "%s %+.4f [%+.4f, %+.4f] n=%d",
                 e["name"].get<std::string>().c_str(), e["mean"].get<double>(),
                 e["lo"].is_null() ? NAN : e["lo"].get<double>(),
