@@ -105,6 +105,16 @@ class Database {
   // The run's globally unique id.
   std::string runUuid(int64_t runId);
 
+  // --- merging shards (databases that each ran sweep points elsewhere, e.g. one Slurm task)
+  // Checks every shard first (a file that is not a Subliminal Lab database, a newer or older
+  // schema, a damaged or truncated file, a shard holding no sweep or another sweep than
+  // `planHash`, or than the first shard when `planHash` is empty): throws Error naming the shard
+  // and what is wrong, with nothing written. Then folds them all in ONE transaction: each run
+  // whose uuid is not here yet is copied with everything it owns and linked to its sweep point
+  // (a run the shard left queued or running, i.e. its task was killed, comes in as
+  // interrupted); runs already here (same uuid) are skipped, so merging twice adds nothing.
+  MergeReport mergeShards(const std::vector<std::string>& shards, const std::string& planHash = {});
+
   // --- stages
   // Creates the stage on first sight; progress < 0 keeps the stored progress.
   void updateStage(int64_t runId, const std::string& name, StageStatus status, double progress,

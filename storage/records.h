@@ -138,4 +138,16 @@ struct SweepPointInfo {
   int64_t runId = 0;
 };
 
+// What mergeShards did with one shard, and with all of them.
+struct ShardMergeInfo {
+  std::string path;
+  int added = 0;        // runs copied in
+  int skipped = 0;      // runs already in the database (same uuid)
+  int interrupted = 0;  // of the added: left unfinished by the shard (its task was killed)
+};
+struct MergeReport {
+  int64_t sweepId = 0;
+  std::vector<ShardMergeInfo> shards;
+};
+
 }  // namespace sublab

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "engine/core/common.h"
 
@@ -63,7 +64,32 @@ struct SweepCliOptions {
   std::string cacheDir;
   bool noCache = false;
   bool json = false;
+  // --slurm: write the job-array, merge and manifest files (and submit them unless noSubmit).
+  bool slurm = false;
+  std::string partition, time, gres, mem, dir;
+  int cpusPerTask = 1;
+  int maxParallel = 0;
+  std::vector<std::string> sbatchArgs;
+  bool noSubmit = false;
 };
+
+// `sublab sweep-point PLAN --point K --shard FILE`: one point of a sweep into its own shard
+// database (a Slurm task). Threads from SLURM_CPUS_PER_TASK unless --threads is given.
+struct SweepPointCliOptions {
+  std::string plan;
+  int point = -1;
+  std::string shard;
+  std::string device = "cpu";
+  int threads = 0;
+  std::string cacheDir;
+  bool noCache = false;
+};
+int cmdSweepPoint(const SweepPointCliOptions& options);
+// `sublab sweep-merge MANIFEST.json | SHARD.sqlite... --db FILE`: folds shards into the
+// project database (one transaction; merging twice adds nothing).
+int cmdSweepMerge(const std::vector<std::string>& inputs, const std::string& db, bool json);
+// The --slurm half of `sublab sweep`.
+int cmdSweepSlurm(const SweepCliOptions& options);
 
 int cmdPresets(bool json);
 // `sublab sweep PLAN.json`: runs (or resumes) a sweep; `sublab sweeps [ID]`: lists the stored

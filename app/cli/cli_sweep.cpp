@@ -64,6 +64,7 @@ json pointJson(Database& db, int index, const json& values, int64_t runId) {
 }  // namespace
 
 int cmdSweep(const SweepCliOptions& o) {
+  if (o.slurm) return cmdSweepSlurm(o);
   // 1. The plan, every point validated before the database is opened.
   const SweepPlan plan = loadSweepPlan(o.plan);
   SweepOptions options;

@@ -132,6 +132,56 @@ int main(int argc, char** argv) {
   sweepCmd->add_flag("--no-cache", sw.noCache, "pretrain every reference model afresh")
       ->excludes(swCache);
 
+  sweepCmd->add_flag("--slurm", sw.slurm,
+                     "write a Slurm job array (one task per point), a merge job and a manifest, "
+                     "and submit them with sbatch (see README, Slurm)");
+  sweepCmd->add_option("--partition", sw.partition, "--slurm: the partition");
+  sweepCmd->add_option("--time", sw.time, "--slurm: each task's time limit, HH:MM:SS");
+  sweepCmd->add_option("--cpus-per-task", sw.cpusPerTask, "--slurm: CPUs per task (default 1)")
+      ->check(CLI::Range(1, 1024));
+  sweepCmd->add_option("--gres", sw.gres, "--slurm: generic resources per task, e.g. gpu:1");
+  sweepCmd->add_option("--mem", sw.mem, "--slurm: memory per task, e.g. 8G");
+  sweepCmd->add_option("--max-parallel", sw.maxParallel, "--slurm: tasks running at once (%K)")
+      ->check(CLI::Range(0, 100000));
+  sweepCmd->add_option("--sbatch-arg", sw.sbatchArgs,
+                       "--slurm: an extra #SBATCH line, e.g. --sbatch-arg=--account=lab "
+                       "(repeatable)");
+  sweepCmd->add_option("--dir", sw.dir,
+                       "--slurm: folder for the scripts, manifest, shards and logs (default: "
+                       "PLAN-slurm next to the plan)");
+  sweepCmd->add_flag("--no-submit", sw.noSubmit, "--slurm: write the files, do not call sbatch");
+
+  SweepPointCliOptions sp;
+  auto* pointCmd = app.add_subcommand(
+      "sweep-point", "run ONE point of a sweep plan into its own shard database (a Slurm task)");
+  pointCmd->add_option("PLAN", sp.plan, "the sweep plan file")->required();
+  pointCmd->add_option("--point", sp.point, "the point's index, 0-based (SLURM_ARRAY_TASK_ID)")
+      ->required()
+      ->check(CLI::Range(0, 1000000));
+  pointCmd->add_option("--shard", sp.shard, "the shard database this point is written to")
+      ->required();
+  pointCmd->add_option("--device", sp.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  pointCmd
+      ->add_option("--threads", sp.threads,
+                   "CPU threads (default: SLURM_CPUS_PER_TASK when set, else all cores)")
+      ->check(CLI::Range(0, 1024));
+  auto* spCache = pointCmd->add_option("--cache-dir", sp.cacheDir,
+                                       "folder for reusable pretrained reference models");
+  pointCmd->add_flag("--no-cache", sp.noCache, "pretrain every reference model afresh")
+      ->excludes(spCache);
+
+  std::vector<std::string> mergeInputs;
+  std::string mergeDb;
+  bool mergeJson = false;
+  auto* mergeCmd = app.add_subcommand(
+      "sweep-merge",
+      "fold a sweep's shard databases into the project database (one transaction; merging "
+      "twice adds nothing)");
+  mergeCmd->add_option("INPUT", mergeInputs, "the manifest.json of `sweep --slurm`, or shard files")
+      ->required();
+  mergeCmd->add_option("--db", mergeDb, "the project database (default: the manifest's)");
+  mergeCmd->add_flag("--json", mergeJson, "print JSON");
+
   std::string sweepsDb;
   long long sweepsId = 0;
   bool sweepsJson = false;
@@ -155,6 +205,8 @@ int main(int argc, char** argv) {
                           : exportCmd->parsed() ? exp.db
                           : sweepCmd->parsed()  ? sw.db
                           : sweepsCmd->parsed() ? sweepsDb
+                          : pointCmd->parsed()  ? sp.shard
+                          : mergeCmd->parsed()  ? mergeDb
                                                 : st.db;
   try {
     if (presets->parsed()) return cmdPresets(presetsJson);
@@ -177,6 +229,8 @@ int main(int argc, char** argv) {
     if (statsCmd->parsed()) return cmdStats(st);
     if (sweepCmd->parsed()) return cmdSweep(sw);
     if (sweepsCmd->parsed()) return cmdSweeps(sweepsDb, sweepsId, sweepsJson);
+    if (pointCmd->parsed()) return cmdSweepPoint(sp);
+    if (mergeCmd->parsed()) return cmdSweepMerge(mergeInputs, mergeDb, mergeJson);
   } catch (const sublab::Error& e) {
     std::fprintf(stderr, "sublab: error: %s%s\n", e.what(), cliAdvice(e.code(), db).c_str());
     return kExitBadInput;

@@ -312,6 +312,10 @@ SweepOutcome runSweep(Database& db, const SweepPlan& plan, const SweepOptions& o
   SweepOutcome out;
   out.sweep = db.findOrCreateSweep(plan.name, plan.normalized, plan.hash, &out.created);
   std::vector<SweepPointInfo> stored = db.sweepPoints(out.sweep.id);
+  if (options.onlyPoint >= static_cast<int>(plan.points.size()))
+    throw Error("the sweep \"" + plan.name + "\" has " + std::to_string(plan.points.size()) +
+                " points (0 to " + std::to_string(plan.points.size() - 1) +
+                "); there is no point " + std::to_string(options.onlyPoint));
   out.points.resize(plan.points.size());
 
   const int parallel = std::max(1, options.parallel);
@@ -330,6 +334,7 @@ SweepOutcome runSweep(Database& db, const SweepPlan& plan, const SweepOptions& o
   // Decide per point: skip (done), or a fresh queued run (none yet, or not done).
   std::vector<size_t> todo;
   for (const SweepPoint& point : plan.points) {
+    if (options.onlyPoint >= 0 && point.index != options.onlyPoint) continue;
     SweepPointOutcome& o = out.points[point.index];
     o.index = point.index;
     o.values = point.values;

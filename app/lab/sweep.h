@@ -63,6 +63,8 @@ struct SweepOptions {
   int parallel = 1;        // points at once
   RuntimeOptions runtime;  // threads: the budget for all points together (0 = all cores)
   const CancelFlag* cancel = nullptr;
+  // >= 0: only this point is run (and stored); the others are left alone (a Slurm task's shard).
+  int onlyPoint = -1;
   // Called (from the worker threads, serialised) when a point starts and when it ends.
   std::function<void(const SweepPointOutcome&, bool finished)> report;
 };

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# ctest slurm/test_slurm_sweep SUBLAB: a sweep (2 values x 1 seed of a shrunk owl-numbers-tiny)
+# submitted with `sublab sweep --slurm` to a real one-node Slurm cluster (scripts/slurm-local.sh),
+# merged by its dependent merge job, compared with the same sweep run locally with `sublab sweep`
+# (identical figures); merging again adds nothing. The cluster is stopped at the end, even on
+# failure. Exits 77 (ctest: skipped) where it cannot run: not root, or Slurm/munge not installed.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+script=$root/scripts/slurm-local.sh
+sublab=${1:?usage: test_slurm_sweep.sh PATH/TO/sublab}
+
+skip() {
+  echo "SKIP: $*"
+  exit 77
+}
+[[ $(id -u) -eq 0 ]] || skip "needs root to start munged and the Slurm daemons"
+for c in munged slurmctld slurmd sbatch scontrol; do
+  command -v "$c" >/dev/null || skip "$c not found; install Slurm and munge with scripts/install-deps.sh"
+done
+
+failures=0
+fail() {
+  echo "FAIL: $*"
+  failures=$((failures + 1))
+}
+
+dir=$(mktemp -d /tmp/sublab-slurm-sweep.XXXXXX)
+chmod 755 "$dir"
+cluster=$dir/cluster
+cleanup() {
+  "$script" stop "$cluster" >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+# The tasks inherit this environment (sbatch --export=ALL): one thread, a private model cache.
+export OMP_NUM_THREADS=1 XDG_CACHE_HOME=$dir/cache
+work="$dir/a sweep's folder"
+mkdir -p "$work"
+cat >"$work/plan.json" <<'EOF'
+{"name": "slurm sweep", "base": {"preset": "owl-numbers-tiny"},
+ "set": {"reference": {"corpus_rows": 1000, "steps": 40}, "teacher": {"rows": 32},
+         "generation": {"prompts": 48}},
+ "axes": [{"key": "filter.max_kept", "values": [24, 40]}], "seeds": 1}
+EOF
+
+# The same sweep locally.
+"$sublab" sweep "$work/plan.json" --db "$work/local.sqlite" --threads 1 >"$dir/local.out" 2>"$dir/local.err" ||
+  { cat "$dir/local.err"; fail "the local sweep failed"; }
+
+"$script" start "$cluster" || {
+  echo "FAIL: the cluster did not start"
+  exit 1
+}
+eval "$("$script" env "$cluster")"
+
+"$sublab" sweep "$work/plan.json" --slurm --db "$work/project.sqlite" --dir "$work/slurm out" \
+  --time 00:05:00 --max-parallel 2 --json >"$dir/submit.json" 2>"$dir/submit.err" ||
+  { cat "$dir/submit.err"; fail "sublab sweep --slurm failed"; }
+merge_id=$(sed -n 's/.*"merge": "\([0-9]*\)".*/\1/p' "$dir/submit.json")
+array_id=$(sed -n 's/.*"array": "\([0-9]*\)".*/\1/p' "$dir/submit.json")
+[[ "$merge_id" =~ ^[0-9]+$ && "$array_id" =~ ^[0-9]+$ ]] || fail "no job ids in the manifest: $(cat "$dir/submit.json")"
+[[ -x "$work/slurm out/sweep-array.sbatch" && -f "$work/slurm out/manifest.json" ]] ||
+  fail "the scripts and manifest are not beside each other in the --dir"
+
+for ((i = 0; i < 1200; i++)); do
+  grep -q "JobId=$merge_id .*JobState=" "$cluster/jobcomp.txt" 2>/dev/null && break
+  sleep 0.1
+done
+merge_line=$(grep "JobId=$merge_id " "$cluster/jobcomp.txt")
+[[ "$merge_line" == *"JobState=COMPLETED"*" ExitCode=0:0 "* ]] || fail "merge job: '$merge_line'"
+for t in 0 1; do
+  line=$(grep -E "ArrayJobId=$array_id ArrayTaskId=$t " "$cluster/jobcomp.txt")
+  [[ "$line" == *" ExitCode=0:0 "* ]] || fail "task $t: '$line'"
+done
+
+# Identical figures: the sweep's points (status, values, effect with CI) but ids and uuids.
+strip() { grep -v -E '"(uuid|run_id|sweep_id)"'; }
+"$sublab" sweeps 1 --db "$work/local.sqlite" --json | strip >"$dir/local.json"
+"$sublab" sweeps 1 --db "$work/project.sqlite" --json | strip >"$dir/slurm.json"
+grep -q '"status": "done"' "$dir/slurm.json" || fail "no point done after the merge"
+[[ $(grep -c '"status": "done"' "$dir/slurm.json") == 2 ]] || fail "not both points done"
+diff "$dir/local.json" "$dir/slurm.json" >"$dir/diff.txt" || fail "slurm and local differ: $(cat "$dir/diff.txt")"
+# Per run: the summary JSON (every figure the run stored).
+for db in local project; do
+  for id in $("$sublab" sweeps 1 --db "$work/$db.sqlite" --json | sed -n 's/.*"run_id": \([0-9]*\).*/\1/p'); do
+    "$sublab" show "$id" --db "$work/$db.sqlite" --json | sed -n '/"summary"/,$p' |
+      grep -v -E '"(uuid|id|run_id|wall_seconds|created_at|started_at|finished_at|pid|host|threads)"'
+  done >"$dir/$db-runs.json"
+done
+[[ -s "$dir/local-runs.json" ]] || fail "no run summaries read"
+diff "$dir/local-runs.json" "$dir/project-runs.json" >"$dir/diff2.txt" ||
+  fail "run summaries differ: $(head -c 2000 "$dir/diff2.txt")"
+
+# Merging again adds nothing.
+again=$("$sublab" sweep-merge "$work/slurm out/manifest.json" --json 2>&1)
+[[ "$again" == *'"added": 0'* && "$again" == *'"skipped": 2'* ]] || fail "second merge: $again"
+
+"$script" stop "$cluster" || fail "stop failed"
+if [[ $failures -gt 0 ]]; then
+  for f in "$work/slurm out/logs"/*.out "$dir/submit.err"; do
+    echo "== $f"
+    tail -n 20 "$f"
+  done
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "PASS: a sweep on the local Slurm cluster, merged, equals the same sweep run locally"
