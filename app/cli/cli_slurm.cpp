@@ -63,7 +63,142 @@ bool onPath(const std::string& exe) {
   return false;
 }
 
+// Output of a shell command (stderr dropped); empty when it fails.
+std::string capture(const std::string& cmd) {
+  FILE* pipe = popen((cmd + " 2>/dev/null").c_str(), "r");
+  if (!pipe) return {};
+  std::string out;
+  char buf[512];
+  while (fgets(buf, sizeof buf, pipe)) out += buf;
+  if (pclose(pipe) != 0) return {};
+  return out;
+}
+
+std::string field(const std::string& text, const std::string& key) {
+  const size_t at = text.find(" " + key + "=");
+  const size_t at2 = at == std::string::npos ? text.find(key + "=") : at + 1;
+  if (at2 == std::string::npos) return {};
+  const size_t start = at2 + key.size() + 1;
+  const size_t end = text.find_first_of(" \n", start);
+  return text.substr(start, end == std::string::npos ? end : end - start);
+}
+
+struct PointState {
+  int index = 0;
+  json values;
+  std::string shard;
+  std::string slurmState;  // PENDING, RUNNING, COMPLETED, FAILED, ... ("" = unknown)
+  std::string exitCode;
+  std::string run;  // the shard's run status: done, failed, running, ... ("" = no shard)
+  std::string error;
+  bool needsRerun() const {
+    if (slurmState == "PENDING" || slurmState == "RUNNING" || slurmState == "CONFIGURING" ||
+        slurmState == "COMPLETING")
+      return false;
+    return run != "done";
+  }
+};
+
+std::vector<PointState> pointStates(const json& m) {
+  std::vector<PointState> out;
+  const std::string arrayId = m["jobs"].value("array", std::string());
+  for (const auto& p : m["points"]) {
+    PointState s;
+    s.index = p["index"].get<int>();
+    s.values = p.value("values", json());
+    s.shard = p["shard"].get<std::string>();
+    if (!arrayId.empty()) {
+      const std::string task = arrayId + "_" + std::to_string(s.index);
+      const std::string sc = capture("scontrol show job " + shellQuote(task));
+      if (!sc.empty()) {
+        s.slurmState = field(sc, "JobState");
+        s.exitCode = field(sc, "ExitCode");
+      } else {
+        // Accounting, where the cluster has it: "STATE|EXIT" of the task's allocation.
+        const std::string sa = capture("sacct -n -P -X -o State,ExitCode -j " + shellQuote(task));
+        const size_t bar = sa.find('|');
+        if (bar != std::string::npos) {
+          s.slurmState = sa.substr(0, sa.find(' ') < bar ? sa.find(' ') : bar);
+          s.exitCode = sa.substr(bar + 1, sa.find('\n') - bar - 1);
+        }
+      }
+    }
+    if (fs::exists(s.shard)) {
+      try {
+        OpenOptions oo;
+        oo.create = false;
+        oo.readOnly = true;
+        oo.markInterrupted = false;
+        Database shard(s.shard, oo);
+        for (const auto& sw : shard.sweeps())
+          for (const auto& pt : shard.sweepPoints(sw.id))
+            if (pt.index == s.index && pt.runId)
+              if (const auto r = shard.findRun(pt.runId)) {
+                s.run = toString(r->status);
+                s.error = r->error;
+              }
+      } catch (const Error& e) {
+        s.run = "unreadable";
+        s.error = e.what();
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 }  // namespace
+
+int cmdSweepStatus(const std::string& manifestPath, bool asJson) {
+  const json m = readSweepManifest(manifestPath);
+  const auto states = pointStates(m);
+  json points = json::array();
+  for (const auto& s : states)
+    points.push_back({{"index", s.index},
+                      {"values", s.values},
+                      {"slurm_state", s.slurmState},
+                      {"exit_code", s.exitCode},
+                      {"run", s.run},
+                      {"error", s.error},
+                      {"needs_rerun", s.needsRerun()}});
+  if (asJson) {
+    std::cout << json{{"name", m.value("name", "")}, {"jobs", m["jobs"]}, {"points", points}}.dump(
+                     2)
+              << std::endl;
+    return kExitOk;
+  }
+  std::printf("sweep \"%s\": job array %s, merge job %s\n", m.value("name", "").c_str(),
+              m["jobs"].value("array", std::string("-")).c_str(),
+              m["jobs"].value("merge", std::string("-")).c_str());
+  for (const auto& s : states)
+    std::printf("%3d  %-30s  slurm %-11s exit %-5s run %-11s %s\n", s.index,
+                s.values.dump().c_str(), s.slurmState.empty() ? "unknown" : s.slurmState.c_str(),
+                s.exitCode.empty() ? "-" : s.exitCode.c_str(),
+                s.run.empty() ? "none" : s.run.c_str(), s.error.c_str());
+  return kExitOk;
+}
+
+int cmdSweepResubmit(const std::string& manifestPath) {
+  json m = readSweepManifest(manifestPath);
+  std::string list;
+  for (const auto& s : pointStates(m))
+    if (s.needsRerun()) list += (list.empty() ? "" : ",") + std::to_string(s.index);
+  if (list.empty()) {
+    std::printf("nothing to resubmit: every point is done, queued or running\n");
+    return kExitOk;
+  }
+  if (!onPath("sbatch"))
+    throw Error("sbatch is not on the PATH; run this on the cluster's login node");
+  const std::string dir = m.value("dir", fs::path(manifestPath).parent_path().string());
+  const std::string arrayId = sbatch(dir, "--array=" + list, "sweep-array.sbatch");
+  const std::string mergeId = sbatch(dir, "--dependency=afterany:" + arrayId, "sweep-merge.sbatch");
+  m["resubmitted"].push_back({{"points", list}, {"array", arrayId}, {"merge", mergeId}});
+  m["jobs"] = {{"array", arrayId}, {"merge", mergeId}};
+  std::ofstream(manifestPath, std::ios::trunc) << m.dump(2) << "\n";
+  std::printf("resubmitted points %s as job array %s; merge job %s after it\n", list.c_str(),
+              arrayId.c_str(), mergeId.c_str());
+  return kExitOk;
+}
 
 int cmdSweepSlurm(const SweepCliOptions& o) {
   const SweepPlan plan = loadSweepPlan(o.plan);

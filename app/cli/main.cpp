@@ -182,6 +182,19 @@ int main(int argc, char** argv) {
   mergeCmd->add_option("--db", mergeDb, "the project database (default: the manifest's)");
   mergeCmd->add_flag("--json", mergeJson, "print JSON");
 
+  std::string statusManifest;
+  bool statusJson = false;
+  auto* statusCmd = app.add_subcommand(
+      "sweep-status", "each point of a Slurm sweep: Slurm state, exit code, its shard's run");
+  statusCmd->add_option("MANIFEST", statusManifest, "the manifest.json of `sweep --slurm`")
+      ->required();
+  statusCmd->add_flag("--json", statusJson, "print JSON");
+  std::string resubmitManifest;
+  auto* resubmitCmd = app.add_subcommand(
+      "sweep-resubmit", "submit again only the points of a Slurm sweep that are not done");
+  resubmitCmd->add_option("MANIFEST", resubmitManifest, "the manifest.json of `sweep --slurm`")
+      ->required();
+
   std::string sweepsDb;
   long long sweepsId = 0;
   bool sweepsJson = false;
@@ -231,6 +244,8 @@ int main(int argc, char** argv) {
     if (sweepsCmd->parsed()) return cmdSweeps(sweepsDb, sweepsId, sweepsJson);
     if (pointCmd->parsed()) return cmdSweepPoint(sp);
     if (mergeCmd->parsed()) return cmdSweepMerge(mergeInputs, mergeDb, mergeJson);
+    if (statusCmd->parsed()) return cmdSweepStatus(statusManifest, statusJson);
+    if (resubmitCmd->parsed()) return cmdSweepResubmit(resubmitManifest);
   } catch (const sublab::Error& e) {
     std::fprintf(stderr, "sublab: error: %s%s\n", e.what(), cliAdvice(e.code(), db).c_str());
     return kExitBadInput;

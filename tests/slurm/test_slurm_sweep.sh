@@ -92,6 +92,13 @@ done
 diff "$dir/local-runs.json" "$dir/project-runs.json" >"$dir/diff2.txt" ||
   fail "run summaries differ: $(head -c 2000 "$dir/diff2.txt")"
 
+# Each point's Slurm state and exit code; nothing to resubmit.
+status=$("$sublab" sweep-status "$work/slurm out/manifest.json" --json 2>&1)
+[[ $(grep -c '"slurm_state": "COMPLETED"' <<<"$status") == 2 && $(grep -c '"exit_code": "0:0"' <<<"$status") == 2 &&
+  $(grep -c '"run": "done"' <<<"$status") == 2 ]] || fail "sweep-status: $status"
+resub=$("$sublab" sweep-resubmit "$work/slurm out/manifest.json" 2>&1)
+[[ "$resub" == *"nothing to resubmit"* ]] || fail "sweep-resubmit with every point done: $resub"
+
 # Merging again adds nothing.
 again=$("$sublab" sweep-merge "$work/slurm out/manifest.json" --json 2>&1)
 [[ "$again" == *'"added": 0'* && "$again" == *'"skipped": 2'* ]] || fail "second merge: $again"
