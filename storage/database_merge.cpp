@@ -198,7 +198,8 @@ MergeReport Database::mergeShards(const std::vector<std::string>& shards,
           for (const char* t : kOwnedTables) {
             const auto& cols = ownedCols[t];
             const int runCol = columnIndex(cols, "run_id");
-            RawStmt rows(shard, "SELECT " + joined(cols) + " FROM " + t + " WHERE run_id = ?1");
+            RawStmt rows(shard, "SELECT " + joined(cols) + " FROM " + t +
+                                    " WHERE run_id = ?1 ORDER BY rowid");
             sqlite3_bind_int64(rows.st, 1, shardId);
             std::string ph;
             for (size_t i = 0; i < cols.size(); ++i)
