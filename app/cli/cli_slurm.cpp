@@ -312,7 +312,15 @@ int cmdSweepMerge(const std::vector<std::string>& inputs, const std::string& dbA
     shards = inputs;
   }
   Database project(resolveDb(db));
-  const MergeReport r = project.mergeShards(shards, planHash);
+  MergeReport r;
+  try {
+    r = project.mergeShards(shards, planHash);
+  } catch (const Error& e) {
+    // The advice for a bad --db does not fit a bad shard: say what to do with the shard.
+    throw Error(std::string(e.what()) +
+                "; move that shard aside (or run its point again with `sublab sweep-point`) and "
+                "merge again");
+  }
   int added = 0, skipped = 0, interrupted = 0;
   for (const auto& s : r.shards) {
     added += s.added;

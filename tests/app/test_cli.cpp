@@ -358,6 +358,61 @@ class TestCli : public QObject {
     QVERIFY(!QFile::exists(badDb));
   }
 
+  // Each point into its own shard (as a Slurm task would), merged: the project holds the same
+  // figures as the sweep run locally; merging twice adds nothing; a hostile shard is named.
+  void sweepShardsMergeLikeALocalSweep() {
+    const QString plan = path("shard-sweep.json");
+    writeFile(plan, R"({"name": "shard sweep", "base": {"preset": "owl-numbers-tiny"},
+      "set": {"reference": {"corpus_rows": 1000, "steps": 40}, "teacher": {"rows": 32},
+              "generation": {"prompts": 48}},
+      "axes": [{"key": "filter.max_kept", "values": [24, 40]}], "seeds": 1})");
+    const QString cache = path("cache");
+    const QString local = path("shard-local.sqlite");
+    const Result l =
+        runSublab({"sweep", plan, "--db", local, "--threads", "1", "--cache-dir", cache, "--json"});
+    QVERIFY2(l.code == 0, qPrintable(l.err.right(800)));
+    QStringList shards;
+    for (int k = 0; k < 2; ++k) {
+      shards << path(("shard " + std::to_string(k) + ".sqlite").c_str());
+      qputenv("SLURM_CPUS_PER_TASK", "1");
+      const Result r = runSublab({"sweep-point", plan, "--point", QString::number(k), "--shard",
+                                  shards.back(), "--cache-dir", cache});
+      qunsetenv("SLURM_CPUS_PER_TASK");
+      QVERIFY2(r.code == 0, qPrintable(r.err.right(800)));
+      QVERIFY2(r.err.contains("(1 threads)"), qPrintable(r.err));
+    }
+    const QString project = path("shard-project.sqlite");
+    const Result m =
+        runSublab(QStringList{"sweep-merge"} + shards + QStringList{"--db", project, "--json"});
+    QVERIFY2(m.code == 0, qPrintable(m.err.right(800)));
+    QCOMPARE(nlohmann::json::parse(m.out.toStdString())["added"].get<int>(), 2);
+    auto points = [](const QString& db) {
+      const Result r = runSublab({"sweeps", "1", "--db", db, "--json"});
+      auto j = nlohmann::json::parse(r.out.toStdString());
+      for (auto& p : j["points"]) p.erase("run_id");
+      return j["points"];
+    };
+    const auto want = points(local), got = points(project);
+    QCOMPARE(got.size(), size_t(2));
+    QCOMPARE(got, want);
+    QCOMPARE(got[1]["status"].get<std::string>(), std::string("done"));
+    const Result again =
+        runSublab(QStringList{"sweep-merge"} + shards + QStringList{"--db", project, "--json"});
+    const auto ja = nlohmann::json::parse(again.out.toStdString());
+    QCOMPARE(ja["added"].get<int>(), 0);
+    QCOMPARE(ja["skipped"].get<int>(), 2);
+    QCOMPARE(points(project), want);
+    const QString junk = path("junk shard.sqlite");
+    writeFile(junk, QByteArray(4096, 'x'));
+    const Result bad =
+        runSublab(QStringList{"sweep-merge", shards[0], junk, "--db", path("shard-new.sqlite")});
+    QCOMPARE(bad.code, 2);
+    QVERIFY2(bad.err.contains("junk shard.sqlite") && bad.err.contains("nothing was merged"),
+             qPrintable(bad.err));
+    const Result none = runSublab({"sweeps", "--db", path("shard-new.sqlite"), "--json"});
+    QCOMPARE(nlohmann::json::parse(none.out.toStdString()).size(), size_t(0));
+  }
+
   // A queued run stored by another program runs by id with nothing but the database:
   // `sublab execute` uses the device and threads stored with it unless told otherwise.
   void executeQueuedRun() {
