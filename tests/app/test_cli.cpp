@@ -509,6 +509,41 @@ class TestCli : public QObject {
     QCOMPARE(d.integrityCheck(), std::string("ok"));
   }
 
+  // A Slurm task killed mid-run (SIGKILL during training) leaves a shard with a running run and
+  // its WAL file: the merge brings it in as interrupted, with the rows stored so far.
+  void killedShardMergesAsInterrupted() {
+    const QString plan = path("killed-sweep.json");
+    writeFile(plan, R"({"name": "killed sweep", "base": {"preset": "owl-numbers-tiny"},
+      "axes": [{"key": "filter.max_kept", "values": [24, 40]}], "seeds": 1})");
+    const QString shard = path("killed shard.sqlite");
+    QProcess p;
+    p.start(kSublab, {"sweep-point", plan, "--point", "1", "--shard", shard, "--threads", "1",
+                      "--no-cache"});
+    QVERIFY(p.waitForStarted());
+    QVERIFY2(waitForTraining(shard, 1, p), qPrintable(QString::fromUtf8(p.readAllStandardError())));
+    QCOMPARE(::kill(static_cast<pid_t>(p.processId()), SIGKILL), 0);
+    QVERIFY(p.waitForFinished(60000));
+    const QString project = path("killed-project.sqlite");
+    const Result m = runSublab({"sweep-merge", shard, "--db", project, "--json"});
+    QVERIFY2(m.code == 0, qPrintable(m.err));
+    const auto j = nlohmann::json::parse(m.out.toStdString());
+    QCOMPARE(j["added"].get<int>(), 1);
+    QCOMPARE(j["interrupted"].get<int>(), 1);
+    Database d(project.toStdString());
+    const auto points = d.sweepPoints(j["sweep_id"].get<int64_t>());
+    QCOMPARE(points.size(), size_t(1));
+    QCOMPARE(points[0].index, 1);
+    const RunInfo run = d.run(points[0].runId);
+    QCOMPARE(toString(run.status), std::string("interrupted"));
+    QVERIFY2(run.error.find("killed shard.sqlite") != std::string::npos, run.error.c_str());
+    QVERIFY(!d.metrics(run.id).empty());
+    OpenOptions ro;
+    ro.readOnly = true;
+    ro.markInterrupted = false;
+    Database s(shard.toStdString(), ro);
+    QCOMPARE(d.metrics(run.id).size(), s.metrics(s.sweepPoints(1).at(0).runId).size());
+  }
+
   void sigkillLeavesInterruptedRun() {
     const QString db = path("killed.sqlite");
     QProcess p;
