@@ -2,8 +2,9 @@
 # ctest slurm/test_slurm_sweep SUBLAB: a sweep (2 values x 1 seed of a shrunk owl-numbers-tiny)
 # submitted with `sublab sweep --slurm` to a real one-node Slurm cluster (scripts/slurm-local.sh),
 # merged by its dependent merge job, compared with the same sweep run locally with `sublab sweep`
-# (identical figures); merging again adds nothing. The cluster is stopped at the end, even on
-# failure. Exits 77 (ctest: skipped) where it cannot run: not root, or Slurm/munge not installed.
+# (identical figures); sweep-status shows each task's state and exit code; merging again adds
+# nothing; a task killed mid-run (SIGKILL) comes in as interrupted and sweep-resubmit reruns only
+# it. The cluster is stopped at the end, even on failure. Exits 77 (ctest: skipped) where it cannot run: not root, or Slurm/munge not installed.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 script=$root/scripts/slurm-local.sh
@@ -102,6 +103,45 @@ resub=$("$sublab" sweep-resubmit "$work/slurm out/manifest.json" 2>&1)
 # Merging again adds nothing.
 again=$("$sublab" sweep-merge "$work/slurm out/manifest.json" --json 2>&1)
 [[ "$again" == *'"added": 0'* && "$again" == *'"skipped": 2'* ]] || fail "second merge: $again"
+
+# A task killed mid-run (SIGKILL, as when a node dies) leaves a shard with an unfinished run:
+# sweep-status says so, the merge brings it in as interrupted, sweep-resubmit runs only that
+# point again and its merge job links the new, finished run.
+cat >"$work/kill.json" <<'EOF'
+{"name": "killed sweep", "base": {"preset": "owl-numbers-tiny"},
+ "set": {"reference": {"corpus_rows": 1000, "steps": 40}, "teacher": {"rows": 32},
+         "generation": {"prompts": 48}},
+ "axes": [{"key": "filter.max_kept", "values": [24]}], "seeds": 1}
+EOF
+"$sublab" sweep "$work/kill.json" --slurm --db "$work/killed.sqlite" --dir "$work/kill" --json \
+  >"$dir/kill.json" 2>"$dir/kill.err" || { cat "$dir/kill.err"; fail "sublab sweep --slurm (kill) failed"; }
+kill_array=$(sed -n 's/.*"array": "\([0-9]*\)".*/\1/p' "$dir/kill.json")
+kill_merge=$(sed -n 's/.*"merge": "\([0-9]*\)".*/\1/p' "$dir/kill.json")
+for ((i = 0; i < 600; i++)); do
+  "$sublab" sweep-status "$work/kill/manifest.json" --json 2>/dev/null | grep -q '"run": "running"' && break
+  sleep 0.1
+done
+scancel --batch --signal=KILL "${kill_array}_0" || fail "scancel failed"
+for ((i = 0; i < 600; i++)); do
+  grep -q "JobId=$kill_merge .*JobState=" "$cluster/jobcomp.txt" 2>/dev/null && break
+  sleep 0.1
+done
+killed=$("$sublab" sweeps 1 --db "$work/killed.sqlite" --json 2>&1)
+[[ "$killed" == *'"status": "interrupted"'* ]] || fail "the killed point did not come in as interrupted: $killed"
+kstatus=$("$sublab" sweep-status "$work/kill/manifest.json" --json 2>&1)
+[[ "$kstatus" == *'"needs_rerun": true'* && "$kstatus" == *'"run": "running"'* ]] ||
+  fail "sweep-status of the killed point: $kstatus"
+resub=$("$sublab" sweep-resubmit "$work/kill/manifest.json" 2>&1) || fail "sweep-resubmit failed: $resub"
+[[ "$resub" == *"resubmitted points 0 "* ]] || fail "sweep-resubmit: $resub"
+kill_merge=$(sed -n 's/.*merge job \([0-9]*\).*/\1/p' <<<"$resub")
+for ((i = 0; i < 1200; i++)); do
+  grep -q "JobId=$kill_merge .*JobState=" "$cluster/jobcomp.txt" 2>/dev/null && break
+  sleep 0.1
+done
+rerun=$("$sublab" sweeps 1 --db "$work/killed.sqlite" --json 2>&1)
+[[ "$rerun" == *'"status": "done"'* ]] || fail "after the resubmit the point is not done: $rerun"
+[[ $("$sublab" runs --db "$work/killed.sqlite" | grep -c interrupted) == 1 ]] ||
+  fail "the interrupted run should stay, once: $("$sublab" runs --db "$work/killed.sqlite")"
 
 "$script" stop "$cluster" || fail "stop failed"
 if [[ $failures -gt 0 ]]; then
