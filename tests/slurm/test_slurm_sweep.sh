@@ -4,7 +4,8 @@
 # merged by its dependent merge job, compared with the same sweep run locally with `sublab sweep`
 # (identical figures); sweep-status shows each task's state and exit code; merging again adds
 # nothing; a task killed mid-run (SIGKILL) comes in as interrupted and sweep-resubmit reruns only
-# it. The cluster is stopped at the end, even on failure. Exits 77 (ctest: skipped) where it cannot run: not root, or Slurm/munge not installed.
+# it. The cluster is stopped at the end, even on failure. Exits 77 (ctest: skipped) where it
+# cannot run: not root, or Slurm/munge not installed. About 35 s.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 script=$root/scripts/slurm-local.sh
