@@ -48,8 +48,9 @@ std::string header(const std::string& job, const SlurmOptions& o, bool array, si
   }
   if (!o.partition.empty()) s += "#SBATCH --partition=" + o.partition + "\n";
   if (!o.time.empty()) s += "#SBATCH --time=" + o.time + "\n";
-  if (array)
-    for (const auto& a : o.sbatchArgs) s += "#SBATCH " + a + "\n";
+  // Extra lines (an account, a QoS) go on both jobs: a cluster that needs them needs them for
+  // the merge too.
+  for (const auto& a : o.sbatchArgs) s += "#SBATCH " + a + "\n";
   return s;
 }
 

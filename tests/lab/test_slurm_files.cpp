@@ -83,6 +83,7 @@ class TestSlurmFiles : public QObject {
         sbatchMergeScript(plan, o, "/opt/sublab", "/p/out/manifest.json", "/p/project.sqlite");
     QVERIFY(merge.find("#SBATCH --partition=gpu\n") != std::string::npos);
     QVERIFY(merge.find("--gres") == std::string::npos);  // the merge needs no GPU
+    QVERIFY(merge.find("#SBATCH --account=lab\n") != std::string::npos);
     QVERIFY(merge.find("sweep-merge \"$MANIFEST\" --db \"$DB\"") != std::string::npos);
   }
 
