@@ -81,8 +81,7 @@ bool parseSweepValues(const QString& text, nlohmann::json* values, QString* erro
     }
     const double d = QLocale::c().toDouble(p, &ok);
     if (!ok || !std::isfinite(d)) {
-      if (error)
-        *error = QObject::tr("\"%1\" is not a number; write e.g. 16, 0.5 or 1e-3").arg(p);
+      if (error) *error = QObject::tr("\"%1\" is not a number; write e.g. 16, 0.5 or 1e-3").arg(p);
       return false;
     }
     values->push_back(d);
@@ -224,8 +223,7 @@ SweepAxisWidgets SweepDialog::makeAxis(const QString& title, int keyIndex) {
   return a;
 }
 
-bool SweepDialog::axisJson(const SweepAxisWidgets& a, nlohmann::json* out,
-                           QString* error) const {
+bool SweepDialog::axisJson(const SweepAxisWidgets& a, nlohmann::json* out, QString* error) const {
   const QString key = a.key->currentText();
   *out = {{"key", key.toStdString()}};
   const QString form = a.form->currentData().toString();
@@ -258,9 +256,8 @@ void SweepDialog::revalidate() {
   QString error;
   nlohmann::json plan;
   const QString key = m_first.key->currentText();
-  const QString name = m_name->text().trimmed().isEmpty()
-                           ? tr("sweep of %1").arg(key)
-                           : m_name->text().trimmed();
+  const QString name =
+      m_name->text().trimmed().isEmpty() ? tr("sweep of %1").arg(key) : m_name->text().trimmed();
   m_name->setPlaceholderText(tr("sweep of %1").arg(key));
   plan["name"] = name.toStdString();
   plan["base"] = {{"config", m_base}};
@@ -332,9 +329,8 @@ qint64 queueSweep(RunQueue* queue, sublab::Database* db, const nlohmann::json& p
       const qint64 runId = queue->enqueue(spec, &why);
       if (!runId) {
         if (error)
-          *error = QObject::tr("sweep point %1 could not be queued: %2")
-                       .arg(point.index + 1)
-                       .arg(why);
+          *error =
+              QObject::tr("sweep point %1 could not be queued: %2").arg(point.index + 1).arg(why);
         return 0;
       }
       db->setSweepPoint(sweep.id, point.index, point.values, runId);

@@ -19,9 +19,7 @@ namespace sublab::ui {
 
 namespace {
 
-double number(const nlohmann::json& v) {
-  return v.is_number() ? v.get<double>() : std::nan("");
-}
+double number(const nlohmann::json& v) { return v.is_number() ? v.get<double>() : std::nan(""); }
 
 QString valueText(const nlohmann::json& v) {
   if (v.is_number_integer()) return QString::number(v.get<int64_t>());
@@ -60,6 +58,10 @@ SweepView::SweepView(Project* project, QWidget* parent) : QWidget(parent), m_pro
   m_plot->setObjectName(QStringLiteral("sweepPlot"));
   m_plot->setMinimumHeight(240);
   m_plot->legend->setVisible(true);
+  // The legend beside the plot, never over its points.
+  m_plot->plotLayout()->addElement(0, 1, m_plot->legend);
+  m_plot->plotLayout()->setColumnStretchFactor(1, 0.001);
+  m_plot->legend->setMargins(QMargins(6, 4, 6, 4));
   m_plot->setInteractions(QCP::iSelectPlottables);
   m_table = new QTableWidget(this);
   m_table->setObjectName(QStringLiteral("sweepPoints"));
@@ -169,11 +171,21 @@ void SweepView::load() {
   int queued = 0, running = 0, done = 0, failed = 0, other = 0;
   for (const SweepViewPoint& p : m_points) {
     switch (p.status) {
-      case sublab::RunStatus::Queued: ++queued; break;
-      case sublab::RunStatus::Running: ++running; break;
-      case sublab::RunStatus::Done: ++done; break;
-      case sublab::RunStatus::Failed: ++failed; break;
-      default: ++other; break;
+      case sublab::RunStatus::Queued:
+        ++queued;
+        break;
+      case sublab::RunStatus::Running:
+        ++running;
+        break;
+      case sublab::RunStatus::Done:
+        ++done;
+        break;
+      case sublab::RunStatus::Failed:
+        ++failed;
+        break;
+      default:
+        ++other;
+        break;
     }
   }
   if (!id)
@@ -195,33 +207,33 @@ void SweepView::load() {
 void SweepView::fillTable() {
   QStringList headers = {tr("Point")};
   headers += m_keys;
-  headers += {tr("Status"), tr("Effect [95% CI]"), tr("Cross-init [95% CI]"), tr("Seeds"),
-              tr("Message")};
+  headers +=
+      {tr("Status"), tr("Effect [95% CI]"), tr("Cross-init [95% CI]"), tr("Seeds"), tr("Message")};
   m_table->clear();
   m_table->setColumnCount(headers.size());
   m_table->setHorizontalHeaderLabels(headers);
   m_table->setRowCount(m_points.size());
   auto figText = [](const Figure& f) {
     if (!f.valid) return QString();
-    if (!hasInterval(f))
-      return QString::number(f.mean, 'f', 3) + QObject::tr(" (one seed: no CI)");
+    if (!hasInterval(f)) return QString::number(f.mean, 'f', 3) + QObject::tr(" (one seed: no CI)");
     return formatFigure(f);
   };
   for (int r = 0; r < m_points.size(); ++r) {
     const SweepViewPoint& p = m_points[r];
     int c = 0;
-    auto* first = new QTableWidgetItem(
-        p.runId ? tr("%1 (run #%2)").arg(p.index + 1).arg(p.runId) : QString::number(p.index + 1));
+    auto* first = new QTableWidgetItem(p.runId ? tr("%1 (run #%2)").arg(p.index + 1).arg(p.runId)
+                                               : QString::number(p.index + 1));
     first->setData(Qt::UserRole, QVariant::fromValue<qint64>(p.runId));
     m_table->setItem(r, c++, first);
     for (const QString& k : m_keys)
-      m_table->setItem(r, c++, new QTableWidgetItem(valueText(p.values.value(k.toStdString(),
-                                                                            nlohmann::json()))));
+      m_table->setItem(
+          r, c++,
+          new QTableWidgetItem(valueText(p.values.value(k.toStdString(), nlohmann::json()))));
     m_table->setItem(r, c++, new QTableWidgetItem(runStatusText(p.status)));
     m_table->setItem(r, c++, new QTableWidgetItem(figText(p.effect)));
     m_table->setItem(r, c++, new QTableWidgetItem(figText(p.cross)));
-    m_table->setItem(r, c++,
-                     new QTableWidgetItem(p.effect.valid ? QString::number(p.effect.n) : QString()));
+    m_table->setItem(
+        r, c++, new QTableWidgetItem(p.effect.valid ? QString::number(p.effect.n) : QString()));
     m_table->setItem(r, c++, new QTableWidgetItem(p.message));
   }
   m_table->resizeColumnsToContents();
@@ -255,11 +267,11 @@ void SweepView::draw() {
   QMap<QString, QList<int>> groups;
   QStringList order;
   for (int i = 0; i < m_points.size(); ++i) {
-    const QString g = groupKey.isEmpty()
-                          ? QString()
-                          : groupKey + QStringLiteral(" = ") +
-                                valueText(m_points[i].values.value(groupKey.toStdString(),
-                                                                   nlohmann::json()));
+    const QString g =
+        groupKey.isEmpty()
+            ? QString()
+            : groupKey + QStringLiteral(" = ") +
+                  valueText(m_points[i].values.value(groupKey.toStdString(), nlohmann::json()));
     if (!groups.contains(g)) order << g;
     groups[g] << i;
   }

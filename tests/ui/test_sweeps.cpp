@@ -110,8 +110,8 @@ class TestSweeps : public QObject {
     QVERIFY2(d.isValid(), qPrintable(d.validationMessage()));
     QCOMPARE(d.pointCount(), 2);
     QVERIFY(d.runButton()->isEnabled());
-    QCOMPARE(d.plan()["axes"], nlohmann::json::parse(
-                                   R"([{"key": "filter.max_kept", "values": [24, 40]}])"));
+    QCOMPARE(d.plan()["axes"],
+             nlohmann::json::parse(R"([{"key": "filter.max_kept", "values": [24, 40]}])"));
     QCOMPARE(d.plan()["base"]["config"], base);
     QVERIFY2(d.messageLabel()->text().contains("2 points"), qPrintable(d.messageLabel()->text()));
     shot(&d, "sweep_dialog");
