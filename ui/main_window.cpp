@@ -217,7 +217,8 @@ void MainWindow::buildMenus() {
   exp->addAction(tr("&Cancel all runs"), m_queue, &RunQueue::cancelAll);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
-  const char* names[] = {"&Runs", "&Curves", "C&ompare", "&Sequences", "R&esults", "S&tatistics"};
+  const char* names[] = {"&Runs",    "&Curves",     "C&ompare", "&Sequences",
+                         "R&esults", "S&tatistics", "S&weeps"};
   for (int i = 0; i < ViewCount; ++i) {
     QAction* a = view->addAction(tr(names[i]), this, [this, i] { showView(View(i)); });
     a->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));

@@ -17,9 +17,11 @@
 #include "ui/app_settings.h"
 #include "ui/config_form.h"
 #include "ui/experiment_dialog.h"
+#include "ui/main_window.h"
 #include "ui/project.h"
 #include "ui/qcp.h"
 #include "ui/run_queue.h"
+#include "ui/runs_view.h"
 #include "ui/sweep_dialog.h"
 #include "ui/sweep_view.h"
 
@@ -275,6 +277,42 @@ class TestSweeps : public QObject {
     QList<qint64> again;
     QCOMPARE(queueSweep(&queue, project.db(), d.plan(), 1, &error, &again), sweepId);
     QVERIFY(again.isEmpty());
+  }
+
+  // From the main window: New experiment › Sweep… › Run sweep queues the points and shows the
+  // sweep in the Sweeps tab; clicking a point there selects its run.
+  void mainWindowSweepEndToEnd() {
+    AppSettings settings(m_dir.filePath("main.ini"));
+    MainWindow w(&settings);
+    w.resize(1200, 800);
+    w.show();
+    QString error;
+    QVERIFY2(w.openDatabase(m_dir.filePath("main.sqlite"), &error), qPrintable(error));
+    ExperimentDialog* form = w.newExperiment();
+    QVERIFY(form);
+    form->setConfig(tinyNumbers());
+    QVERIFY2(form->isValid(), qPrintable(form->validationMessage()));
+    QTest::mouseClick(form->sweepButton(), Qt::LeftButton);
+    auto* sweep = form->findChild<SweepDialog*>();
+    QVERIFY(sweep);
+    QTRY_VERIFY(sweep->isVisible());
+    pick(sweep->axis(0).key, "filter.max_kept");
+    typeInto(sweep->axis(0).values, "24, 40");
+    sweep->seedsBox()->setValue(1);
+    QVERIFY2(sweep->isValid(), qPrintable(sweep->validationMessage()));
+    QTest::mouseClick(sweep->runButton(), Qt::LeftButton);
+    QCOMPARE(w.tabs()->currentIndex(), int(MainWindow::SweepsTab));
+    SweepView* view = w.sweepView();
+    QVERIFY(view->currentSweep() > 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!w.queue()->isBusy(), 600000);
+    QTRY_VERIFY_WITH_TIMEOUT(view->progressLabel()->text().contains("2 done"), 10000);
+    QCOMPARE(view->points().size(), 2);
+    const auto points = w.project()->db()->sweepPoints(view->currentSweep());
+    QCOMPARE(points.size(), size_t(2));
+    const QRect cell = view->table()->visualItemRect(view->table()->item(0, 0));
+    QTest::mouseClick(view->table()->viewport(), Qt::LeftButton, {}, cell.center());
+    QCOMPARE(w.runsView()->selectedRuns(), QList<qint64>({qint64(points[0].runId)}));
+    shot(&w, "main_window_sweeps");
   }
 
   void viewShowsIntervalsLogAxisSecondAxisAndFailures() {
