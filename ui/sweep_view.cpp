@@ -59,8 +59,12 @@ SweepView::SweepView(Project* project, QWidget* parent) : QWidget(parent), m_pro
   m_plot->setMinimumHeight(240);
   m_plot->legend->setVisible(true);
   // The legend beside the plot, never over its points.
-  m_plot->plotLayout()->addElement(0, 1, m_plot->legend);
+  auto* side = new QCPLayoutGrid;
+  m_plot->plotLayout()->addElement(0, 1, side);
   m_plot->plotLayout()->setColumnStretchFactor(1, 0.001);
+  side->addElement(0, 0, m_plot->legend);
+  side->addElement(1, 0, new QCPLayoutElement(m_plot));  // keeps the legend at its height
+  side->setRowStretchFactor(0, 0.001);
   m_plot->legend->setMargins(QMargins(6, 4, 6, 4));
   m_plot->setInteractions(QCP::iSelectPlottables);
   m_table = new QTableWidget(this);
