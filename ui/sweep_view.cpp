@@ -1,6 +1,7 @@
 // The Sweeps tab: a stored sweep's effect against its swept value, progress and points.
 #include "ui/sweep_view.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -63,8 +64,15 @@ SweepView::SweepView(Project* project, QWidget* parent) : QWidget(parent), m_pro
   m_plot->plotLayout()->addElement(0, 1, side);
   m_plot->plotLayout()->setColumnStretchFactor(1, 0.001);
   side->addElement(0, 0, m_plot->legend);
-  side->addElement(1, 0, new QCPLayoutElement(m_plot));  // keeps the legend at its height
+  m_colorScale = new QCPColorScale(m_plot);  // shown with the heat map
+  m_colorScale->setType(QCPAxis::atRight);
+  m_colorScale->setVisible(false);
+  side->addElement(1, 0, m_colorScale);  // also keeps the legend at its height
   side->setRowStretchFactor(0, 0.001);
+  m_heatMapBox = new QCheckBox(tr("Heat map"), this);
+  m_heatMapBox->setObjectName(QStringLiteral("sweepHeatMap"));
+  m_heatMapBox->setToolTip(tr("Two swept knobs: the effect's mean per combination as colour"));
+  m_heatMapBox->setEnabled(false);
   m_plot->legend->setMargins(QMargins(6, 4, 6, 4));
   m_plot->setInteractions(QCP::iSelectPlottables);
   m_table = new QTableWidget(this);
@@ -79,6 +87,7 @@ SweepView::SweepView(Project* project, QWidget* parent) : QWidget(parent), m_pro
   top->addWidget(new QLabel(tr("Sweep"), this));
   top->addWidget(m_sweepBox, 1);
   top->addWidget(m_progress, 2);
+  top->addWidget(m_heatMapBox);
   auto* split = new QSplitter(Qt::Vertical, this);
   split->addWidget(m_plot);
   split->addWidget(m_table);
@@ -89,6 +98,7 @@ SweepView::SweepView(Project* project, QWidget* parent) : QWidget(parent), m_pro
   layout->addWidget(split, 1);
 
   connect(m_sweepBox, &QComboBox::currentIndexChanged, this, [this] { load(); });
+  connect(m_heatMapBox, &QCheckBox::toggled, this, [this] { draw(); });
   connect(m_table, &QTableWidget::cellClicked, this, [this](int row, int) {
     const qint64 id = m_table->item(row, 0)->data(Qt::UserRole).toLongLong();
     if (id) Q_EMIT runClicked(id);
@@ -245,10 +255,20 @@ void SweepView::fillTable() {
 
 void SweepView::draw() {
   m_plot->clearPlottables();
+  m_heatMap = nullptr;
   m_graphRuns.clear();
   m_meanGraphs.clear();
   const QString xKey = m_keys.value(0);
   const QString groupKey = m_keys.value(1);
+  m_heatMapBox->setEnabled(m_keys.size() == 2);
+  const bool heat = m_heatMapBox->isChecked() && m_keys.size() == 2;
+  m_colorScale->setVisible(heat);
+  m_plot->legend->setVisible(!heat);
+  if (heat) {
+    drawHeatMap();
+    return;
+  }
+  m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
   QList<double> xs;
   for (const SweepViewPoint& p : m_points) xs << number(p.values.value(xKey.toStdString(), 0.0));
   m_logX = logSpaced(xs);
@@ -352,6 +372,69 @@ void SweepView::draw() {
         }
     m_plot->yAxis->setRange(lo, hi);
   }
+  m_plot->replot();
+}
+
+void SweepView::drawHeatMap() {
+  // Cells indexed by the distinct values of each knob (in order), labelled with the values.
+  const std::string xKey = m_keys.value(0).toStdString(), yKey = m_keys.value(1).toStdString();
+  QList<double> xs, ys;
+  for (const SweepViewPoint& p : m_points) {
+    xs << number(p.values.value(xKey, nlohmann::json()));
+    ys << number(p.values.value(yKey, nlohmann::json()));
+  }
+  auto distinct = [](QList<double> v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+  };
+  const QList<double> ux = distinct(xs), uy = distinct(ys);
+  m_logX = false;
+  m_plot->xAxis->setScaleType(QCPAxis::stLinear);
+  auto labelled = [](QCPAxis* axis, const QList<double>& values) {
+    auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+    for (int i = 0; i < values.size(); ++i) ticker->addTick(i, QString::number(values[i], 'g', 6));
+    axis->setTicker(ticker);
+  };
+  labelled(m_plot->xAxis, ux);
+  labelled(m_plot->yAxis, uy);
+  m_plot->xAxis->setLabel(m_keys.value(0));
+  m_plot->yAxis->setLabel(m_keys.value(1));
+  if (ux.isEmpty() || uy.isEmpty()) {
+    m_plot->replot();
+    return;
+  }
+  m_heatMap = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);
+  m_heatMap->data()->setSize(ux.size(), uy.size());
+  m_heatMap->data()->setRange(QCPRange(0, ux.size() - 1), QCPRange(0, uy.size() - 1));
+  m_heatMap->data()->fill(std::nan(""));
+  QString name;
+  for (int i = 0; i < m_points.size(); ++i) {
+    const Figure& f = m_points[i].effect;
+    if (!f.valid) continue;  // not done: an empty cell
+    if (name.isEmpty()) name = f.name;
+    m_heatMap->data()->setCell(int(ux.indexOf(xs[i])), int(uy.indexOf(ys[i])), f.mean);
+  }
+  // Cells without a figure (not done, failed, no such combination) are left clear, never
+  // painted as the lowest value.
+  for (int xi = 0; xi < ux.size(); ++xi)
+    for (int yi = 0; yi < uy.size(); ++yi)
+      if (std::isnan(m_heatMap->data()->cell(xi, yi))) m_heatMap->data()->setAlpha(xi, yi, 0);
+  // A viridis-like ramp: no white end that would read as an empty cell.
+  QCPColorGradient gradient;
+  gradient.setColorStopAt(0.0, QColor(68, 1, 84));
+  gradient.setColorStopAt(0.25, QColor(59, 82, 139));
+  gradient.setColorStopAt(0.5, QColor(33, 145, 140));
+  gradient.setColorStopAt(0.75, QColor(94, 201, 98));
+  gradient.setColorStopAt(1.0, QColor(253, 231, 37));
+  gradient.setNanHandling(QCPColorGradient::nhTransparent);
+  m_heatMap->setColorScale(m_colorScale);  // takes the scale's gradient: set it there
+  m_colorScale->setGradient(gradient);
+  m_heatMap->setInterpolate(false);  // one flat cell per point
+  m_heatMap->rescaleDataRange(true);
+  m_colorScale->axis()->setLabel(name.isEmpty() ? tr("effect") : name + tr(" (mean)"));
+  m_plot->xAxis->setRange(-0.5, ux.size() - 0.5);
+  m_plot->yAxis->setRange(-0.5, uy.size() - 0.5);
   m_plot->replot();
 }
 

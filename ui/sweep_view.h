@@ -13,11 +13,14 @@
 
 #include "ui/run_figures.h"
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QTableWidget;
 class QCustomPlot;
 class QCPGraph;
+class QCPColorMap;
+class QCPColorScale;
 
 namespace sublab::ui {
 
@@ -50,6 +53,9 @@ class SweepView : public QWidget {
   QTableWidget* table() const { return m_table; }
   QCustomPlot* plot() const { return m_plot; }
   bool logX() const { return m_logX; }
+  // "Heat map" (enabled for two axes): the effect's mean per cell of the grid instead of lines.
+  QCheckBox* heatMapBox() const { return m_heatMapBox; }
+  QCPColorMap* heatMap() const { return m_heatMap; }  // null unless drawn
   // The run drawn at plot point `pointIndex` of graph `graph` (for tests; 0 when none).
   qint64 runAtPlotPoint(int graph, int pointIndex) const;
 
@@ -60,12 +66,16 @@ class SweepView : public QWidget {
   void load();
   void draw();
   void fillTable();
+  void drawHeatMap();
 
   Project* m_project;
   QComboBox* m_sweepBox;
   QLabel* m_progress;
   QCustomPlot* m_plot;
   QTableWidget* m_table;
+  QCheckBox* m_heatMapBox;
+  QCPColorMap* m_heatMap = nullptr;
+  QCPColorScale* m_colorScale = nullptr;
   QList<SweepViewPoint> m_points;
   QStringList m_keys;  // axis keys in plan order
   bool m_logX = false;

@@ -388,6 +388,29 @@ class TestSweeps : public QObject {
     for (const auto& pt : view.points())
       if (pt.runId != failed) QCOMPARE(pt.effect.mean, transfer.value(pt.runId));
     shot(&view, "sweep_view_grid");
+
+    // The heat map: each cell is its point's effect mean (the failed point's cell stays empty).
+    QVERIFY(view.heatMapBox()->isEnabled());
+    view.heatMapBox()->setChecked(true);
+    QCPColorMap* map = view.heatMap();
+    QVERIFY(map);
+    QCOMPARE(map->data()->keySize(), 4);  // lr 1e-4, 1e-3, 1e-2 and the failed point's 0.1
+    QCOMPARE(map->data()->valueSize(), 2);
+    const double lrOrder[] = {1e-4, 1e-3, 1e-2, 0.1};
+    for (const auto& pt : view.points()) {
+      const int xi = int(
+          std::find(std::begin(lrOrder), std::end(lrOrder), pt.values["student.lr"].get<double>()) -
+          std::begin(lrOrder));
+      const int yi = pt.values["teacher.rows"].get<int>() == 32 ? 0 : 1;
+      const double cell = map->data()->cell(xi, yi);
+      if (pt.runId == failed) {
+        QVERIFY(std::isnan(cell));
+        QCOMPARE(map->data()->alpha(xi, yi), (unsigned char)0);  // drawn clear
+      } else
+        QCOMPARE(cell, transfer.value(pt.runId));
+    }
+    QVERIFY(std::isnan(map->data()->cell(3, 1)));  // no such point
+    shot(&view, "sweep_view_heat");
   }
 };
 
