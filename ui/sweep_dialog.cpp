@@ -325,6 +325,7 @@ qint64 queueSweep(RunQueue* queue, sublab::Database* db, const nlohmann::json& p
       spec.repetitions = point.run.seeds;
       spec.threads = threads;
       spec.tags = {QStringLiteral("sweep")};
+      spec.experiment = QString::fromStdString(point.run.experiment);  // as `sublab sweep` files it
       QString why;
       const qint64 runId = queue->enqueue(spec, &why);
       if (!runId) {

@@ -235,6 +235,9 @@ class TestSweeps : public QObject {
       QVERIFY2(run.status == sublab::RunStatus::Done, run.error.c_str());
       QCOMPARE(run.config["filter"]["max_kept"], p.values["filter.max_kept"]);
       QCOMPARE(run.seeds, 1);
+      // Filed under the sweep's experiment, as `sublab sweep` files its points.
+      QVERIFY(run.experimentId != 0);
+      QCOMPARE(run.experimentId, project.db()->run(points[0].runId).experimentId);
     }
 
     view.refresh();
