@@ -125,6 +125,15 @@ ExperimentDialog::ExperimentDialog(AppSettings* settings, QWidget* parent)
   buttons->addButton(QDialogButtonBox::Cancel);
   QPushButton* load = buttons->addButton(tr("Load JSON…"), QDialogButtonBox::ActionRole);
   QPushButton* save = buttons->addButton(tr("Save JSON…"), QDialogButtonBox::ActionRole);
+  m_sweep = buttons->addButton(tr("Sweep…"), QDialogButtonBox::ActionRole);
+  m_sweep->setObjectName(QStringLiteral("sweepButton"));
+  m_sweep->setToolTip(tr("Run this config at several values of a knob, with seeds at each"));
+  connect(m_sweep, &QPushButton::clicked, this, [this] {
+    revalidate();
+    if (!m_valid) return;
+    saveSettings();
+    Q_EMIT sweepRequested(spec());
+  });
   connect(load, &QPushButton::clicked, this, &ExperimentDialog::loadJson);
   connect(save, &QPushButton::clicked, this, &ExperimentDialog::saveJson);
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -428,6 +437,7 @@ void ExperimentDialog::revalidate() {
   }
   m_form->markInvalid(m_valid ? QString() : errorPath);
   m_run->setEnabled(m_valid);
+  m_sweep->setEnabled(m_valid);
   m_run->setToolTip(m_valid ? tr("Queue this run") : m_message);
   if (m_valid) {
     m_messageLabel->setText(

@@ -51,6 +51,8 @@ class ExperimentDialog : public QDialog {
 
   ConfigForm* form() const { return m_form; }
   QPushButton* runButton() const { return m_run; }
+  // "Sweep…": asks for a sweep over the form's config (enabled while the form is valid).
+  QPushButton* sweepButton() const { return m_sweep; }
   QComboBox* kindBox() const { return m_kind; }
   QComboBox* presetBox() const { return m_preset; }
   QSpinBox* seedsBox() const { return m_seeds; }
@@ -60,6 +62,8 @@ class ExperimentDialog : public QDialog {
 
  Q_SIGNALS:
   void runRequested(const sublab::ui::JobSpec& spec);
+  // The form's config (normalised) as a sweep's base; the receiver opens the Sweep dialog.
+  void sweepRequested(const sublab::ui::JobSpec& spec);
 
  private:
   void rebuildForm(const QString& kind);
@@ -89,6 +93,7 @@ class ExperimentDialog : public QDialog {
   QLabel* m_messageLabel;
   QPlainTextEdit* m_jsonView;
   QPushButton* m_run;
+  QPushButton* m_sweep;
   QString m_currentKind;
   QString m_seedsPath;     // schema path of the seed count ("" when the kind has none)
   QString m_baseSeedPath;  // schema path of the base seed ("" when none)

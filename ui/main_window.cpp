@@ -33,6 +33,8 @@
 #include "ui/runs_table_model.h"
 #include "ui/runs_view.h"
 #include "ui/stats_view.h"
+#include "ui/sweep_dialog.h"
+#include "ui/sweep_view.h"
 
 namespace sublab::ui {
 
@@ -50,6 +52,7 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
   m_inspector = new InspectorView(m_project, settings, this);
   m_aux = new AuxView(m_project, settings, this);
   m_stats = new StatsView(m_project, settings, this);
+  m_sweeps = new SweepView(m_project, this);
   m_tabs = new QTabWidget(this);
   m_tabs->setObjectName(QStringLiteral("views"));
   m_tabs->setDocumentMode(true);
@@ -64,6 +67,9 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
   m_tabs->setTabToolTip(StatsTab, tr("Statistics of a run's generated sequences: number "
                                      "frequencies, detector, entanglement, per-token "
                                      "log-probabilities"));
+  m_tabs->addTab(m_sweeps, tr("Sweeps"));
+  m_tabs->setTabToolTip(SweepsTab, tr("A sweep's effect (with 95% CI) against the swept knob, "
+                                      "its progress and its points"));
   setCentralWidget(m_tabs);
 
   m_queueView = new RunQueueView(m_queue, this);
@@ -87,6 +93,7 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
   buildMenus();
 
   connect(m_runs, &RunsView::selectionChanged, this, &MainWindow::onSelectionChanged);
+  connect(m_sweeps, &SweepView::runClicked, this, [this](qint64 id) { selectRuns({id}); });
   connect(m_runs, &RunsView::runActivated, this, [this](qint64 id) {
     selectRuns({id});
     showView(CurvesTab);
@@ -138,6 +145,14 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
           });
   connect(m_queue, &RunQueue::sequencesArrived, m_inspector, &InspectorView::notifyNewRows);
   connect(m_queue, &RunQueue::runFinished, this, &MainWindow::onRunFinished);
+  // Sweep progress follows the queue.
+  for (auto signal : {&RunQueue::runStarted, &RunQueue::runQueued})
+    connect(m_queue, signal, this, [this] {
+      if (m_tabs->currentIndex() == SweepsTab) m_sweeps->refresh();
+    });
+  connect(m_queue, &RunQueue::runFinished, this, [this] {
+    if (m_tabs->currentIndex() == SweepsTab) m_sweeps->refresh();
+  });
   connect(m_project, &Project::externalChange, this, &MainWindow::onExternalChange);
   connect(m_inspector, &InspectorView::exportFinished, this,
           [this](const QString& path, qint64 rows, const QString& error) {
@@ -202,7 +217,8 @@ void MainWindow::buildMenus() {
   exp->addAction(tr("&Cancel all runs"), m_queue, &RunQueue::cancelAll);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
-  const char* names[] = {"&Runs", "&Curves", "C&ompare", "&Sequences", "R&esults", "S&tatistics"};
+  const char* names[] = {"&Runs",    "&Curves",     "C&ompare", "&Sequences",
+                         "R&esults", "S&tatistics", "S&weeps"};
   for (int i = 0; i < ViewCount; ++i) {
     QAction* a = view->addAction(tr(names[i]), this, [this, i] { showView(View(i)); });
     a->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
@@ -310,6 +326,7 @@ bool MainWindow::openDatabase(const QString& path, QString* error) {
   for (qint64& id : m_shown) id = -1;
   m_shownCompare = {-1};
   m_runsModel->reload();
+  m_sweeps->refresh();
   updateTitle();
   const QList<qint64> recovered = m_project->recoveredRuns();
   if (!recovered.isEmpty())
@@ -355,6 +372,23 @@ ExperimentDialog* MainWindow::newExperiment() {
   connect(dialog, &ExperimentDialog::runRequested, this, [this](const JobSpec& spec) {
     QString error;
     if (!enqueue(spec, &error)) showError(tr("Run"), error);
+  });
+  connect(dialog, &ExperimentDialog::sweepRequested, this, [this, dialog](const JobSpec& spec) {
+    auto* sweep = new SweepDialog(spec.config, spec.repetitions, dialog);
+    sweep->setAttribute(Qt::WA_DeleteOnClose);
+    connect(sweep, &SweepDialog::sweepRequested, this,
+            [this, dialog, threads = spec.threads](const nlohmann::json& plan) {
+              QString error;
+              const qint64 id = queueSweep(m_queue, m_project->db(), plan, threads, &error);
+              if (!id) {
+                showError(tr("Sweep"), error);
+                return;
+              }
+              dialog->accept();
+              m_sweeps->showSweep(id);
+              showView(SweepsTab);
+            });
+    sweep->open();
   });
   dialog->open();
   return dialog;
@@ -406,7 +440,8 @@ qint64 MainWindow::runPreset(const QString& name, int seeds, QString* error) {
 void MainWindow::showView(View view) { m_tabs->setCurrentIndex(int(view)); }
 
 MainWindow::View MainWindow::viewFromName(const QString& name, bool* ok) {
-  static const QStringList names = {"runs", "curves", "compare", "inspector", "aux", "stats"};
+  static const QStringList names = {"runs", "curves", "compare", "inspector",
+                                    "aux",  "stats",  "sweeps"};
   const int i = names.indexOf(name.toLower());
   if (ok) *ok = i >= 0 || name.toLower() == "sequences" || name.toLower() == "statistics";
   if (name.toLower() == "sequences") return InspectorTab;
@@ -443,6 +478,9 @@ void MainWindow::syncCurrentView() {
     case StatsTab:
       if (m_shown[StatsTab] != current) m_stats->setRun(current);
       m_shown[StatsTab] = current;
+      break;
+    case SweepsTab:
+      m_sweeps->refresh();
       break;
     case CompareTab:
       if (m_shownCompare != m_selection) m_compare->setRuns(m_selection);

@@ -32,13 +32,23 @@ class RunQueueView;
 class RunsTableModel;
 class RunsView;
 class StatsView;
+class SweepView;
 struct JobSpec;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
 
  public:
-  enum View { RunsTab, CurvesTab, CompareTab, InspectorTab, AuxTab, StatsTab, ViewCount };
+  enum View {
+    RunsTab,
+    CurvesTab,
+    CompareTab,
+    InspectorTab,
+    AuxTab,
+    StatsTab,
+    SweepsTab,
+    ViewCount
+  };
 
   // `settings` must outlive the window.
   explicit MainWindow(AppSettings* settings, QWidget* parent = nullptr);
@@ -67,6 +77,7 @@ class MainWindow : public QMainWindow {
   InspectorView* inspectorView() const { return m_inspector; }
   AuxView* auxView() const { return m_aux; }
   StatsView* statsView() const { return m_stats; }
+  SweepView* sweepView() const { return m_sweeps; }
   RunQueueView* queueView() const { return m_queueView; }
   QDockWidget* queueDock() const { return m_queueDock; }
   QTabWidget* tabs() const { return m_tabs; }
@@ -118,6 +129,7 @@ class MainWindow : public QMainWindow {
   InspectorView* m_inspector;
   AuxView* m_aux;
   StatsView* m_stats;
+  SweepView* m_sweeps;
   RunQueueView* m_queueView;
   QDockWidget* m_queueDock;
   QMenu* m_recentMenu = nullptr;

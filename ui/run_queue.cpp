@@ -62,6 +62,7 @@ qint64 RunQueue::enqueue(const JobSpec& spec, QString* error) {
   draft.device = spec.device.toStdString();
   draft.threads = spec.threads;
   draft.status = sublab::RunStatus::Queued;
+  draft.experiment = spec.experiment.toStdString();
   for (const QString& t : spec.tags) draft.tags.push_back(t.toStdString());
   Job job;
   try {

@@ -29,6 +29,7 @@ struct JobSpec {
   QString device = QStringLiteral("cpu");
   int threads = 0;
   QStringList tags;
+  QString experiment;  // the experiment to file the run under ("" = by its preset)
 };
 
 struct StageProgress {
