@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -140,11 +141,17 @@ std::vector<json> axisValues(const json& axis, size_t i, const json& baseNormali
   for (int k = 0; k < n; ++k) {
     const double t = n == 1 ? 0.0 : double(k) / (n - 1);
     double x = log ? std::exp(std::log(a) + t * (std::log(b) - std::log(a))) : a + t * (b - a);
-    if (k == n - 1) x = b;  // exact end
-    if (integer)
+    if (k == 0) x = a;  // exact ends
+    if (k == n - 1) x = b;
+    if (integer) {
       out.push_back(static_cast<int64_t>(std::llround(x)));
-    else
-      out.push_back(x);
+    } else {
+      // 12 significant digits: exp/log leave a floating-point tail (1e-3 as
+      // 0.0010000000000000002) that would be stored in the config and printed.
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.12g", x);
+      out.push_back(std::strtod(buf, nullptr));
+    }
   }
   return out;
 }

@@ -78,7 +78,10 @@ class TestSweep : public QObject {
              {{"key", "filter.max_kept"}, {"linear", {{"from", 10}, {"to", 30}, {"count", 3}}}}}),
         "zip"));
     QCOMPARE(p.points.size(), size_t(3));
-    QVERIFY(std::abs(p.points[1].values["student.lr"].get<double>() - 1e-3) < 1e-12);
+    // Exact ends, and no floating-point tail in between (12 significant digits).
+    QCOMPARE(p.points[0].values["student.lr"].get<double>(), 1e-4);
+    QCOMPARE(p.points[1].values["student.lr"].get<double>(), 1e-3);
+    QCOMPARE(p.points[1].values["student.lr"].dump(), std::string("0.001"));
     QCOMPARE(p.points[2].values["student.lr"].get<double>(), 1e-2);
     // An integer knob gets integers from a linear range.
     QVERIFY(p.points[1].values["filter.max_kept"].is_number_integer());
