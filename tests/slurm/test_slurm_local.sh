@@ -8,20 +8,9 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 script=$root/scripts/slurm-local.sh
 
-skip() {
-  echo "SKIP: $*"
-  exit 77
-}
-[[ $(id -u) -eq 0 ]] || skip "needs root to start munged and the Slurm daemons"
-for c in munged slurmctld slurmd sbatch scontrol sinfo; do
-  command -v "$c" >/dev/null || skip "$c not found; install Slurm and munge with scripts/install-deps.sh"
-done
-
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
+# shellcheck source=tests/slurm/slurm_test_lib.sh
+source "$(dirname "$0")/slurm_test_lib.sh"
+require_slurm munged slurmctld slurmd sbatch scontrol sinfo
 
 dir=$(mktemp -d /tmp/sublab-slurm-test.XXXXXX)
 cluster=$dir/cluster
@@ -113,12 +102,4 @@ done
 after=$(running_daemons)
 [[ "$after" == "$before" ]] || fail "slurm/munge processes left after stop: $after"
 
-if [[ $failures -gt 0 ]]; then
-  for f in "$cluster"/*.log "$cluster/munge/munged.log"; do
-    echo "== $f"
-    tail -n 20 "$f"
-  done
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "PASS: local Slurm cluster: array exit codes, files, afterany dependency, clean stop"
+finish "local Slurm cluster: array exit codes, files, afterany dependency, clean stop" "$cluster"/*.log "$cluster/munge/munged.log"

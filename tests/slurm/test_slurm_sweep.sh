@@ -11,20 +11,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 script=$root/scripts/slurm-local.sh
 sublab=${1:?usage: test_slurm_sweep.sh PATH/TO/sublab}
 
-skip() {
-  echo "SKIP: $*"
-  exit 77
-}
-[[ $(id -u) -eq 0 ]] || skip "needs root to start munged and the Slurm daemons"
-for c in munged slurmctld slurmd sbatch scontrol; do
-  command -v "$c" >/dev/null || skip "$c not found; install Slurm and munge with scripts/install-deps.sh"
-done
-
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
+# shellcheck source=tests/slurm/slurm_test_lib.sh
+source "$(dirname "$0")/slurm_test_lib.sh"
+require_slurm munged slurmctld slurmd sbatch scontrol
 
 dir=$(mktemp -d /tmp/sublab-slurm-sweep.XXXXXX)
 chmod 755 "$dir"
@@ -145,12 +134,4 @@ rerun=$("$sublab" sweeps 1 --db "$work/killed.sqlite" --json 2>&1)
   fail "the interrupted run should stay, once: $("$sublab" runs --db "$work/killed.sqlite")"
 
 "$script" stop "$cluster" || fail "stop failed"
-if [[ $failures -gt 0 ]]; then
-  for f in "$work/slurm out/logs"/*.out "$dir/submit.err"; do
-    echo "== $f"
-    tail -n 20 "$f"
-  done
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "PASS: a sweep on the local Slurm cluster, merged, equals the same sweep run locally"
+finish "a sweep on the local Slurm cluster, merged, equals the same sweep run locally" "$work/slurm out/logs"/*.out "$dir/submit.err"
