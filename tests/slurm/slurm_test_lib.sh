@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the slurm/ ctest scripts: skipping (exit 77, ctest's "skipped") where a local
 # cluster cannot run, counting failed checks, and the end of a test (logs of a failure, or PASS).
 
