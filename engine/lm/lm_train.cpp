@@ -50,6 +50,35 @@ Batch makeBatch(const TrainSet& data, const std::vector<size_t>& idx, const torc
   return batch;
 }
 
+// TrainOptions::onLoss: the mean loss of each window of ceil(total / lossPoints) steps, the last
+// window ending at the final step.
+class LossWindows {
+ public:
+  LossWindows(const TrainOptions& o, int64_t total)
+      : m_report(o.onLoss),
+        m_every(o.lossPoints > 0 && o.onLoss
+                    ? std::max<int64_t>(1, (total + o.lossPoints - 1) / o.lossPoints)
+                    : 0),
+        m_total(total) {}
+
+  void add(int64_t step, double loss) {
+    if (m_every == 0) return;
+    m_sum += loss;
+    ++m_count;
+    if (step % m_every != 0 && step != m_total) return;
+    m_report(step, m_sum / double(m_count));
+    m_sum = 0.0;
+    m_count = 0;
+  }
+
+ private:
+  const std::function<void(int64_t, double)>& m_report;
+  int64_t m_every;
+  int64_t m_total;
+  double m_sum = 0.0;
+  int64_t m_count = 0;
+};
+
 }  // namespace
 
 double trainModel(TransformerLm& model, const TrainSet& data, const TrainOptions& o) {
@@ -77,10 +106,7 @@ double trainModel(TransformerLm& model, const TrainSet& data, const TrainOptions
   std::iota(order.begin(), order.end(), 0);
   size_t cursor = order.size();
   double lastLoss = 0.0;
-  const int64_t lossEvery =
-      o.lossPoints > 0 ? std::max<int64_t>(1, (total + o.lossPoints - 1) / o.lossPoints) : 0;
-  double lossSum = 0.0;
-  int64_t lossCount = 0;
+  LossWindows losses(o, total);
   if (o.onEval && o.evalEvery > 0) o.onEval(0);
   model->train();
   for (int64_t step = 1; step <= total; ++step) {
@@ -120,15 +146,7 @@ double trainModel(TransformerLm& model, const TrainSet& data, const TrainOptions
     loss.backward();
     opt->step();
     lastLoss = loss.item<double>();
-    if (lossEvery > 0 && o.onLoss) {
-      lossSum += lastLoss;
-      ++lossCount;
-      if (step % lossEvery == 0 || step == total) {
-        o.onLoss(step, lossSum / double(lossCount));
-        lossSum = 0.0;
-        lossCount = 0;
-      }
-    }
+    losses.add(step, lastLoss);
     if (o.progress) o.progress(double(step) / double(total), lastLoss);
     if (o.onEval && o.evalEvery > 0 && (step % o.evalEvery == 0 || step == total)) {
       o.onEval(step);
