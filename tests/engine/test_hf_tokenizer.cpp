@@ -42,8 +42,23 @@ std::string randomPiece(std::mt19937& rng, const std::vector<std::string>& speci
       "the", "Owl", "cat", "numbers", "HELLO", "naïve", "café", "owlet", "x", "I", "don"};
   static const std::vector<std::string> contractions = {"'s", "'t", "'re", "'ve", "'m",  "'ll",
                                                         "'d", "'S", "'LL", "'Re", "'VE", "'"};
-  static const std::vector<std::string> spaces = {
-      " ", "  ", "\n", "\r\n", "\t", "\r", " \n ", "\n\n", "\xC2\xA0", "\xE3\x80\x80", "   \t"};
+  static const std::vector<std::string> spaces = {" ",
+                                                  "  ",
+                                                  "\n",
+                                                  "\r\n",
+                                                  "\t",
+                                                  "\r",
+                                                  " \n ",
+                                                  "\n\n",
+                                                  "\xC2\xA0",
+                                                  "\xE3\x80\x80",
+                                                  "   \t",
+                                                  "\xC2\x85",
+                                                  "\xE2\x80\x8B",
+                                                  "\xE1\xA0\x8E",
+                                                  "\x0B\x0C",
+                                                  "\xE2\x80\xA8",
+                                                  "\xE2\x80\xAF"};
   static const std::vector<std::string> punctuation = {".",  ",", "!?", "...", "(", ")", "--", "-",
                                                        "\"", "“", "”",  "«",   "»", "#", "$5", "@"};
   std::string out;
@@ -215,7 +230,8 @@ class TestHfTokenizer : public QObject {
           "node '" + (hftest::sourceDir() / "tests/oracles/make_tokenizer.js").string() + "' " +
               style.toStdString() + " '" + tokenizerPath.string() + "' 300",
           dir / "make.log");
-      QVERIFY2(failed.empty(), failed.c_str());
+      QVERIFY2(failed.empty(),
+               (failed + "\nThe generator needs Node: run scripts/install-deps.sh.").c_str());
     }
     const Tokenizer t = Tokenizer::fromFile(tokenizerPath);
     const auto texts = randomTexts(uint32_t(qHash(style + fixture)), 2000, specialsOf(t));
