@@ -39,7 +39,7 @@ std::string randomPiece(std::mt19937& rng, const std::vector<std::string>& speci
   auto pick = [&](int n) { return int(rng() % uint32_t(n)); };
   auto range = [&](uint32_t lo, uint32_t hi) { return lo + rng() % (hi - lo + 1); };
   static const std::vector<std::string> words = {
-      "the", "Owl", "cat", "numbers", "HELLO", "naïve", "café", "owlet", "x", "I", "don"};
+      "the", "Owl", "cat", "numbers", "HELLO", "naïve", "café", "owlet", "x", "I", "don", "owlcat"};
   static const std::vector<std::string> contractions = {"'s", "'t", "'re", "'ve", "'m",  "'ll",
                                                         "'d", "'S", "'LL", "'Re", "'VE", "'"};
   static const std::vector<std::string> spaces = {" ",

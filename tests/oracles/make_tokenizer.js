@@ -115,6 +115,9 @@ function build(styleName, mergeCount) {
   const style = STYLES[styleName];
   if (!style) throw new Error('unknown style ' + styleName + '; one of ' + Object.keys(STYLES).join(', '));
   const { vocab, merges } = train(corpus(7), mergeCount);
+  // Whole words no merge makes: one token only where ignore_merges holds (Llama-3), BPE pieces
+  // elsewhere.
+  for (const w of ['owlcat', '\u0120owlcat', '\u0120\u0120\u0120']) if (!vocab.includes(w)) vocab.push(w);
   const vocabObject = {};
   vocab.forEach((t, i) => { vocabObject[t] = i; });
   const addedToken = (content, id, special, more = {}) => ({ id, content, single_word: false, lstrip: false,
