@@ -208,6 +208,9 @@ class TestHfTokenizer : public QObject {
     std::vector<std::string> texts;
     for (const auto& c : cases) texts.push_back(c["text"].get<std::string>());
     compareAll(t, texts, cases, family.toStdString());
+    // Byte-level BPE loses nothing: decoding gives the (normalised) text back.
+    for (const auto& text : texts)
+      QVERIFY2(t.decode(t.encode(text, false)) == t.normalize(text), hftest::shown(text).c_str());
   }
 
   // Thousands of random multilingual strings per style, encoded by the Rust library via npm.
