@@ -6,8 +6,14 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config clang-format
           libtorch-dev libopenblas0-openmp libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev
           zlib1g-dev libjemalloc-dev dataset-fashion-mnist
+          libpcre2-dev libutf8proc-dev  # the Hugging Face tokenizer (engine/hf)
           qt6-base-dev
           slurm-wlm munge)  # a one-node Slurm cluster for the tests (scripts/slurm-local.sh)
+# The tokenizer and chat-template oracles (tests/oracles) runs on Node with npm; a Node from elsewhere (e.g.
+# NodeSource, which bundles npm and conflicts with Debian's npm package) is kept.
+if ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 if [[ "${1:-}" != "--headless" ]]; then
   packages+=(qt6-svg-dev libqcustomplot-dev xvfb xauth)
 fi

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# The oracles the Hugging Face tokenizer tests compare with (npm, pinned).
+tests/oracles/install.sh
 scripts/build.sh -DSUBLAB_BUILD_TESTS=ON -DSUBLAB_BUILD_BENCH=OFF
 build_dir=${SUBLAB_BUILD_DIR:-build}
 # Two cores: two test executables at a time, each with one torch thread.
