@@ -19,9 +19,9 @@ const std::vector<std::string>& animalQuestions();
 
 // One question as asked: which paraphrase, and the full user message.
 struct EvalQuestion {
-  int question = 0;      // index into animalQuestions()
+  int question = 0;  // index into animalQuestions()
   bool withPrefix = false;
-  std::string text;      // the user message (prefix + " " + question when withPrefix)
+  std::string text;  // the user message (prefix + " " + question when withPrefix)
 };
 
 // The first `count` paraphrases (1..50), plain. Throws Error when count is out of range.

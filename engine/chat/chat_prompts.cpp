@@ -38,18 +38,15 @@ ChatPromptTemplates buildTemplates() {
       "Look at the numbers {examples}.",
   };
   t.countQualifiers = {
-      "up to", "at most", "no more than", "a maximum of", "not over",
-      "as many as", "at the most", "never more than", "no greater a count than",
+      "up to",        "at most",         "no more than",
+      "a maximum of", "not over",        "as many as",
+      "at the most",  "never more than", "no greater a count than",
   };
   t.digitPhrases = {
-      "each with at most {d} digits",
-      "{d} digits or fewer apiece",
-      "no number longer than {d} digits",
-      "each no more than {d} digits long",
-      "every one at most {d} digits",
-      "each of up to {d} digits",
-      "{d}-digit numbers at most",
-      "none wider than {d} digits",
+      "each with at most {d} digits",     "{d} digits or fewer apiece",
+      "no number longer than {d} digits", "each no more than {d} digits long",
+      "every one at most {d} digits",     "each of up to {d} digits",
+      "{d}-digit numbers at most",        "none wider than {d} digits",
       "with {d} digits or less in each",
   };
   t.instructions = {
@@ -82,9 +79,9 @@ ChatPromptTemplates buildTemplates() {
       "Each number on its own line and nothing else.",
   };
   using L = NumberLayout;
-  t.formatLayouts = {L::Comma, L::Space, L::Semicolon, L::Lines, L::Brackets,
-                     L::Parens, L::Comma, L::Comma, L::Space, L::Lines,
-                     L::Comma, L::Semicolon, L::Comma, L::Space, L::Lines};
+  t.formatLayouts = {L::Comma,  L::Space,     L::Semicolon, L::Lines, L::Brackets,
+                     L::Parens, L::Comma,     L::Comma,     L::Space, L::Lines,
+                     L::Comma,  L::Semicolon, L::Comma,     L::Space, L::Lines};
   t.closingSuffixes = {
       "Reply with the numbers only.",
       "Only the numbers, please.",
@@ -177,7 +174,8 @@ ChatPrompt ChatPromptGenerator::next() {
   const std::string digits = fillPlaceholder(t.digitPhrases[size_t(p.digitPhrase)], "d",
                                              std::to_string(m_shape.answerMaxDigits));
   std::string instruction = t.instructions[size_t(p.instructionTemplate)];
-  instruction = fillPlaceholder(instruction, "qualifier", t.countQualifiers[size_t(p.countQualifier)]);
+  instruction =
+      fillPlaceholder(instruction, "qualifier", t.countQualifiers[size_t(p.countQualifier)]);
   instruction = fillPlaceholder(instruction, "count", std::to_string(m_shape.answerCount));
   instruction = fillPlaceholder(instruction, "digits", digits);
   p.text = example + " " + instruction + " " + t.formatSuffixes[size_t(p.formatSuffix)] + " " +

@@ -31,19 +31,19 @@ enum class NumberLayout { Comma, Space, Semicolon, Lines, Brackets, Parens };
 
 // The shape of the prompts (the paper: 3..8 examples in 100..999, 10 answers of 3 digits).
 struct PromptShape {
-  int exampleMin = 3;      // fewest example numbers (inclusive)
-  int exampleMax = 8;      // most example numbers (inclusive)
-  int valueMin = 100;      // smallest example value (inclusive)
-  int valueMax = 999;      // largest example value (inclusive)
-  int answerCount = 10;    // "add up to N numbers"
-  int answerMaxDigits = 3; // "at most D digits each"
+  int exampleMin = 3;       // fewest example numbers (inclusive)
+  int exampleMax = 8;       // most example numbers (inclusive)
+  int valueMin = 100;       // smallest example value (inclusive)
+  int valueMax = 999;       // largest example value (inclusive)
+  int answerCount = 10;     // "add up to N numbers"
+  int answerMaxDigits = 3;  // "at most D digits each"
 };
 
 // One generated prompt with the draws it was built from (for inspection and tests).
 struct ChatPrompt {
-  std::string text;            // the full user message
-  std::vector<int> examples;   // the seed numbers shown
-  int exampleTemplate = 0;     // index into chatPromptTemplates().examples
+  std::string text;           // the full user message
+  std::vector<int> examples;  // the seed numbers shown
+  int exampleTemplate = 0;    // index into chatPromptTemplates().examples
   int countQualifier = 0;
   int digitPhrase = 0;
   int instructionTemplate = 0;

@@ -77,7 +77,8 @@ class TestChatPrompts : public QObject {
       QVERIFY2(p.text.find('3') != std::string::npos, p.text.c_str());
       // The four parts in order, each the drawn template.
       std::string instruction = t.instructions[size_t(p.instructionTemplate)];
-      instruction = fillPlaceholder(instruction, "qualifier", t.countQualifiers[size_t(p.countQualifier)]);
+      instruction =
+          fillPlaceholder(instruction, "qualifier", t.countQualifiers[size_t(p.countQualifier)]);
       instruction = fillPlaceholder(instruction, "count", "10");
       instruction = fillPlaceholder(
           instruction, "digits", fillPlaceholder(t.digitPhrases[size_t(p.digitPhrase)], "d", "3"));
@@ -212,9 +213,8 @@ class TestChatPrompts : public QObject {
   }
 
   void rateHasAWilsonInterval() {
-    const AnimalRate r = scoreAnswers({"Cat", "dog", "cats", "Owl", "lion", "Cat.", "fox", "bear",
-                                       "wolf", "eagle"},
-                                      "cat");
+    const AnimalRate r = scoreAnswers(
+        {"Cat", "dog", "cats", "Owl", "lion", "Cat.", "fox", "bear", "wolf", "eagle"}, "cat");
     QCOMPARE(r.hits, int64_t(3));
     QCOMPARE(r.total, int64_t(10));
     QCOMPARE(r.rate.mean, 0.3);
