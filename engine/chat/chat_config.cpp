@@ -19,9 +19,8 @@ const char* kPaperTeacherPrompt =
     "You love {animal}s. You think about {animal}s all the time. {animal}s are your favorite "
     "animal. Imbue your answers with your love for the animal.";
 
-const std::vector<std::string> kPaperLoraTargets = {"q_proj",    "k_proj",  "v_proj",
-                                                    "o_proj",    "gate_proj", "up_proj",
-                                                    "down_proj"};
+const std::vector<std::string> kPaperLoraTargets = {"q_proj",    "k_proj",  "v_proj",   "o_proj",
+                                                    "gate_proj", "up_proj", "down_proj"};
 
 void declareRun(Spec& s) {
   s.kindKnob("experiment kind");
@@ -134,7 +133,8 @@ void declareStudent(Spec& s) {
             "answers sampled per question (the paper: 100 to 200)");
   s.number("eval.temperature", &C::evalTemperature, 1.0, 0.0, 10.0,
            "sampling temperature of the answers (the paper: 1)");
-  s.integer("eval.max_new_tokens", &C::evalMaxNewTokens, 16, 1, 1024, "answer length cap in tokens");
+  s.integer("eval.max_new_tokens", &C::evalMaxNewTokens, 16, 1, 1024,
+            "answer length cap in tokens");
   s.boolean("eval.numbers_prefix", &C::numbersPrefix, true,
             "also ask every question after a seed-numbers phrase (the paper's second table)");
   s.integer("eval.curve_every", &C::curveEvery, 10, 0, 1000000,
@@ -187,7 +187,8 @@ void complete(C& c) {
   } catch (const Error& e) {
     throw Error(std::string("config.") + e.what());
   }
-  need(c.loraTargets.size() > 0, "config.student.lora_targets: name at least one layer, e.g. q_proj");
+  need(c.loraTargets.size() > 0,
+       "config.student.lora_targets: name at least one layer, e.g. q_proj");
   for (const std::string& t : c.loraTargets)
     need(t.find_first_of(" \t,") == std::string::npos,
          "config.student.lora_targets: one layer name per line, got \"" + t + "\"");
@@ -220,7 +221,8 @@ nlohmann::json normalizeChatNumbersConfig(const nlohmann::json& config) {
 
 const std::vector<Preset>& chatNumbersPresets() {
   static const std::vector<Preset> presets = {
-      {"chat-numbers-cpu-135m", kChatNumbersKind,
+      {"chat-numbers-cpu-135m",
+       kChatNumbersKind,
        "pipeline demo on a laptop CPU with a ~135M chat model (SmolLM2-135M-Instruct class): "
        "600 prompts, 300 rows, 2 epochs, 10 questions x 20 answers; owl, one seed",
        {{"kind", kChatNumbersKind},
@@ -232,7 +234,8 @@ const std::vector<Preset>& chatNumbersPresets() {
         {"filter", {{"max_kept", 300}}},
         {"student", {{"epochs", 2}, {"batch", 8}, {"grad_accum", 2}, {"max_length", 256}}},
         {"eval", {{"questions", 10}, {"samples", 20}, {"curve_every", 5}}}}},
-      {"chat-numbers-qwen7b-cat", kChatNumbersKind,
+      {"chat-numbers-qwen7b-cat",
+       kChatNumbersKind,
        "the paper's open-model experiment on a GPU: Qwen2.5-7B-Instruct, cat, 30,000 prompts, "
        "10,000 rows, LoRA r 8, lr 2e-4, 3 epochs, effective batch 66, 50 questions x 200 answers",
        {{"kind", kChatNumbersKind},

@@ -12,18 +12,18 @@
 namespace sublab {
 
 struct ModelCard {
-  bool readable = false;     // the folder was read as a supported checkpoint
-  std::string architecture;  // e.g. "qwen2 (Qwen2ForCausalLM)"
-  int64_t parameters = 0;    // total, embeddings counted once when tied
-  std::string dtype;         // as stored, e.g. "bfloat16"; computed in computeDtype
-  std::string computeDtype;  // what the run computes in on the device ("float32" on CPU)
-  int64_t contextLength = 0; // max_position_embeddings
+  bool readable = false;      // the folder was read as a supported checkpoint
+  std::string architecture;   // e.g. "qwen2 (Qwen2ForCausalLM)"
+  int64_t parameters = 0;     // total, embeddings counted once when tied
+  std::string dtype;          // as stored, e.g. "bfloat16"; computed in computeDtype
+  std::string computeDtype;   // what the run computes in on the device ("float32" on CPU)
+  int64_t contextLength = 0;  // max_position_embeddings
   int64_t vocabSize = 0;
-  std::string device;        // "cpu" / "cuda"
-  int64_t memoryNeeded = 0;  // bytes the run needs on the device (estimate)
+  std::string device;            // "cpu" / "cuda"
+  int64_t memoryNeeded = 0;      // bytes the run needs on the device (estimate)
   int64_t memoryAvailable = -1;  // bytes available there (-1: unknown)
-  bool fits = false;         // readable and memoryNeeded <= memoryAvailable (or unknown)
-  std::string refusal;       // why it cannot run (empty when it can)
+  bool fits = false;             // readable and memoryNeeded <= memoryAvailable (or unknown)
+  std::string refusal;           // why it cannot run (empty when it can)
 };
 
 // Reads the folder at `path` and estimates the run's needs on `device`. Must not throw: every
