@@ -92,8 +92,8 @@ void FolderField::recheck() {
         sublab::describeModelFolder(p.toStdString(), m_device.toStdString());
     m_card->setCard(card);
     if (!card.fits || !card.refusal.empty())
-      m_problem = QString::fromStdString(card.refusal.empty() ? "the model cannot run here"
-                                                              : card.refusal);
+      m_problem =
+          QString::fromStdString(card.refusal.empty() ? "the model cannot run here" : card.refusal);
   }
   // A refusal is said once, in red on the card; the status line speaks of the folder only.
   const bool folderOk = m_problem.isEmpty() || describe;

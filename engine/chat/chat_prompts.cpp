@@ -38,9 +38,8 @@ ChatPromptTemplates buildTemplates() {
       "Look at the numbers {examples}.",
   };
   t.countQualifiers = {
-      "up to",        "at most",         "no more than",
-      "a maximum of", "not over",        "as many as",
-      "at the most",  "never more than", "no greater a count than",
+      "up to",      "at most",     "no more than",    "a maximum of",     "not over",
+      "as many as", "at the most", "never more than", "a total of up to",
   };
   t.digitPhrases = {
       "each with at most {d} digits",     "{d} digits or fewer apiece",

@@ -51,7 +51,8 @@ sublab::ModelCard testDescriber(const std::string& path, const std::string& devi
   card.computeDtype = device == "cpu" ? "float32" : "bfloat16";
   card.contextLength = c["max_position_embeddings"].toInteger();
   card.vocabSize = vocab;
-  card.memoryAvailable = (device == "cpu" ? int64_t(16) : int64_t(24)) << 30;  // fixed: deterministic
+  card.memoryAvailable = (device == "cpu" ? int64_t(16) : int64_t(24))
+                         << 30;  // fixed: deterministic
   sublab::finishModelCard(card);
   return card;
 }
@@ -64,19 +65,19 @@ void writeConfig(const QString& dir, const QJsonObject& config) {
 }
 
 QJsonObject smolLm() {
-  return {{"model_type", "llama"},          {"hidden_size", 576},
-          {"intermediate_size", 1536},      {"num_hidden_layers", 30},
-          {"num_attention_heads", 9},       {"num_key_value_heads", 3},
-          {"vocab_size", 49152},            {"max_position_embeddings", 8192},
-          {"tie_word_embeddings", true},    {"torch_dtype", "bfloat16"}};
+  return {{"model_type", "llama"},       {"hidden_size", 576},
+          {"intermediate_size", 1536},   {"num_hidden_layers", 30},
+          {"num_attention_heads", 9},    {"num_key_value_heads", 3},
+          {"vocab_size", 49152},         {"max_position_embeddings", 8192},
+          {"tie_word_embeddings", true}, {"torch_dtype", "bfloat16"}};
 }
 
 QJsonObject qwen7b() {
-  return {{"model_type", "qwen2"},          {"hidden_size", 3584},
-          {"intermediate_size", 18944},     {"num_hidden_layers", 28},
-          {"num_attention_heads", 28},      {"num_key_value_heads", 4},
-          {"vocab_size", 152064},           {"max_position_embeddings", 32768},
-          {"tie_word_embeddings", false},   {"torch_dtype", "bfloat16"}};
+  return {{"model_type", "qwen2"},        {"hidden_size", 3584},
+          {"intermediate_size", 18944},   {"num_hidden_layers", 28},
+          {"num_attention_heads", 28},    {"num_key_value_heads", 4},
+          {"vocab_size", 152064},         {"max_position_embeddings", 32768},
+          {"tie_word_embeddings", false}, {"torch_dtype", "bfloat16"}};
 }
 
 void shot(QWidget* w, const char* name) {
