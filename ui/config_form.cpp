@@ -14,6 +14,8 @@
 #include <QVBoxLayout>
 #include <cmath>
 
+#include "ui/folder_field.h"
+
 namespace sublab::ui {
 
 nlohmann::json jsonAt(const nlohmann::json& obj, const QString& path) {
@@ -90,6 +92,7 @@ void ConfigForm::setSchema(const std::vector<sublab::ConfigField>& schema,
   m_labels.clear();
   m_fields.clear();
   m_invalid.clear();
+  m_devicePath.clear();
   // Group by the first path component, groups in order of first appearance.
   QStringList groupOrder;
   QMap<QString, QFormLayout*> groups;
@@ -127,8 +130,27 @@ void ConfigForm::setSchema(const std::vector<sublab::ConfigField>& schema,
     m_widgets.insert(path, w);
     m_labels.insert(path, label);
     setWidgetValue(f, f.def);
+    if (f.role == sublab::ConfigRole::Device) {
+      m_devicePath = path;
+      if (auto* combo = qobject_cast<QComboBox*>(w))
+        connect(combo, &QComboBox::currentTextChanged, this, &ConfigForm::applyDevice);
+    }
   }
   m_layout->addStretch(1);
+  applyDevice();
+}
+
+void ConfigForm::setDevice(const QString& device) {
+  m_device = device;
+  applyDevice();
+}
+
+void ConfigForm::applyDevice() {
+  QString device = m_device;
+  if (auto* combo = qobject_cast<QComboBox*>(m_widgets.value(m_devicePath)))
+    device = combo->currentText();
+  for (QWidget* w : std::as_const(m_widgets))
+    if (auto* folder = qobject_cast<FolderField*>(w)) folder->setDevice(device);
 }
 
 QWidget* ConfigForm::makeWidget(const sublab::ConfigField& f) {
@@ -149,6 +171,14 @@ QWidget* ConfigForm::makeWidget(const sublab::ConfigField& f) {
       Q_EMIT edited();
     });
     return combo;
+  }
+  if (f.type == "folder") {
+    auto* folder = new FolderField(f, this);
+    connect(folder, &FolderField::changed, this, [this, path] {
+      updateChangedMark(path);
+      Q_EMIT edited();
+    });
+    return folder;
   }
   if (f.type == "strings") {
     // One entry per line: entries (e.g. regexes) may contain commas.
@@ -181,6 +211,8 @@ void ConfigForm::setWidgetValue(const sublab::ConfigField& f, const nlohmann::js
   } else if (auto* combo = qobject_cast<QComboBox*>(w)) {
     const int i = combo->findText(jsonText(value));
     combo->setCurrentIndex(i < 0 ? 0 : i);
+  } else if (auto* folder = qobject_cast<FolderField*>(w)) {
+    folder->setPath(jsonText(value));
   } else if (auto* edit = qobject_cast<QLineEdit*>(w)) {
     edit->setText(jsonText(value));
   } else if (auto* text = qobject_cast<QPlainTextEdit*>(w)) {
@@ -196,6 +228,7 @@ void ConfigForm::setWidgetValue(const sublab::ConfigField& f, const nlohmann::js
 
 void ConfigForm::setValues(const nlohmann::json& config) {
   for (const auto& f : m_fields) setWidgetValue(f, jsonAt(config, QString::fromStdString(f.path)));
+  applyDevice();  // the device knob's signals were blocked while it was set
   Q_EMIT edited();
 }
 
@@ -203,6 +236,14 @@ nlohmann::json ConfigForm::widgetValue(const sublab::ConfigField& f, QString* er
   QWidget* w = m_widgets.value(QString::fromStdString(f.path));
   if (auto* cb = qobject_cast<QCheckBox*>(w)) return cb->isChecked();
   if (auto* combo = qobject_cast<QComboBox*>(w)) return combo->currentText().toStdString();
+  if (auto* folder = qobject_cast<FolderField*>(w)) {
+    // A folder that cannot be used stops the run here, with the field's own reason.
+    if (!folder->problem().isEmpty()) {
+      *error = folder->problem();
+      return nullptr;
+    }
+    return folder->path().toStdString();
+  }
   if (auto* plain = qobject_cast<QPlainTextEdit*>(w)) {
     nlohmann::json list = nlohmann::json::array();
     for (const QString& line : plain->toPlainText().split(QLatin1Char('\n'), Qt::SkipEmptyParts))
@@ -281,9 +322,15 @@ bool ConfigForm::collect(nlohmann::json& out, QString* error, QString* errorPath
 
 void ConfigForm::markInvalid(const QString& path) {
   if (path == m_invalid) return;
-  if (QWidget* old = m_widgets.value(m_invalid)) old->setStyleSheet({});
+  // A folder field outlines its line edit, not the card and buttons under it.
+  auto target = [this](const QString& p) -> QWidget* {
+    QWidget* w = m_widgets.value(p);
+    if (auto* folder = qobject_cast<FolderField*>(w)) return folder->lineEdit();
+    return w;
+  };
+  if (QWidget* old = target(m_invalid)) old->setStyleSheet({});
   m_invalid = path;
-  if (QWidget* w = m_widgets.value(path)) {
+  if (QWidget* w = target(path)) {
     w->setStyleSheet(QStringLiteral("border: 1px solid #d03030; background: #fff0f0;"));
   }
 }

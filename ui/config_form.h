@@ -1,6 +1,7 @@
 // A form generated from an experiment kind's config schema (sublab::configSchema): one widget
 // per knob — check box for bools, combo box for choices, a line edit for numbers, lists and
-// strings — grouped by the first component of the knob's path. Reads and writes config JSON.
+// strings, a FolderField (path, Browse…, live checks, model card) for folders — grouped by the
+// first component of the knob's path. Reads and writes config JSON.
 // Validation is the engine's (normalizeConfig); the form only parses what was typed.
 #pragma once
 
@@ -37,6 +38,9 @@ class ConfigForm : public QWidget {
   // Outlines the field in red (empty path clears every mark).
   void markInvalid(const QString& path);
   int fieldCount() const { return static_cast<int>(m_fields.size()); }
+  // The device folder cards estimate for when the schema has no knob with the Device role (the
+  // dialog's run device); with such a knob, its value is used.
+  void setDevice(const QString& device);
 
  Q_SIGNALS:
   void edited();
@@ -46,12 +50,15 @@ class ConfigForm : public QWidget {
   void setWidgetValue(const sublab::ConfigField& f, const nlohmann::json& v);
   void updateChangedMark(const QString& path);
   nlohmann::json widgetValue(const sublab::ConfigField& f, QString* error) const;
+  void applyDevice();
 
   std::vector<sublab::ConfigField> m_fields;
   QHash<QString, QWidget*> m_widgets;
   QHash<QString, QLabel*> m_labels;
   QVBoxLayout* m_layout;
   QString m_invalid;
+  QString m_device = QStringLiteral("cpu");
+  QString m_devicePath;  // the knob with the Device role ("" if none)
 };
 
 // Value at a dotted path of a JSON object, or null.

@@ -166,6 +166,8 @@ ExperimentDialog::ExperimentDialog(AppSettings* settings, QWidget* parent)
     if (!m_loading) onPresetChosen();
   });
   connect(m_form, &ConfigForm::edited, this, &ExperimentDialog::revalidate);
+  // A model folder's card estimates memory on the device the run will use.
+  connect(m_device, &QComboBox::currentTextChanged, m_form, &ConfigForm::setDevice);
   connect(m_seeds, &QSpinBox::valueChanged, this, &ExperimentDialog::revalidate);
   connect(m_baseSeed, &QSpinBox::valueChanged, this, &ExperimentDialog::revalidate);
 

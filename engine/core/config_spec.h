@@ -160,6 +160,27 @@ class ConfigSpec {
                 [=](ConfigReader& r, const std::string& key) { return r.string(key, def); });
   }
 
+  // A local folder's path (a string). Reading checks only that a required folder is named: whether
+  // it exists is checked where it is used (a stored run's config stays readable when the folder
+  // has moved) and live by the form, which also checks that it holds `marker`.
+  template <class F>
+  ConfigSpec& folder(const std::string& path, F f, const std::string& def,
+                     const std::string& marker, bool optional, bool modelCard,
+                     const std::string& help) {
+    static_assert(std::is_same_v<FieldType<F>, std::string>, "folder() needs a string");
+    ConfigField d{path, "folder", def, 0, 0, {}, help};
+    d.folderMarker = marker;
+    d.optional = optional;
+    d.modelCard = modelCard;
+    return bind(std::move(d), f, [=](ConfigReader& r, const std::string& key) {
+      std::string v = r.string(key, def);
+      if (v.empty() && !optional)
+        throw Error(r.where() + "." + key + ": choose a folder" +
+                    (marker.empty() ? std::string() : " (one that holds " + marker + ")"));
+      return v;
+    });
+  }
+
   template <class F>
   ConfigSpec& integers(const std::string& path, F f, const std::vector<int64_t>& def, int64_t min,
                        int64_t max, const std::string& help) {

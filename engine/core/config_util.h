@@ -17,6 +17,7 @@ enum class ConfigRole {
   None,
   Repetitions,  // independent repetitions (KindDescription::repetitionKey)
   BaseSeed,     // the seed every random stream derives from (KindDescription::seedKey)
+  Device,       // where the run computes ("cpu" / "cuda"); a folder's card estimates memory there
 };
 
 // One knob of a config as the GUI's form needs it, taken from the kind's declaration
@@ -24,7 +25,7 @@ enum class ConfigRole {
 struct ConfigField {
   std::string path;    // dotted, e.g. "student.lr"
   std::string type;    // "int", "number", "positive", "bool", "choice", "string", "ints",
-                       // "strings"
+                       // "strings", "folder"
   nlohmann::json def;  // default value
   double min = 0, max = 0;
   std::vector<std::string> choices;
@@ -34,6 +35,12 @@ struct ConfigField {
   // none). A stored config without the key is read with it (completeStoredConfig(), experiment.h),
   // so an old run is described as it ran, never as the new default.
   nlohmann::json legacy = nullptr;
+  // "folder" knobs: a file the folder must hold to be usable (e.g. "config.json"; the form checks
+  // it live), whether the knob may be left empty (an optional folder), and whether the form shows
+  // the folder's model card (engine/chat/model_card.h) under it.
+  std::string folderMarker{};
+  bool optional = false;
+  bool modelCard = false;
 };
 
 // Reads keys from one JSON object, with defaults and range checks; remembers which keys it

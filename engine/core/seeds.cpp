@@ -33,6 +33,10 @@ uint64_t stream(uint64_t seed, Stream s) {
       return seed * 0xA24BAED4963EE407ULL + 11;
     case Stream::DetectorSplit:
       return seed * 0x2545F4914F6CDD1DULL + 17;
+    case Stream::ChatPrompts:
+      return seed * 0xD1B54A32D192ED03ULL + 41;
+    case Stream::ChatEvalPrefix:
+      return seed * 0xA24BAED4963EE407ULL + 43;
   }
   return seed;
 }

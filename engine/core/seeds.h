@@ -45,6 +45,8 @@ enum class Stream {
   Prompts,            // lm_corpus: number prompts
   TraitAnswers,       // lm_corpus: trait-answer rows
   DetectorSplit,      // seq_stats: detector's train/test split and optimiser order
+  ChatPrompts,        // chat_prompts: the chat-numbers prompts (templates and seed numbers)
+  ChatEvalPrefix,     // chat_eval: the numbers prefix of the "with numbers prefix" questions
 };
 uint64_t stream(uint64_t seed, Stream s);
 

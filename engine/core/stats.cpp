@@ -208,6 +208,21 @@ double regularizedGammaQ(double a, double x) {
   return std::clamp(std::exp(lnPrefix) * h, 0.0, 1.0);
 }
 
+Interval wilsonInterval(int64_t successes, int64_t n, double z) {
+  Interval out;
+  if (n <= 0) return out;
+  const double nn = static_cast<double>(n);
+  const double p = static_cast<double>(successes) / nn;
+  const double z2 = z * z;
+  const double centre = (p + z2 / (2 * nn)) / (1 + z2 / nn);
+  const double half = z / (1 + z2 / nn) * std::sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn));
+  out.mean = p;
+  out.lo = std::max(0.0, centre - half);
+  out.hi = std::min(1.0, centre + half);
+  out.n = static_cast<int>(std::min<int64_t>(n, INT32_MAX));
+  return out;
+}
+
 double normalSurvival(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
 
 double chiSquareSurvival(double x, double df) {

@@ -29,6 +29,11 @@ Interval pairedDifferenceCi95(const std::vector<double>& a, const std::vector<do
 // side there is no interval: lo == hi == the difference of the means.
 Interval welchDifferenceCi95(const std::vector<double>& a, const std::vector<double>& b);
 
+// Wilson score interval of a proportion `successes` / `n` at normal quantile `z` (1.96: 95%):
+// mean = successes / n; it stays inside [0, 1] and is not degenerate at 0 or n successes (the
+// rate of rare answers, e.g. a base model naming an animal 1% of the time). n == 0: all zeros.
+Interval wilsonInterval(int64_t successes, int64_t n, double z = 1.959963984540054);
+
 // --- tests and p-values --------------------------------------------------------------------
 
 double normalSurvival(double z);  // P(Z > z), standard normal
