@@ -123,7 +123,10 @@ int cmdSweepResubmit(const std::string& target, const std::string& dbArg) {
     return kExitOk;
   }
   std::string list;
-  for (int i : r.points) list += (list.empty() ? "" : ",") + std::to_string(i);
+  for (int i : r.points) {
+    list += list.empty() ? "" : ",";
+    list += std::to_string(i);
+  }
   std::printf("resubmitted point%s %s as job array %s; merge job %s after it\n",
               r.points.size() == 1 ? "" : "s", list.c_str(), r.arrayJob.c_str(),
               r.mergeJob.c_str());

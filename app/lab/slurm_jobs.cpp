@@ -300,7 +300,8 @@ SlurmResubmission resubmitSlurmSweep(const std::string& manifestPath, Database* 
   for (const auto& s : slurmPointStates(m, project))
     if (s.needsRerun()) {
       r.points.push_back(s.index);
-      list += (list.empty() ? "" : ",") + std::to_string(s.index);
+      list += list.empty() ? "" : ",";
+      list += std::to_string(s.index);
     }
   if (r.points.empty()) return r;
   const std::string dir = m["dir"].get<std::string>();
