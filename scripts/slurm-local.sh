@@ -5,10 +5,14 @@
 #
 # Usage: scripts/slurm-local.sh start DIR   start munged, slurmctld, slurmd; wait until the node is idle
 #        scripts/slurm-local.sh env DIR     print the exports a caller needs (eval "$(... env DIR)")
-#        scripts/slurm-local.sh stop DIR    scontrol shutdown, wait on each daemon by pid, stop munged
+#        scripts/slurm-local.sh stop DIR    cancel its jobs, scontrol shutdown, wait on each daemon by
+#                                           pid, stop munged and any job step left
 #
 # start and stop are idempotent: start on a running cluster and stop on a stopped one say so and
-# succeed. Ports: SLURM_LOCAL_CTLD_PORT (default 16817) and SLURM_LOCAL_SLURMD_PORT (default 16818),
+# succeed. With SLURM_LOCAL_OWNER=PID (a test's own pid), start also leaves a watchdog outside the
+# caller's process tree that stops the cluster once PID is gone: ctest kills a test that runs past
+# its timeout with SIGKILL, so the test's own trap never runs. start first stops what is left of
+# such clusters whose owner is gone (in any folder: found through /proc), so the ports are free. Ports: SLURM_LOCAL_CTLD_PORT (default 16817) and SLURM_LOCAL_SLURMD_PORT (default 16818),
 # away from a real cluster's 6817/6818. Needs root and the Debian packages slurm-wlm and munge
 # (scripts/install-deps.sh installs them). PID 1 in a container may not reap, so a stopped daemon
 # can linger as a zombie: stop waits on each pid until it is gone or a zombie, never on names.
@@ -25,8 +29,14 @@ usage() { die "usage: $0 start|stop|env DIR"; }
 cmd=$1
 dir=$2
 [[ -n "$dir" ]] || usage
-case "$cmd" in start | stop | env) ;; *) usage ;; esac
-mkdir -p "$dir" 2>/dev/null || die "cannot create $dir"
+case "$cmd" in start | stop | env | watch) ;; *) usage ;; esac
+if [[ "$cmd" == start ]]; then
+  mkdir -p "$dir" 2>/dev/null || die "cannot create $dir"
+elif [[ ! -d "$dir" ]]; then
+  [[ "$cmd" == env ]] && die "no cluster in $dir (run: $0 start $dir)"
+  echo "$prog: no cluster running in $dir" >&2
+  exit 0
+fi
 dir=$(cd "$dir" && pwd)
 # slurm.conf has no quoting: a folder name with spaces or odd characters cannot be written in it.
 [[ "$dir" =~ ^[A-Za-z0-9_./+-]+$ ]] ||
@@ -81,6 +91,40 @@ wait_gone() {
   die "$name (pid $pid) is still running"
 }
 
+# "PID NAME DIR" for every munged, slurmctld, slurmd and slurmstepd of a slurm-local cluster, DIR
+# being its folder (from munged's --pid-file, the daemons' SLURM_CONF). From /proc: a minimal
+# Debian has no procps.
+cluster_procs() {
+  local p comm d
+  for p in /proc/[0-9]*; do
+    comm=$(cat "$p/comm" 2>/dev/null) || continue
+    case "$comm" in
+      munged) d=$({ tr '\0' '\n' <"$p/cmdline"; } 2>/dev/null | sed -n 's|^--pid-file=\(.*\)/munge/munged\.pid$|\1|p') ;;
+      slurmctld | slurmd | slurmstepd) d=$({ tr '\0' '\n' <"$p/environ"; } 2>/dev/null | sed -n 's|^SLURM_CONF=\(.*\)/slurm\.conf$|\1|p') ;;
+      *) continue ;;
+    esac
+    if [[ -n "$d" ]] && alive "${p#/proc/}"; then echo "${p#/proc/} $comm $d"; fi
+  done
+}
+# Stops, by pid, whatever process of the cluster in folder $1 is still there.
+stop_procs_of() {
+  local pid comm d
+  while read -r pid comm d; do
+    [[ "$d" == "$1" ]] || continue
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_gone "$pid" "$comm"
+  done < <(cluster_procs)
+}
+
+if [[ "$cmd" == watch ]]; then
+  # The watchdog start leaves behind (see SLURM_LOCAL_OWNER): stops the cluster when its owner is
+  # gone, unless the cluster was stopped (its folder removed) first.
+  owner=$(pid_of "$dir/owner.pid")
+  while [[ -f "$conf" ]] && alive "$owner"; do sleep 0.5; done
+  if [[ -f "$conf" ]]; then "$0" stop "$dir"; fi
+  exit 0
+fi
+
 if [[ "$cmd" == stop ]]; then
   ctld=$(pid_of "$dir/slurmctld.pid")
   sd=$(pid_of "$dir/slurmd.pid")
@@ -90,7 +134,15 @@ if [[ "$cmd" == stop ]]; then
     exit 0
   fi
   if alive "$ctld" && [[ -f "$conf" ]]; then
-    # Shuts down slurmctld and every slurmd.
+    # Jobs first (a test stopped mid-run leaves tasks running), then slurmctld and every slurmd.
+    mapfile -t jobs < <(squeue -h -o %i 2>/dev/null)
+    if [[ ${#jobs[@]} -gt 0 ]]; then
+      scancel "${jobs[@]}" >/dev/null 2>&1 || true
+      for ((i = 0; i < 100; i++)); do
+        [[ -z "$(squeue -h -o %i 2>/dev/null)" ]] && break
+        sleep 0.1
+      done
+    fi
     scontrol shutdown >/dev/null 2>&1 || true
   fi
   if alive "$ctld"; then wait_gone "$ctld" slurmctld; fi
@@ -107,7 +159,8 @@ if [[ "$cmd" == stop ]]; then
     kill -TERM "$md" 2>/dev/null || true
     wait_gone "$md" munged
   fi
-  rm -f "$dir/slurmctld.pid" "$dir/slurmd.pid" "$dir/munge/munged.pid"
+  stop_procs_of "$dir"  # a job step whose slurmd is gone
+  rm -f "$dir/slurmctld.pid" "$dir/slurmd.pid" "$dir/munge/munged.pid" "$dir/owner.pid"
   echo "$prog: stopped the cluster in $dir" >&2
   exit 0
 fi
@@ -121,6 +174,29 @@ if alive "$(pid_of "$dir/slurmctld.pid")" || alive "$(pid_of "$dir/slurmd.pid")"
   fi
   die "a cluster in $dir is partly running; stop it first: $0 stop $dir"
 fi
+
+# What earlier clusters left behind: one whose owner (SLURM_LOCAL_OWNER) is gone, e.g. a test
+# killed at its timeout before its watchdog could act, or whose folder was deleted, is stopped;
+# one started by hand, or whose owner still runs, is left alone (named, as its ports may clash).
+declare -A seen=()
+while read -r pid comm d; do
+  [[ "$d" == "$dir" || -n "${seen[$d]:-}" ]] && continue
+  seen[$d]=1
+  owner=$(pid_of "$d/owner.pid")
+  if [[ -f "$d/slurm.conf" ]] && { [[ -z "$owner" ]] || alive "$owner"; }; then
+    echo "$prog: note: another local cluster runs in $d${owner:+ for process $owner}; if this one cannot start, stop it: $0 stop $d" >&2
+    continue
+  fi
+  echo "$prog: stopping what is left of a cluster in $d (its owner is gone)" >&2
+  if [[ -f "$d/slurm.conf" ]]; then "$0" stop "$d" >&2 || true; fi
+  stop_procs_of "$d"
+done < <(cluster_procs)
+
+# A start that fails stops what it started (the logs stay in DIR) and says which log to read.
+fail_start() {
+  "$0" stop "$dir" >/dev/null 2>&1 || true
+  die "$@"
+}
 
 # munged runs as the munge user: it must reach DIR and own its own folder.
 chmod 755 "$dir"
@@ -178,18 +254,18 @@ $node_line NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=local Nodes=$node Default=YES MaxTime=INFINITE State=UP
 EOF
 
-# A start that fails stops what it started (the logs stay in DIR) and says which log to read.
-fail_start() {
-  "$0" stop "$dir" >/dev/null 2>&1 || true
-  die "$@"
-}
-
 # -c: a fresh controller state (no jobs left from an earlier cluster in this folder).
 slurmctld -c || fail_start "slurmctld did not start; see $dir/slurmctld.log"
 slurmd || fail_start "slurmd did not start; see $dir/slurmd.log"
 
 for ((i = 0; i < timeout_s * 10; i++)); do
   if [[ "$(sinfo -h -n "$node" -o '%T' 2>/dev/null)" == idle ]]; then
+    if [[ -n "${SLURM_LOCAL_OWNER:-}" ]]; then
+      echo "$SLURM_LOCAL_OWNER" >"$dir/owner.pid"
+      # In its own session, its output nowhere: ctest neither kills it with the test's process
+      # tree nor waits for it.
+      setsid "$0" watch "$dir" </dev/null >/dev/null 2>&1 &
+    fi
     echo "$prog: cluster up in $dir (node $node); for sbatch/squeue: eval \"\$($0 env $dir)\"" >&2
     exit 0
   fi

@@ -104,6 +104,10 @@ class Database {
   void setSweepPoint(int64_t sweepId, int index, const nlohmann::json& values, int64_t runId);
   // The run's globally unique id.
   std::string runUuid(int64_t runId);
+  // The manifest of a sweep submitted to Slurm (`sublab sweep --slurm`), recorded at submission
+  // (and again when it is found elsewhere); "" when the sweep was never submitted to Slurm.
+  void setSweepManifest(int64_t sweepId, const std::string& manifestPath);
+  std::string sweepManifest(int64_t sweepId);
 
   // --- merging shards (databases that each ran sweep points elsewhere, e.g. one Slurm task)
   // Checks every shard first (a file that is not a Subliminal Lab database, a newer or older

@@ -112,4 +112,24 @@ std::string Database::runUuid(int64_t runId) {
   return q.next() ? q.text(0) : std::string();
 }
 
+void Database::setSweepManifest(int64_t sweepId, const std::string& manifestPath) {
+  std::lock_guard<std::recursive_mutex> lock(m_mutex);
+  transaction([&] {
+    sqlite::Stmt u(m_db,
+                   prepare("INSERT INTO sweep_slurm(sweep_id, manifest, submitted_at) VALUES "
+                           "(?1, ?2, ?3) ON CONFLICT(sweep_id) DO UPDATE SET manifest = "
+                           "excluded.manifest"),
+                   m_path);
+    u.bind(1, sweepId).bind(2, manifestPath).bind(3, nowMs());
+    u.exec();
+  });
+}
+
+std::string Database::sweepManifest(int64_t sweepId) {
+  std::lock_guard<std::recursive_mutex> lock(m_mutex);
+  sqlite::Stmt q(m_db, prepare("SELECT manifest FROM sweep_slurm WHERE sweep_id = ?1"), m_path);
+  q.bind(1, sweepId);
+  return q.next() ? q.text(0) : std::string();
+}
+
 }  // namespace sublab

@@ -207,6 +207,18 @@ CREATE TABLE sweep_points (
 CREATE INDEX sweep_points_run ON sweep_points(run_id);
 )SQL",
        "sweeps and their points (each point an ordinary run); runs get a globally unique uuid"},
+      // Where a sweep submitted to Slurm keeps its files: `sublab sweep status ID` and the
+      // Sweeps view find the manifest (job ids, shards, logs) from the sweep alone. A table, not
+      // a column: most sweeps run locally and have none.
+      {8,
+       R"SQL(
+CREATE TABLE sweep_slurm (
+  sweep_id     INTEGER PRIMARY KEY REFERENCES sweeps(id) ON DELETE CASCADE,
+  manifest     TEXT NOT NULL,
+  submitted_at INTEGER NOT NULL
+);
+)SQL",
+       "a sweep submitted to Slurm remembers its manifest (sweep status / resubmit by id)"},
   };
   return list;
 }

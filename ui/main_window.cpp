@@ -388,6 +388,22 @@ ExperimentDialog* MainWindow::newExperiment() {
               m_sweeps->showSweep(id);
               showView(SweepsTab);
             });
+    connect(sweep, &SweepDialog::slurmRequested, this,
+            [this, dialog, sweep](const nlohmann::json& plan, const sublab::SlurmOptions& options,
+                                  const QString& dir) {
+              QString error, where;
+              const qint64 id =
+                  submitSweepToSlurm(m_project->db(), plan, options, dir, &where, &error);
+              if (!id) {
+                showError(tr("Submit to Slurm"), error);
+                return;
+              }
+              sweep->accept();
+              dialog->accept();
+              m_sweeps->showSweep(id);
+              showView(SweepsTab);
+              statusBar()->showMessage(where);
+            });
     sweep->open();
   });
   dialog->open();

@@ -3,6 +3,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -16,6 +17,7 @@
 #include <QVBoxLayout>
 #include <cmath>
 
+#include "app/lab/slurm_jobs.h"
 #include "app/lab/sweep.h"
 #include "engine/experiment.h"
 #include "ui/run_queue.h"
@@ -136,6 +138,26 @@ SweepDialog::SweepDialog(const nlohmann::json& baseConfig, int seeds, QWidget* p
   m_run = buttons->addButton(tr("Run sweep"), QDialogButtonBox::AcceptRole);
   m_run->setObjectName(QStringLiteral("runSweepButton"));
   m_run->setDefault(true);
+  // Slurm only where this machine can submit (a login node, a mounted cluster filesystem).
+  if (sublab::commandOnPath("sbatch")) {
+    m_slurmBox = makeSlurmBox();
+    m_submitSlurm = buttons->addButton(tr("Submit to Slurm"), QDialogButtonBox::ActionRole);
+    m_submitSlurm->setObjectName(QStringLiteral("submitSlurmButton"));
+    m_submitSlurm->setToolTip(
+        tr("Write a job array (one task per point, each into its own shard database) and a "
+           "merge job, and submit them with sbatch"));
+    connect(m_submitSlurm, &QPushButton::clicked, this, [this] {
+      revalidate();
+      if (!m_valid) return;
+      sublab::SlurmOptions options;
+      QString error;
+      if (!slurmOptions(&options, &error)) {
+        m_messageLabel->setText(error);
+        return;
+      }
+      Q_EMIT slurmRequested(m_plan, options, m_dir->text().trimmed());
+    });
+  }
   buttons->addButton(QDialogButtonBox::Cancel);
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
   connect(m_run, &QPushButton::clicked, this, [this] {
@@ -157,6 +179,7 @@ SweepDialog::SweepDialog(const nlohmann::json& baseConfig, int seeds, QWidget* p
   layout->addWidget(m_first.box);
   layout->addWidget(m_useSecond);
   layout->addWidget(m_second.box);
+  if (m_slurmBox) layout->addWidget(m_slurmBox);
   layout->addWidget(m_messageLabel);
   layout->addStretch(1);
   layout->addWidget(buttons);
@@ -166,6 +189,77 @@ SweepDialog::SweepDialog(const nlohmann::json& baseConfig, int seeds, QWidget* p
   connect(m_seeds, &QSpinBox::valueChanged, this, &SweepDialog::revalidate);
   connect(m_useSecond, &QCheckBox::toggled, this, &SweepDialog::revalidate);
   revalidate();
+}
+
+QGroupBox* SweepDialog::makeSlurmBox() {
+  auto* box = new QGroupBox(tr("Or submit to Slurm (sbatch found on the PATH)"), this);
+  box->setObjectName(QStringLiteral("slurmBox"));
+  auto line = [box](const char* name, const QString& placeholder, const QString& tip) {
+    auto* e = new QLineEdit(box);
+    e->setObjectName(QStringLiteral("slurm_") + QLatin1String(name));
+    e->setPlaceholderText(placeholder);
+    e->setToolTip(tip);
+    return e;
+  };
+  m_partition = line("partition", tr("the cluster's default"), tr("--partition"));
+  m_time = line("time", tr("HH:MM:SS, e.g. 02:00:00"), tr("--time: each task's limit"));
+  m_gres = line("gres", tr("e.g. gpu:1"), tr("--gres: generic resources per task (GPUs)"));
+  m_mem = line("mem", tr("e.g. 8G"), tr("--mem: memory per task"));
+  m_args = line("args", tr("e.g. --account=mylab --qos=normal"),
+                tr("Extra #SBATCH lines, one per option (separated by spaces); they go on the "
+                   "merge job too"));
+  m_dir = line("dir", tr("beside the project: slurm/NAME-HASH"),
+               tr("Folder for the scripts, manifest, shards and logs: on a filesystem every node "
+                  "sees"));
+  m_cpus = new QSpinBox(box);
+  m_cpus->setObjectName(QStringLiteral("slurm_cpus"));
+  m_cpus->setRange(1, 1024);
+  m_cpus->setToolTip(tr("--cpus-per-task: each task's sublab uses them all"));
+  m_maxParallel = new QSpinBox(box);
+  m_maxParallel->setObjectName(QStringLiteral("slurm_max_parallel"));
+  m_maxParallel->setRange(0, 100000);
+  m_maxParallel->setSpecialValueText(tr("no limit"));
+  m_maxParallel->setToolTip(tr("Tasks running at once (--array=0-N%K)"));
+  m_device = new QComboBox(box);
+  m_device->setObjectName(QStringLiteral("slurm_device"));
+  m_device->addItems({QStringLiteral("cpu"), QStringLiteral("cuda")});
+  m_device->setToolTip(tr("cuda: give --gres gpu:1 and a CUDA build of sublab"));
+  auto* form = new QFormLayout(box);
+  form->addRow(tr("Partition"), m_partition);
+  form->addRow(tr("Time"), m_time);
+  form->addRow(tr("CPUs per task"), m_cpus);
+  form->addRow(tr("Gres"), m_gres);
+  form->addRow(tr("Memory"), m_mem);
+  form->addRow(tr("Max parallel"), m_maxParallel);
+  form->addRow(tr("Device"), m_device);
+  form->addRow(tr("Extra sbatch args"), m_args);
+  form->addRow(tr("Folder"), m_dir);
+  return box;
+}
+
+QLineEdit* SweepDialog::slurmEdit(const QString& name) const {
+  return m_slurmBox ? m_slurmBox->findChild<QLineEdit*>(QStringLiteral("slurm_") + name) : nullptr;
+}
+
+bool SweepDialog::slurmOptions(sublab::SlurmOptions* o, QString* error) const {
+  if (!m_slurmBox) return false;
+  o->partition = m_partition->text().trimmed().toStdString();
+  o->time = m_time->text().trimmed().toStdString();
+  o->gres = m_gres->text().trimmed().toStdString();
+  o->mem = m_mem->text().trimmed().toStdString();
+  o->cpusPerTask = m_cpus->value();
+  o->maxParallel = m_maxParallel->value();
+  o->device = m_device->currentText().toStdString();
+  o->sbatchArgs.clear();
+  for (const QString& a : m_args->text().split(QLatin1Char(' '), Qt::SkipEmptyParts))
+    o->sbatchArgs.push_back(a.toStdString());
+  try {
+    sublab::checkSlurmOptions(*o);  // the CLI's messages, with its option names
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromUtf8(e.what());
+    return false;
+  }
+  return true;
 }
 
 SweepAxisWidgets SweepDialog::makeAxis(const QString& title, int keyIndex) {
@@ -338,6 +432,31 @@ qint64 queueSweep(RunQueue* queue, sublab::Database* db, const nlohmann::json& p
       if (queuedRuns) queuedRuns->append(runId);
     }
     return sweep.id;
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromUtf8(e.what());
+    return 0;
+  }
+}
+
+qint64 submitSweepToSlurm(sublab::Database* db, const nlohmann::json& plan,
+                          const sublab::SlurmOptions& options, const QString& dir, QString* where,
+                          QString* error) {
+  if (!db) {
+    if (error) *error = QObject::tr("No project database is open: use File › Open first.");
+    return 0;
+  }
+  try {
+    const std::string cli =
+        sublab::findSublab(QCoreApplication::applicationDirPath().toStdString());
+    const sublab::SlurmSubmission s =
+        sublab::submitSlurmSweepPlan(*db, plan, options, cli, dir.toStdString(), true);
+    if (where)
+      *where =
+          QObject::tr("Submitted job array %1 (%2 tasks) and merge job %3. Script: %4")
+              .arg(QString::fromStdString(s.arrayJob))
+              .arg(s.points)
+              .arg(QString::fromStdString(s.mergeJob), QString::fromStdString(s.files.arrayScript));
+    return s.sweepId;
   } catch (const std::exception& e) {
     if (error) *error = QString::fromUtf8(e.what());
     return 0;

@@ -4,11 +4,16 @@
 // format of `sublab sweep`, app/lab/sweep.h) and validates it with the sweep core's own
 // parseSweepPlan on every edit, so it rejects with the CLI's messages and shows the number of
 // points. "Run sweep" stores the sweep and queues every point as a normal run (queueSweep).
+// Where `sbatch` is on the PATH, "Submit to Slurm" with the Slurm options (partition, time, CPUs
+// per task, gres, memory, max parallel, extra sbatch lines, device) writes the same files as
+// `sublab sweep --slurm` and submits them (submitSweepToSlurm, the lab's code path).
 #pragma once
 
 #include <QDialog>
 #include <QList>
 #include <nlohmann/json.hpp>
+
+#include "app/lab/slurm.h"
 
 class QCheckBox;
 class QComboBox;
@@ -62,15 +67,29 @@ class SweepDialog : public QDialog {
   const SweepAxisWidgets& axis(int i) const { return i == 0 ? m_first : m_second; }
   QLabel* messageLabel() const { return m_messageLabel; }
   QPushButton* runButton() const { return m_run; }
+  // The Slurm options and "Submit to Slurm" (null where sbatch is not on the PATH).
+  QGroupBox* slurmBox() const { return m_slurmBox; }
+  QPushButton* slurmButton() const { return m_submitSlurm; }
+  QLineEdit* slurmEdit(const QString& name) const;  // "partition", "time", "gres", "mem",
+                                                    // "args", "dir"
+  QSpinBox* slurmCpus() const { return m_cpus; }
+  QSpinBox* slurmMaxParallel() const { return m_maxParallel; }
+  QComboBox* slurmDevice() const { return m_device; }
+  // The options typed; false with *error saying which one is wrong.
+  bool slurmOptions(sublab::SlurmOptions* options, QString* error) const;
   // Re-reads the widgets (every edit does).
   void revalidate();
 
  Q_SIGNALS:
   void sweepRequested(const nlohmann::json& plan);
+  // `dir`: the folder for the Slurm files ("" = beside the project, slurm/NAME-HASH).
+  void slurmRequested(const nlohmann::json& plan, const sublab::SlurmOptions& options,
+                      const QString& dir);
 
  private:
   SweepAxisWidgets makeAxis(const QString& title, int keyIndex);
   bool axisJson(const SweepAxisWidgets& a, nlohmann::json* out, QString* error) const;
+  QGroupBox* makeSlurmBox();
 
   nlohmann::json m_base;
   QLineEdit* m_name;
@@ -79,6 +98,12 @@ class SweepDialog : public QDialog {
   SweepAxisWidgets m_first, m_second;
   QLabel* m_messageLabel;
   QPushButton* m_run;
+  QGroupBox* m_slurmBox = nullptr;
+  QPushButton* m_submitSlurm = nullptr;
+  QLineEdit *m_partition = nullptr, *m_time = nullptr, *m_gres = nullptr, *m_mem = nullptr,
+            *m_args = nullptr, *m_dir = nullptr;
+  QSpinBox *m_cpus = nullptr, *m_maxParallel = nullptr;
+  QComboBox* m_device = nullptr;
   nlohmann::json m_plan;
   bool m_valid = false;
   QString m_message;
@@ -91,5 +116,13 @@ class SweepDialog : public QDialog {
 // `queuedRuns` receives the runs queued now.
 qint64 queueSweep(RunQueue* queue, sublab::Database* db, const nlohmann::json& plan, int threads,
                   QString* error, QList<qint64>* queuedRuns = nullptr);
+
+// Writes the plan and the Slurm files (the lab's submitSlurmSweepPlan: the same files as
+// `sublab sweep --slurm`, the `sublab` beside this program running the tasks), records the sweep
+// with its manifest and submits it. Returns the sweep's id, or 0 with *error set; *where says
+// where the script is and which jobs were submitted.
+qint64 submitSweepToSlurm(sublab::Database* db, const nlohmann::json& plan,
+                          const sublab::SlurmOptions& options, const QString& dir, QString* where,
+                          QString* error);
 
 }  // namespace sublab::ui

@@ -15,6 +15,7 @@
 #include "ui/palette.h"
 #include "ui/project.h"
 #include "ui/qcp.h"
+#include "ui/sweep_slurm_panel.h"
 
 namespace sublab::ui {
 
@@ -91,6 +92,8 @@ SweepView::SweepView(Project* project, QWidget* parent) : QWidget(parent), m_pro
   auto* split = new QSplitter(Qt::Vertical, this);
   split->addWidget(m_plot);
   split->addWidget(m_table);
+  m_slurm = new SweepSlurmPanel(this);
+  split->addWidget(m_slurm);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 2);
   auto* layout = new QVBoxLayout(this);
@@ -99,6 +102,7 @@ SweepView::SweepView(Project* project, QWidget* parent) : QWidget(parent), m_pro
 
   connect(m_sweepBox, &QComboBox::currentIndexChanged, this, [this] { load(); });
   connect(m_heatMapBox, &QCheckBox::toggled, this, [this] { draw(); });
+  connect(m_slurm, &SweepSlurmPanel::merged, this, [this] { load(); });
   connect(m_table, &QTableWidget::cellClicked, this, [this](int row, int) {
     const qint64 id = m_table->item(row, 0)->data(Qt::UserRole).toLongLong();
     if (id) Q_EMIT runClicked(id);
@@ -214,6 +218,7 @@ void SweepView::load() {
     if (other) text += tr(", %1 cancelled or interrupted").arg(other);
     m_progress->setText(text);
   }
+  m_slurm->setSweep(db, id);
   fillTable();
   draw();
 }

@@ -25,6 +25,7 @@ class QCPColorScale;
 namespace sublab::ui {
 
 class Project;
+class SweepSlurmPanel;
 
 struct SweepViewPoint {
   int index = 0;
@@ -56,6 +57,8 @@ class SweepView : public QWidget {
   // "Heat map" (enabled for two axes): the effect's mean per cell of the grid instead of lines.
   QCheckBox* heatMapBox() const { return m_heatMapBox; }
   QCPColorMap* heatMap() const { return m_heatMap; }  // null unless drawn
+  // Each point's Slurm task, state and exit code (shown for a sweep submitted to Slurm).
+  SweepSlurmPanel* slurmPanel() const { return m_slurm; }
   // The run drawn at plot point `pointIndex` of graph `graph` (for tests; 0 when none).
   qint64 runAtPlotPoint(int graph, int pointIndex) const;
 
@@ -74,6 +77,7 @@ class SweepView : public QWidget {
   QCustomPlot* m_plot;
   QTableWidget* m_table;
   QCheckBox* m_heatMapBox;
+  SweepSlurmPanel* m_slurm;
   QCPColorMap* m_heatMap = nullptr;
   QCPColorScale* m_colorScale = nullptr;
   QList<SweepViewPoint> m_points;

@@ -88,11 +88,13 @@ int cmdSweepPoint(const SweepPointCliOptions& options);
 // `sublab sweep-merge MANIFEST.json | SHARD.sqlite... --db FILE`: folds shards into the
 // project database (one transaction; merging twice adds nothing).
 int cmdSweepMerge(const std::vector<std::string>& inputs, const std::string& db, bool json);
-// `sublab sweep-status MANIFEST`: each point's Slurm state and exit code (scontrol, else sacct)
-// and its shard's run status; `sublab sweep-resubmit MANIFEST`: submits again only the points
-// not done (failed, killed, never started) and a merge job after them.
-int cmdSweepStatus(const std::string& manifest, bool json);
-int cmdSweepResubmit(const std::string& manifest);
+// `sublab sweep status ID|MANIFEST`: each point's Slurm state and exit code (scontrol, else
+// sacct), its run (in the project, else its shard) and the failure's message;
+// `sublab sweep resubmit ID|MANIFEST`: submits again only the points not done (failed, killed,
+// never started) and a merge job after them. ID is the sweep's id in the project database
+// (`db`); `sweep-status` / `sweep-resubmit` are the same commands.
+int cmdSweepStatus(const std::string& target, const std::string& db, bool json);
+int cmdSweepResubmit(const std::string& target, const std::string& db);
 // The --slurm half of `sublab sweep`.
 int cmdSweepSlurm(const SweepCliOptions& options);
 

@@ -1,8 +1,6 @@
-// `sublab sweep PLAN --slurm`, `sublab sweep-point` and `sublab sweep-merge`: a sweep on a Slurm
-// cluster. The files are written by the lab (app/lab/slurm.h), the merge is the storage's
-// (Database::mergeShards); this file adds the CLI's words, the sbatch calls and exit codes.
-#include <unistd.h>
-
+// `sublab sweep PLAN --slurm`, `sweep status`, `sweep resubmit`, `sweep-point` and `sweep-merge`:
+// a sweep on a Slurm cluster. Submission, state, resubmission and merge are the lab's
+// (app/lab/slurm_jobs.h); this file adds the CLI's words and exit codes.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +10,7 @@
 #include "app/cli/cli_commands.h"
 #include "app/cli/cli_print.h"
 #include "app/lab/slurm.h"
+#include "app/lab/slurm_jobs.h"
 #include "app/lab/sweep.h"
 #include "engine/experiment.h"
 #include "storage/database.h"
@@ -29,174 +28,108 @@ std::string selfExe() {
   return ec ? std::string("sublab") : p.string();
 }
 
-// Runs `sbatch --parsable ARGS SCRIPT` in `dir`; returns the job id. Throws Error with sbatch's
-// own message when it fails.
-std::string sbatch(const std::string& dir, const std::string& args, const std::string& script) {
-  const std::string cmd = "cd " + shellQuote(dir) + " && sbatch --parsable " + args + " " +
-                          shellQuote(script) + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) throw Error("cannot start sbatch");
-  std::string out;
-  char buf[512];
-  while (fgets(buf, sizeof buf, pipe)) out += buf;
-  const int rc = pclose(pipe);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  if (rc != 0)
-    throw Error("sbatch " + script + " failed: " + out + "; the scripts are in " + dir +
-                ": fix them (or the options) and submit by hand");
-  const std::string id = out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
-  return id.substr(0, id.find(';'));
+bool isId(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
 }
 
-bool onPath(const std::string& exe) {
-  const char* path = std::getenv("PATH");
-  if (!path) return false;
-  std::string all = path;
-  size_t start = 0;
-  while (start <= all.size()) {
-    const size_t colon = all.find(':', start);
-    const std::string d = all.substr(start, colon == std::string::npos ? colon : colon - start);
-    if (!d.empty() && access((fs::path(d) / exe).c_str(), X_OK) == 0) return true;
-    if (colon == std::string::npos) break;
-    start = colon + 1;
-  }
-  return false;
-}
-
-// Output of a shell command (stderr dropped); empty when it fails.
-std::string capture(const std::string& cmd) {
-  FILE* pipe = popen((cmd + " 2>/dev/null").c_str(), "r");
-  if (!pipe) return {};
-  std::string out;
-  char buf[512];
-  while (fgets(buf, sizeof buf, pipe)) out += buf;
-  if (pclose(pipe) != 0) return {};
-  return out;
-}
-
-std::string field(const std::string& text, const std::string& key) {
-  const size_t at = text.find(" " + key + "=");
-  const size_t at2 = at == std::string::npos ? text.find(key + "=") : at + 1;
-  if (at2 == std::string::npos) return {};
-  const size_t start = at2 + key.size() + 1;
-  const size_t end = text.find_first_of(" \n", start);
-  return text.substr(start, end == std::string::npos ? end : end - start);
-}
-
-struct PointState {
-  int index = 0;
-  json values;
-  std::string shard;
-  std::string slurmState;  // PENDING, RUNNING, COMPLETED, FAILED, ... ("" = unknown)
-  std::string exitCode;
-  std::string run;  // the shard's run status: done, failed, running, ... ("" = no shard)
-  std::string error;
-  bool needsRerun() const {
-    if (slurmState == "PENDING" || slurmState == "RUNNING" || slurmState == "CONFIGURING" ||
-        slurmState == "COMPLETING")
-      return false;
-    return run != "done";
-  }
+// What `sweep status` / `sweep resubmit` work on: the manifest (by the sweep's id in the project
+// database, or given as a path) and the project database when there is one.
+struct SlurmTarget {
+  std::string manifest;
+  std::unique_ptr<Database> project;
+  int64_t sweepId = 0;
 };
 
-std::vector<PointState> pointStates(const json& m) {
-  std::vector<PointState> out;
-  const std::string arrayId = m["jobs"].value("array", std::string());
-  for (const auto& p : m["points"]) {
-    PointState s;
-    s.index = p["index"].get<int>();
-    s.values = p.value("values", json());
-    s.shard = p["shard"].get<std::string>();
-    if (!arrayId.empty()) {
-      const std::string task = arrayId + "_" + std::to_string(s.index);
-      const std::string sc = capture("scontrol show job " + shellQuote(task));
-      if (!sc.empty()) {
-        s.slurmState = field(sc, "JobState");
-        s.exitCode = field(sc, "ExitCode");
-      } else {
-        // Accounting, where the cluster has it: "STATE|EXIT" of the task's allocation.
-        const std::string sa = capture("sacct -n -P -X -o State,ExitCode -j " + shellQuote(task));
-        const size_t bar = sa.find('|');
-        if (bar != std::string::npos) {
-          s.slurmState = sa.substr(0, sa.find(' ') < bar ? sa.find(' ') : bar);
-          s.exitCode = sa.substr(bar + 1, sa.find('\n') - bar - 1);
-        }
-      }
-    }
-    if (fs::exists(s.shard)) {
-      try {
-        OpenOptions oo;
-        oo.create = false;
-        oo.readOnly = true;
-        oo.markInterrupted = false;
-        Database shard(s.shard, oo);
-        for (const auto& sw : shard.sweeps())
-          for (const auto& pt : shard.sweepPoints(sw.id))
-            if (pt.index == s.index && pt.runId)
-              if (const auto r = shard.findRun(pt.runId)) {
-                s.run = toString(r->status);
-                s.error = r->error;
-              }
-      } catch (const Error& e) {
-        s.run = "unreadable";
-        s.error = e.what();
-      }
-    }
-    out.push_back(std::move(s));
+SlurmTarget resolveTarget(const std::string& target, const std::string& dbArg) {
+  SlurmTarget t;
+  if (isId(target)) {
+    t.project = openExisting(resolveDb(dbArg), false);
+    t.sweepId = std::stoll(target);
+    t.manifest = sweepManifestPath(*t.project, t.sweepId);
+    return t;
   }
-  return out;
+  t.manifest = target;
+  const json m = readSweepManifest(target);
+  const std::string db = !dbArg.empty() ? dbArg : m.value("db", std::string());
+  // The project database exists once the sweep was submitted (or merged); a manifest given by
+  // path is remembered with its sweep, so a folder that moved is found by id again.
+  if (!db.empty() && fs::exists(db)) {
+    t.project = openExisting(db, false);
+    t.sweepId = linkSweepManifest(*t.project, target);
+  }
+  return t;
+}
+
+std::string idOrPath(const SlurmTarget& t) {
+  return t.sweepId ? std::to_string(t.sweepId) + " --db " +
+                         shellQuote(fs::absolute(t.project->path()).lexically_normal().string())
+                   : shellQuote(t.manifest);
 }
 
 }  // namespace
 
-int cmdSweepStatus(const std::string& manifestPath, bool asJson) {
-  const json m = readSweepManifest(manifestPath);
-  const auto states = pointStates(m);
+int cmdSweepStatus(const std::string& target, const std::string& dbArg, bool asJson) {
+  SlurmTarget t = resolveTarget(target, dbArg);
+  const json m = readSweepManifest(t.manifest);
+  const auto states = slurmPointStates(m, t.project.get());
   json points = json::array();
-  for (const auto& s : states)
+  int rerun = 0;
+  for (const auto& s : states) {
+    rerun += s.needsRerun();
     points.push_back({{"index", s.index},
                       {"values", s.values},
+                      {"job", s.job},
                       {"slurm_state", s.slurmState},
                       {"exit_code", s.exitCode},
                       {"run", s.run},
-                      {"error", s.error},
+                      {"run_id", s.projectRun},
+                      {"error", s.message},
                       {"needs_rerun", s.needsRerun()}});
+  }
   if (asJson) {
-    std::cout << json{{"name", m.value("name", "")}, {"jobs", m["jobs"]}, {"points", points}}.dump(
-                     2)
+    std::cout << json{{"sweep_id", t.sweepId},
+                      {"name", m.value("name", "")},
+                      {"manifest", t.manifest},
+                      {"jobs", m["jobs"]},
+                      {"points", points}}
+                     .dump(2, ' ', false, json::error_handler_t::replace)
               << std::endl;
     return kExitOk;
   }
-  std::printf("sweep \"%s\": job array %s, merge job %s\n", m.value("name", "").c_str(),
-              m["jobs"].value("array", std::string("-")).c_str(),
-              m["jobs"].value("merge", std::string("-")).c_str());
+  std::printf("sweep %s\"%s\": job array %s, merge job %s; files in %s\n",
+              t.sweepId ? (std::to_string(t.sweepId) + " ").c_str() : "",
+              m.value("name", "").c_str(), m["jobs"].value("array", std::string("-")).c_str(),
+              m["jobs"].value("merge", std::string("-")).c_str(),
+              m.value("dir", std::string()).c_str());
+  std::printf("%5s  %-28s  %-10s  %-11s  %-5s  %-11s  %s\n", "point", "values", "task", "slurm",
+              "exit", "run", "message");
   for (const auto& s : states)
-    std::printf("%3d  %-30s  slurm %-11s exit %-5s run %-11s %s\n", s.index,
-                s.values.dump().c_str(), s.slurmState.empty() ? "unknown" : s.slurmState.c_str(),
+    std::printf("%5d  %-28s  %-10s  %-11s  %-5s  %-11s  %s\n", s.index, s.values.dump().c_str(),
+                s.job.empty() ? "-" : s.job.c_str(),
+                s.slurmState.empty() ? "-" : s.slurmState.c_str(),
                 s.exitCode.empty() ? "-" : s.exitCode.c_str(),
-                s.run.empty() ? "none" : s.run.c_str(), s.error.c_str());
+                s.run.empty() ? "none" : s.run.c_str(), s.message.c_str());
+  if (rerun)
+    std::printf("%d point%s failed or never ran; `sublab sweep resubmit %s` submits only those\n",
+                rerun, rerun == 1 ? "" : "s", idOrPath(t).c_str());
   return kExitOk;
 }
 
-int cmdSweepResubmit(const std::string& manifestPath) {
-  json m = readSweepManifest(manifestPath);
-  std::string list;
-  for (const auto& s : pointStates(m))
-    if (s.needsRerun()) list += (list.empty() ? "" : ",") + std::to_string(s.index);
-  if (list.empty()) {
+int cmdSweepResubmit(const std::string& target, const std::string& dbArg) {
+  SlurmTarget t = resolveTarget(target, dbArg);
+  const SlurmResubmission r = resubmitSlurmSweep(t.manifest, t.project.get());
+  if (r.points.empty()) {
     std::printf("nothing to resubmit: every point is done, queued or running\n");
     return kExitOk;
   }
-  if (!onPath("sbatch"))
-    throw Error("sbatch is not on the PATH; run this on the cluster's login node");
-  const std::string dir = m.value("dir", fs::path(manifestPath).parent_path().string());
-  const std::string arrayId = sbatch(dir, "--array=" + list, "sweep-array.sbatch");
-  const std::string mergeId = sbatch(dir, "--dependency=afterany:" + arrayId, "sweep-merge.sbatch");
-  m["resubmitted"].push_back({{"points", list}, {"array", arrayId}, {"merge", mergeId}});
-  m["jobs"] = {{"array", arrayId}, {"merge", mergeId}};
-  std::ofstream(manifestPath, std::ios::trunc) << m.dump(2) << "\n";
-  std::printf("resubmitted points %s as job array %s; merge job %s after it\n", list.c_str(),
-              arrayId.c_str(), mergeId.c_str());
+  std::string list;
+  for (int i : r.points) {
+    list += list.empty() ? "" : ",";
+    list += std::to_string(i);
+  }
+  std::printf("resubmitted point%s %s as job array %s; merge job %s after it\n",
+              r.points.size() == 1 ? "" : "s", list.c_str(), r.arrayJob.c_str(),
+              r.mergeJob.c_str());
   return kExitOk;
 }
 
@@ -212,35 +145,32 @@ int cmdSweepSlurm(const SweepCliOptions& o) {
   so.sbatchArgs = o.sbatchArgs;
   so.device = o.device;
   checkSlurmOptions(so);
+  if (!o.noSubmit && !commandOnPath("sbatch"))
+    throw Error(
+        "sbatch is not on the PATH (is this a Slurm login node?); pass --no-submit to write the "
+        "scripts only, copy them to the cluster and run `sbatch sweep-array.sbatch` there");
   std::string dir = o.dir;
   if (dir.empty()) {
     const fs::path p(o.plan);
     dir = (p.parent_path() / (p.stem().string() + "-slurm")).string();
   }
-  const std::string db = resolveDb(o.db);
-  const SlurmSweepFiles f = writeSlurmSweep(plan, so, selfExe(), o.plan, dir, db);
+  Database project(resolveDb(o.db));
+  const SlurmSubmission s =
+      submitSlurmSweep(project, plan, so, selfExe(), o.plan, dir, !o.noSubmit);
+  const SlurmSweepFiles& f = s.files;
+  const std::string projectPath = fs::absolute(project.path()).lexically_normal().string();
   std::fprintf(stderr,
-               "sublab: sweep \"%s\": %zu point%s; wrote %s, %s and %s (shards go to %s/shards)\n",
-               plan.name.c_str(), plan.points.size(), plan.points.size() == 1 ? "" : "s",
-               f.arrayScript.c_str(), f.mergeScript.c_str(), f.manifest.c_str(), f.dir.c_str());
-  json manifest = readSweepManifest(f.manifest);
+               "sublab: sweep %lld \"%s\": %zu point%s; wrote %s, %s and %s (shards go to "
+               "%s/shards)\n",
+               static_cast<long long>(s.sweepId), plan.name.c_str(), s.points,
+               s.points == 1 ? "" : "s", f.arrayScript.c_str(), f.mergeScript.c_str(),
+               f.manifest.c_str(), f.dir.c_str());
   if (!o.noSubmit) {
-    if (!onPath("sbatch"))
-      throw Error(
-          "sbatch is not on the PATH (is this a Slurm login node?); the scripts are "
-          "written: copy " +
-          f.dir +
-          " to the cluster and run `sbatch sweep-array.sbatch` there, or pass "
-          "--no-submit");
-    const std::string arrayId = sbatch(f.dir, "", "sweep-array.sbatch");
-    const std::string mergeId =
-        sbatch(f.dir, "--dependency=afterany:" + arrayId, "sweep-merge.sbatch");
-    manifest["jobs"] = {{"array", arrayId}, {"merge", mergeId}};
-    std::ofstream(f.manifest, std::ios::trunc) << manifest.dump(2) << "\n";
     std::fprintf(stderr,
                  "sublab: submitted job array %s (%zu tasks) and merge job %s (after the "
-                 "array); results land in %s\n",
-                 arrayId.c_str(), plan.points.size(), mergeId.c_str(), db.c_str());
+                 "array); results land in %s; `sublab sweep status %lld --db %s` follows them\n",
+                 s.arrayJob.c_str(), s.points, s.mergeJob.c_str(), projectPath.c_str(),
+                 static_cast<long long>(s.sweepId), shellQuote(projectPath).c_str());
   } else {
     std::fprintf(stderr,
                  "sublab: not submitted (--no-submit); submit with: cd %s && jid=$(sbatch "
@@ -248,7 +178,11 @@ int cmdSweepSlurm(const SweepCliOptions& o) {
                  "sweep-merge.sbatch\n",
                  shellQuote(f.dir).c_str());
   }
-  if (o.json) std::cout << manifest.dump(2) << std::endl;
+  if (o.json) {
+    json manifest = readSweepManifest(f.manifest);
+    manifest["sweep_id"] = s.sweepId;
+    std::cout << manifest.dump(2) << std::endl;
+  }
   return kExitOk;
 }
 
@@ -288,39 +222,28 @@ int cmdSweepPoint(const SweepPointCliOptions& o) {
 }
 
 int cmdSweepMerge(const std::vector<std::string>& inputs, const std::string& dbArg, bool asJson) {
-  std::vector<std::string> shards;
-  std::string planHash;
+  const bool manifest = inputs.size() == 1 && fs::path(inputs[0]).extension() == ".json";
   std::string db = dbArg;
-  json missing = json::array();
-  if (inputs.size() == 1 && fs::path(inputs[0]).extension() == ".json") {
-    const json m = readSweepManifest(inputs[0]);
-    planHash = m["plan_hash"].get<std::string>();
-    if (db.empty() && m.contains("db") && m["db"].is_string()) db = m["db"].get<std::string>();
-    for (const auto& p : m["points"]) {
-      const std::string shard = p["shard"].get<std::string>();
-      if (fs::exists(shard)) {
-        shards.push_back(shard);
-      } else {
-        missing.push_back(p["index"]);
-        std::fprintf(stderr,
-                     "sublab: point %d has no shard %s (its task never started, or failed "
-                     "before opening it); `sublab sweep-point` runs it\n",
-                     p["index"].get<int>(), shard.c_str());
-      }
-    }
-  } else {
-    shards = inputs;
-  }
+  if (manifest && db.empty()) db = readSweepManifest(inputs[0]).value("db", std::string());
   Database project(resolveDb(db));
-  MergeReport r;
+  SlurmMerge merged;
   try {
-    r = project.mergeShards(shards, planHash);
+    if (manifest)
+      merged = mergeSlurmSweep(project, inputs[0]);
+    else
+      merged.report = project.mergeShards(inputs);
   } catch (const Error& e) {
     // The advice for a bad --db does not fit a bad shard: say what to do with the shard.
     throw Error(std::string(e.what()) +
                 "; move that shard aside (or run its point again with `sublab sweep-point`) and "
                 "merge again");
   }
+  const MergeReport& r = merged.report;
+  for (int i : merged.missing)
+    std::fprintf(stderr,
+                 "sublab: point %d has no shard (its task never started, or failed before "
+                 "opening it); `sublab sweep resubmit` or `sublab sweep-point` runs it\n",
+                 i);
   int added = 0, skipped = 0, interrupted = 0;
   for (const auto& s : r.shards) {
     added += s.added;
@@ -330,9 +253,10 @@ int cmdSweepMerge(const std::vector<std::string>& inputs, const std::string& dbA
                  s.path.c_str(), s.added, s.added == 1 ? "" : "s", s.interrupted, s.skipped);
   }
   if (asJson) {
-    std::cout << json{{"sweep_id", r.sweepId}, {"db", project.path()}, {"shards", r.shards.size()},
-                      {"added", added},        {"skipped", skipped},   {"interrupted", interrupted},
-                      {"missing", missing}}
+    std::cout << json{{"sweep_id", r.sweepId},     {"db", project.path()},
+                      {"shards", r.shards.size()}, {"added", added},
+                      {"skipped", skipped},        {"interrupted", interrupted},
+                      {"missing", merged.missing}}
                      .dump(2)
               << std::endl;
   } else {

@@ -117,7 +117,9 @@ int main(int argc, char** argv) {
   SweepCliOptions sw;
   auto* sweepCmd = app.add_subcommand(
       "sweep", "run a sweep plan (JSON) into the database; run it again to resume");
-  sweepCmd->add_option("PLAN", sw.plan, "the sweep plan file (see README, Sweeps)")->required();
+  // PLAN is checked below, not by CLI11: `sweep status ID` and `sweep resubmit ID` have none.
+  sweepCmd->add_option("PLAN", sw.plan, "the sweep plan file (see README, Sweeps)");
+  sweepCmd->require_subcommand(0, 1);
   sweepCmd->add_option("--db", sw.db, "database file (default: the user's data folder)");
   sweepCmd->add_option("--device", sw.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   sweepCmd->add_option("--parallel", sw.parallel, "points run at once (default 1)")
@@ -182,18 +184,28 @@ int main(int argc, char** argv) {
   mergeCmd->add_option("--db", mergeDb, "the project database (default: the manifest's)");
   mergeCmd->add_flag("--json", mergeJson, "print JSON");
 
-  std::string statusManifest;
+  // `sweep status ID` / `sweep resubmit ID` and their older spellings `sweep-status` /
+  // `sweep-resubmit`: the same options, ID or the manifest's path.
+  std::string slurmTarget, slurmDb;
   bool statusJson = false;
-  auto* statusCmd = app.add_subcommand(
-      "sweep-status", "each point of a Slurm sweep: Slurm state, exit code, its shard's run");
-  statusCmd->add_option("MANIFEST", statusManifest, "the manifest.json of `sweep --slurm`")
-      ->required();
-  statusCmd->add_flag("--json", statusJson, "print JSON");
-  std::string resubmitManifest;
-  auto* resubmitCmd = app.add_subcommand(
-      "sweep-resubmit", "submit again only the points of a Slurm sweep that are not done");
-  resubmitCmd->add_option("MANIFEST", resubmitManifest, "the manifest.json of `sweep --slurm`")
-      ->required();
+  const std::string statusHelp =
+      "each point of a sweep submitted to Slurm: its task's state and exit code, its run, the "
+      "failure's message";
+  const std::string resubmitHelp =
+      "submit again only the points of a Slurm sweep that failed or never ran (and a merge job)";
+  auto addSlurmTarget = [&](CLI::App* cmd) {
+    cmd->add_option("ID", slurmTarget,
+                    "the sweep's id in the project database (`sublab sweeps`), or the path of "
+                    "its manifest.json")
+        ->required();
+    cmd->add_option("--db", slurmDb, "the project database (default: the user's data folder)");
+  };
+  auto* statusCmd = app.add_subcommand("sweep-status", statusHelp);
+  auto* statusSub = sweepCmd->add_subcommand("status", statusHelp);
+  auto* resubmitCmd = app.add_subcommand("sweep-resubmit", resubmitHelp);
+  auto* resubmitSub = sweepCmd->add_subcommand("resubmit", resubmitHelp);
+  for (auto* cmd : {statusCmd, statusSub, resubmitCmd, resubmitSub}) addSlurmTarget(cmd);
+  for (auto* cmd : {statusCmd, statusSub}) cmd->add_flag("--json", statusJson, "print JSON");
 
   std::string sweepsDb;
   long long sweepsId = 0;
@@ -212,7 +224,8 @@ int main(int argc, char** argv) {
   }
 
   // The --db of the command given, for the advice added to storage errors.
-  const std::string& db = runCmd->parsed()      ? run.db
+  const std::string& db = !slurmTarget.empty()  ? slurmDb
+                          : runCmd->parsed()    ? run.db
                           : runsCmd->parsed()   ? runsDb
                           : showCmd->parsed()   ? showDb
                           : exportCmd->parsed() ? exp.db
@@ -240,12 +253,20 @@ int main(int argc, char** argv) {
     if (showCmd->parsed()) return cmdShow(showDb, showId, showJson, showConfig);
     if (exportCmd->parsed()) return cmdExport(exp);
     if (statsCmd->parsed()) return cmdStats(st);
-    if (sweepCmd->parsed()) return cmdSweep(sw);
+    if (statusCmd->parsed() || statusSub->parsed())
+      return cmdSweepStatus(slurmTarget, slurmDb, statusJson);
+    if (resubmitCmd->parsed() || resubmitSub->parsed())
+      return cmdSweepResubmit(slurmTarget, slurmDb);
+    if (sweepCmd->parsed()) {
+      if (sw.plan.empty())
+        throw sublab::Error(
+            "sublab sweep needs a plan file (sublab sweep PLAN.json), or `status ID` / "
+            "`resubmit ID` for a sweep submitted to Slurm");
+      return cmdSweep(sw);
+    }
     if (sweepsCmd->parsed()) return cmdSweeps(sweepsDb, sweepsId, sweepsJson);
     if (pointCmd->parsed()) return cmdSweepPoint(sp);
     if (mergeCmd->parsed()) return cmdSweepMerge(mergeInputs, mergeDb, mergeJson);
-    if (statusCmd->parsed()) return cmdSweepStatus(statusManifest, statusJson);
-    if (resubmitCmd->parsed()) return cmdSweepResubmit(resubmitManifest);
   } catch (const sublab::Error& e) {
     std::fprintf(stderr, "sublab: error: %s%s\n", e.what(), cliAdvice(e.code(), db).c_str());
     return kExitBadInput;

@@ -198,6 +198,17 @@ json readSweepManifest(const std::string& path) {
     if (!p.is_object() || !p.contains("shard") || !p["shard"].is_string() || !p.contains("index") ||
         !p["index"].is_number_integer())
       throw Error("the sweep manifest " + path + " has a point without \"index\" and \"shard\"");
+  // A folder moved as a whole (copied back from the cluster, renamed): its shards and logs
+  // moved with it, so paths under the old folder are read under the new one.
+  const std::string here = fs::absolute(path).parent_path().lexically_normal().string();
+  const std::string was = j.value("dir", here);
+  if (was != here && !fs::exists(fs::path(was) / "manifest.json")) {
+    j["dir"] = here;
+    for (auto& p : j["points"]) {
+      const std::string shard = p["shard"].get<std::string>();
+      if (shard.rfind(was + "/", 0) == 0) p["shard"] = here + shard.substr(was.size());
+    }
+  }
   return j;
 }
 

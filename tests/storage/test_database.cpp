@@ -293,6 +293,35 @@ class TestDatabase : public QObject {
     QCOMPARE(problems, 0);
   }
 
+  // A schema-7 database (sweeps, no Slurm link) upgrades to 8: its sweep and point stay, the
+  // sweep has no manifest until one is recorded, and deleting the sweep drops its link.
+  void migratesFromVersion7AndLinksSweepManifests() {
+    const std::string path = file("v7.sqlite");
+    std::string sql;
+    for (const Migration& m : migrations())
+      if (m.version <= 7) sql += m.sql;
+    sql +=
+        "PRAGMA user_version = 7;"
+        "INSERT INTO runs(name, kind, config, status, created_at, uuid) VALUES "
+        "('p0', 'numbers', '{\"kind\":\"numbers\"}', 'done', 5, 'u1');"
+        "INSERT INTO sweeps(uuid, name, plan, plan_hash, created_at) VALUES "
+        "('s1', 'old sweep', '{}', 'h1', 6);"
+        "INSERT INTO sweep_points(sweep_id, point_index, axis_values, run_id) VALUES "
+        "(1, 0, '{\"filter.max_kept\":24}', 1);";
+    rawExec(path, sql);
+    Database db(path);
+    QCOMPARE(db.userVersion(), schemaVersion());
+    QVERIFY(schemaVersion() >= 8);
+    QCOMPARE(db.sweep(1).name, std::string("old sweep"));
+    QCOMPARE(db.sweepPoints(1).at(0).runId, int64_t(1));
+    QCOMPARE(db.sweepManifest(1), std::string());
+    db.setSweepManifest(1, "/shared/a b/manifest.json");
+    QCOMPARE(db.sweepManifest(1), std::string("/shared/a b/manifest.json"));
+    db.setSweepManifest(1, "/moved/manifest.json");  // found elsewhere: the link follows
+    QCOMPARE(db.sweepManifest(1), std::string("/moved/manifest.json"));
+    QCOMPARE(db.integrityCheck(), std::string("ok"));
+  }
+
   // The trash: a trashed run is hidden from every listing as if deleted, keeps all its rows,
   // and comes back whole; emptying the trash deletes it for good.
   void trashKeepsRunsWhole() {
