@@ -146,8 +146,8 @@ int main(int argc, char** argv) {
       "  replot + grab:          median %6.1f ms  (min %.1f, max %.1f)\n"
       "  total:                  median %6.1f ms  (target < 100)\n",
       shownPoints, errorBars, rounds, median(build), *std::min_element(build.begin(), build.end()),
-      *std::max_element(build.begin(), build.end()), median(constructed), median(shown), median(draw),
-      *std::min_element(draw.begin(), draw.end()), *std::max_element(draw.begin(), draw.end()),
-      median(total));
+      *std::max_element(build.begin(), build.end()), median(constructed), median(shown),
+      median(draw), *std::min_element(draw.begin(), draw.end()),
+      *std::max_element(draw.begin(), draw.end()), median(total));
   return 0;
 }
