@@ -77,8 +77,8 @@ void writeShard(const std::string& path, int index, int sequences, const nlohman
   result.kind = "numbers";
   const double t = 0.01 * (index % 50);
   const auto figure = [](const char* name, double mean) {
-    return ConditionSummary{name, "trait_prob", {mean, mean - 0.02, mean + 0.02, 3},
-                            {mean - 0.01, mean, mean + 0.01}};
+    return ConditionSummary{
+        name, "trait_prob", {mean, mean - 0.02, mean + 0.02, 3}, {mean - 0.01, mean, mean + 0.01}};
   };
   result.conditions = {figure("student", 0.1 + t), figure("control", 0.1)};
   result.contrasts = {figure("transfer", t)};
@@ -103,10 +103,11 @@ int mergeOnly(const fs::path& dir, int count) {
   int added = 0;
   for (const auto& s : report.shards) added += s.added;
   const int64_t sequences = db.countSequences(db.sweepPoints(report.sweepId).front().runId, {});
-  std::printf("  merge %4d shards: %6.2f s (%6.0f shards/s), %d runs added, peak RSS %.0f MB "
-              "(%.0f MB before the merge, +%.0f MB), %lld sequences in the first run\n",
-              count, seconds, count / seconds, added, peakRssMb(), before, peakRssMb() - before,
-              static_cast<long long>(sequences));
+  std::printf(
+      "  merge %4d shards: %6.2f s (%6.0f shards/s), %d runs added, peak RSS %.0f MB "
+      "(%.0f MB before the merge, +%.0f MB), %lld sequences in the first run\n",
+      count, seconds, count / seconds, added, peakRssMb(), before, peakRssMb() - before,
+      static_cast<long long>(sequences));
   return added == count ? 0 : 1;
 }
 
@@ -144,9 +145,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_merge: need at least one shard and a sequence per shard\n");
     return 2;
   }
-  const fs::path dir = dirArg.empty() ? fs::temp_directory_path() /
-                                            ("bench_merge_" + std::to_string(getpid()))
-                                      : fs::path(dirArg);
+  const fs::path dir = dirArg.empty()
+                           ? fs::temp_directory_path() / ("bench_merge_" + std::to_string(getpid()))
+                           : fs::path(dirArg);
   fs::create_directories(dir);
   const int perShard = static_cast<int>(total / shards);
   std::printf("bench_merge: %d shards x %d sequences = %lld in %s\n", shards, perShard,
