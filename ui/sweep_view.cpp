@@ -71,13 +71,39 @@ QString plainNumber(double x) {
 // powers of ten, labelled as plain numbers; values within less than one such step get linear
 // ticks instead. QCPAxisTickerLog labels with the axis's number format (1e+02 at a low
 // precision) and leaves a sweep over less than a decade with one tick or none.
-// Linear ticks, labelled as plain numbers (1000000, not 1·10^6).
+// Linear ticks, labelled as plain numbers (1000000, not 1·10^6); or ticks at given values (the
+// few values a sweep ran: 24 and 40, not 25, 27.5, ..., 40).
 class PlainTicker : public QCPAxisTicker {
+ public:
+  void setTicksAt(const QVector<double>& at) { m_at = at; }
+
  protected:
+  QVector<double> createTickVector(double tickStep, const QCPRange& range) override {
+    if (m_at.isEmpty()) return QCPAxisTicker::createTickVector(tickStep, range);
+    QVector<double> ticks;
+    for (double x : m_at)
+      if (range.contains(x)) ticks << x;
+    return ticks;
+  }
   QString getTickLabel(double tick, const QLocale&, QChar, int) override {
     return plainNumber(std::abs(tick) < 1e-12 ? 0.0 : tick);
   }
+
+ private:
+  QVector<double> m_at;
 };
+
+// Ticks at the swept values themselves when they are few and far enough apart for their labels.
+QVector<double> ticksAtValues(QList<double> xs) {
+  xs.removeIf([](double x) { return !std::isfinite(x); });
+  std::sort(xs.begin(), xs.end());
+  xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+  if (xs.size() < 2 || xs.size() > 8) return {};
+  const double span = xs.last() - xs.first();
+  for (int i = 1; i < xs.size(); ++i)
+    if (xs[i] - xs[i - 1] < 0.08 * span) return {};
+  return QVector<double>(xs.begin(), xs.end());
+}
 
 class PlainLogTicker : public PlainTicker {
  protected:
@@ -373,9 +399,15 @@ void SweepView::draw() {
   // The plan says how the values were made; a list of values is judged by its spacing.
   m_logX = m_xForm == QLatin1String("log") || (m_xForm != QLatin1String("linear") && logSpaced(xs));
   m_plot->xAxis->setScaleType(m_logX ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
-  m_plot->xAxis->setTicker(m_logX ? QSharedPointer<QCPAxisTicker>(new PlainLogTicker)
-                                  : QSharedPointer<QCPAxisTicker>(new PlainTicker));
-  m_plot->xAxis->setSubTicks(!m_logX);  // linear sub-ticks between log ticks would mislead
+  if (m_logX) {
+    m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new PlainLogTicker));
+  } else {
+    auto ticker = QSharedPointer<PlainTicker>::create();
+    ticker->setTicksAt(ticksAtValues(xs));
+    m_plot->xAxis->setTicker(ticker);
+  }
+  // Sub-ticks only between round linear steps: between log ticks or swept values they mislead.
+  m_plot->xAxis->setSubTicks(!m_logX && ticksAtValues(xs).isEmpty());
   QString effectName, crossName;
   for (const SweepViewPoint& p : m_points) {
     if (p.effect.valid && effectName.isEmpty()) effectName = p.effect.name;
