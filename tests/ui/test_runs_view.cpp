@@ -248,6 +248,8 @@ class TestRunsView : public QObject {
              QStringList({"p400", "p800"}));
     QCOMPARE(groups.value(QStringLiteral("Sweep #%1 lr · 1 run").arg(lr.id)), QStringList({"plr"}));
     QCOMPARE(groups.value(QStringLiteral("Not in a sweep · 1 run")), QStringList({"loose"}));
+    if (const QString dir = qEnvironmentVariable("SUBLAB_TEST_SHOTS"); !dir.isEmpty())
+      view.grab().save(dir + "/runs_group_by_sweep.png");
 
     // Selecting a sweep's group selects its points' runs.
     for (int g = 0; g < tree->rowCount(); ++g)
