@@ -102,6 +102,9 @@ class Database {
   std::vector<SweepPointInfo> sweepPoints(int64_t sweepId);
   // Records point `index` (its axis values) as run `runId`, replacing the run it had.
   void setSweepPoint(int64_t sweepId, int index, const nlohmann::json& values, int64_t runId);
+  // The points that have a run (of every sweep, by sweep then index); with `runId` only the
+  // point that run is (none when it is in no sweep). The runs table groups runs by these.
+  std::vector<SweepPointInfo> linkedSweepPoints(int64_t runId = 0);
   // The run's globally unique id.
   std::string runUuid(int64_t runId);
   // The manifest of a sweep submitted to Slurm (`sublab sweep --slurm`), recorded at submission

@@ -105,6 +105,27 @@ void Database::setSweepPoint(int64_t sweepId, int index, const nlohmann::json& v
   });
 }
 
+std::vector<SweepPointInfo> Database::linkedSweepPoints(int64_t runId) {
+  std::lock_guard<std::recursive_mutex> lock(m_mutex);
+  std::vector<SweepPointInfo> out;
+  // One query for the whole table (the runs view reads it on every reload).
+  sqlite::Stmt q(m_db,
+                 prepare("SELECT sweep_id, point_index, axis_values, run_id FROM sweep_points "
+                         "WHERE run_id IS NOT NULL AND (?1 = 0 OR run_id = ?1) "
+                         "ORDER BY sweep_id, point_index"),
+                 m_path);
+  q.bind(1, runId);
+  while (q.next()) {
+    SweepPointInfo p;
+    p.sweepId = q.i64(0);
+    p.index = q.i32(1);
+    p.values = nlohmann::json::parse(q.text(2), nullptr, false);
+    p.runId = q.i64(3);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 std::string Database::runUuid(int64_t runId) {
   std::lock_guard<std::recursive_mutex> lock(m_mutex);
   sqlite::Stmt q(m_db, prepare("SELECT uuid FROM runs WHERE id = ?1"), m_path);

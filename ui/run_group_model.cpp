@@ -73,13 +73,24 @@ void RunGroupModel::rebuild() {
     const QString preset = QString::fromStdString(first->info.preset);
     g.label = countText(g.rows.size(), tr("run"), tr("runs")) +
               (preset.isEmpty() ? QString() : QStringLiteral(" · ") + preset);
+    const QString title =
+        m_source->index(g.rows.first(), 0).data(RunsTableModel::GroupLabelRole).toString();
+    g.bySweep = m_source->groupBy() == RunsTableModel::GroupBy::Sweep;
+    if (g.bySweep) {
+      // A sweep's points differ on purpose: its settings are the swept knobs, and no figure is
+      // pooled across them (the Sweeps tab draws each point's).
+      g.label = title + QStringLiteral(" · ") + countText(g.rows.size(), tr("run"), tr("runs"));
+      g.settings = first->sweepId ? tr("sweeping %1").arg(first->sweepAxes) : QString();
+    }
     QStringList st;
     for (auto it = statuses.begin(); it != statuses.end(); ++it)
       st << QStringLiteral("%1 %2").arg(it.value()).arg(it.key());
     g.status = st.join(QStringLiteral(", "));
-    g.effect = pooled(effects, QStringLiteral("effect"));
-    g.raw = pooled(raws, QStringLiteral("raw"));
-    g.cross = pooled(crosses, QStringLiteral("cross"));
+    if (!g.bySweep) {
+      g.effect = pooled(effects, QStringLiteral("effect"));
+      g.raw = pooled(raws, QStringLiteral("raw"));
+      g.cross = pooled(crosses, QStringLiteral("cross"));
+    }
   }
   bool same = groups.size() == m_groups.size();
   for (int i = 0; same && i < groups.size(); ++i)
@@ -133,7 +144,10 @@ QVariant RunGroupModel::groupData(const Group& g, int column, int role) const {
   if (role == Qt::ToolTipRole) {
     if (column == RunsTableModel::ColEffect || column == RunsTableModel::ColRaw ||
         column == RunsTableModel::ColCross)
-      return tr("Mean and 95% CI across this group's runs of each run's figure");
+      return g.bySweep ? tr("Not pooled: a sweep's points differ on purpose (each run shows its "
+                            "own; the Sweeps tab draws them against the swept value)")
+                       : tr("Mean and 95% CI across this group's runs of each run's figure");
+    if (g.bySweep) return g.label;
     return g.settings.isEmpty() ? tr("All settings at the kind's defaults")
                                 : QString(g.settings).replace(", ", "\n");
   }
@@ -155,6 +169,9 @@ QVariant RunGroupModel::groupData(const Group& g, int column, int role) const {
       return g.seeds;
     case RunsTableModel::ColSettings:
       return g.settings;
+    case RunsTableModel::ColSweep:
+      if (raw) return RunsTableModel::cell(*first, column, role);
+      return g.bySweep ? first->sweepTitle : QVariant();
     case RunsTableModel::ColEffect:
       if (raw) return g.effect.valid ? QVariant(g.effect.mean) : QVariant(-1e300);
       return formatFigure(g.effect);

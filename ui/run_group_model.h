@@ -1,7 +1,8 @@
 // The runs grouped by config: one parent row per distinct config (every key but the ignored
-// ones, by default the seed), its runs as children. A group's figures are pooled across its
-// runs: mean and 95% CI of the runs' headline effects (sublab::meanCi95). Read-only view of a
-// RunsTableModel; editing happens in the flat table.
+// ones, by default the seed), its runs as children; or by sweep (RunsTableModel::GroupBy):
+// one parent per sweep, its points' runs as children, the runs in no sweep in a group of theirs. A
+// group's figures are pooled across its runs: mean and 95% CI of the runs' headline effects
+// (sublab::meanCi95). Read-only view of a RunsTableModel; editing happens in the flat table.
 #pragma once
 
 #include <QAbstractItemModel>
@@ -43,6 +44,7 @@ class RunGroupModel : public QAbstractItemModel {
     QString label, settings, status;
     Figure effect, raw, cross;
     int seeds = 0;
+    bool bySweep = false;  // a group of one sweep's runs (or of the runs in none)
   };
   QVariant groupData(const Group& g, int column, int role) const;
 

@@ -23,7 +23,8 @@ class RunsFilterProxy : public QSortFilterProxyModel {
   // Words and conditions separated by spaces. A condition is KEY OP VALUE with OP one of
   // < <= > >= = == != (spaces around OP optional); KEY is a figure name (transfer, raw,
   // cross, or a stored condition / contrast such as student or transfer_aux), a config path,
-  // or id / seeds / duration. VALUE is a number (C locale: 1e-3, 0.001), or text for = / !=.
+  // or id / seeds / duration / sweep (the sweep's id). VALUE is a number (C locale: 1e-3, 0.001),
+  // or text for = / !=.
   void setText(const QString& text);
   void setKind(const QString& kind);      // "" = any
   void setStatus(const QString& status);  // "" = any, else storage's status name

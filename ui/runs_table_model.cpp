@@ -3,6 +3,7 @@
 
 #include <QColor>
 #include <QDateTime>
+#include <limits>
 #include <unordered_map>
 
 #include "engine/kinds.h"
@@ -23,12 +24,80 @@ RunsTableModel::Row RunsTableModel::makeRow(sublab::RunInfo info) const {
   r.cross = crossFigure(info);
   QStringList tags;
   for (const auto& t : info.tags) tags << QString::fromStdString(t);
+  const auto link = m_links.find(info.id);
+  if (link != m_links.end()) {
+    const auto meta = m_sweeps.find(link->second.sweepId);
+    r.sweepId = link->second.sweepId;
+    r.sweepPoint = link->second.index;
+    r.sweepTitle = meta != m_sweeps.end() ? meta->second.title : tr("#%1").arg(r.sweepId);
+    r.sweepAxes = meta != m_sweeps.end() ? meta->second.axes : QString();
+    r.sweep = r.sweepTitle + QStringLiteral(" · ") + link->second.text;
+  }
   r.searchText = (QString::fromStdString(info.name) + ' ' + QString::fromStdString(info.preset) +
                   ' ' + tags.join(' ') + ' ' + QString::fromStdString(info.notes) + ' ' +
-                  r.settings + ' ' + QString::fromStdString(info.kind))
+                  r.settings + ' ' + QString::fromStdString(info.kind) + ' ' + r.sweep)
                      .toLower();
   r.info = std::move(info);
   return r;
+}
+
+namespace {
+
+// A point's values as its sweep's table cell shows them: each key by its last component
+// ("max_kept=400"), by its whole path where two keys of the sweep share that component.
+QString pointText(const nlohmann::json& values, const QStringList& keys) {
+  QStringList order = keys;
+  if (values.is_object())
+    for (auto it = values.begin(); it != values.end(); ++it)
+      if (!order.contains(QString::fromStdString(it.key())))
+        order << QString::fromStdString(it.key());
+  QStringList shortNames;
+  for (const QString& k : order) shortNames << k.section(QLatin1Char('.'), -1);
+  QStringList parts;
+  for (int i = 0; i < order.size(); ++i) {
+    if (!values.is_object() || !values.contains(order[i].toStdString())) continue;
+    const nlohmann::json& v = values[order[i].toStdString()];
+    const QString name = shortNames.count(shortNames[i]) > 1 ? order[i] : shortNames[i];
+    const QString text = v.is_number_integer() ? QString::number(v.get<int64_t>())
+                         : v.is_number()       ? QString::number(v.get<double>(), 'g', 6)
+                         : v.is_string()       ? QString::fromStdString(v.get<std::string>())
+                                               : QString::fromStdString(v.dump());
+    parts << name + QLatin1Char('=') + text;
+  }
+  return parts.join(QStringLiteral(", "));
+}
+
+}  // namespace
+
+void RunsTableModel::readSweepLinks(qint64 runId) {
+  sublab::Database* db = m_project ? m_project->db() : nullptr;
+  if (!db) return;
+  const std::vector<sublab::SweepPointInfo> points = db->linkedSweepPoints(runId);
+  bool unknownSweep = runId == 0;  // a full reload re-reads the titles (a sweep may be new)
+  for (const auto& p : points) unknownSweep = unknownSweep || !m_sweeps.count(p.sweepId);
+  if (unknownSweep) {
+    m_sweeps.clear();
+    for (const sublab::SweepInfo& sw : db->sweeps()) {
+      SweepMeta meta;
+      meta.title = tr("#%1 %2").arg(sw.id).arg(QString::fromStdString(sw.name));
+      QStringList keys;
+      for (const auto& a : sw.plan.value("axes", nlohmann::json::array()))
+        if (a.is_object()) keys << QString::fromStdString(a.value("key", std::string()));
+      meta.keys = keys;
+      meta.axes = keys.join(QStringLiteral(" × "));
+      m_sweeps[sw.id] = meta;
+    }
+  }
+  if (runId == 0)
+    m_links.clear();
+  else
+    m_links.erase(runId);
+  for (const auto& p : points) {
+    const auto meta = m_sweeps.find(p.sweepId);
+    m_links[p.runId] = {
+        p.sweepId, p.index,
+        pointText(p.values, meta != m_sweeps.end() ? meta->second.keys : QStringList())};
+  }
 }
 
 void RunsTableModel::reload() {
@@ -36,6 +105,7 @@ void RunsTableModel::reload() {
   if (m_project && m_project->db()) {
     try {
       runs = m_project->db()->listRuns();
+      readSweepLinks();
     } catch (const std::exception& e) {
       Q_EMIT errorOccurred(QString::fromStdString(e.what()));
       return;
@@ -60,9 +130,13 @@ void RunsTableModel::reload() {
       continue;
     }
     Row& row = m_rows[it->second];
+    const auto link = m_links.find(info.id);
+    const qint64 sweepId = link == m_links.end() ? 0 : link->second.sweepId;
+    const int sweepPoint = link == m_links.end() ? -1 : link->second.index;
     // Only touch rows that changed, so views keep their state and repaint little.
-    if (row.info.status == info.status && row.info.finishedAt == info.finishedAt &&
-        row.info.name == info.name && row.info.tags == info.tags && row.info.notes == info.notes &&
+    if (row.sweepId == sweepId && row.sweepPoint == sweepPoint && row.info.status == info.status &&
+        row.info.finishedAt == info.finishedAt && row.info.name == info.name &&
+        row.info.tags == info.tags && row.info.notes == info.notes &&
         row.info.startedAt == info.startedAt && row.info.summary == info.summary)
       continue;
     row = makeRow(std::move(info));
@@ -81,6 +155,7 @@ void RunsTableModel::refreshRun(qint64 runId) {
   std::optional<sublab::RunInfo> info;
   try {
     info = m_project->db()->findRun(runId);
+    readSweepLinks(runId);  // a run the GUI just queued for a sweep is linked after it is made
   } catch (const std::exception& e) {
     Q_EMIT errorOccurred(QString::fromStdString(e.what()));
     return;
@@ -118,6 +193,11 @@ int RunsTableModel::rowOfRun(qint64 runId) const {
   for (int r = 0; r < static_cast<int>(m_rows.size()); ++r)
     if (m_rows[r].info.id == runId) return r;
   return -1;
+}
+
+void RunsTableModel::setGroupBy(GroupBy by) {
+  m_groupBy = by;
+  if (!m_rows.empty()) Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1));
 }
 
 void RunsTableModel::setGroupIgnoredKeys(const QStringList& keys) {
@@ -163,6 +243,8 @@ QString RunsTableModel::columnTitle(int column) {
       return tr("Tags");
     case ColNotes:
       return tr("Notes");
+    case ColSweep:
+      return tr("Sweep");
   }
   return {};
 }
@@ -227,6 +309,12 @@ QVariant RunsTableModel::cell(const Row& row, int column, int role) {
     }
     case ColNotes:
       return QString::fromStdString(r.notes);
+    case ColSweep:
+      // Sorted by sweep, then by point; runs in no sweep last in ascending order.
+      if (raw)
+        return row.sweepId ? QVariant::fromValue<qint64>(row.sweepId * 1000000 + row.sweepPoint)
+                           : QVariant::fromValue<qint64>(std::numeric_limits<qint64>::max());
+      return row.sweep;
   }
   return {};
 }
@@ -239,6 +327,7 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
       case RunIdRole:
       case KindRole:
       case GroupKeyRole:
+      case GroupLabelRole:
       case SearchTextRole:
         break;  // as for any column, below
       default:
@@ -255,7 +344,12 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
     case KindRole:
       return QString::fromStdString(row->info.kind);
     case GroupKeyRole:
+      if (m_groupBy == GroupBy::Sweep)
+        return row->sweepId ? QStringLiteral("sweep:%1").arg(row->sweepId) : QString();
       return groupKey(row->info.config, m_groupIgnore);
+    case GroupLabelRole:
+      if (m_groupBy != GroupBy::Sweep) return QString();
+      return row->sweepId ? tr("Sweep %1").arg(row->sweepTitle) : tr("Not in a sweep");
     case SearchTextRole:
       return row->searchText;
     case Qt::ToolTipRole:
@@ -276,6 +370,10 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
       if (index.column() == ColCross)
         return crossDescription(QString::fromStdString(row->info.kind));
       if (index.column() == ColNotes) return QString::fromStdString(row->info.notes);
+      if (index.column() == ColSweep && row->sweepId)
+        return tr("Point %1 of sweep %2, sweeping %3 (the Sweeps tab draws it)")
+            .arg(row->sweepPoint + 1)
+            .arg(row->sweepTitle, row->sweepAxes);
       return {};
     case Qt::ForegroundRole:
       if (index.column() == ColStatus) {
@@ -435,6 +533,8 @@ QVariant RunsTableModel::keyValue(const Row& row, const QString& key) {
     if (name == QLatin1String("id")) return double(row.info.id);
     if (name == QLatin1String("seeds")) return double(row.info.seeds);
     if (name == QLatin1String("duration")) return runSeconds(row.info);
+    if (name == QLatin1String("sweep"))
+      return row.sweepId ? QVariant(double(row.sweepId)) : QVariant();
   }
   const nlohmann::json v = jsonAt(row.info.config, name);
   if (v.is_number()) return v.get<double>();

@@ -1,11 +1,13 @@
 // The runs of the open project as a table: name, kind, status, start, duration, seeds, key
-// settings, headline figures with CIs, tags and notes. Name, tags and notes are editable
-// (written through storage). The display role shows formatted text; RawRole holds the value
-// to sort by. reload() diffs against the rows it has, so selections survive live refreshes.
+// settings, headline figures with CIs, tags, notes and the sweep point a run is (if any). Name,
+// tags and notes are editable (written through storage). The display role shows formatted text;
+// RawRole holds the value to sort by. reload() diffs against the rows it has, so selections survive
+// live refreshes.
 #pragma once
 
 #include <QAbstractTableModel>
 #include <QStringList>
+#include <unordered_map>
 #include <vector>
 
 #include "storage/database.h"
@@ -34,15 +36,30 @@ class RunsTableModel : public QAbstractTableModel {
     ColCross,
     ColTags,
     ColNotes,
+    ColSweep,  // "#3 max_kept sweep · max_kept=400" (last, so saved header states stay valid)
     ColumnCount
   };
-  enum Role { RawRole = Qt::UserRole + 1, RunIdRole, KindRole, GroupKeyRole, SearchTextRole };
+  enum Role {
+    RawRole = Qt::UserRole + 1,
+    RunIdRole,
+    KindRole,
+    GroupKeyRole,
+    SearchTextRole,
+    GroupLabelRole  // the group's title ("" = the grouped view's own)
+  };
+  // What "group by" puts together: runs of one config (but the ignored keys), or of one sweep.
+  enum class GroupBy { Config, Sweep };
 
   struct Row {
     sublab::RunInfo info;
     QString settings;  // key settings, comma-separated
     Figure effect, raw, cross;
-    QString searchText;  // lower-case name, preset, tags, notes, settings (for the filter)
+    QString searchText;  // lower-case name, preset, tags, notes, settings, sweep (the filter)
+    qint64 sweepId = 0;  // 0: in no sweep
+    int sweepPoint = -1;
+    QString sweepTitle;  // "#3 max_kept sweep"
+    QString sweep;       // sweepTitle · the point's values ("max_kept=400")
+    QString sweepAxes;   // the swept keys ("filter.max_kept × teacher.rows")
   };
 
   explicit RunsTableModel(Project* project, QObject* parent = nullptr);
@@ -64,10 +81,13 @@ class RunsTableModel : public QAbstractTableModel {
   QStringList figureNames() const;
   QStringList configPaths() const;
   // A run's value for a filter or column key: a figure's mean or a config value (by path), or
-  // "id", "seeds", "duration" (seconds). Invalid QVariant when the run has no such value.
-  // `key` may carry a "figure:" or "config:" prefix; without one, figures are tried first.
+  // "id", "seeds", "duration" (seconds), "sweep" (its sweep's id). Invalid QVariant when the run
+  // has no such value. `key` may carry a "figure:" or "config:" prefix; without one, figures are
+  // tried first.
   static QVariant keyValue(const Row& row, const QString& key);
 
+  void setGroupBy(GroupBy by);
+  GroupBy groupBy() const { return m_groupBy; }
   // Keys left out of the group-by key (default: "seed").
   void setGroupIgnoredKeys(const QStringList& keys);
   QStringList groupIgnoredKeys() const { return m_groupIgnore; }
@@ -88,6 +108,21 @@ class RunsTableModel : public QAbstractTableModel {
 
  private:
   Row makeRow(sublab::RunInfo info) const;
+  // Reads which runs are sweep points (all, or only `runId`'s link) and the sweeps' titles.
+  void readSweepLinks(qint64 runId = 0);
+
+  struct SweepLink {
+    qint64 sweepId = 0;
+    int index = -1;
+    QString text;  // the point's values, "max_kept=400, lr=0.001"
+  };
+  struct SweepMeta {
+    QString title, axes;
+    QStringList keys;
+  };
+  std::unordered_map<qint64, SweepLink> m_links;   // by run id
+  std::unordered_map<qint64, SweepMeta> m_sweeps;  // by sweep id
+  GroupBy m_groupBy = GroupBy::Config;
 
   Project* m_project;
   std::vector<Row> m_rows;

@@ -51,7 +51,7 @@ RunsView::RunsView(Project* project, RunsTableModel* model, QWidget* parent)
       tr("Words must all appear in a run's name, preset, tags, notes or key settings.\n"
          "Conditions KEY OP VALUE (OP: < <= > >= = !=) read a figure (transfer, raw, cross, "
          "or a stored one such as student) or a config path (student.lr), or id / seeds / "
-         "duration; numbers with a decimal point (0.001, 1e-3)."));
+         "duration / sweep (its id, sweep=3); numbers with a decimal point (0.001, 1e-3)."));
   m_filterError = new QLabel(this);
   m_filterError->setObjectName(QStringLiteral("filterError"));
   m_filterError->setStyleSheet(QStringLiteral("color: #b00020"));
@@ -72,11 +72,17 @@ RunsView::RunsView(Project* project, RunsTableModel* model, QWidget* parent)
   m_status->addItem(tr("Any status"), QString());
   for (const char* s : {"queued", "running", "done", "failed", "cancelled", "interrupted"})
     m_status->addItem(QString::fromLatin1(s), QString::fromLatin1(s));
-  m_group = new QCheckBox(tr("Group by config"), this);
+  m_group = new QCheckBox(tr("Group by"), this);
   m_group->setObjectName(QStringLiteral("groupByConfig"));
   m_group->setToolTip(
-      tr("One group per distinct config; the keys listed on the right are "
-         "ignored (default: the seed)"));
+      tr("Config: one group per distinct config; the keys listed on the right are ignored "
+         "(default: the seed). Sweep: one group per sweep, its points' runs inside, the runs "
+         "in no sweep in a group of their own."));
+  m_groupBy = new QComboBox(this);
+  m_groupBy->setObjectName(QStringLiteral("groupByKey"));
+  m_groupBy->addItem(tr("config"), int(RunsTableModel::GroupBy::Config));
+  m_groupBy->addItem(tr("sweep"), int(RunsTableModel::GroupBy::Sweep));
+  m_groupBy->setToolTip(m_group->toolTip());
   m_ignore = new QLineEdit(QStringLiteral("seed"), this);
   m_ignore->setToolTip(tr("Config keys (last path component) that do not split groups"));
   m_ignore->setMaximumWidth(160);
@@ -89,6 +95,7 @@ RunsView::RunsView(Project* project, RunsTableModel* model, QWidget* parent)
   bar->addWidget(m_status);
   bar->addSpacing(8);
   bar->addWidget(m_group);
+  bar->addWidget(m_groupBy);
   bar->addWidget(new QLabel(tr("ignoring"), this));
   bar->addWidget(m_ignore);
   bar->addWidget(m_count);
@@ -110,7 +117,7 @@ RunsView::RunsView(Project* project, RunsTableModel* model, QWidget* parent)
   m_table->setContextMenuPolicy(Qt::CustomContextMenu);
   m_table->setAlternatingRowColors(true);
   m_table->setWordWrap(false);
-  const int widths[] = {44, 170, 70, 80, 130, 140, 80, 50, 220, 170, 170, 170, 110, 160};
+  const int widths[] = {44, 170, 70, 80, 130, 140, 80, 50, 220, 170, 170, 170, 110, 160, 240};
   static_assert(std::size(widths) == RunsTableModel::ColumnCount);
   for (int c = 0; c < RunsTableModel::ColumnCount; ++c) m_table->setColumnWidth(c, widths[c]);
 
@@ -153,6 +160,14 @@ RunsView::RunsView(Project* project, RunsTableModel* model, QWidget* parent)
   connect(m_kind, &QComboBox::currentIndexChanged, this, applyFilter);
   connect(m_status, &QComboBox::currentIndexChanged, this, applyFilter);
   connect(m_group, &QCheckBox::toggled, this, &RunsView::setGrouped);
+  connect(m_groupBy, &QComboBox::currentIndexChanged, this, [this] {
+    const auto by = RunsTableModel::GroupBy(m_groupBy->currentData().toInt());
+    m_model->setGroupBy(by);
+    m_ignore->setEnabled(isGrouped() && by == RunsTableModel::GroupBy::Config);
+    if (!isGrouped()) return;
+    m_groups->rebuild();
+    m_tree->expandAll();
+  });
   connect(m_columns, &QPushButton::clicked, this, [this] { chooseColumns(); });
   connect(m_model, &QAbstractItemModel::columnsInserted, this,
           [this](const QModelIndex&, int first, int last) {
@@ -202,7 +217,7 @@ void RunsView::setGrouped(bool grouped) {
   }
   const QList<qint64> selected = selectedRuns();
   m_groups->setActive(grouped);
-  m_ignore->setEnabled(grouped);
+  m_ignore->setEnabled(grouped && m_model->groupBy() == RunsTableModel::GroupBy::Config);
   m_stack->setCurrentWidget(grouped ? static_cast<QWidget*>(m_tree) : m_table);
   if (grouped) m_tree->expandAll();
   selectRuns(selected);
@@ -445,6 +460,8 @@ void RunsView::saveState(AppSettings& settings) const {
   settings.setHeaderState(QStringLiteral("runs"), m_table->horizontalHeader()->saveState());
   settings.setViewValue(QStringLiteral("runs"), QStringLiteral("grouped"), isGrouped());
   settings.setViewValue(QStringLiteral("runs"), QStringLiteral("groupIgnore"), m_ignore->text());
+  settings.setViewValue(QStringLiteral("runs"), QStringLiteral("groupBy"),
+                        m_groupBy->currentIndex());
   settings.setViewValue(QStringLiteral("runs"), QStringLiteral("filter"), m_filter->text());
 }
 
@@ -463,6 +480,9 @@ void RunsView::restoreState(const AppSettings& settings) {
           .viewValue(QStringLiteral("runs"), QStringLiteral("groupIgnore"), QStringLiteral("seed"))
           .toString());
   Q_EMIT m_ignore->editingFinished();
+  m_groupBy->setCurrentIndex(
+      qBound(0, settings.viewValue(QStringLiteral("runs"), QStringLiteral("groupBy"), 0).toInt(),
+             m_groupBy->count() - 1));
   m_filter->setText(
       settings.viewValue(QStringLiteral("runs"), QStringLiteral("filter")).toString());
   setGrouped(settings.viewValue(QStringLiteral("runs"), QStringLiteral("grouped"), false).toBool());

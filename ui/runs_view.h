@@ -1,6 +1,6 @@
-// The runs table view: filter box, kind and status filters, "group by config" (with the keys
-// to ignore, default the seed), sortable columns that can be hidden from the header's context
-// menu, multi-select, in-place editing of name, tags and notes, CSV export and delete.
+// The runs table view: filter box, kind and status filters, "group by" config (with the keys
+// to ignore, default the seed) or sweep, sortable columns that can be hidden from the header's
+// context menu, multi-select, in-place editing of name, tags and notes, CSV export and delete.
 #pragma once
 
 #include <QList>
@@ -50,6 +50,8 @@ class RunsView : public QWidget {
   RunGroupModel* groupModel() const { return m_groups; }
   QLineEdit* filterEdit() const { return m_filter; }
   QCheckBox* groupBox() const { return m_group; }
+  // What "Group by" groups on: "config" or "sweep".
+  QComboBox* groupByBox() const { return m_groupBy; }
   QAction* deleteAction() const { return m_delete; }
 
   // Asks for confirmation, then moves the selected runs to the trash (runsDeleted).
@@ -88,6 +90,7 @@ class RunsView : public QWidget {
   QComboBox* m_kind;
   QComboBox* m_status;
   QCheckBox* m_group;
+  QComboBox* m_groupBy;
   QLineEdit* m_ignore;
   QLabel* m_count;
   QLabel* m_filterError;

@@ -29,22 +29,106 @@ QString valueText(const nlohmann::json& v) {
   return QString::fromStdString(v.dump());
 }
 
-// Values (sorted, distinct) that are positive and evenly spaced in log, not in linear terms.
+// How uneven a list of steps is: their standard deviation over their mean.
+double unevenness(const QList<double>& steps) {
+  double mean = 0, sq = 0;
+  for (double d : steps) mean += d / steps.size();
+  for (double d : steps) sq += (d - mean) * (d - mean) / steps.size();
+  return mean > 0 ? std::sqrt(sq) / mean : 1e9;
+}
+
+// Values (distinct) that are positive, span a factor of 2 or more and are more evenly spaced
+// in log than in linear terms, within a tolerance that a log range rounded to integers (10, 13,
+// 16, 20, 25, ...) still meets.
 bool logSpaced(QList<double> xs) {
   std::sort(xs.begin(), xs.end());
   xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
-  if (xs.size() < 3) return false;
-  for (double x : xs)
-    if (!(x > 0)) return false;
-  const double ratio = xs[1] / xs[0];
-  if (ratio < 1.5) return false;
-  for (int i = 2; i < xs.size(); ++i)
-    if (std::abs(std::log(xs[i] / xs[i - 1]) - std::log(ratio)) > 0.05 * std::log(ratio))
-      return false;
-  return true;
+  if (xs.size() < 3 || !(xs.first() > 0) || xs.last() / xs.first() < 2) return false;
+  QList<double> logSteps, steps;
+  for (int i = 1; i < xs.size(); ++i) {
+    logSteps << std::log(xs[i] / xs[i - 1]);
+    steps << xs[i] - xs[i - 1];
+  }
+  const double log = unevenness(logSteps);
+  return log < 0.25 && log < unevenness(steps);
 }
 
 bool hasInterval(const Figure& f) { return f.valid && f.n >= 2 && f.hi > f.lo; }
+
+// A number as a person writes it: 10, 1000, 0.001, 2.5, never 1e+02.
+QString plainNumber(double x) {
+  if (x == 0 || !std::isfinite(x)) return QString::number(x == 0 ? 0.0 : x);
+  const int magnitude = static_cast<int>(std::floor(std::log10(std::abs(x))));
+  if (magnitude >= 15 || magnitude < -12) return QString::number(x, 'g', 6);
+  QString text = QString::number(x, 'f', std::max(0, 5 - magnitude));  // 6 significant digits
+  if (text.contains(QLatin1Char('.'))) {
+    while (text.endsWith(QLatin1Char('0'))) text.chop(1);
+    if (text.endsWith(QLatin1Char('.'))) text.chop(1);
+  }
+  return text;
+}
+
+// A log axis's ticks at 1 (or 1, 2, 5, or every digit, whichever first gives three ticks) times
+// powers of ten, labelled as plain numbers; values within less than one such step get linear
+// ticks instead. QCPAxisTickerLog labels with the axis's number format (1e+02 at a low
+// precision) and leaves a sweep over less than a decade with one tick or none.
+// Linear ticks, labelled as plain numbers (1000000, not 1·10^6); or ticks at given values (the
+// few values a sweep ran: 24 and 40, not 25, 27.5, ..., 40).
+class PlainTicker : public QCPAxisTicker {
+ public:
+  void setTicksAt(const QVector<double>& at) { m_at = at; }
+
+ protected:
+  QVector<double> createTickVector(double tickStep, const QCPRange& range) override {
+    if (m_at.isEmpty()) return QCPAxisTicker::createTickVector(tickStep, range);
+    QVector<double> ticks;
+    for (double x : m_at)
+      if (range.contains(x)) ticks << x;
+    return ticks;
+  }
+  QString getTickLabel(double tick, const QLocale&, QChar, int) override {
+    return plainNumber(std::abs(tick) < 1e-12 ? 0.0 : tick);
+  }
+
+ private:
+  QVector<double> m_at;
+};
+
+// Ticks at the swept values themselves when they are few and far enough apart for their labels.
+QVector<double> ticksAtValues(QList<double> xs) {
+  xs.removeIf([](double x) { return !std::isfinite(x); });
+  std::sort(xs.begin(), xs.end());
+  xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+  if (xs.size() < 2 || xs.size() > 8) return {};
+  const double span = xs.last() - xs.first();
+  for (int i = 1; i < xs.size(); ++i)
+    if (xs[i] - xs[i - 1] < 0.08 * span) return {};
+  return QVector<double>(xs.begin(), xs.end());
+}
+
+class PlainLogTicker : public PlainTicker {
+ protected:
+  QVector<double> createTickVector(double tickStep, const QCPRange& range) override {
+    const double lo = std::max(range.lower, 1e-300), hi = range.upper;
+    if (!(hi > lo)) return QCPAxisTicker::createTickVector(tickStep, range);
+    const QList<QList<int>> sets = {{1}, {1, 2, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}};
+    for (const QList<int>& mantissas : sets) {
+      QVector<double> ticks;
+      for (int e = int(std::floor(std::log10(lo))); e <= int(std::ceil(std::log10(hi))); ++e)
+        for (int m : mantissas) {
+          const double t = m * std::pow(10.0, e);
+          if (t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9)) ticks << t;
+        }
+      if (ticks.size() > 10 && mantissas.size() == 1) {  // many decades: every other one
+        QVector<double> thinned;
+        for (int i = 0; i < ticks.size(); i += 2) thinned << ticks[i];
+        ticks = thinned;
+      }
+      if (ticks.size() >= 3) return ticks;
+    }
+    return QCPAxisTicker::createTickVector(tickStep, range);  // linear steps in a narrow span
+  }
+};
 
 }  // namespace
 
@@ -70,6 +154,8 @@ SweepView::SweepView(Project* project, QWidget* parent) : QWidget(parent), m_pro
   m_colorScale->setVisible(false);
   side->addElement(1, 0, m_colorScale);  // also keeps the legend at its height
   side->setRowStretchFactor(0, 0.001);
+  // The legend's frame ends a pixel short of the widget's edge, not under it.
+  m_plot->plotLayout()->setMargins(QMargins(0, 0, 4, 0));
   m_heatMapBox = new QCheckBox(tr("Heat map"), this);
   m_heatMapBox->setObjectName(QStringLiteral("sweepHeatMap"));
   m_heatMapBox->setToolTip(tr("Two swept knobs: the effect's mean per combination as colour"));
@@ -107,12 +193,18 @@ SweepView::SweepView(Project* project, QWidget* parent) : QWidget(parent), m_pro
     const qint64 id = m_table->item(row, 0)->data(Qt::UserRole).toLongLong();
     if (id) Q_EMIT runClicked(id);
   });
-  connect(m_plot, &QCustomPlot::plottableClick, this,
-          [this](QCPAbstractPlottable* p, int dataIndex, QMouseEvent*) {
-            const int g = m_meanGraphs.indexOf(qobject_cast<QCPGraph*>(p));
-            const qint64 id = runAtPlotPoint(g, dataIndex);
-            if (id) Q_EMIT runClicked(id);
-          });
+  // A click (press and release in one place) opens the point under it, found by position, not
+  // by QCustomPlot's plottableClick: that names the topmost layerable under the mouse (for a
+  // point with a CI, its error bars or their anchor; over a heat map, not always the map).
+  connect(m_plot, &QCustomPlot::mousePress, this,
+          [this](QMouseEvent* event) { m_pressAt = event->position(); });
+  connect(m_plot, &QCustomPlot::mouseRelease, this, [this](QMouseEvent* event) {
+    if (event->button() != Qt::LeftButton) return;
+    const QPointF moved = event->position() - m_pressAt;
+    if (std::abs(moved.x()) + std::abs(moved.y()) > 3) return;  // a drag
+    const qint64 id = runAtPixel(event->position());
+    if (id) Q_EMIT runClicked(id);
+  });
   refresh();
 }
 
@@ -122,6 +214,30 @@ qint64 SweepView::runAtPlotPoint(int graph, int pointIndex) const {
   if (graph < 0 || graph >= m_graphRuns.size()) return 0;
   const QList<qint64>& runs = m_graphRuns[graph];
   return pointIndex >= 0 && pointIndex < runs.size() ? runs[pointIndex] : 0;
+}
+
+qint64 SweepView::runAtPixel(const QPointF& pos) const {
+  if (m_heatMap) {
+    const int xi = qRound(m_plot->xAxis->pixelToCoord(pos.x()));
+    const int yi = qRound(m_plot->yAxis->pixelToCoord(pos.y()));
+    return m_heatRuns.value({xi, yi}, 0);
+  }
+  // The nearest drawn mean within a few pixels (a marker is 7 px wide).
+  qint64 best = 0;
+  double bestDistance = 10.0;
+  for (int g = 0; g < m_meanGraphs.size(); ++g) {
+    const QCPGraph* graph = m_meanGraphs[g];
+    for (int i = 0; i < graph->dataCount(); ++i) {
+      const auto d = graph->data()->at(i);
+      const QPointF at = graph->coordsToPixels(d->key, d->value);
+      const double distance = std::hypot(at.x() - pos.x(), at.y() - pos.y());
+      if (distance < bestDistance) {
+        bestDistance = distance;
+        best = runAtPlotPoint(g, i);
+      }
+    }
+  }
+  return best;
 }
 
 void SweepView::refresh() {
@@ -149,21 +265,29 @@ bool SweepView::showSweep(qint64 sweepId) {
     at = m_sweepBox->findData(QVariant::fromValue<qint64>(sweepId));
   }
   if (at < 0) return false;
-  m_sweepBox->setCurrentIndex(at);
-  load();
+  if (m_sweepBox->currentIndex() != at)
+    m_sweepBox->setCurrentIndex(at);  // loads it (currentIndexChanged)
+  else
+    load();  // read it again: points may have finished since
   return true;
 }
 
 void SweepView::load() {
   m_points.clear();
   m_keys.clear();
+  m_xForm.clear();
   const qint64 id = currentSweep();
   sublab::Database* db = m_project ? m_project->db() : nullptr;
   if (db && id) {
     try {
       const sublab::SweepInfo sweep = db->sweep(id);
-      for (const auto& a : sweep.plan.value("axes", nlohmann::json::array()))
+      for (const auto& a : sweep.plan.value("axes", nlohmann::json::array())) {
         m_keys << QString::fromStdString(a.value("key", std::string()));
+        if (m_keys.size() == 1)
+          m_xForm = a.contains("log")      ? QStringLiteral("log")
+                    : a.contains("linear") ? QStringLiteral("linear")
+                                           : QString();
+      }
       for (const sublab::SweepPointInfo& p : db->sweepPoints(id)) {
         SweepViewPoint v;
         v.index = p.index;
@@ -261,6 +385,7 @@ void SweepView::fillTable() {
 void SweepView::draw() {
   m_plot->clearPlottables();
   m_heatMap = nullptr;
+  m_heatRuns.clear();
   m_graphRuns.clear();
   m_meanGraphs.clear();
   const QString xKey = m_keys.value(0);
@@ -276,14 +401,18 @@ void SweepView::draw() {
   m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
   QList<double> xs;
   for (const SweepViewPoint& p : m_points) xs << number(p.values.value(xKey.toStdString(), 0.0));
-  m_logX = logSpaced(xs);
+  // The plan says how the values were made; a list of values is judged by its spacing.
+  m_logX = m_xForm == QLatin1String("log") || (m_xForm != QLatin1String("linear") && logSpaced(xs));
+  m_plot->xAxis->setScaleType(m_logX ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
   if (m_logX) {
-    m_plot->xAxis->setScaleType(QCPAxis::stLogarithmic);
-    m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+    m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new PlainLogTicker));
   } else {
-    m_plot->xAxis->setScaleType(QCPAxis::stLinear);
-    m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
+    auto ticker = QSharedPointer<PlainTicker>::create();
+    ticker->setTicksAt(ticksAtValues(xs));
+    m_plot->xAxis->setTicker(ticker);
   }
+  // Sub-ticks only between round linear steps: between log ticks or swept values they mislead.
+  m_plot->xAxis->setSubTicks(!m_logX && ticksAtValues(xs).isEmpty());
   QString effectName, crossName;
   for (const SweepViewPoint& p : m_points) {
     if (p.effect.valid && effectName.isEmpty()) effectName = p.effect.name;
@@ -418,7 +547,9 @@ void SweepView::drawHeatMap() {
     const Figure& f = m_points[i].effect;
     if (!f.valid) continue;  // not done: an empty cell
     if (name.isEmpty()) name = f.name;
-    m_heatMap->data()->setCell(int(ux.indexOf(xs[i])), int(uy.indexOf(ys[i])), f.mean);
+    const int xi = int(ux.indexOf(xs[i])), yi = int(uy.indexOf(ys[i]));
+    m_heatMap->data()->setCell(xi, yi, f.mean);
+    m_heatRuns[{xi, yi}] = m_points[i].runId;
   }
   // Cells without a figure (not done, failed, no such combination) are left clear, never
   // painted as the lowest value.

@@ -7,6 +7,9 @@
 #pragma once
 
 #include <QList>
+#include <QMap>
+#include <QPair>
+#include <QPointF>
 #include <QString>
 #include <QWidget>
 #include <nlohmann/json.hpp>
@@ -61,6 +64,10 @@ class SweepView : public QWidget {
   SweepSlurmPanel* slurmPanel() const { return m_slurm; }
   // The run drawn at plot point `pointIndex` of graph `graph` (for tests; 0 when none).
   qint64 runAtPlotPoint(int graph, int pointIndex) const;
+  // The run of the point (or heat-map cell) at `pos`, in the plot's pixels; 0 when none.
+  qint64 runAtPixel(const QPointF& pos) const;
+  // The drawn mean lines (effect and cross-init, per line of the second axis), in order.
+  const QList<QCPGraph*>& meanGraphs() const { return m_meanGraphs; }
 
  Q_SIGNALS:
   void runClicked(qint64 runId);
@@ -82,10 +89,13 @@ class SweepView : public QWidget {
   QCPColorScale* m_colorScale = nullptr;
   QList<SweepViewPoint> m_points;
   QStringList m_keys;  // axis keys in plan order
+  QString m_xForm;     // how the plan made the first axis: "log", "linear" or "" (a list)
   bool m_logX = false;
   // Per drawn mean graph: the run of each of its data points.
   QList<QList<qint64>> m_graphRuns;
   QList<QCPGraph*> m_meanGraphs;
+  QMap<QPair<int, int>, qint64> m_heatRuns;  // heat-map cell (x, y) -> its point's run
+  QPointF m_pressAt;                         // where the mouse went down on the plot
 };
 
 }  // namespace sublab::ui

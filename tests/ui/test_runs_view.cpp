@@ -1,8 +1,11 @@
 // The runs table: sorting by the headline figure uses raw values (not text), the filter box
 // narrows rows, editing a tag in place writes it through storage, multi-select reports every
-// selected run, and "group by config" puts runs that differ only in the seed together.
+// selected run, "group by config" puts runs that differ only in the seed together, and "group by
+// sweep" puts each sweep's points together (runs in no sweep apart) with filters and sorting.
 #include <QCheckBox>
+#include <QComboBox>
 #include <QHeaderView>
+#include <QLabel>
 #include <QLineEdit>
 #include <QTableView>
 #include <QTreeView>
@@ -176,6 +179,126 @@ class TestRunsView : public QObject {
     model.setGroupIgnoredKeys({});
     view.groupModel()->rebuild();
     QCOMPARE(view.groupModel()->groupCount(), 4);
+  }
+
+  // Runs that are sweep points: a Sweep column naming the sweep and the point's values, and
+  // "Group by sweep" with one group per sweep and one for the runs outside; filters and sorting
+  // keep working, in the table and in the tree.
+  void groupBySweep() {
+    Project project;
+    QString error;
+    QVERIFY2(project.open(m_dir.filePath("sweeps.sqlite"), &error), qPrintable(error));
+    auto& db = *project.db();
+    const auto plan = [](const char* key, const char* values) {
+      return nlohmann::json{{"axes", {{{"key", key}, {"values", nlohmann::json::parse(values)}}}}};
+    };
+    const auto dose = db.findOrCreateSweep("dose", plan("filter.max_kept", "[400, 800]"), "h1");
+    const auto lr = db.findOrCreateSweep("lr", plan("student.lr", "[0.003]"), "h2");
+    const qint64 p400 = uitest::addNumbersRun(db, "p400", 0.10, {{"filter", {{"max_kept", 400}}}});
+    const qint64 p800 = uitest::addNumbersRun(db, "p800", 0.20, {{"filter", {{"max_kept", 800}}}});
+    const qint64 pLr = uitest::addNumbersRun(db, "plr", 0.30, {{"student", {{"lr", 0.003}}}});
+    const qint64 loose = uitest::addNumbersRun(db, "loose", 0.05);
+    db.setSweepPoint(dose.id, 0, {{"filter.max_kept", 400}}, p400);
+    db.setSweepPoint(dose.id, 1, {{"filter.max_kept", 800}}, p800);
+    db.setSweepPoint(lr.id, 0, {{"student.lr", 0.003}}, pLr);
+
+    RunsTableModel model(&project);
+    model.reload();
+    RunsView view(&project, &model);
+    view.resize(1400, 500);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    const auto sweepCell = [&](qint64 run) {
+      return model.index(model.rowOfRun(run), RunsTableModel::ColSweep).data().toString();
+    };
+    QCOMPARE(sweepCell(p400), QStringLiteral("#%1 dose · max_kept=400").arg(dose.id));
+    QCOMPARE(sweepCell(p800), QStringLiteral("#%1 dose · max_kept=800").arg(dose.id));
+    QCOMPARE(sweepCell(pLr), QStringLiteral("#%1 lr · lr=0.003").arg(lr.id));
+    QCOMPARE(sweepCell(loose), QString());
+
+    // Sorting the flat table by the Sweep column: by sweep, then point; the loose run last.
+    QHeaderView* header = view.table()->horizontalHeader();
+    const int x = header->sectionViewportPosition(RunsTableModel::ColSweep) + 10;
+    QTest::mouseClick(header->viewport(), Qt::LeftButton, {}, QPoint(x, header->height() / 2));
+    if (header->sortIndicatorOrder() != Qt::AscendingOrder)
+      QTest::mouseClick(header->viewport(), Qt::LeftButton, {}, QPoint(x, header->height() / 2));
+    QCOMPARE(column(view.table()->model(), RunsTableModel::ColName),
+             QStringList({"p400", "p800", "plr", "loose"}));
+
+    // Group by › sweep, through the widgets.
+    QTest::mouseClick(view.groupBox(), Qt::LeftButton);
+    QVERIFY(view.isGrouped());
+    view.groupByBox()->setFocus();
+    QTest::keyClick(view.groupByBox(), Qt::Key_Down);
+    QCOMPARE(view.groupByBox()->currentText(), QString("sweep"));
+    QCOMPARE(view.groupModel()->groupCount(), 3);
+    QAbstractItemModel* tree = view.tree()->model();
+    QMap<QString, QStringList> groups;  // group title -> its runs' names
+    for (int g = 0; g < tree->rowCount(); ++g) {
+      const QModelIndex parent = tree->index(g, RunsTableModel::ColName);
+      QStringList names;
+      for (int r = 0; r < tree->rowCount(tree->index(g, 0)); ++r)
+        names << tree->index(r, RunsTableModel::ColName, tree->index(g, 0)).data().toString();
+      names.sort();
+      groups[parent.data().toString()] = names;
+      // A sweep's points differ on purpose: nothing is pooled across them.
+      QCOMPARE(tree->index(g, RunsTableModel::ColEffect).data().toString(), QString());
+    }
+    QCOMPARE(groups.value(QStringLiteral("Sweep #%1 dose · 2 runs").arg(dose.id)),
+             QStringList({"p400", "p800"}));
+    QCOMPARE(groups.value(QStringLiteral("Sweep #%1 lr · 1 run").arg(lr.id)), QStringList({"plr"}));
+    QCOMPARE(groups.value(QStringLiteral("Not in a sweep · 1 run")), QStringList({"loose"}));
+    if (const QString dir = qEnvironmentVariable("SUBLAB_TEST_SHOTS"); !dir.isEmpty())
+      view.grab().save(dir + "/runs_group_by_sweep.png");
+
+    // Selecting a sweep's group selects its points' runs.
+    for (int g = 0; g < tree->rowCount(); ++g)
+      if (tree->index(g, RunsTableModel::ColName).data().toString().contains("dose"))
+        view.tree()->selectionModel()->select(
+            tree->index(g, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    QList<qint64> selected = view.selectedRuns();
+    std::sort(selected.begin(), selected.end());
+    QCOMPARE(selected, QList<qint64>({p400, p800}));
+
+    // Filters: a word finds a sweep by name; a condition on the sweep's id; on a figure.
+    QTest::keyClicks(view.filterEdit(), "dose");
+    QCOMPARE(tree->rowCount(), 1);
+    QCOMPARE(tree->rowCount(tree->index(0, 0)), 2);
+    QCOMPARE(view.table()->model()->rowCount(), 2);
+    view.filterEdit()->clear();
+    QTest::keyClicks(view.filterEdit(), QStringLiteral("sweep=%1").arg(lr.id));
+    QCOMPARE(view.filterErrorLabel()->text(), QString());
+    QCOMPARE(tree->rowCount(), 1);
+    QCOMPARE(tree->index(0, 0, tree->index(0, 0)).data(RunsTableModel::RunIdRole).toLongLong(),
+             pLr);
+    view.filterEdit()->clear();
+    QTest::keyClicks(view.filterEdit(), "transfer > 0.15");
+    QCOMPARE(tree->rowCount(), 2);  // p800 in dose, plr in lr
+    QCOMPARE(view.table()->model()->rowCount(), 2);
+    view.filterEdit()->clear();
+    QCOMPARE(tree->rowCount(), 3);
+
+    // Sorting the tree by transfer orders each sweep's points inside their group.
+    view.tree()->sortByColumn(RunsTableModel::ColEffect, Qt::DescendingOrder);
+    for (int g = 0; g < tree->rowCount(); ++g) {
+      const QModelIndex parent = tree->index(g, 0);
+      if (!parent.siblingAtColumn(RunsTableModel::ColName).data().toString().contains("dose"))
+        continue;
+      QCOMPARE(tree->index(0, RunsTableModel::ColName, parent).data().toString(), QString("p800"));
+      QCOMPARE(tree->index(1, RunsTableModel::ColName, parent).data().toString(), QString("p400"));
+    }
+
+    // A run linked to a sweep after it was loaded (the GUI queues a point, then links it)
+    // moves into its sweep's group when its row is refreshed.
+    db.setSweepPoint(lr.id, 1, {{"student.lr", 0.01}}, loose);
+    model.refreshRun(loose);
+    QCOMPARE(sweepCell(loose), QStringLiteral("#%1 lr · lr=0.01").arg(lr.id));
+    QCOMPARE(view.groupModel()->groupCount(), 2);
+
+    // Back to config groups: the runs with one config but the seed together again.
+    QTest::keyClick(view.groupByBox(), Qt::Key_Up);
+    QCOMPARE(model.groupBy(), RunsTableModel::GroupBy::Config);
+    QCOMPARE(view.groupModel()->groupCount(), 4);  // p400, p800, plr and loose differ
   }
 };
 

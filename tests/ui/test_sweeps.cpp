@@ -2,7 +2,8 @@
 // ranges, a second axis), rejects a decimal comma and shows the core's own messages; a tiny
 // 2-point sweep runs through the GUI's run queue into runs linked to the sweep; the Sweeps view
 // shows the points with the figures stored for their runs, CIs only where there are seeds to
-// make one, a log axis for log-spaced values, progress and a failed point's message.
+// make one, a log axis for log-spaced values (plain tick labels, sensible ticks under a decade),
+// progress and a failed point's message; clicking a drawn point (or heat-map cell) opens its run.
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -70,6 +71,12 @@ class TestSweeps : public QObject {
                    {"teacher", {{"rows", 32}}},
                    {"generation", {{"prompts", 48}}}});
     return sublab::normalizeConfig(c);
+  }
+
+  // The labels of the ticks the axis draws now.
+  static QStringList tickLabels(QCPAxis* axis) {
+    axis->parentPlot()->replot();
+    return axis->tickVectorLabels();
   }
 
   static QString coreMessage(const nlohmann::json& plan) {
@@ -387,6 +394,27 @@ class TestSweeps : public QObject {
       }
     }
     QCOMPARE(names, QStringList({"transfer, teacher.rows = 32", "transfer, teacher.rows = 64"}));
+    // Plain labels on the log axis, the knob named on it.
+    QCOMPARE(tickLabels(view.plot()->xAxis), QStringList({"0.0001", "0.001", "0.01"}));
+    QCOMPARE(view.plot()->xAxis->label(), QString("student.lr"));
+    QCOMPARE(view.plot()->yAxis->label(), QString("transfer"));
+
+    // Clicking a drawn point (one with a CI: its bars lie on top of it) opens that point's run.
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QSignalSpy clicked(&view, &SweepView::runClicked);
+    QCPGraph* line = view.meanGraphs().value(0);
+    QVERIFY(line && line->dataCount() == 3);
+    for (int i = 0; i < line->dataCount(); ++i) {
+      const QPointF at = line->coordsToPixels(line->data()->at(i)->key, line->data()->at(i)->value);
+      QTest::mouseClick(view.plot(), Qt::LeftButton, {}, at.toPoint() + QPoint(1, 1));
+      QCOMPARE(clicked.count(), i + 1);
+      QCOMPARE(clicked.last().at(0).toLongLong(), view.runAtPlotPoint(0, i));
+      QVERIFY(clicked.last().at(0).toLongLong() > 0);
+    }
+    // Away from every point: nothing opens.
+    QTest::mouseClick(view.plot(), Qt::LeftButton, {},
+                      view.plot()->axisRect()->bottomLeft() + QPoint(3, -3));
+    QCOMPARE(clicked.count(), 3);
     QVERIFY(bars >= 2);
     for (const auto& pt : view.points())
       if (pt.runId != failed) QCOMPARE(pt.effect.mean, transfer.value(pt.runId));
@@ -414,6 +442,57 @@ class TestSweeps : public QObject {
     }
     QVERIFY(std::isnan(map->data()->cell(3, 1)));  // no such point
     shot(&view, "sweep_view_heat");
+    // Clicking a cell opens its point's run.
+    view.plot()->replot();
+    const qint64 corner = view.runAtPixel(
+        QPointF(view.plot()->xAxis->coordToPixel(0), view.plot()->yAxis->coordToPixel(1)));
+    QCOMPARE(corner, view.points()[1].runId);  // lr 1e-4, rows 64
+    QTest::mouseClick(
+        view.plot(), Qt::LeftButton, {},
+        QPoint(int(view.plot()->xAxis->coordToPixel(0)), int(view.plot()->yAxis->coordToPixel(1))));
+    QCOMPARE(clicked.count(), 4);
+    QCOMPARE(clicked.last().at(0).toLongLong(), corner);
+  }
+
+  // Log-axis ticks: powers of ten over decades, 1-2-5 or every digit over less, plain numbers.
+  // A linear axis with a few values has its ticks at them; with many, plain round steps.
+  void axisTicksReadPlainly() {
+    const struct {
+      QList<double> values;
+      QStringList ticks;
+      bool log;
+    } cases[] = {{{10, 100, 1000}, {"10", "100", "1000"}, true},
+                 {{100, 200, 400, 800}, {"100", "200", "500", "1000"}, true},
+                 {{16, 24, 36}, {"20", "30", "40"}, true},
+                 {{1e4, 1e5, 1e6}, {"10000", "100000", "1000000"}, true},
+                 {{16, 32, 48}, {"16", "32", "48"}, false},
+                 {{24, 40}, {"24", "40"}, false},
+                 {{0, 100000, 200000, 300000, 400000, 500000, 600000, 700000, 800000, 900000},
+                  {"0", "200000", "400000", "600000", "800000"},
+                  false}};
+    int n = 0;
+    for (const auto& c : cases) {
+      Project project;
+      QString error;
+      QVERIFY(project.open(m_dir.filePath(QString("ticks%1.sqlite").arg(n++)), &error));
+      sublab::Database& db = *project.db();
+      const auto sweep = db.findOrCreateSweep(
+          "rows",
+          {{"axes",
+            {{{"key", "teacher.rows"},
+              {"values", std::vector<double>(c.values.begin(), c.values.end())}}}}},
+          "h");
+      for (int i = 0; i < c.values.size(); ++i)
+        db.setSweepPoint(sweep.id, i, {{"teacher.rows", c.values[i]}},
+                         uitest::addNumbersRun(db, "p", 0.01 * i));
+      SweepView view(&project);
+      view.resize(900, 600);
+      view.show();
+      QVERIFY(view.showSweep(sweep.id));
+      QCOMPARE(view.logX(), c.log);
+      QCOMPARE(tickLabels(view.plot()->xAxis), c.ticks);
+      QCOMPARE(view.plot()->xAxis->label(), QString("teacher.rows"));
+    }
   }
 };
 
