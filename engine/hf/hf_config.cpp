@@ -36,7 +36,8 @@ std::vector<int64_t> ids(const json& j, const char* key, const std::string& wher
   if (!j.contains(key) || j[key].is_null()) return out;
   const json& v = j[key];
   if (v.is_number_integer()) return {v.get<int64_t>()};
-  if (!v.is_array()) refuse(where, std::string("\"") + key + "\" is not a token id or a list of ids");
+  if (!v.is_array())
+    refuse(where, std::string("\"") + key + "\" is not a token id or a list of ids");
   for (const auto& x : v) {
     if (!x.is_number_integer()) refuse(where, std::string("\"") + key + "\" holds a non-integer");
     out.push_back(x.get<int64_t>());
@@ -107,7 +108,8 @@ HfConfig parseHfConfig(const std::string& text, const std::string& where) {
     refuse(where, "hidden_act " + j["hidden_act"].dump() + " is not supported (only silu)");
   if (j.value("use_sliding_window", false) == true)
     refuse(where, "use_sliding_window is true; sliding-window attention is not supported");
-  if (j.value("mlp_bias", false) == true) refuse(where, "mlp_bias is true; MLP biases are not supported");
+  if (j.value("mlp_bias", false) == true)
+    refuse(where, "mlp_bias is true; MLP biases are not supported");
   c.hiddenSize = positiveInt(j, "hidden_size", where);
   c.intermediateSize = positiveInt(j, "intermediate_size", where);
   c.numLayers = positiveInt(j, "num_hidden_layers", where);
@@ -121,7 +123,8 @@ HfConfig parseHfConfig(const std::string& text, const std::string& where) {
     c.headDim = positiveInt(j, "head_dim", where);
   } else {
     if (c.hiddenSize % c.numHeads != 0)
-      refuse(where, "hidden_size is not a multiple of num_attention_heads and no head_dim is given");
+      refuse(where,
+             "hidden_size is not a multiple of num_attention_heads and no head_dim is given");
     c.headDim = c.hiddenSize / c.numHeads;
   }
   if (c.headDim % 2 != 0) refuse(where, "head_dim is odd; rotary embeddings need it even");
@@ -149,7 +152,8 @@ HfConfig readHfConfig(const std::string& folder) {
   namespace fs = std::filesystem;
   const fs::path cfg = fs::path(folder) / "config.json";
   if (!fs::is_regular_file(cfg))
-    throw Error("model folder " + folder + " has no config.json; point it at a Hugging Face model folder");
+    throw Error("model folder " + folder +
+                " has no config.json; point it at a Hugging Face model folder");
   HfConfig c = parseHfConfig(readText(cfg), cfg.string());
   const fs::path gen = fs::path(folder) / "generation_config.json";
   if (fs::is_regular_file(gen)) {

@@ -28,8 +28,8 @@ struct HfConfig {
   int64_t ropeOriginalMaxPos = 8192;
   int64_t maxPositionEmbeddings = 0;
   bool tieWordEmbeddings = false;
-  bool qkvBias = false;  // Qwen2 always; Llama when attention_bias is true
-  bool oBias = false;    // Llama's attention_bias also puts a bias on o_proj
+  bool qkvBias = false;    // Qwen2 always; Llama when attention_bias is true
+  bool oBias = false;      // Llama's attention_bias also puts a bias on o_proj
   std::string torchDtype;  // as saved: "float32", "bfloat16", "float16" ("" when absent)
   std::vector<int64_t> bosIds, eosIds;  // from config.json, overridden by generation_config.json
   int64_t padId = -1;                   // -1 when none is given
@@ -44,9 +44,9 @@ HfConfig readHfConfig(const std::string& folder);
 int64_t parameterCount(const HfConfig& c);
 
 struct MemoryEstimate {
-  int64_t weightBytes = 0;   // weights in the compute dtype
-  int64_t kvCacheBytes = 0;  // keys and values for batch × length tokens
-  int64_t loraBytes = 0;     // LoRA weights, their gradients and AdamW's two moments (fp32)
+  int64_t weightBytes = 0;      // weights in the compute dtype
+  int64_t kvCacheBytes = 0;     // keys and values for batch × length tokens
+  int64_t loraBytes = 0;        // LoRA weights, their gradients and AdamW's two moments (fp32)
   int64_t activationBytes = 0;  // rough: training activations / logits for batch × length
   int64_t total() const { return weightBytes + kvCacheBytes + loraBytes + activationBytes; }
 };

@@ -80,7 +80,8 @@ torch::Tensor rotateHalf(const torch::Tensor& x) {
 torch::Tensor HfLinear::operator()(const torch::Tensor& x) const {
   torch::Tensor y = bias.defined() ? F::linear(x, weight, bias) : F::linear(x, weight);
   if (loraA.defined()) {
-    const torch::Tensor d = F::linear(F::linear(x.to(loraA.scalar_type()), loraA), loraB) * loraScale;
+    const torch::Tensor d =
+        F::linear(F::linear(x.to(loraA.scalar_type()), loraA), loraB) * loraScale;
     y = y + d.to(y.scalar_type());
   }
   return y;
@@ -104,8 +105,8 @@ std::unique_ptr<HfModel> HfModel::fromCheckpoint(const HfConfig& c, const Safete
   m->m_embed = take(w, "model.embed_tokens.weight", {c.vocabSize, h}, dt, device);
   m->m_finalNorm = take(w, "model.norm.weight", {h}, dt, device);
   // Tied checkpoints may still carry an lm_head copy; Hugging Face ignores it, so do we.
-  m->m_lmHead = c.tieWordEmbeddings ? m->m_embed
-                                    : take(w, "lm_head.weight", {c.vocabSize, h}, dt, device);
+  m->m_lmHead =
+      c.tieWordEmbeddings ? m->m_embed : take(w, "lm_head.weight", {c.vocabSize, h}, dt, device);
   auto linear = [&](const std::string& p, int64_t out, int64_t in, bool bias) {
     HfLinear l;
     l.weight = take(w, p + ".weight", {out, in}, dt, device);
@@ -160,31 +161,34 @@ torch::Tensor HfModel::attention(const HfLayer& l, const torch::Tensor& x, const
     vh = vh.repeat_interleave(groups, 1);
   }
   // Scores and softmax in fp32 (as Hugging Face's eager attention does the softmax).
-  torch::Tensor scores = torch::matmul(qh, kh.transpose(-2, -1)).to(torch::kFloat32) /
-                         std::sqrt(double(c.headDim));
+  torch::Tensor scores =
+      torch::matmul(qh, kh.transpose(-2, -1)).to(torch::kFloat32) / std::sqrt(double(c.headDim));
   torch::Tensor probs = torch::softmax(scores + bias, -1).to(vh.scalar_type());
-  torch::Tensor out = torch::matmul(probs, vh).transpose(1, 2).reshape({B, T, c.numHeads * c.headDim});
+  torch::Tensor out =
+      torch::matmul(probs, vh).transpose(1, 2).reshape({B, T, c.numHeads * c.headDim});
   return l.o(out);
 }
 
 torch::Tensor HfModel::forward(const torch::Tensor& idsIn, const torch::Tensor& maskIn,
                                KvCache* cache) const {
   const auto& c = m_config;
-  if (idsIn.dim() != 2 || idsIn.size(1) == 0) throw Error("HfModel::forward needs ids of shape [batch, tokens>0]");
+  if (idsIn.dim() != 2 || idsIn.size(1) == 0)
+    throw Error("HfModel::forward needs ids of shape [batch, tokens>0]");
   const torch::Tensor ids = idsIn.to(m_device, torch::kInt64);
   if (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= c.vocabSize)
     throw Error("token id outside the model's vocabulary of " + std::to_string(c.vocabSize) +
                 " (tokenizer and model do not match?)");
   const int64_t B = ids.size(0), T = ids.size(1);
-  torch::Tensor mask = maskIn.defined() ? maskIn.to(m_device, torch::kInt64)
-                                        : torch::ones({B, T}, ids.options());
+  torch::Tensor mask =
+      maskIn.defined() ? maskIn.to(m_device, torch::kInt64) : torch::ones({B, T}, ids.options());
   if (mask.sizes() != ids.sizes()) throw Error("HfModel::forward: mask and ids differ in shape");
   torch::Tensor start = cache && cache->nextPosition.defined() ? cache->nextPosition
-                                                                : torch::zeros({B}, ids.options());
+                                                               : torch::zeros({B}, ids.options());
   // Positions count real tokens (left padding shifts nothing); padding gets position 0.
   torch::Tensor pos = (start.unsqueeze(1) + mask.cumsum(1) - 1).clamp_min(0);
   const int64_t past = cache ? cache->length() : 0;
-  torch::Tensor fullMask = cache && cache->mask.defined() ? torch::cat({cache->mask, mask}, 1) : mask;
+  torch::Tensor fullMask =
+      cache && cache->mask.defined() ? torch::cat({cache->mask, mask}, 1) : mask;
   if (cache) {
     cache->mask = fullMask;
     cache->nextPosition = start + mask.sum(1);
@@ -195,9 +199,9 @@ torch::Tensor HfModel::forward(const torch::Tensor& idsIn, const torch::Tensor& 
   torch::Tensor qi = torch::arange(past, S, ids.options()).view({T, 1});
   torch::Tensor kj = torch::arange(0, S, ids.options()).view({1, S});
   torch::Tensor visible = (kj <= qi).unsqueeze(0) & (fullMask.view({B, 1, S}) != 0);
-  torch::Tensor bias = torch::zeros({B, 1, T, S}, torch::TensorOptions().device(m_device))
-                           .masked_fill(visible.logical_not().unsqueeze(1),
-                                        std::numeric_limits<float>::lowest());
+  torch::Tensor bias =
+      torch::zeros({B, 1, T, S}, torch::TensorOptions().device(m_device))
+          .masked_fill(visible.logical_not().unsqueeze(1), std::numeric_limits<float>::lowest());
   torch::Tensor freqs = pos.to(torch::kFloat32).unsqueeze(-1) * m_invFreq;  // [B, T, D/2]
   torch::Tensor emb = torch::cat({freqs, freqs}, -1).unsqueeze(1);          // [B, 1, T, D]
   const torch::Tensor cos = emb.cos().to(m_dtype), sin = emb.sin().to(m_dtype);
@@ -212,9 +216,9 @@ torch::Tensor HfModel::forward(const torch::Tensor& idsIn, const torch::Tensor& 
   return F::linear(x, m_lmHead).to(torch::kFloat32);
 }
 
-std::vector<std::vector<int64_t>> HfModel::generate(const std::vector<std::vector<int64_t>>& prompts,
-                                                    const GenerateOptions& o,
-                                                    at::Generator& gen) const {
+std::vector<std::vector<int64_t>> HfModel::generate(
+    const std::vector<std::vector<int64_t>>& prompts, const GenerateOptions& o,
+    at::Generator& gen) const {
   torch::NoGradGuard noGrad;
   const int64_t B = int64_t(prompts.size());
   std::vector<std::vector<int64_t>> out(prompts.size());

@@ -44,8 +44,8 @@ struct KvCache {
 
 struct GenerateOptions {
   int64_t maxNew = 32;
-  double temperature = 0.0;         // 0: greedy (argmax); > 0: sample softmax(logits / T)
-  std::vector<int64_t> stopIds;     // empty: the config's eos ids
+  double temperature = 0.0;      // 0: greedy (argmax); > 0: sample softmax(logits / T)
+  std::vector<int64_t> stopIds;  // empty: the config's eos ids
 };
 
 class HfModel {

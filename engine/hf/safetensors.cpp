@@ -34,9 +34,12 @@ uint64_t elementSize(StDType t) { return t == StDType::F32 ? 4 : 2; }
 
 torch::ScalarType scalarType(StDType t) {
   switch (t) {
-    case StDType::F32: return torch::kFloat32;
-    case StDType::F16: return torch::kFloat16;
-    case StDType::BF16: return torch::kBFloat16;
+    case StDType::F32:
+      return torch::kFloat32;
+    case StDType::F16:
+      return torch::kFloat16;
+    case StDType::BF16:
+      return torch::kBFloat16;
   }
   return torch::kFloat32;
 }
@@ -49,13 +52,13 @@ StDType parseDType(const std::string& path, const std::string& name, const std::
               ", which is not supported (only F32, F16 and BF16 weights are).");
 }
 
-StTensorInfo parseEntry(const std::string& path, const std::string& name,
-                        const nlohmann::json& e, uint64_t dataSize) {
+StTensorInfo parseEntry(const std::string& path, const std::string& name, const nlohmann::json& e,
+                        uint64_t dataSize) {
   if (!e.is_object() || !e.contains("dtype") || !e.contains("shape") ||
       !e.contains("data_offsets") || !e["dtype"].is_string() || !e["shape"].is_array() ||
       !e["data_offsets"].is_array() || e["data_offsets"].size() != 2)
-    fail(path, "the header entry of tensor '" + name +
-                   "' lacks a dtype, shape or two data_offsets");
+    fail(path,
+         "the header entry of tensor '" + name + "' lacks a dtype, shape or two data_offsets");
   StTensorInfo t;
   t.dtype = parseDType(path, name, e["dtype"].get<std::string>());
   uint64_t numel = 1;
@@ -109,9 +112,12 @@ nlohmann::json parseHeader(const std::string& path, const char* text, size_t siz
 
 const char* dtypeName(StDType t) {
   switch (t) {
-    case StDType::F32: return "F32";
-    case StDType::F16: return "F16";
-    case StDType::BF16: return "BF16";
+    case StDType::F32:
+      return "F32";
+    case StDType::F16:
+      return "F16";
+    case StDType::BF16:
+      return "BF16";
   }
   return "?";
 }
@@ -127,11 +133,13 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : m_path(path) {
   m_size = uint64_t(st.st_size);
   if (m_size < 8) {
     ::close(fd);
-    fail(path, "it is " + std::to_string(m_size) + " bytes long, shorter than the 8-byte header length");
+    fail(path,
+         "it is " + std::to_string(m_size) + " bytes long, shorter than the 8-byte header length");
   }
   void* p = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
-  if (p == MAP_FAILED) throw Error("cannot map safetensors file " + path + ": " + std::strerror(errno));
+  if (p == MAP_FAILED)
+    throw Error("cannot map safetensors file " + path + ": " + std::strerror(errno));
   m_map = static_cast<const uint8_t*>(p);
   try {
     uint64_t n = 0;
@@ -152,8 +160,8 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : m_path(path) {
     std::sort(ranges.begin(), ranges.end());
     for (size_t i = 1; i < ranges.size(); ++i)
       if (ranges[i].first.first < ranges[i - 1].first.second)
-        fail(path, "the data of tensors '" + ranges[i - 1].second + "' and '" +
-                       ranges[i].second + "' overlap");
+        fail(path, "the data of tensors '" + ranges[i - 1].second + "' and '" + ranges[i].second +
+                       "' overlap");
   } catch (...) {
     ::munmap(const_cast<uint8_t*>(m_map), m_size);
     m_map = nullptr;
@@ -168,7 +176,8 @@ SafetensorsFile::~SafetensorsFile() {
 torch::Tensor SafetensorsFile::load(const std::string& name, torch::ScalarType dtype,
                                     torch::Device device) const {
   const auto it = m_tensors.find(name);
-  if (it == m_tensors.end()) throw Error("safetensors file " + m_path + " has no tensor '" + name + "'");
+  if (it == m_tensors.end())
+    throw Error("safetensors file " + m_path + " has no tensor '" + name + "'");
   const StTensorInfo& t = it->second;
   // Copy out of the mapping first: the data may be unaligned for its dtype, and the tensor
   // must outlive the mapping.
@@ -209,10 +218,12 @@ SafetensorsCheckpoint SafetensorsCheckpoint::openFolder(const std::string& folde
   c.m_source = index.string();
   std::map<std::string, size_t> fileIndex;
   for (const auto& [name, file] : j["weight_map"].items()) {
-    if (!file.is_string()) throw Error(index.string() + ": the shard of '" + name + "' is not a string");
+    if (!file.is_string())
+      throw Error(index.string() + ": the shard of '" + name + "' is not a string");
     const std::string f = file.get<std::string>();
     // Shards live next to the index: no paths out of the folder.
-    if (f.empty() || f.find('/') != std::string::npos || f.find('\\') != std::string::npos || f == ".." || f == ".")
+    if (f.empty() || f.find('/') != std::string::npos || f.find('\\') != std::string::npos ||
+        f == ".." || f == ".")
       throw Error(index.string() + ": shard name '" + f + "' is not a plain file name");
     if (!fileIndex.count(f)) {
       fileIndex[f] = c.m_files.size();
@@ -220,7 +231,8 @@ SafetensorsCheckpoint SafetensorsCheckpoint::openFolder(const std::string& folde
     }
     const size_t k = fileIndex[f];
     if (!c.m_files[k]->has(name))
-      throw Error(index.string() + " says tensor '" + name + "' is in " + f + ", but that shard lacks it");
+      throw Error(index.string() + " says tensor '" + name + "' is in " + f +
+                  ", but that shard lacks it");
     c.m_where[name] = k;
   }
   return c;
@@ -256,14 +268,18 @@ void writeSafetensors(const std::string& path,
       c = c.to(torch::kFloat32);
     sorted.emplace_back(name, c.contiguous());
   }
-  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   nlohmann::json h = nlohmann::json::object();
   if (!metadata.empty()) h["__metadata__"] = metadata;
   uint64_t offset = 0;
   for (const auto& [name, t] : sorted) {
     const uint64_t bytes = uint64_t(t.numel()) * uint64_t(t.element_size());
-    const char* dt = t.scalar_type() == torch::kFloat32 ? "F32" : t.scalar_type() == torch::kFloat16 ? "F16" : "BF16";
-    h[name] = {{"dtype", dt}, {"shape", t.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
+    const char* dt = t.scalar_type() == torch::kFloat32   ? "F32"
+                     : t.scalar_type() == torch::kFloat16 ? "F16"
+                                                          : "BF16";
+    h[name] = {
+        {"dtype", dt}, {"shape", t.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
   std::string header = h.dump();
@@ -275,7 +291,8 @@ void writeSafetensors(const std::string& path,
   out.write(reinterpret_cast<const char*>(&n), 8);
   out.write(header.data(), std::streamsize(header.size()));
   for (const auto& [name, t] : sorted)
-    out.write(static_cast<const char*>(t.data_ptr()), std::streamsize(t.numel() * t.element_size()));
+    out.write(static_cast<const char*>(t.data_ptr()),
+              std::streamsize(t.numel() * t.element_size()));
   out.close();
   if (!out) throw Error("writing " + path + " failed (disk full?)");
 }
