@@ -7,7 +7,8 @@ packages=(build-essential cmake ninja-build pkg-config clang-format
           libtorch-dev libopenblas0-openmp libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev
           zlib1g-dev libjemalloc-dev dataset-fashion-mnist
           qt6-base-dev
-          slurm-wlm munge)  # a one-node Slurm cluster for the tests (scripts/slurm-local.sh)
+          slurm-wlm munge  # a one-node Slurm cluster for the tests (scripts/slurm-local.sh)
+          python3-torch)   # the plain PyTorch oracle of the Hugging Face model tests (tests/oracles/)
 if [[ "${1:-}" != "--headless" ]]; then
   packages+=(qt6-svg-dev libqcustomplot-dev xvfb xauth)
 fi

@@ -1,6 +1,7 @@
 // LoRA on a Hugging Face decoder (engine/hf/hf_model.h): low-rank factors on q, k, v, o, gate,
 // up and down projections (dropout 0), saved and loaded as PEFT does (adapter_model.safetensors
-// + adapter_config.json, tensor names base_model.model.model.layers.N.self_attn.q_proj.lora_A.weight
+// + adapter_config.json, tensor names
+// base_model.model.model.layers.N.self_attn.q_proj.lora_A.weight
 // ...), and supervised fine-tuning with a completion-only loss:
 //
 //   attachLora(*model, {.rank = 8, .alpha = 8}, seed);        // equals the base model at init
@@ -26,7 +27,7 @@ struct LoraSettings {
   double alpha = 8.0;
   bool rsLora = false;  // scale alpha / sqrt(rank) instead of alpha / rank (PEFT's use_rslora)
   // PEFT's module names; any subset of the seven.
-  std::vector<std::string> targets = {"q_proj", "k_proj", "v_proj", "o_proj",
+  std::vector<std::string> targets = {"q_proj",    "k_proj",  "v_proj",   "o_proj",
                                       "gate_proj", "up_proj", "down_proj"};
 };
 
@@ -54,9 +55,9 @@ struct TrainExample {
 struct LoraTrainSettings {
   double lr = 2e-4;
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0.0;
-  int64_t warmupSteps = 0;  // linear warm-up from 0, as transformers' linear schedule
-  int64_t totalSteps = 0;   // linear decay to 0 at totalSteps; 0 keeps lr constant after warm-up
-  double maxGradNorm = 1.0; // 0 disables clipping
+  int64_t warmupSteps = 0;   // linear warm-up from 0, as transformers' linear schedule
+  int64_t totalSteps = 0;    // linear decay to 0 at totalSteps; 0 keeps lr constant after warm-up
+  double maxGradNorm = 1.0;  // 0 disables clipping
 };
 
 class LoraTrainer {
