@@ -64,8 +64,10 @@ class TestHfLora : public QObject {
     QCOMPARE(s.targets.size(), size_t(7));
     {
       torch::NoGradGuard g;
-      const torch::Tensor logits = model->forward(row(exp["input_ids"].get<std::vector<int64_t>>()))[0];
-      const double d = maxDiff(logits[-1], torch::tensor(exp["logits_last"].get<std::vector<float>>()));
+      const torch::Tensor logits =
+          model->forward(row(exp["input_ids"].get<std::vector<int64_t>>()))[0];
+      const double d =
+          maxDiff(logits[-1], torch::tensor(exp["logits_last"].get<std::vector<float>>()));
       qInfo("adapter logits vs PEFT: max |Δlogit| = %.3g", d);
       QVERIFY(d < 1e-4);
     }
@@ -79,7 +81,8 @@ class TestHfLora : public QObject {
     double worst = 0;
     for (const auto& [name, t] : loraTensors(*model)) {
       std::string peft = name;
-      peft.insert(peft.size() - std::string(".weight").size(), ".default");  // PEFT's parameter name
+      peft.insert(peft.size() - std::string(".weight").size(),
+                  ".default");  // PEFT's parameter name
       const torch::Tensor want = grads.load(peft, torch::kFloat32);
       worst = std::max(worst, maxDiff(t.grad(), want) / (want.abs().max().item<double>() + 1e-12));
     }
@@ -95,15 +98,18 @@ class TestHfLora : public QObject {
     LoraTrainer trainer(*model, ts);
     const double l0 = trainer.step({{ex}});
     QVERIFY(std::abs(l0 - exp["loss"].get<double>()) < 1e-5);
-    const auto after = SafetensorsCheckpoint::openFile(fixture("lora-qwen2/after_step/adapter_model.safetensors"));
+    const auto after =
+        SafetensorsCheckpoint::openFile(fixture("lora-qwen2/after_step/adapter_model.safetensors"));
     double stepDiff = 0;
     for (const auto& [name, t] : loraTensors(*model))
       stepDiff = std::max(stepDiff, maxDiff(t.detach(), after.load(name, torch::kFloat32)));
-    qInfo("adapter after one AdamW step vs PEFT: max |Δ| = %.3g (the step moves each by ~1e-3)", stepDiff);
+    qInfo("adapter after one AdamW step vs PEFT: max |Δ| = %.3g (the step moves each by ~1e-3)",
+          stepDiff);
     QVERIFY(stepDiff < 2e-6);
     torch::NoGradGuard g;
     auto [sum1, n1] = completionLossSum(*model, {ex});
-    QVERIFY(std::abs(sum1.item<double>() / double(n1) - exp["loss_after_step"].get<double>()) < 1e-5);
+    QVERIFY(std::abs(sum1.item<double>() / double(n1) - exp["loss_after_step"].get<double>()) <
+            1e-5);
   }
 
   void freshAdapterEqualsBaseAndRoundTrips() {
@@ -123,7 +129,8 @@ class TestHfLora : public QObject {
     const std::string out = dir.path().toStdString() + "/adapter";
     saveLoraAdapter(*model, {}, out, "tiny-llama");
     // Same tensor names and shapes as PEFT writes for the seven modules.
-    const auto peft = SafetensorsCheckpoint::openFile(fixture("lora-qwen2/adapter_model.safetensors"));
+    const auto peft =
+        SafetensorsCheckpoint::openFile(fixture("lora-qwen2/adapter_model.safetensors"));
     const auto mine = SafetensorsCheckpoint::openFile(out + "/adapter_model.safetensors");
     QCOMPARE(mine.names(), peft.names());
     auto fresh = HfModel::load(fixture("llama-f32"), torch::kCPU);
@@ -182,18 +189,29 @@ class TestHfLora : public QObject {
     auto adapter = [&](const std::string& name, const std::function<void(nlohmann::json&)>& edit) {
       const std::string f = d + "/" + name;
       fs::create_directories(f);
-      fs::copy_file(fixture("lora-qwen2/adapter_model.safetensors"), f + "/adapter_model.safetensors");
+      fs::copy_file(fixture("lora-qwen2/adapter_model.safetensors"),
+                    f + "/adapter_model.safetensors");
       auto j = readJson(fixture("lora-qwen2/adapter_config.json"));
       edit(j);
       std::ofstream(f + "/adapter_config.json") << j.dump();
       return errorOf([&] { loadLoraAdapter(*model, f); });
     };
-    QVERIFY(adapter("dora", [](auto& j) { j["use_dora"] = true; }).find("DoRA") != std::string::npos);
-    QVERIFY(adapter("rank", [](auto& j) { j["r"] = 4; }).find("does not fit this model") != std::string::npos);
-    QVERIFY(adapter("fewer", [](auto& j) { j["target_modules"] = {"q_proj"}; }).find("does not explain") != std::string::npos);
-    QVERIFY(adapter("embed", [](auto& j) { j["target_modules"] = {"embed_tokens"}; }).find("'embed_tokens' is not supported") != std::string::npos);
-    QVERIFY(adapter("regex", [](auto& j) { j["target_modules"] = ".*proj"; }).find("a regex is not supported") != std::string::npos);
-    QVERIFY(errorOf([&] { loadLoraAdapter(*model, d + "/none"); }).find("has no adapter_config.json") != std::string::npos);
+    QVERIFY(adapter("dora", [](auto& j) { j["use_dora"] = true; }).find("DoRA") !=
+            std::string::npos);
+    QVERIFY(adapter("rank", [](auto& j) { j["r"] = 4; }).find("does not fit this model") !=
+            std::string::npos);
+    QVERIFY(adapter("fewer", [](auto& j) {
+              j["target_modules"] = {"q_proj"};
+            }).find("does not explain") != std::string::npos);
+    QVERIFY(adapter("embed", [](auto& j) {
+              j["target_modules"] = {"embed_tokens"};
+            }).find("'embed_tokens' is not supported") != std::string::npos);
+    QVERIFY(adapter("regex", [](auto& j) {
+              j["target_modules"] = ".*proj";
+            }).find("a regex is not supported") != std::string::npos);
+    QVERIFY(errorOf([&] {
+              loadLoraAdapter(*model, d + "/none");
+            }).find("has no adapter_config.json") != std::string::npos);
     QVERIFY(loraTensors(*model).empty());  // a refused adapter leaves none attached
   }
 };

@@ -121,8 +121,10 @@ class TestHfModel : public QObject {
     const std::vector<int64_t> ids = {5, 77, 301, 12, 9, 400, 33, 2, 18, 250};
     const torch::Tensor full = model->forward(row(ids));
     sublab::hf::KvCache cache;
-    std::vector<torch::Tensor> parts = {model->forward(row({ids.begin(), ids.begin() + 4}), {}, &cache)};
-    for (size_t t = 4; t < ids.size(); ++t) parts.push_back(model->forward(row({ids[t]}), {}, &cache));
+    std::vector<torch::Tensor> parts = {
+        model->forward(row({ids.begin(), ids.begin() + 4}), {}, &cache)};
+    for (size_t t = 4; t < ids.size(); ++t)
+      parts.push_back(model->forward(row({ids[t]}), {}, &cache));
     const double diff = (torch::cat(parts, 1) - full).abs().max().item<double>();
     qInfo("cache vs full forward: max |Δlogit| = %.3g", diff);
     QVERIFY(diff < 1e-5);
@@ -175,13 +177,22 @@ class TestHfModel : public QObject {
     QTest::addColumn<QString>("message");
     const QString base = R"({"model_type":"llama","hidden_size":64,"intermediate_size":128,
       "num_hidden_layers":2,"num_attention_heads":4,"vocab_size":512%1})";
-    QTest::newRow("not JSON") << "{\"model_type\": " << "not valid JSON";
-    QTest::newRow("unknown model_type") << base.arg("").replace("llama", "mistral") << "model_type \"mistral\" is not supported";
-    QTest::newRow("no model_type") << "{\"hidden_size\": 4}" << "no \"model_type\"";
-    QTest::newRow("rope scaling yarn") << base.arg(R"(,"rope_scaling":{"type":"yarn","factor":4.0})") << "rope scaling type \"yarn\" is not supported";
-    QTest::newRow("sliding window") << base.arg(R"(,"use_sliding_window":true)") << "sliding-window attention is not supported";
-    QTest::newRow("negative size") << base.arg("").replace("\"hidden_size\":64", "\"hidden_size\":-64") << "\"hidden_size\" is missing or not a positive integer";
-    QTest::newRow("gelu") << base.arg(R"(,"hidden_act":"gelu")") << "hidden_act \"gelu\" is not supported";
+    QTest::newRow("not JSON") << "{\"model_type\": "
+                              << "not valid JSON";
+    QTest::newRow("unknown model_type")
+        << base.arg("").replace("llama", "mistral") << "model_type \"mistral\" is not supported";
+    QTest::newRow("no model_type") << "{\"hidden_size\": 4}"
+                                   << "no \"model_type\"";
+    QTest::newRow("rope scaling yarn")
+        << base.arg(R"(,"rope_scaling":{"type":"yarn","factor":4.0})")
+        << "rope scaling type \"yarn\" is not supported";
+    QTest::newRow("sliding window")
+        << base.arg(R"(,"use_sliding_window":true)") << "sliding-window attention is not supported";
+    QTest::newRow("negative size")
+        << base.arg("").replace("\"hidden_size\":64", "\"hidden_size\":-64")
+        << "\"hidden_size\" is missing or not a positive integer";
+    QTest::newRow("gelu") << base.arg(R"(,"hidden_act":"gelu")")
+                          << "hidden_act \"gelu\" is not supported";
   }
   void badConfigs() {
     QFETCH(QString, json);
@@ -193,14 +204,22 @@ class TestHfModel : public QObject {
   void badCheckpoints_data() {
     QTest::addColumn<QString>("damage");
     QTest::addColumn<QString>("message");
-    QTest::newRow("missing tensor") << "missing" << "lacks tensor 'model.layers.1.mlp.up_proj.weight'";
-    QTest::newRow("misshapen tensor") << "shape" << "tensor 'model.layers.0.self_attn.k_proj.weight' in";
-    QTest::newRow("NaN weight") << "nan" << "tensor 'model.norm.weight' in";
-    QTest::newRow("missing bias (qwen2)") << "bias" << "lacks tensor 'model.layers.0.self_attn.q_proj.bias'";
-    QTest::newRow("config disagrees") << "config" << "has shape [512, 64] but config.json implies [512, 32]";
-    QTest::newRow("no weights") << "noweights" << "has neither model.safetensors";
-    QTest::newRow("malformed config.json") << "badjson" << "not valid JSON";
-    QTest::newRow("no config.json") << "noconfig" << "has no config.json";
+    QTest::newRow("missing tensor") << "missing"
+                                    << "lacks tensor 'model.layers.1.mlp.up_proj.weight'";
+    QTest::newRow("misshapen tensor") << "shape"
+                                      << "tensor 'model.layers.0.self_attn.k_proj.weight' in";
+    QTest::newRow("NaN weight") << "nan"
+                                << "tensor 'model.norm.weight' in";
+    QTest::newRow("missing bias (qwen2)") << "bias"
+                                          << "lacks tensor 'model.layers.0.self_attn.q_proj.bias'";
+    QTest::newRow("config disagrees") << "config"
+                                      << "has shape [512, 64] but config.json implies [512, 32]";
+    QTest::newRow("no weights") << "noweights"
+                                << "has neither model.safetensors";
+    QTest::newRow("malformed config.json") << "badjson"
+                                           << "not valid JSON";
+    QTest::newRow("no config.json") << "noconfig"
+                                    << "has no config.json";
   }
   void badCheckpoints() {
     QFETCH(QString, damage);
@@ -210,10 +229,13 @@ class TestHfModel : public QObject {
     const std::string d = damage.toStdString();
     using Ts = std::vector<std::pair<std::string, torch::Tensor>>;
     auto drop = [](Ts& ts, const std::string& n) {
-      ts.erase(std::remove_if(ts.begin(), ts.end(), [&](const auto& p) { return p.first == n; }), ts.end());
+      ts.erase(std::remove_if(ts.begin(), ts.end(), [&](const auto& p) { return p.first == n; }),
+               ts.end());
     };
-    if (d == "missing") rewriteWeights(f, [&](Ts& ts) { drop(ts, "model.layers.1.mlp.up_proj.weight"); });
-    if (d == "bias") rewriteWeights(f, [&](Ts& ts) { drop(ts, "model.layers.0.self_attn.q_proj.bias"); });
+    if (d == "missing")
+      rewriteWeights(f, [&](Ts& ts) { drop(ts, "model.layers.1.mlp.up_proj.weight"); });
+    if (d == "bias")
+      rewriteWeights(f, [&](Ts& ts) { drop(ts, "model.layers.0.self_attn.q_proj.bias"); });
     if (d == "shape")
       rewriteWeights(f, [](Ts& ts) {
         for (auto& [n, t] : ts)
@@ -241,7 +263,8 @@ class TestHfModel : public QObject {
     const std::string err = errorOf([&] { model->forward(row({1, 512})); });
     QVERIFY2(err.find("outside the model's vocabulary of 512") != std::string::npos, err.c_str());
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(1);
-    QVERIFY(errorOf([&] { model->generate({{}}, {}, gen); }).find("empty prompt") != std::string::npos);
+    QVERIFY(errorOf([&] { model->generate({{}}, {}, gen); }).find("empty prompt") !=
+            std::string::npos);
   }
 };
 

@@ -76,20 +76,33 @@ class TestHfSafetensors : public QObject {
     QTest::addColumn<qulonglong>("length");
     QTest::addColumn<QString>("message");
     const QString ok = R"({"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}})";
-    QTest::newRow("truncated data") << ok << 8 << 0ull << "outside the 8 bytes of data (truncated file?)";
-    QTest::newRow("header length 2^60") << ok << 16 << (1ull << 60) << "header length 1152921504606846976 exceeds";
+    QTest::newRow("truncated data")
+        << ok << 8 << 0ull << "outside the 8 bytes of data (truncated file?)";
+    QTest::newRow("header length 2^60")
+        << ok << 16 << (1ull << 60) << "header length 1152921504606846976 exceeds";
     QTest::newRow("header past the end") << ok << 0 << 4096ull << "exceeds the file size";
-    QTest::newRow("overlap") << R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})"
-                             << 16 << 0ull << "the data of tensors 'a' and 'b' overlap";
-    QTest::newRow("offset past end") << R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[16,32]}})" << 16 << 0ull << "outside the 16 bytes";
-    QTest::newRow("size vs shape") << R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}})" << 16 << 0ull << "takes 16 bytes but its shape and dtype need 12";
-    QTest::newRow("negative shape") << R"({"a":{"dtype":"F32","shape":[-4],"data_offsets":[0,16]}})" << 16 << 0ull << "not a non-negative integer";
-    QTest::newRow("duplicate name") << R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})"
-                                    << 16 << 0ull << "names tensor 'a' twice";
-    QTest::newRow("int64 dtype") << R"({"a":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}})" << 16 << 0ull << "has dtype I64, which is not supported";
+    QTest::newRow("overlap")
+        << R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})"
+        << 16 << 0ull << "the data of tensors 'a' and 'b' overlap";
+    QTest::newRow("offset past end")
+        << R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[16,32]}})" << 16 << 0ull
+        << "outside the 16 bytes";
+    QTest::newRow("size vs shape")
+        << R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}})" << 16 << 0ull
+        << "takes 16 bytes but its shape and dtype need 12";
+    QTest::newRow("negative shape") << R"({"a":{"dtype":"F32","shape":[-4],"data_offsets":[0,16]}})"
+                                    << 16 << 0ull << "not a non-negative integer";
+    QTest::newRow("duplicate name")
+        << R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})"
+        << 16 << 0ull << "names tensor 'a' twice";
+    QTest::newRow("int64 dtype") << R"({"a":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}})"
+                                 << 16 << 0ull << "has dtype I64, which is not supported";
     QTest::newRow("not JSON") << "{\"a\": [1, 2" << 16 << 0ull << "header is not valid JSON";
-    QTest::newRow("no offsets") << R"({"a":{"dtype":"F32","shape":[2]}})" << 16 << 0ull << "lacks a dtype, shape or two data_offsets";
-    QTest::newRow("huge shape") << R"({"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,16]}})" << 16 << 0ull << "shape too large";
+    QTest::newRow("no offsets") << R"({"a":{"dtype":"F32","shape":[2]}})" << 16 << 0ull
+                                << "lacks a dtype, shape or two data_offsets";
+    QTest::newRow("huge shape")
+        << R"({"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,16]}})" << 16
+        << 0ull << "shape too large";
   }
   void damaged() {
     QFETCH(QString, header);
@@ -107,13 +120,20 @@ class TestHfSafetensors : public QObject {
     QTemporaryDir dir;
     const std::string d = dir.path().toStdString();
     std::ofstream(d + "/short.safetensors") << "abc";
-    QVERIFY(errorOf([&] { SafetensorsFile f(d + "/short.safetensors"); }).find("shorter than the 8-byte") != std::string::npos);
-    std::ofstream(d + "/model.safetensors.index.json") << R"({"weight_map":{"w":"../x.safetensors"}})";
-    QVERIFY(errorOf([&] { SafetensorsCheckpoint::openFolder(d); }).find("not a plain file name") != std::string::npos);
+    QVERIFY(errorOf([&] {
+              SafetensorsFile f(d + "/short.safetensors");
+            }).find("shorter than the 8-byte") != std::string::npos);
+    std::ofstream(d + "/model.safetensors.index.json")
+        << R"({"weight_map":{"w":"../x.safetensors"}})";
+    QVERIFY(errorOf([&] { SafetensorsCheckpoint::openFolder(d); }).find("not a plain file name") !=
+            std::string::npos);
     sublab::hf::writeSafetensors(d + "/s1.safetensors", {{"v", torch::ones({2})}});
-    std::ofstream(d + "/model.safetensors.index.json", std::ios::trunc) << R"({"weight_map":{"w":"s1.safetensors"}})";
+    std::ofstream(d + "/model.safetensors.index.json", std::ios::trunc)
+        << R"({"weight_map":{"w":"s1.safetensors"}})";
     const std::string err = errorOf([&] { SafetensorsCheckpoint::openFolder(d); });
-    QVERIFY2(err.find("says tensor 'w' is in s1.safetensors, but that shard lacks it") != std::string::npos, err.c_str());
+    QVERIFY2(err.find("says tensor 'w' is in s1.safetensors, but that shard lacks it") !=
+                 std::string::npos,
+             err.c_str());
   }
 };
 
