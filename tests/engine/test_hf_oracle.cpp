@@ -30,10 +30,10 @@ struct Variant {
 };
 
 json baseConfig(const std::string& type) {
-  return {{"model_type", type}, {"hidden_size", 48}, {"intermediate_size", 96},
+  return {{"model_type", type},     {"hidden_size", 48},        {"intermediate_size", 96},
           {"num_hidden_layers", 2}, {"num_attention_heads", 4}, {"num_key_value_heads", 2},
-          {"vocab_size", 256}, {"rms_norm_eps", 1e-6}, {"max_position_embeddings", 512},
-          {"hidden_act", "silu"}, {"bos_token_id", 1}, {"eos_token_id", 2}};
+          {"vocab_size", 256},      {"rms_norm_eps", 1e-6},     {"max_position_embeddings", 512},
+          {"hidden_act", "silu"},   {"bos_token_id", 1},        {"eos_token_id", 2}};
 }
 
 std::vector<Variant> variants() {
@@ -44,8 +44,11 @@ std::vector<Variant> variants() {
   b["tie_word_embeddings"] = true;
   b["rope_theta"] = 500000.0;
   b["head_dim"] = 16;  // differs from hidden / heads = 12
-  b["rope_scaling"] = {{"type", "llama3"}, {"factor", 8.0}, {"low_freq_factor", 1.0},
-                       {"high_freq_factor", 4.0}, {"original_max_position_embeddings", 64}};
+  b["rope_scaling"] = {{"type", "llama3"},
+                       {"factor", 8.0},
+                       {"low_freq_factor", 1.0},
+                       {"high_freq_factor", 4.0},
+                       {"original_max_position_embeddings", 64}};
   json c = baseConfig("qwen2");
   c["tie_word_embeddings"] = true;
   c["rope_parameters"] = {{"rope_theta", 1e6}, {"rope_type", "default"}};
@@ -84,7 +87,8 @@ void writeCheckpoint(const std::string& dir, const Variant& v, uint64_t seed) {
     add(p + "mlp.up_proj.weight", {c.intermediateSize, h}, 0.2);
     add(p + "mlp.down_proj.weight", {h, c.intermediateSize}, 0.15);
     if (c.qkvBias)
-      for (const auto& [m, n] : {std::pair{"q", q}, {"k", kv}, {"v", kv}}) add(p + "self_attn." + m + "_proj.bias", {n}, 0.2);
+      for (const auto& [m, n] : {std::pair{"q", q}, {"k", kv}, {"v", kv}})
+        add(p + "self_attn." + m + "_proj.bias", {n}, 0.2);
     if (c.oBias) add(p + "self_attn.o_proj.bias", {h}, 0.2);
   }
   if (!v.sharded) {
@@ -99,8 +103,10 @@ void writeCheckpoint(const std::string& dir, const Variant& v, uint64_t seed) {
     map[ts[i].first] = "model-0000" + std::to_string(k + 1) + "-of-00002.safetensors";
   }
   for (int k = 0; k < 2; ++k)
-    writeSafetensors(dir + "/model-0000" + std::to_string(k + 1) + "-of-00002.safetensors", shard[k]);
-  std::ofstream(dir + "/model.safetensors.index.json") << json{{"metadata", json::object()}, {"weight_map", map}}.dump();
+    writeSafetensors(dir + "/model-0000" + std::to_string(k + 1) + "-of-00002.safetensors",
+                     shard[k]);
+  std::ofstream(dir + "/model.safetensors.index.json")
+      << json{{"metadata", json::object()}, {"weight_map", map}}.dump();
 }
 
 // Runs the reference on a request; fails the test with how to install it when it is missing.
@@ -115,8 +121,10 @@ json runOracle(const std::string& dir, const json& request) {
                     QString::fromStdString(dir + "/request.json")});
   p.waitForFinished(300000);
   if (p.exitCode() != 0) {
-    qWarning("the PyTorch oracle failed (is python3-torch installed? scripts/install-deps.sh "
-             "installs it):\n%s", p.readAllStandardError().constData());
+    qWarning(
+        "the PyTorch oracle failed (is python3-torch installed? scripts/install-deps.sh "
+        "installs it):\n%s",
+        p.readAllStandardError().constData());
     return {};
   }
   return json::parse(p.readAllStandardOutput().toStdString());
@@ -154,23 +162,27 @@ class TestHfOracle : public QObject {
     const std::string dir = tmp.path().toStdString() + "/" + v.name;
     writeCheckpoint(dir, v, 100 + uint64_t(index));
     const std::vector<int64_t> ids = {1, 17, 200, 45, 45, 9, 130, 77, 3, 250, 61, 18};
-    const json ans = runOracle(tmp.path().toStdString(), {{"model", dir}, {"ids", ids}, {"greedy", 8}});
+    const json ans =
+        runOracle(tmp.path().toStdString(), {{"model", dir}, {"ids", ids}, {"greedy", 8}});
     QVERIFY2(!ans.is_null(), "the PyTorch oracle did not answer (see the warning above)");
     const auto model = HfModel::load(dir, torch::kCPU);
     torch::NoGradGuard g;
     const torch::Tensor logits = model->forward(torch::tensor(ids).view({1, -1}))[0];
     const double diff = (logits - asTensor(ans["logits"])).abs().max().item<double>();
-    qInfo("%s: max |Δlogit| over %lld logits = %.3g", v.name.c_str(), (long long)logits.numel(), diff);
+    qInfo("%s: max |Δlogit| over %lld logits = %.3g", v.name.c_str(), (long long)logits.numel(),
+          diff);
     QVERIFY2(diff < 1e-4, qPrintable(QString::number(diff)));
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(1);
-    QCOMPARE(model->generate({ids}, {8, 0.0, {-1}}, gen)[0], ans["greedy"].get<std::vector<int64_t>>());
+    QCOMPARE(model->generate({ids}, {8, 0.0, {-1}}, gen)[0],
+             ans["greedy"].get<std::vector<int64_t>>());
   }
 
   // An adapter with non-zero B: logits with it, then one AdamW step, against the reference.
   void loraStep() {
     QTemporaryDir tmp;
     const Variant v = variants()[2];
-    const std::string dir = tmp.path().toStdString() + "/model", ad = tmp.path().toStdString() + "/adapter";
+    const std::string dir = tmp.path().toStdString() + "/model",
+                      ad = tmp.path().toStdString() + "/adapter";
     writeCheckpoint(dir, v, 7);
     auto model = HfModel::load(dir, torch::kCPU);
     attachLora(*model, {}, 9);
@@ -182,9 +194,12 @@ class TestHfOracle : public QObject {
     saveLoraAdapter(*model, {}, ad, "random-qwen2");
     const std::vector<int64_t> ids = {1, 5, 6, 7, 8, 9, 10, 11, 12};
     const std::vector<int64_t> labels = {-100, -100, -100, -100, 8, 9, 10, 11, 12};
-    const json ans = runOracle(tmp.path().toStdString(),
-                               {{"model", dir}, {"ids", ids}, {"greedy", 0},
-                                {"lora", {{"adapter", ad}, {"train_ids", ids}, {"labels", labels}, {"lr", 1e-3}}}});
+    const json ans = runOracle(
+        tmp.path().toStdString(),
+        {{"model", dir},
+         {"ids", ids},
+         {"greedy", 0},
+         {"lora", {{"adapter", ad}, {"train_ids", ids}, {"labels", labels}, {"lr", 1e-3}}}});
     QVERIFY2(!ans.is_null(), "the PyTorch oracle did not answer (see the warning above)");
     {
       torch::NoGradGuard g;
@@ -201,7 +216,9 @@ class TestHfOracle : public QObject {
     QVERIFY(std::abs(loss - ans["lora_loss"].get<double>()) < 1e-5);
     double worst = 0;
     for (const auto& [n, t] : loraTensors(*model))
-      worst = std::max(worst, (t.detach().reshape({-1}) - asTensor(ans["lora_after"][n])).abs().max().item<double>());
+      worst = std::max(
+          worst,
+          (t.detach().reshape({-1}) - asTensor(ans["lora_after"][n])).abs().max().item<double>());
     qInfo("LoRA after one AdamW step: max |Δ| = %.3g", worst);
     QVERIFY(worst < 2e-6);
   }
@@ -211,16 +228,18 @@ class TestHfOracle : public QObject {
   // prompt; the expected greedy continuation was computed with transformers (fp32).
   void realQwen05b() {
     const char* dir = std::getenv("SUBLAB_QWEN05B_DIR");
-    if (!dir || !*dir) QSKIP("set SUBLAB_QWEN05B_DIR to a Qwen2.5-0.5B-Instruct folder to run this check");
+    if (!dir || !*dir)
+      QSKIP("set SUBLAB_QWEN05B_DIR to a Qwen2.5-0.5B-Instruct folder to run this check");
     const auto model = HfModel::load(dir, torch::kCPU);
     QCOMPARE(model->config().modelType, std::string("qwen2"));
     QCOMPARE(parameterCount(model->config()), int64_t(494032768));
     // <|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful
-    // assistant.<|im_end|>\n<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n
-    const std::vector<int64_t> prompt = {151644, 8948, 198, 2610, 525, 1207, 16948, 11, 3465, 553,
-                                         54364, 14817, 13, 1446, 525, 264, 10950, 17847, 13, 151645,
-                                         198, 151644, 872, 198, 3838, 374, 279, 6722, 315, 9625, 30,
-                                         151645, 198, 151644, 77091, 198};
+    // assistant.<|im_end|>\n<|im_start|>user\nWhat is the capital of
+    // France?<|im_end|>\n<|im_start|>assistant\n
+    const std::vector<int64_t> prompt = {
+        151644, 8948, 198, 2610, 525,   1207,  16948, 11,     3465, 553,    54364, 14817,
+        13,     1446, 525, 264,  10950, 17847, 13,    151645, 198,  151644, 872,   198,
+        3838,   374,  279, 6722, 315,   9625,  30,    151645, 198,  151644, 77091, 198};
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(1);
     const auto out = model->generate({prompt}, {16, 0.0, {}}, gen)[0];
     // "The capital of France is Paris." then <|im_end|>.
