@@ -8,8 +8,9 @@ packages=(build-essential cmake ninja-build pkg-config clang-format
           zlib1g-dev libjemalloc-dev dataset-fashion-mnist
           libpcre2-dev libutf8proc-dev  # the Hugging Face tokenizer (engine/hf)
           qt6-base-dev
-          slurm-wlm munge)  # a one-node Slurm cluster for the tests (scripts/slurm-local.sh)
-# The tokenizer and chat-template oracles (tests/oracles) runs on Node with npm; a Node from elsewhere (e.g.
+          slurm-wlm munge  # a one-node Slurm cluster for the tests (scripts/slurm-local.sh)
+          python3-torch)   # the plain PyTorch oracle of the Hugging Face model tests (tests/oracles/)
+# The tokenizer and chat-template oracles (tests/oracles) run on Node with npm; a Node from elsewhere (e.g.
 # NodeSource, which bundles npm and conflicts with Debian's npm package) is kept.
 if ! command -v npm >/dev/null; then
   packages+=(nodejs npm)
