@@ -20,21 +20,22 @@ namespace {
 // The weights are drawn on the GPU (fast) and written through the engine's safetensors writer.
 std::string writeRandomQwen(const std::string& dir, int64_t h, int64_t inter, int64_t layers,
                             int64_t heads, int64_t kvHeads, int64_t vocab, bool tied) {
-  const nlohmann::json cfg = {{"model_type", "qwen2"},         {"hidden_size", h},
-                              {"intermediate_size", inter},    {"num_hidden_layers", layers},
-                              {"num_attention_heads", heads},  {"num_key_value_heads", kvHeads},
-                              {"vocab_size", vocab},           {"rms_norm_eps", 1e-6},
-                              {"rope_theta", 1000000.0},       {"max_position_embeddings", 32768},
-                              {"tie_word_embeddings", tied},   {"torch_dtype", "bfloat16"},
+  const nlohmann::json cfg = {{"model_type", "qwen2"},        {"hidden_size", h},
+                              {"intermediate_size", inter},   {"num_hidden_layers", layers},
+                              {"num_attention_heads", heads}, {"num_key_value_heads", kvHeads},
+                              {"vocab_size", vocab},          {"rms_norm_eps", 1e-6},
+                              {"rope_theta", 1000000.0},      {"max_position_embeddings", 32768},
+                              {"tie_word_embeddings", tied},  {"torch_dtype", "bfloat16"},
                               {"use_sliding_window", false}};
   std::filesystem::create_directories(dir);
   std::ofstream(dir + "/config.json") << cfg.dump(2);
   const int64_t hd = h / heads, q = heads * hd, kv = kvHeads * hd;
   std::vector<std::pair<std::string, torch::Tensor>> ts;
   auto add = [&](const std::string& n, std::vector<int64_t> shape, double std, double mean = 0) {
-    ts.emplace_back(n, (torch::randn(shape, torch::TensorOptions().device(torch::kCUDA)) * std + mean)
-                           .to(torch::kBFloat16)
-                           .cpu());
+    ts.emplace_back(n,
+                    (torch::randn(shape, torch::TensorOptions().device(torch::kCUDA)) * std + mean)
+                        .to(torch::kBFloat16)
+                        .cpu());
   };
   add("model.embed_tokens.weight", {vocab, h}, 0.02);
   if (!tied) add("lm_head.weight", {vocab, h}, 0.02);
@@ -119,9 +120,11 @@ int main(int argc, char** argv) {
     const auto wg = exp["greedy_ids"].get<std::vector<int64_t>>();
     size_t agree = 0;
     while (agree < wg.size() && greedy[agree] == wg[agree]) ++agree;
-    std::printf("%s cuda bf16: max |dlogit| %.4f (logit range %.2f), argmax %s, greedy prefix agreeing %zu/16\n",
-                name, (last - want).abs().max().item<double>(), (want.max() - want.min()).item<double>(),
-                last.argmax().item<int64_t>() == want.argmax().item<int64_t>() ? "same" : "DIFFERS", agree);
+    std::printf(
+        "%s cuda bf16: max |dlogit| %.4f (logit range %.2f), argmax %s, greedy prefix agreeing "
+        "%zu/16\n",
+        name, (last - want).abs().max().item<double>(), (want.max() - want.min()).item<double>(),
+        last.argmax().item<int64_t>() == want.argmax().item<int64_t>() ? "same" : "DIFFERS", agree);
   }
   {
     std::ifstream in(fx + "/lora-qwen2/expected.json");
@@ -132,15 +135,18 @@ int main(int argc, char** argv) {
     s.lr = 1e-3;
     s.maxGradNorm = 0;
     LoraTrainer t(*m, s);
-    const TrainExample ex{exp["train_ids"].get<std::vector<int64_t>>(), exp["labels"].get<std::vector<int64_t>>()};
+    const TrainExample ex{exp["train_ids"].get<std::vector<int64_t>>(),
+                          exp["labels"].get<std::vector<int64_t>>()};
     const double l0 = t.step({{ex}});
     torch::NoGradGuard g;
     auto [sum, n] = completionLossSum(*m, {ex});
     std::printf("lora cuda bf16: loss %.5f (PEFT fp32 %.5f), after step %.5f (PEFT %.5f)\n", l0,
-                exp["loss"].get<double>(), sum.item<double>() / double(n), exp["loss_after_step"].get<double>());
+                exp["loss"].get<double>(), sum.item<double>() / double(n),
+                exp["loss_after_step"].get<double>());
   }
   if (argc > 2 && std::string(argv[2]) == "--bench") {
-    benchShape("qwen2.5-0.5b", writeRandomQwen("/tmp/sublab_q05", 896, 4864, 24, 14, 2, 151936, true));
+    benchShape("qwen2.5-0.5b",
+               writeRandomQwen("/tmp/sublab_q05", 896, 4864, 24, 14, 2, 151936, true));
     if (argc > 3 && std::string(argv[3]) == "--7b")
       benchShape("qwen2.5-7b",
                  writeRandomQwen("/tmp/sublab_q7", 3584, 18944, 28, 28, 4, 152064, false));

@@ -1,9 +1,10 @@
 // What the New-experiment form shows about a model folder before Run: a plain card (architecture,
 // size, dtype, context, vocabulary, the memory the run will need on the chosen device, whether
 // that fits, and a refusal when it does not or when the folder cannot be used), made by one
-// replaceable hook. The engine's checkpoint reader installs the real describer; until one is
-// installed describeModelFolder() says so on the card instead of guessing. Plain C++, no torch,
-// so the GUI can include it.
+// replaceable hook. The default describer reads the folder with the engine's Hugging Face config
+// reader (engine/hf/hf_config.h: architecture, parameter count, the memory estimate); tests may
+// install another, and with none installed describeModelFolder() says so on the card instead of
+// guessing. Plain C++, no torch, so the GUI can include it.
 #pragma once
 
 #include <cstdint>
@@ -43,7 +44,8 @@ ModelCard describeModelFolder(const std::string& path, const std::string& device
 // adapters' optimizer state at the paper's batch and length. An estimate, stated as such.
 int64_t estimateRunMemory(int64_t parameters, int bytesPerWeight);
 
-// Fills memoryNeeded from parameters and computeDtype, and fits / refusal from memoryAvailable.
+// Fills memoryNeeded (when the describer left it 0) from parameters and computeDtype, and fits /
+// refusal from memoryAvailable.
 void finishModelCard(ModelCard& card);
 
 // Bytes of physical memory available now on this machine (Linux: MemAvailable), -1 if unknown.

@@ -4,12 +4,15 @@
 // typos, ranges, shapes, animal, contradictory knobs), and the model-card hook and its memory
 // estimate.
 #include <QtTest/QtTest>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "engine/chat/chat_config.h"
 #include "engine/chat/chat_prompts.h"
 #include "engine/chat/model_card.h"
 #include "engine/core/common.h"
+#include "engine/hf/safetensors.h"
 
 namespace {
 
@@ -192,6 +195,45 @@ class TestChatConfig : public QObject {
     Json ok = with("model", "cross_folder", "/models/y");
     ok["chat"] = {{"student_context", "custom"}, {"student_system_prompt", "Be brief."}};
     QCOMPARE(failure(ok), std::string());
+  }
+
+  // The default describer reads a real (tiny, transformers-made) checkpoint folder: the card's
+  // parameter count is the number of weights in its safetensors file (embeddings tied).
+  void realDescriberReadsACheckpoint() {
+    namespace fs = std::filesystem;
+    QTemporaryDir tmp;
+    const std::string fx = std::string(SUBLAB_SOURCE_DIR) + "/tests/fixtures/hf/";
+    const fs::path dir = fs::path(tmp.path().toStdString()) / "qwen2";
+    fs::create_directories(dir);
+    for (const char* f : {"config.json", "model.safetensors"})
+      fs::copy_file(fx + "qwen2-f32/" + f, dir / f);
+    const ModelCard noTok = describeModelFolder(dir.string(), "cpu");
+    QVERIFY(!noTok.readable);
+    QVERIFY2(noTok.refusal.find("tokenizer.json") != std::string::npos, noTok.refusal.c_str());
+    fs::copy_file(fx + "tok-qwen2/tokenizer.json", dir / "tokenizer.json");
+    const ModelCard card = describeModelFolder(dir.string(), "cpu");
+    QVERIFY2(card.readable, card.refusal.c_str());
+    QCOMPARE(card.architecture, std::string("qwen2"));
+    int64_t weights = 0;
+    const auto st = hf::SafetensorsCheckpoint::openFolder(dir.string());
+    for (const auto& n : st.names()) {
+      int64_t numel = 1;
+      for (int64_t d : st.info(n).shape) numel *= d;
+      weights += numel;
+    }
+    QCOMPARE(card.parameters, weights);
+    QCOMPARE(card.vocabSize, int64_t(512));
+    QCOMPARE(card.computeDtype, std::string("float32"));
+    QVERIFY(card.memoryNeeded > weights * 4);  // the fp32 weights and the run's working memory
+    QVERIFY(card.fits);
+    const ModelCard gpu = describeModelFolder(dir.string(), "cuda");
+    QCOMPARE(gpu.computeDtype, std::string("bfloat16"));
+    QVERIFY(gpu.memoryNeeded < card.memoryNeeded);
+    // An unsupported architecture is refused by name.
+    std::ofstream(dir / "config.json") << R"({"model_type": "mistral", "hidden_size": 64})";
+    const ModelCard other = describeModelFolder(dir.string(), "cpu");
+    QVERIFY(!other.readable && !other.fits);
+    QVERIFY2(other.refusal.find("mistral") != std::string::npos, other.refusal.c_str());
   }
 
   void modelCardHook() {

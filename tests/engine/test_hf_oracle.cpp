@@ -10,9 +10,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "engine/hf/chat_template.h"
 #include "engine/hf/hf_lora.h"
 #include "engine/hf/hf_model.h"
 #include "engine/hf/safetensors.h"
+#include "engine/hf/tokenizer.h"
 
 namespace fs = std::filesystem;
 using namespace sublab::hf;
@@ -232,19 +234,21 @@ class TestHfOracle : public QObject {
       QSKIP("set SUBLAB_QWEN05B_DIR to a Qwen2.5-0.5B-Instruct folder to run this check");
     const auto model = HfModel::load(dir, torch::kCPU);
     QCOMPARE(model->config().modelType, std::string("qwen2"));
-    QCOMPARE(parameterCount(model->config()), int64_t(494032768));
-    // <|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful
-    // assistant.<|im_end|>\n<|im_start|>user\nWhat is the capital of
-    // France?<|im_end|>\n<|im_start|>assistant\n
-    const std::vector<int64_t> prompt = {
-        151644, 8948, 198, 2610, 525,   1207,  16948, 11,     3465, 553,    54364, 14817,
-        13,     1446, 525, 264,  10950, 17847, 13,    151645, 198,  151644, 872,   198,
-        3838,   374,  279, 6722, 315,   9625,  30,    151645, 198,  151644, 77091, 198};
+    QCOMPARE(parameterCount(model->config()), int64_t(494032768));  // the model card's 0.49 B
+    // The whole path a run takes: the folder's tokenizer and chat template (Qwen's default system
+    // prompt, since none is given), greedy generation, decoding. Qwen2.5-0.5B-Instruct answers
+    // this question with "The capital of France is Paris." (Hugging Face's own quick-start).
+    const Tokenizer tok = Tokenizer::fromFile(std::filesystem::path(dir) / "tokenizer.json");
+    const ChatStyle style = chatStyleForFolder(dir, "auto");
+    const ChatTokens chat =
+        tokenizeChat(tok, renderChat(style, {{"user", "What is the capital of France?"}}, true));
+    QVERIFY2(chat.ids.front() == tok.tokenToId("<|im_start|>"), "ChatML opens the prompt");
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(1);
-    const auto out = model->generate({prompt}, {16, 0.0, {}}, gen)[0];
-    // "The capital of France is Paris." then <|im_end|>.
-    const std::vector<int64_t> want = {785, 6722, 315, 9625, 374, 12095, 13, 151645};
-    QCOMPARE(out, want);
+    const auto out = model->generate({std::vector<int64_t>(chat.ids.begin(), chat.ids.end())},
+                                     {16, 0.0, {}}, gen)[0];
+    const std::string answer = tok.decode(std::vector<int>(out.begin(), out.end()), true);
+    QVERIFY2(answer.find("Paris") != std::string::npos, answer.c_str());
+    QCOMPARE(out.back(), int64_t(tok.tokenToId("<|im_end|>")));  // it stops by itself
   }
 };
 
