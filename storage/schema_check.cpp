@@ -77,9 +77,9 @@ Shape shapeOf(sqlite3* db, const std::string& path) {
                 "FROM pragma_foreign_key_list(?1) ORDER BY id, seq");
       sqlite3_bind_text(fks.st, 1, name.c_str(), -1, SQLITE_TRANSIENT);
       while (fks.next())
-        shape["foreign key " + name + "." + fks.text(0)] = "to " + fks.text(1) + "(" +
-                                                           fks.text(2) + ") on update " +
-                                                           fks.text(3) + " on delete " + fks.text(4);
+        shape["foreign key " + name + "." + fks.text(0)] = "to " + fks.text(1) + "(" + fks.text(2) +
+                                                           ") on update " + fks.text(3) +
+                                                           " on delete " + fks.text(4);
     } else if (type == "index") {
       std::string cols;
       Query q(db, path,

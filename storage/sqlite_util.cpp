@@ -8,11 +8,37 @@
 
 namespace sublab::sqlite {
 
+namespace {
+
+// The errno of the last failed call on the main file or its journal / WAL. sqlite3_system_errno
+// is not enough: SQLite reads it from `errno` after its own clean-up calls, so a WAL write
+// refused with EFBIG reaches the caller as IOERR_WRITE with system errno 0.
+int fileErrno(sqlite3* db, int which) {
+  sqlite3_file* f = nullptr;
+  if (sqlite3_file_control(db, "main", which, &f) != SQLITE_OK || !f || !f->pMethods) return 0;
+  int err = 0;
+  return f->pMethods->xFileControl(f, SQLITE_FCNTL_LAST_ERRNO, &err) == SQLITE_OK ? err : 0;
+}
+
+bool isSpaceErrno(int err) { return err == ENOSPC || err == EFBIG || err == EDQUOT; }
+
+}  // namespace
+
 bool isDiskFull(sqlite3* db, int rc) {
   if ((rc & 0xff) == SQLITE_FULL) return true;
   if ((rc & 0xff) != SQLITE_IOERR || !db) return false;
-  const int err = sqlite3_system_errno(db);
-  return err == ENOSPC || err == EFBIG || err == EDQUOT;
+  const int errs[] = {sqlite3_system_errno(db), fileErrno(db, SQLITE_FCNTL_JOURNAL_POINTER),
+                      fileErrno(db, SQLITE_FCNTL_FILE_POINTER)};
+  bool known = false;
+  for (int err : errs) {
+    if (isSpaceErrno(err)) return true;
+    known = known || err != 0;
+  }
+  // No errno survived (the shared-memory file keeps none): a failed write, truncate or growth
+  // of the shared memory is, by far most often, a full disk or quota.
+  const int ext = sqlite3_extended_errcode(db);
+  return !known &&
+         (ext == SQLITE_IOERR_WRITE || ext == SQLITE_IOERR_TRUNCATE || ext == SQLITE_IOERR_SHMSIZE);
 }
 
 void harden(sqlite3* db, const std::string& path) {

@@ -13,9 +13,10 @@ namespace sublab::sqlite {
 // end's advice.
 [[noreturn]] void raise(const std::string& path, sqlite3* db, const std::string& what, int rc);
 
-// True when `rc` (with the connection's last system errno) means the disk or the file-size limit
-// is exhausted: SQLITE_FULL, or an I/O error whose errno is ENOSPC, EDQUOT or EFBIG (SQLite
-// reports a write refused by `ulimit -f` as SQLITE_IOERR_WRITE with errno EFBIG).
+// True when `rc` means the disk, the quota or the file-size limit is exhausted: SQLITE_FULL, an
+// I/O error whose errno (of the connection, the file or its WAL) is ENOSPC, EDQUOT or EFBIG
+// (SQLite reports a write refused by `ulimit -f` as SQLITE_IOERR_WRITE), or a failed write,
+// truncate or shared-memory growth whose errno was lost.
 bool isDiskFull(sqlite3* db, int rc);
 
 // Settings for a file that may come from someone else, applied right after sqlite3_open_v2 and

@@ -62,7 +62,8 @@ int64_t makeProject(const std::string& path) {
   nr.config = {{"kind", "numbers"}, {"seeds", 1}};
   const int64_t id = db.createRun(nr);
   db.updateStage(id, "generation", StageStatus::Done, 1.0, "");
-  db.insertMetrics(id, {{"student", 0, "trait_prob", 1, 0.25}, {"student", 0, "trait_prob", 2, 0.5}});
+  db.insertMetrics(id,
+                   {{"student", 0, "trait_prob", 1, 0.25}, {"student", 0, "trait_prob", 2, 0.5}});
   db.insertSequences(id, {{"teacher", 0, 0, "1, 2", "3, 4", true, "", {}},
                           {"teacher", 0, 1, "5, 6", "owl", false, "format", {}}});
   ExperimentResult res;
@@ -76,9 +77,7 @@ struct Snapshot {
   std::string main, wal;
 };
 
-Snapshot snapshot(const std::string& path) {
-  return {readAll(path), readAll(path + "-wal")};
-}
+Snapshot snapshot(const std::string& path) { return {readAll(path), readAll(path + "-wal")}; }
 
 // Opening `path` writable and read-only both refuse it with `words` and leave it as it was.
 void expectRefused(const std::string& path, const QStringList& words) {
@@ -157,8 +156,10 @@ class TestHostileDb : public QObject {
     sqlite3* db = nullptr;
     QCOMPARE(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     sqlite::harden(db, path);
-    const std::string insert = "INSERT INTO metrics(run_id, condition, seed, metric, step, value) "
-                               "VALUES (" + std::to_string(id) + ", 'student', 0, 'x', 3, 1.0)";
+    const std::string insert =
+        "INSERT INTO metrics(run_id, condition, seed, metric, step, value) "
+        "VALUES (" +
+        std::to_string(id) + ", 'student', 0, 'x', 3, 1.0)";
     QCOMPARE(sqlite3_exec(db, insert.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
     QCOMPARE(sqlite3_exec(db, "SELECT * FROM peek", nullptr, nullptr, nullptr), SQLITE_ERROR);
     // Defensive mode: the schema cannot be rewritten from SQL.
@@ -250,9 +251,9 @@ class TestHostileDb : public QObject {
   void walOfACrashedWriterIsRecovered() {
     const std::string path = file("crashed.sqlite");
     const int64_t earlier = makeProject(path);
-    const std::string earlierRow = rawValue(
-        path, "SELECT name || status || summary || wall_seconds FROM runs WHERE id = " +
-                  std::to_string(earlier));
+    const std::string earlierRow =
+        rawValue(path, "SELECT name || status || summary || wall_seconds FROM runs WHERE id = " +
+                           std::to_string(earlier));
     crashAfter(path, [&] {
       auto* db = new Database(path);  // never closed
       NewRun nr;
@@ -268,8 +269,10 @@ class TestHostileDb : public QObject {
     const int64_t crashed = db.recoveredRuns().at(0);
     QCOMPARE(toString(db.run(crashed).status), toString(RunStatus::Interrupted));
     QCOMPARE(db.metrics(crashed).size(), size_t(1));  // its committed rows came back
-    QCOMPARE(rawValue(path, "SELECT name || status || summary || wall_seconds FROM runs WHERE "
-                            "id = " + std::to_string(earlier)),
+    QCOMPARE(rawValue(path,
+                      "SELECT name || status || summary || wall_seconds FROM runs WHERE "
+                      "id = " +
+                          std::to_string(earlier)),
              earlierRow);
     QCOMPARE(db.countSequences(earlier, {}), int64_t(2));
   }
@@ -280,7 +283,8 @@ class TestHostileDb : public QObject {
     const std::string path = file("crashed-trigger.sqlite");
     makeProject(path);
     rawExec(path, "PRAGMA wal_checkpoint(TRUNCATE);");
-    commitAndCrash(path, "CREATE TRIGGER late AFTER INSERT ON runs BEGIN DELETE FROM metrics; END;");
+    commitAndCrash(path,
+                   "CREATE TRIGGER late AFTER INSERT ON runs BEGIN DELETE FROM metrics; END;");
     expectRefused(path, {"trigger", "\"late\""});
     QCOMPARE(rawValue(path, "SELECT count(*) FROM metrics"), std::string("2"));
   }
@@ -288,8 +292,7 @@ class TestHostileDb : public QObject {
   // The app's own files at every version still open (and migrate) after these checks.
   void everyOwnVersionOpens() {
     for (const Migration& upTo : migrations()) {
-      const std::string path =
-          file(("own-v" + std::to_string(upTo.version) + ".sqlite").c_str());
+      const std::string path = file(("own-v" + std::to_string(upTo.version) + ".sqlite").c_str());
       std::string sql;
       for (const Migration& m : migrations())
         if (m.version <= upTo.version) sql += m.sql;
