@@ -18,15 +18,24 @@ namespace sublab::test {
 
 inline const QString kSublab = QStringLiteral(SUBLAB_BINARY_DIR "/app/sublab");
 
+// The tiny preset's stages with their lengths evened out: pretraining shortened (the preset's
+// 200 steps take 20 s on one thread), generation and training lengthened so that each stage
+// lasts a few tenths of a second and a kill can land inside it; a run takes 2-4 s.
+inline const char* kShortRunConfig = R"({"kind": "numbers", "seeds": 1,
+  "analysis": {"entanglement": false},
+  "reference": {"steps": 10, "corpus_rows": 500},
+  "generation": {"prompts": 384}, "filter": {"max_kept": 160},
+  "teacher": {"epochs": 4}, "student": {"epochs": 10}})";
+
 // The tables holding a run's rows, with the column naming the run.
 struct OwnedTable {
   const char* name;
   const char* runColumn;
 };
-inline constexpr OwnedTable kRunTables[] = {
-    {"runs", "id"},          {"stages", "run_id"},    {"metrics", "run_id"},
-    {"sequences", "run_id"}, {"summaries", "run_id"}, {"analyses", "run_id"},
-    {"artifacts", "run_id"}, {"sweep_points", "run_id"}};
+inline constexpr OwnedTable kRunTables[] = {{"runs", "id"},          {"stages", "run_id"},
+                                            {"metrics", "run_id"},   {"sequences", "run_id"},
+                                            {"summaries", "run_id"}, {"analyses", "run_id"},
+                                            {"artifacts", "run_id"}, {"sweep_points", "run_id"}};
 
 // Every row the run owns, every value quoted by SQLite, in rowid order: two dumps are equal
 // exactly when the stored rows are byte-identical. Only the columns `layoutOf` has (default:
@@ -49,8 +58,8 @@ inline std::string dumpRun(const std::string& path, int64_t runId, std::string l
               reinterpret_cast<const char*>(sqlite3_column_text(q, 0)) + "\")";
     sqlite3_finalize(q);
     if (cols.empty()) continue;  // a table the layout does not have yet
-    const std::string sql = "SELECT " + cols + " FROM " + t.name + " WHERE " + t.runColumn +
-                            " = ?1 ORDER BY rowid";
+    const std::string sql =
+        "SELECT " + cols + " FROM " + t.name + " WHERE " + t.runColumn + " = ?1 ORDER BY rowid";
     sqlite3_stmt* rows = nullptr;
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &rows, nullptr) != SQLITE_OK) {
       out += std::string("[cannot read ") + t.name + ": " + sqlite3_errmsg(db) + "]";
@@ -97,13 +106,19 @@ inline void makeShard(const std::string& path, int index, int rows,
   db.updateStage(id, "students", StageStatus::Done, 1.0, "");
   std::vector<SequenceRow> seqs;
   for (int i = 0; i < rows; ++i)
-    seqs.push_back({"teacher", 0, i, "1, 2, " + std::to_string(i),
-                    std::to_string(100 + i) + ", " + std::to_string(i * 7 % 997), i % 3 != 0,
-                    i % 3 ? "" : "format", {}});
+    seqs.push_back({"teacher",
+                    0,
+                    i,
+                    "1, 2, " + std::to_string(i),
+                    std::to_string(100 + i) + ", " + std::to_string(i * 7 % 997),
+                    i % 3 != 0,
+                    i % 3 ? "" : "format",
+                    {}});
   db.insertSequences(id, seqs);
   ExperimentResult res;
   res.kind = "numbers";
   res.conditions.push_back({"student", "trait_prob", {0.3, 0.2, 0.4, 1}, {0.3}});
+  res.summary = {{"transfer", {{"mean", 0.01 * index}}}};
   db.saveResult(id, res);
   db.finishRun(id, RunStatus::Done, 1.0);
 }

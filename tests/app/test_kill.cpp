@@ -27,18 +27,8 @@ using namespace sublab::test;
 
 namespace {
 
-// The tiny preset's stages with their lengths evened out: pretraining shortened (the preset's
-// 200 steps take 20 s on one thread), generation and training lengthened so that each stage
-// lasts a few tenths of a second and a kill can land inside it.
-const char* kKillConfig = R"({"kind": "numbers", "seeds": 1,
-  "analysis": {"entanglement": false},
-  "reference": {"steps": 10, "corpus_rows": 500},
-  "generation": {"prompts": 384}, "filter": {"max_kept": 160},
-  "teacher": {"epochs": 4}, "student": {"epochs": 10}})";
-
 // Phases in order; "summary" runs from "students done" until the process exits.
-const QStringList kPhases = {"start",    "reference", "teacher",
-                             "generation", "students", "summary"};
+const QStringList kPhases = {"start", "reference", "teacher", "generation", "students", "summary"};
 
 // The phase a progress line starts, or empty.
 QString phaseOf(const QString& line) {
@@ -52,9 +42,9 @@ QString phaseOf(const QString& line) {
 }
 
 struct Outcome {
-  bool killed = false;      // the process died of our SIGKILL (it had not finished)
-  QString phase = "start";  // the phase it was in when killed (or last seen)
-  int64_t runId = 0;        // from "sublab: run N:", 0 when not seen
+  bool killed = false;                    // the process died of our SIGKILL (it had not finished)
+  QString phase = "start";                // the phase it was in when killed (or last seen)
+  int64_t runId = 0;                      // from "sublab: run N:", 0 when not seen
   std::map<QString, double> firstSeenMs;  // phase -> first line, ms after start
   double endMs = 0;
   QString output;
@@ -156,8 +146,9 @@ class TestKill : public QObject {
         m_done[r.id] = dumpRun(db, r.id);
       } else {
         QVERIFY2(r.status == RunStatus::Interrupted,
-                 qPrintable(QString("run %1 is %2 after a kill").arg(r.id).arg(
-                     QString::fromStdString(toString(r.status)))));
+                 qPrintable(QString("run %1 is %2 after a kill")
+                                .arg(r.id)
+                                .arg(QString::fromStdString(toString(r.status)))));
         m_interrupted.insert(r.id);
       }
     }
@@ -191,7 +182,7 @@ class TestKill : public QObject {
     m_cache = path("cache");
     QFile f(m_config);
     QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(kKillConfig);
+    f.write(kShortRunConfig);
     f.close();
     // The timeline: a run that pretrains (and fills the cache), then one that loads from it.
     const Outcome fresh = runAndKill(runArgs(true), {}, 0);
@@ -202,8 +193,8 @@ class TestKill : public QObject {
     m_lengthMs["start"] = fresh.firstSeenMs.at("reference");
     m_lengthMs["reference"] = fresh.firstSeenMs.at("teacher") - fresh.firstSeenMs.at("reference");
     for (int i = 2; i < kPhases.size(); ++i) {
-      const double next = i + 1 < kPhases.size() ? cached.firstSeenMs.at(kPhases[i + 1])
-                                                 : cached.endMs;
+      const double next =
+          i + 1 < kPhases.size() ? cached.firstSeenMs.at(kPhases[i + 1]) : cached.endMs;
       m_lengthMs[kPhases[i]] = next - cached.firstSeenMs.at(kPhases[i]);
     }
     QString timeline;
@@ -216,7 +207,7 @@ class TestKill : public QObject {
 
   // 40 kills of `sublab run`, every phase hit at least once.
   void killsDuringRuns() {
-    const std::map<QString, int> plan = {{"start", 3},    {"reference", 9}, {"teacher", 7},
+    const std::map<QString, int> plan = {{"start", 3},      {"reference", 9}, {"teacher", 7},
                                          {"generation", 7}, {"students", 7},  {"summary", 7}};
     for (const QString& phase : kPhases)
       for (int i = 0; i < plan.at(phase); ++i) {
@@ -297,8 +288,8 @@ class TestKill : public QObject {
       for (const auto& [id, dump] : before)
         QCOMPARE(dumpRun(work.toStdString(), id, pristine.toStdString()), dump);
     }
-    qInfo("migration: %.0f ms uninterrupted; 5 kills, %d after the upgrade committed",
-          full.endMs, upgraded);
+    qInfo("migration: %.0f ms uninterrupted; 5 kills, %d after the upgrade committed", full.endMs,
+          upgraded);
   }
 
   // 5 kills during `sublab sweep-merge` of three shards (40,000 sequences each).
@@ -315,8 +306,8 @@ class TestKill : public QObject {
     }
     const QString work = path("merging.sqlite");
     copyFile(pristine, work);
-    const Outcome full = runAndKill(QStringList{"sweep-merge"} + shards + QStringList{"--db", work},
-                                    {}, 0);
+    const Outcome full =
+        runAndKill(QStringList{"sweep-merge"} + shards + QStringList{"--db", work}, {}, 0);
     QVERIFY2(!full.killed, qPrintable(full.output));
     int merged = 0;
     for (int k = 0; k < 5; ++k) {
