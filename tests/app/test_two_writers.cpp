@@ -49,8 +49,8 @@ ReaderReport readWhileWriting(const std::string& path, const std::set<std::strin
         rep.problem = "run " + std::to_string(r.id) + " is done without its summary";
       for (const StageInfo& s : db.stages(r.id))
         if (s.status == StageStatus::Running)
-          rep.problem = "run " + std::to_string(r.id) + " is done with stage " + s.name +
-                        " still running";
+          rep.problem =
+              "run " + std::to_string(r.id) + " is done with stage " + s.name + " still running";
     }
     if (merged != 0 && merged != 3)
       rep.problem = "the reader saw " + std::to_string(merged) + " of the 3 merged runs";
