@@ -15,6 +15,7 @@
 
 #include "engine/seqstats/seq_stats.h"
 #include "storage/schema.h"
+#include "storage/schema_check.h"
 #include "storage/sqlite_util.h"
 
 namespace sublab {
@@ -117,6 +118,10 @@ void Database::openFile(const OpenOptions& options) {
   const int rc = sqlite3_open_v2(m_path.c_str(), &m_db, flags, nullptr);
   if (rc != SQLITE_OK) sqlite::raise(m_path, m_db, "opening the file", rc);
   sqlite3_extended_result_codes(m_db, 1);
+  sqlite::harden(m_db, m_path);
+  // Until the file is accepted, closing must not checkpoint a WAL left by another writer into
+  // it: a rejected file stays byte-identical, its WAL included.
+  sqlite3_db_config(m_db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   if (!options.readOnly && sqlite3_db_readonly(m_db, "main") == 1)
     throw Error("the database " + m_path +
                     " is read-only; make it writable (chmod u+w) or copy "
@@ -128,6 +133,7 @@ void Database::openFile(const OpenOptions& options) {
   sqlite3_create_function(m_db, "number_count", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
                           numberCountFunction, nullptr, nullptr);
   checkOwnership();
+  sqlite3_db_config(m_db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
   // Off while migrations run (a table rebuild must not cascade); on right after.
   exec("PRAGMA foreign_keys = OFF");
   if (!options.readOnly) {
@@ -147,7 +153,10 @@ void Database::checkOwnership() {
     if (q.next()) appId = q.i32(0);
   }
   {
-    sqlite::Stmt q(m_db, prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"),
+    // Every object counts: a view or trigger alone also marks a file that is not a new one.
+    sqlite::Stmt q(m_db,
+                   prepare("SELECT type || ' \"' || name || '\"' FROM sqlite_master "
+                           "ORDER BY type <> 'table', name"),
                    m_path);
     while (q.next()) {
       if (tables++ == 0) firstTable = q.text(0);
@@ -158,14 +167,16 @@ void Database::checkOwnership() {
                     std::to_string(appId) + "); it was left untouched",
                 ErrorCode::DatabaseForeign);
   if (version == 0 && tables > 0)
-    throw Error(m_path + " is a SQLite database of another program (it has tables such as \"" +
-                    firstTable + "\" but no Subliminal Lab schema); it was left untouched",
+    throw Error(m_path + " is a SQLite database of another program (it has a " + firstTable +
+                    " but no Subliminal Lab schema); it was left untouched",
                 ErrorCode::DatabaseForeign);
   if (version > schemaVersion())
     throw Error("the database " + m_path + " was written by a newer Subliminal Lab (schema " +
                     std::to_string(version) + "; this program knows up to " +
                     std::to_string(schemaVersion()) + "); it was left untouched",
                 ErrorCode::DatabaseTooNew);
+  // A file of ours at any known version must have exactly the layout our migrations give it.
+  if (version > 0) sqlite::checkSchemaShape(m_db, m_path, version);
 }
 
 int Database::userVersion() {

@@ -20,6 +20,12 @@ struct ShardConnection {
   explicit ShardConnection(const std::string& p) : path(p) {
     const int rc = sqlite3_open_v2(p.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
     if (rc != SQLITE_OK) sqlite::raise(p, db, "opening the shard", rc);
+    try {
+      sqlite::harden(db, p);  // its layout was checked by a Database open just before
+    } catch (...) {
+      sqlite3_close_v2(db);
+      throw;
+    }
   }
   ~ShardConnection() {
     if (db) sqlite3_close_v2(db);

@@ -13,6 +13,20 @@ namespace sublab::sqlite {
 // end's advice.
 [[noreturn]] void raise(const std::string& path, sqlite3* db, const std::string& what, int rc);
 
+// True when `rc` means the disk, the quota or the file-size limit is exhausted: SQLITE_FULL, an
+// I/O error whose errno (of the connection, the file or its WAL) is ENOSPC, EDQUOT or EFBIG
+// (SQLite reports a write refused by `ulimit -f` as SQLITE_IOERR_WRITE), or a failed write,
+// truncate or shared-memory growth whose errno was lost.
+bool isDiskFull(sqlite3* db, int rc);
+
+// Settings for a file that may come from someone else, applied right after sqlite3_open_v2 and
+// before the first read: defensive mode (no writable_schema, no journal_mode=OFF), untrusted
+// schema (views, triggers and column defaults may call no function with side effects), no
+// extension loading, and the file's own triggers and views switched off (Subliminal Lab's schema
+// has none, so a trigger or view in the file can only be someone else's). Throws Error when
+// SQLite refuses one of them.
+void harden(sqlite3* db, const std::string& path);
+
 // Borrowed statement from Database's cache. Binds are 1-based, columns 0-based.
 class Stmt {
  public:
