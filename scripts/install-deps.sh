@@ -8,6 +8,7 @@ packages=(build-essential cmake ninja-build pkg-config clang-format
           zlib1g-dev libjemalloc-dev dataset-fashion-mnist
           libpcre2-dev libutf8proc-dev  # the Hugging Face tokenizer (engine/hf)
           qt6-base-dev
+          clang libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes (scripts/fuzz.sh)
           slurm-wlm munge)  # a one-node Slurm cluster for the tests (scripts/slurm-local.sh)
 # The tokenizer and chat-template oracles (tests/oracles) runs on Node with npm; a Node from elsewhere (e.g.
 # NodeSource, which bundles npm and conflicts with Debian's npm package) is kept.

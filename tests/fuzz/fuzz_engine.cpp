@@ -1,7 +1,7 @@
 // Fuzz entries that need the engine's kind registry (engine/experiment.cpp), which is compiled
 // with libtorch: config JSON, sweep plans and shard merging. The ordinary build replays their
-// corpora (libtorch's headers do not compile with
-// clang 14 in C++20 mode, so there is no libFuzzer build of them). See fuzz_entries.h.
+// corpora (libtorch's headers do not compile with clang 14 in C++20 mode, so there is no
+// libFuzzer build of them). See fuzz_entries.h.
 #include <filesystem>
 
 #include "app/lab/sweep.h"
@@ -21,12 +21,12 @@ void shard(std::string_view data) {
   try {
     Database project(projectPath);
     project.mergeShards({shardPath});
-    if (!(project.integrityCheck() == "ok")) throw FuzzInvariant("the project is damaged after a merge");
+    if (!(project.integrityCheck() == "ok"))
+      throw FuzzInvariant("the project is damaged after a merge");
     for (const SweepInfo& s : project.sweeps()) (void)project.sweepPoints(s.id);
   } catch (const Error&) {
   }
 }
-
 
 void config(std::string_view data) {
   const nlohmann::json j = nlohmann::json::parse(data.begin(), data.end(), nullptr, false);

@@ -166,10 +166,11 @@ void tokenizerLoad(std::string_view data) {
 void tokenizerEncode(std::string_view data) {
   static const std::vector<std::unique_ptr<hf::Tokenizer>> tokenizers = [] {
     std::vector<std::unique_ptr<hf::Tokenizer>> v;
-    const std::filesystem::path dir = std::filesystem::path(SUBLAB_SOURCE_DIR) / "tests/fixtures/hf";
+    const std::filesystem::path dir =
+        std::filesystem::path(SUBLAB_SOURCE_DIR) / "tests/fixtures/hf";
     for (const char* name : {"tok-gpt2", "tok-llama3", "tok-qwen2"})
-      v.push_back(std::make_unique<hf::Tokenizer>(
-          hf::Tokenizer::fromFile(dir / name / "tokenizer.json")));
+      v.push_back(
+          std::make_unique<hf::Tokenizer>(hf::Tokenizer::fromFile(dir / name / "tokenizer.json")));
     return v;
   }();
   for (const auto& tok : tokenizers) {
@@ -186,8 +187,7 @@ void tokenizerEncode(std::string_view data) {
 void chatTemplate(std::string_view data) {
   const auto [jinja, content] = splitAtNul(data, "Hello there");
   try {
-    const hf::ChatStyle style =
-        hf::recogniseChatTemplate(std::string(jinja), "<|begin_of_text|>");
+    const hf::ChatStyle style = hf::recogniseChatTemplate(std::string(jinja), "<|begin_of_text|>");
     (void)style.describe();
     const std::string c(content);
     for (bool withSystem : {false, true}) {

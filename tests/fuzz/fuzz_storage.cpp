@@ -94,9 +94,9 @@ void slurmManifest(std::string_view data) {
 
 std::vector<Entry> entries() {
   std::vector<Entry> all = {
-      {"number_filter", numberFilter},     {"idx_reader", idxReader},
-      {"tokenizer_load", tokenizerLoad},   {"tokenizer_encode", tokenizerEncode},
-      {"chat_template", chatTemplate},     {"database", database},
+      {"number_filter", numberFilter},   {"idx_reader", idxReader},
+      {"tokenizer_load", tokenizerLoad}, {"tokenizer_encode", tokenizerEncode},
+      {"chat_template", chatTemplate},   {"database", database},
       {"slurm_manifest", slurmManifest},
   };
 #ifdef SUBLAB_FUZZ_WITH_ENGINE
