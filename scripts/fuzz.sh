@@ -25,26 +25,44 @@ targets=(number_filter idx_reader tokenizer_load tokenizer_encode chat_template 
          slurm_manifest)
 work="$build_dir/fuzz-work"
 artifacts="$build_dir/fuzz-artifacts"
-mkdir -p "$artifacts"
-failed=0
-printf '%-18s %10s %8s %8s  %s\n' target executions cov ft result
-for t in "${targets[@]}"; do
-  # A fresh working corpus per run: new inputs never land in the repository by accident.
+mkdir -p "$artifacts" "$work"
+# One target: fresh working corpus (new inputs never land in the repository by accident), then
+# a result line "target executions cov ft result" in $work/$t.result.
+run_target() {
+  local t=$1 log="$build_dir/fuzz-$1.log" result=ok
   rm -rf "${work:?}/$t"
   mkdir -p "$work/$t"
   cp tests/fuzz/corpus/"$t"/* "$work/$t/"
   if [[ -d tests/fuzz/regressions/$t ]]; then cp tests/fuzz/regressions/"$t"/* "$work/$t/"; fi
-  log="$build_dir/fuzz-$t.log"
-  result=ok
   if ! "$build_dir/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$artifacts/$t-" "$work/$t" >"$log" 2>&1; then
     result="FAILED (see $log and $artifacts/)"
-    failed=1
   fi
+  local execs cov ft
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
   ft=$(grep -oE 'ft: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
-  printf '%-18s %10s %8s %8s  %s\n' "$t" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$result"
+  printf '%-18s %10s %8s %8s  %s\n' "$t" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$result" \
+    >"$work/$t.result"
+}
+
+# Each target is single-threaded: as many at once as there are cores.
+jobs=$(nproc)
+running=0
+for t in "${targets[@]}"; do
+  run_target "$t" &
+  running=$((running + 1))
+  if [[ $running -ge $jobs ]]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+done
+wait
+failed=0
+printf '%-18s %10s %8s %8s  %s\n' target executions cov ft result
+for t in "${targets[@]}"; do
+  cat "$work/$t.result"
+  grep -q ' ok$' "$work/$t.result" || failed=1
 done
 if [[ $failed -ne 0 ]]; then
   echo "fuzz: a target failed; the input that did it is in $artifacts/" >&2
