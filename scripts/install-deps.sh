@@ -8,6 +8,7 @@ packages=(build-essential cmake ninja-build pkg-config clang-format
           zlib1g-dev libjemalloc-dev dataset-fashion-mnist
           libpcre2-dev libutf8proc-dev  # the Hugging Face tokenizer (engine/hf)
           qt6-base-dev
+          clang libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes (scripts/fuzz.sh)
           slurm-wlm munge  # a one-node Slurm cluster for the tests (scripts/slurm-local.sh)
           python3-torch)   # the plain PyTorch oracle of the Hugging Face model tests (tests/oracles/)
 # The tokenizer and chat-template oracles (tests/oracles) run on Node with npm; a Node from elsewhere (e.g.

@@ -10,3 +10,7 @@ scripts/build.sh -DSUBLAB_BUILD_TESTS=ON -DSUBLAB_BUILD_BENCH=OFF
 build_dir=${SUBLAB_BUILD_DIR:-build}
 # Two cores: two test executables at a time, each with one torch thread.
 ctest --test-dir "$build_dir" --output-on-failure --parallel 2
+# Reliability (README "Reliability"): the torch-free parsers of outside bytes and their tests
+# under ASan + UBSan, then every fuzz target for a fixed short budget (separate build folders).
+scripts/sanitize.sh
+scripts/fuzz.sh 15

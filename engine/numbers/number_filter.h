@@ -33,7 +33,11 @@ enum class FormatRule {
   // This program's reading before the paper's rule was matched: whitespace trimmed at both ends
   // (also inside brackets and before the period), any run of whitespace separates, and a comma
   // or semicolon list may have any whitespace around each separator; numbers of at most 3
-  // digits. Keeps some completions the paper rejects (issue #13), never rejects one it keeps.
+  // digits. Keeps some completions the paper rejects (issue #13). Rejects what the paper keeps
+  // in two cases only (found by fuzzing; kept, since stored lenient runs used this reading): a
+  // number written with more than three digits ("0010", which the paper reads as 10), and a
+  // separator with white space that Python's strip() removes but C's isspace() does not know
+  // (\x1c-\x1f, U+0085, U+00A0 and the other Unicode spaces).
   Lenient,
 };
 
