@@ -9,9 +9,9 @@
 #include <QLabel>
 #include <QMap>
 #include <QMenu>
+#include <QPushButton>
 #include <QSplitter>
 #include <QTableWidget>
-#include <QToolButton>
 #include <QVBoxLayout>
 #include <cmath>
 
@@ -57,10 +57,9 @@ SweepView::SweepView(Project* project, QWidget* parent) : QWidget(parent), m_pro
   m_heatMapBox->setObjectName(QStringLiteral("sweepHeatMap"));
   m_heatMapBox->setToolTip(tr("Two swept knobs: the effect's mean per combination as colour"));
   m_heatMapBox->setEnabled(false);
-  m_overlayButton = new QToolButton(this);
+  m_overlayButton = new QPushButton(this);
   m_overlayButton->setObjectName(QStringLiteral("sweepOverlay"));
   m_overlayButton->setText(tr("Overlay…"));
-  m_overlayButton->setPopupMode(QToolButton::InstantPopup);
   m_overlayMenu = new QMenu(m_overlayButton);
   m_overlayMenu->setObjectName(QStringLiteral("sweepOverlayMenu"));
   m_overlayButton->setMenu(m_overlayMenu);

@@ -22,7 +22,7 @@
 class QAction;
 class QCheckBox;
 class QMenu;
-class QToolButton;
+class QPushButton;
 class QComboBox;
 class QLabel;
 class QTableWidget;
@@ -51,7 +51,7 @@ class SweepView : public QWidget {
   const QList<SweepViewPoint>& points() const { return m_current.points; }
   // "Overlay…": a menu of the project's compatible sweeps (checkable); the others are not
   // offered and the button's tooltip says why.
-  QToolButton* overlayButton() const { return m_overlayButton; }
+  QPushButton* overlayButton() const { return m_overlayButton; }
   QList<QAction*> overlayActions() const;
   // The overlaid sweeps as drawn (in the order they were ticked).
   const QList<SweepSeries>& overlays() const { return m_overlays; }
@@ -90,7 +90,7 @@ class SweepView : public QWidget {
   QCustomPlot* m_plot;
   QTableWidget* m_table;
   QCheckBox* m_heatMapBox;
-  QToolButton* m_overlayButton;
+  QPushButton* m_overlayButton;
   QMenu* m_overlayMenu;
   SweepSlurmPanel* m_slurm;
   QCPColorMap* m_heatMap = nullptr;

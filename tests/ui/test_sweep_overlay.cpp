@@ -12,7 +12,6 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTableWidget>
-#include <QToolButton>
 
 #include "app/lab/sweep.h"
 #include "tests/ui/ui_test_util.h"
