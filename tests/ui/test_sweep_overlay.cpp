@@ -10,6 +10,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSet>
 #include <QSpinBox>
 #include <QTableWidget>
 
@@ -236,6 +237,60 @@ class TestSweepOverlay : public QObject {
     QVERIFY2(view.overlayButton()->toolTip().contains(
                  "No other sweep of this project sweeps teacher.rows of the same kind"),
              qPrintable(view.overlayButton()->toolTip()));
+  }
+
+  // Two stored grid sweeps (lr × rows) with known figures: the overlay draws the other's lines
+  // per value of its second axis; the heat map shows the chosen sweep alone and turns the
+  // overlay off until it is unticked.
+  void heatMapShowsOneSweep() {
+    Project project;
+    QString error;
+    QVERIFY(project.open(m_dir.filePath("grid.sqlite"), &error));
+    sublab::Database& db = *project.db();
+    const nlohmann::json base = {{"config", sublab::normalizeConfig({{"kind", "numbers"}})}};
+    QList<qint64> ids;
+    for (int s = 0; s < 2; ++s) {
+      const nlohmann::json plan = {
+          {"base", base},
+          {"axes", nlohmann::json::parse(R"([{"key": "student.lr", "values": [0.001, 0.01]},
+                                              {"key": "teacher.rows", "values": [32, 64]}])")}};
+      const auto sweep = db.findOrCreateSweep(s ? "grid b" : "grid a", plan, s ? "hb" : "ha");
+      int index = 0;
+      for (double lr : {0.001, 0.01})
+        for (int rows : {32, 64}) {
+          const int64_t run = uitest::addNumbersRun(db, "p", 0.1 * s + 0.01 * index);
+          db.setSweepPoint(sweep.id, index++, {{"student.lr", lr}, {"teacher.rows", rows}}, run);
+        }
+      ids << sweep.id;
+    }
+    SweepView view(&project);
+    view.resize(1000, 700);
+    view.show();
+    QVERIFY(view.showSweep(ids[0]));
+    QCOMPARE(view.overlayActions().size(), 1);
+    view.overlayActions()[0]->trigger();
+    QStringList names;
+    for (QCPGraph* g : view.meanGraphs())
+      if (g->name().contains(": transfer, ")) names << g->name();
+    const QString a = QString("#%1 grid a: ").arg(ids[0]), b = QString("#%1 grid b: ").arg(ids[1]);
+    QCOMPARE(names,
+             QStringList({a + "transfer, teacher.rows = 32", a + "transfer, teacher.rows = 64",
+                          b + "transfer, teacher.rows = 32", b + "transfer, teacher.rows = 64"}));
+    // Four lines of the effect, four colours.
+    QSet<QRgb> colors;
+    for (QCPGraph* g : view.meanGraphs())
+      if (g->pen().style() == Qt::SolidLine) colors << g->pen().color().rgb();
+    QCOMPARE(colors.size(), 4);
+
+    view.heatMapBox()->setChecked(true);
+    QVERIFY(view.heatMap());
+    QVERIFY(!view.overlayButton()->isEnabled());
+    QCOMPARE(view.heatMap()->data()->keySize(), 2);
+    QCOMPARE(view.heatMap()->data()->cell(0, 0), view.points()[0].effect.mean);  // sweep a's
+    view.heatMapBox()->setChecked(false);
+    QVERIFY(view.overlayButton()->isEnabled());
+    QCOMPARE(view.overlays().size(), 1);
+    QCOMPARE(view.meanGraphs().size(), 8);  // effect and cross-init per line, both sweeps
   }
 };
 
