@@ -1,12 +1,15 @@
 // The Sweeps tab: a stored sweep's effect against its swept value, progress and points.
 #include "ui/sweep_view.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QMap>
+#include <QMenu>
+#include <QPushButton>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -15,120 +18,14 @@
 #include "ui/palette.h"
 #include "ui/project.h"
 #include "ui/qcp.h"
+#include "ui/sweep_axis.h"
 #include "ui/sweep_slurm_panel.h"
 
 namespace sublab::ui {
 
 namespace {
 
-double number(const nlohmann::json& v) { return v.is_number() ? v.get<double>() : std::nan(""); }
-
-QString valueText(const nlohmann::json& v) {
-  if (v.is_number_integer()) return QString::number(v.get<int64_t>());
-  if (v.is_number()) return QString::number(v.get<double>(), 'g', 6);
-  return QString::fromStdString(v.dump());
-}
-
-// How uneven a list of steps is: their standard deviation over their mean.
-double unevenness(const QList<double>& steps) {
-  double mean = 0, sq = 0;
-  for (double d : steps) mean += d / steps.size();
-  for (double d : steps) sq += (d - mean) * (d - mean) / steps.size();
-  return mean > 0 ? std::sqrt(sq) / mean : 1e9;
-}
-
-// Values (distinct) that are positive, span a factor of 2 or more and are more evenly spaced
-// in log than in linear terms, within a tolerance that a log range rounded to integers (10, 13,
-// 16, 20, 25, ...) still meets.
-bool logSpaced(QList<double> xs) {
-  std::sort(xs.begin(), xs.end());
-  xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
-  if (xs.size() < 3 || !(xs.first() > 0) || xs.last() / xs.first() < 2) return false;
-  QList<double> logSteps, steps;
-  for (int i = 1; i < xs.size(); ++i) {
-    logSteps << std::log(xs[i] / xs[i - 1]);
-    steps << xs[i] - xs[i - 1];
-  }
-  const double log = unevenness(logSteps);
-  return log < 0.25 && log < unevenness(steps);
-}
-
 bool hasInterval(const Figure& f) { return f.valid && f.n >= 2 && f.hi > f.lo; }
-
-// A number as a person writes it: 10, 1000, 0.001, 2.5, never 1e+02.
-QString plainNumber(double x) {
-  if (x == 0 || !std::isfinite(x)) return QString::number(x == 0 ? 0.0 : x);
-  const int magnitude = static_cast<int>(std::floor(std::log10(std::abs(x))));
-  if (magnitude >= 15 || magnitude < -12) return QString::number(x, 'g', 6);
-  QString text = QString::number(x, 'f', std::max(0, 5 - magnitude));  // 6 significant digits
-  if (text.contains(QLatin1Char('.'))) {
-    while (text.endsWith(QLatin1Char('0'))) text.chop(1);
-    if (text.endsWith(QLatin1Char('.'))) text.chop(1);
-  }
-  return text;
-}
-
-// A log axis's ticks at 1 (or 1, 2, 5, or every digit, whichever first gives three ticks) times
-// powers of ten, labelled as plain numbers; values within less than one such step get linear
-// ticks instead. QCPAxisTickerLog labels with the axis's number format (1e+02 at a low
-// precision) and leaves a sweep over less than a decade with one tick or none.
-// Linear ticks, labelled as plain numbers (1000000, not 1·10^6); or ticks at given values (the
-// few values a sweep ran: 24 and 40, not 25, 27.5, ..., 40).
-class PlainTicker : public QCPAxisTicker {
- public:
-  void setTicksAt(const QVector<double>& at) { m_at = at; }
-
- protected:
-  QVector<double> createTickVector(double tickStep, const QCPRange& range) override {
-    if (m_at.isEmpty()) return QCPAxisTicker::createTickVector(tickStep, range);
-    QVector<double> ticks;
-    for (double x : m_at)
-      if (range.contains(x)) ticks << x;
-    return ticks;
-  }
-  QString getTickLabel(double tick, const QLocale&, QChar, int) override {
-    return plainNumber(std::abs(tick) < 1e-12 ? 0.0 : tick);
-  }
-
- private:
-  QVector<double> m_at;
-};
-
-// Ticks at the swept values themselves when they are few and far enough apart for their labels.
-QVector<double> ticksAtValues(QList<double> xs) {
-  xs.removeIf([](double x) { return !std::isfinite(x); });
-  std::sort(xs.begin(), xs.end());
-  xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
-  if (xs.size() < 2 || xs.size() > 8) return {};
-  const double span = xs.last() - xs.first();
-  for (int i = 1; i < xs.size(); ++i)
-    if (xs[i] - xs[i - 1] < 0.08 * span) return {};
-  return QVector<double>(xs.begin(), xs.end());
-}
-
-class PlainLogTicker : public PlainTicker {
- protected:
-  QVector<double> createTickVector(double tickStep, const QCPRange& range) override {
-    const double lo = std::max(range.lower, 1e-300), hi = range.upper;
-    if (!(hi > lo)) return QCPAxisTicker::createTickVector(tickStep, range);
-    const QList<QList<int>> sets = {{1}, {1, 2, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}};
-    for (const QList<int>& mantissas : sets) {
-      QVector<double> ticks;
-      for (int e = int(std::floor(std::log10(lo))); e <= int(std::ceil(std::log10(hi))); ++e)
-        for (int m : mantissas) {
-          const double t = m * std::pow(10.0, e);
-          if (t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9)) ticks << t;
-        }
-      if (ticks.size() > 10 && mantissas.size() == 1) {  // many decades: every other one
-        QVector<double> thinned;
-        for (int i = 0; i < ticks.size(); i += 2) thinned << ticks[i];
-        ticks = thinned;
-      }
-      if (ticks.size() >= 3) return ticks;
-    }
-    return QCPAxisTicker::createTickVector(tickStep, range);  // linear steps in a narrow span
-  }
-};
 
 }  // namespace
 
@@ -160,6 +57,12 @@ SweepView::SweepView(Project* project, QWidget* parent) : QWidget(parent), m_pro
   m_heatMapBox->setObjectName(QStringLiteral("sweepHeatMap"));
   m_heatMapBox->setToolTip(tr("Two swept knobs: the effect's mean per combination as colour"));
   m_heatMapBox->setEnabled(false);
+  m_overlayButton = new QPushButton(this);
+  m_overlayButton->setObjectName(QStringLiteral("sweepOverlay"));
+  m_overlayButton->setText(tr("Overlay…"));
+  m_overlayMenu = new QMenu(m_overlayButton);
+  m_overlayMenu->setObjectName(QStringLiteral("sweepOverlayMenu"));
+  m_overlayButton->setMenu(m_overlayMenu);
   m_plot->legend->setMargins(QMargins(6, 4, 6, 4));
   m_plot->setInteractions(QCP::iSelectPlottables);
   m_table = new QTableWidget(this);
@@ -174,6 +77,7 @@ SweepView::SweepView(Project* project, QWidget* parent) : QWidget(parent), m_pro
   top->addWidget(new QLabel(tr("Sweep"), this));
   top->addWidget(m_sweepBox, 1);
   top->addWidget(m_progress, 2);
+  top->addWidget(m_overlayButton);
   top->addWidget(m_heatMapBox);
   auto* split = new QSplitter(Qt::Vertical, this);
   split->addWidget(m_plot);
@@ -273,45 +177,19 @@ bool SweepView::showSweep(qint64 sweepId) {
 }
 
 void SweepView::load() {
-  m_points.clear();
-  m_keys.clear();
-  m_xForm.clear();
   const qint64 id = currentSweep();
+  const bool same = id && id == m_current.id;  // a reload keeps the overlays ticked
+  m_current = SweepSeries();
   sublab::Database* db = m_project ? m_project->db() : nullptr;
   if (db && id) {
     try {
-      const sublab::SweepInfo sweep = db->sweep(id);
-      for (const auto& a : sweep.plan.value("axes", nlohmann::json::array())) {
-        m_keys << QString::fromStdString(a.value("key", std::string()));
-        if (m_keys.size() == 1)
-          m_xForm = a.contains("log")      ? QStringLiteral("log")
-                    : a.contains("linear") ? QStringLiteral("linear")
-                                           : QString();
-      }
-      for (const sublab::SweepPointInfo& p : db->sweepPoints(id)) {
-        SweepViewPoint v;
-        v.index = p.index;
-        v.values = p.values;
-        v.runId = p.runId;
-        if (p.runId) {
-          if (const auto run = db->findRun(p.runId)) {
-            v.status = run->status;
-            v.message = QString::fromStdString(run->error);
-            v.effect = effectFigure(*run);
-            v.cross = crossFigure(*run);
-          } else {
-            v.status = sublab::RunStatus::Cancelled;
-            v.message = tr("its run #%1 was deleted").arg(p.runId);
-          }
-        }
-        m_points << v;
-      }
+      m_current = loadSweepSeries(*db, id);
     } catch (const std::exception& e) {
       m_progress->setText(QString::fromUtf8(e.what()));
     }
   }
   int queued = 0, running = 0, done = 0, failed = 0, other = 0;
-  for (const SweepViewPoint& p : m_points) {
+  for (const SweepViewPoint& p : m_current.points) {
     switch (p.status) {
       case sublab::RunStatus::Queued:
         ++queued;
@@ -334,7 +212,7 @@ void SweepView::load() {
     m_progress->setText(tr("No sweeps in this project yet: New experiment › Sweep…"));
   else {
     QString text = tr("%1 points: %2 queued, %3 running, %4 done, %5 failed")
-                       .arg(m_points.size())
+                       .arg(m_current.points.size())
                        .arg(queued)
                        .arg(running)
                        .arg(done)
@@ -343,42 +221,121 @@ void SweepView::load() {
     m_progress->setText(text);
   }
   m_slurm->setSweep(db, id);
+  fillOverlayMenu(same);
+  loadOverlays();
   fillTable();
   draw();
 }
 
+QList<QAction*> SweepView::overlayActions() const { return m_overlayMenu->actions(); }
+
+void SweepView::fillOverlayMenu(bool keepChecked) {
+  if (!keepChecked) m_overlayOrder.clear();
+  m_overlayMenu->clear();
+  QStringList notOffered;
+  sublab::Database* db = m_project ? m_project->db() : nullptr;
+  if (db && m_current.id) {
+    try {
+      for (const OverlayChoice& c : overlayChoices(db->sweeps(), db->sweep(m_current.id))) {
+        if (!c.whyNot.isEmpty()) {
+          notOffered << tr("%1: %2").arg(c.label, c.whyNot);
+          continue;
+        }
+        QAction* a = m_overlayMenu->addAction(c.label);
+        a->setCheckable(true);
+        a->setData(QVariant::fromValue<qint64>(c.id));
+        a->setChecked(m_overlayOrder.contains(c.id));
+        connect(a, &QAction::toggled, this, [this, id = c.id](bool on) {
+          m_overlayOrder.removeAll(id);
+          if (on) m_overlayOrder << id;
+          loadOverlays();
+          fillTable();
+          draw();
+        });
+      }
+    } catch (const std::exception&) {
+    }
+  }
+  // A sweep no longer offered (deleted, or the view shows another sweep) is no longer drawn.
+  QList<qint64> offered;
+  for (QAction* a : m_overlayMenu->actions()) offered << a->data().toLongLong();
+  m_overlayOrder.removeIf([&](qint64 id) { return !offered.contains(id); });
+  QString tip =
+      m_overlayMenu->isEmpty()
+          ? tr("No other sweep of this project sweeps %1 of the same kind")
+                .arg(m_current.keys.value(0, tr("this knob")))
+          : tr("Draw other sweeps of %1 (same kind) on the same axes").arg(m_current.keys.value(0));
+  if (!notOffered.isEmpty())
+    tip += QStringLiteral("\n") + tr("Not offered:") + QStringLiteral("\n  ") +
+           notOffered.join(QStringLiteral("\n  "));
+  m_overlayButton->setToolTip(tip);
+  m_overlayButton->setEnabled(!m_overlayMenu->isEmpty() && !m_heatMapBox->isChecked());
+}
+
+void SweepView::loadOverlays() {
+  m_overlays.clear();
+  sublab::Database* db = m_project ? m_project->db() : nullptr;
+  if (!db) return;
+  for (qint64 id : m_overlayOrder) {
+    try {
+      m_overlays << loadSweepSeries(*db, id);
+    } catch (const std::exception&) {  // deleted meanwhile: the next refresh drops it
+    }
+  }
+  m_overlayButton->setText(m_overlays.isEmpty() ? tr("Overlay…")
+                                                : tr("Overlay (%1)…").arg(m_overlays.size()));
+}
+
 void SweepView::fillTable() {
+  // Overlaid sweeps add their rows after the chosen sweep's, with a column saying whose they are
+  // and the union of the sweeps' knobs (a second axis may differ).
+  QList<const SweepSeries*> shown = {&m_current};
+  QStringList keys = m_current.keys;
+  for (const SweepSeries& s : m_overlays) {
+    shown << &s;
+    for (const QString& k : s.keys)
+      if (!keys.contains(k)) keys << k;
+  }
+  const bool overlaid = shown.size() > 1;
   QStringList headers = {tr("Point")};
-  headers += m_keys;
+  if (overlaid) headers << tr("Sweep");
+  headers += keys;
   headers +=
       {tr("Status"), tr("Effect [95% CI]"), tr("Cross-init [95% CI]"), tr("Seeds"), tr("Message")};
   m_table->clear();
   m_table->setColumnCount(headers.size());
   m_table->setHorizontalHeaderLabels(headers);
-  m_table->setRowCount(m_points.size());
+  int rows = 0;
+  for (const SweepSeries* s : shown) rows += s->points.size();
+  m_table->setRowCount(rows);
   auto figText = [](const Figure& f) {
     if (!f.valid) return QString();
     if (!hasInterval(f)) return QString::number(f.mean, 'f', 3) + QObject::tr(" (one seed: no CI)");
     return formatFigure(f);
   };
-  for (int r = 0; r < m_points.size(); ++r) {
-    const SweepViewPoint& p = m_points[r];
-    int c = 0;
-    auto* first = new QTableWidgetItem(p.runId ? tr("%1 (run #%2)").arg(p.index + 1).arg(p.runId)
-                                               : QString::number(p.index + 1));
-    first->setData(Qt::UserRole, QVariant::fromValue<qint64>(p.runId));
-    m_table->setItem(r, c++, first);
-    for (const QString& k : m_keys)
+  int r = 0;
+  for (const SweepSeries* s : shown)
+    for (const SweepViewPoint& p : s->points) {
+      int c = 0;
+      auto* first = new QTableWidgetItem(p.runId ? tr("%1 (run #%2)").arg(p.index + 1).arg(p.runId)
+                                                 : QString::number(p.index + 1));
+      first->setData(Qt::UserRole, QVariant::fromValue<qint64>(p.runId));
+      m_table->setItem(r, c++, first);
+      if (overlaid) m_table->setItem(r, c++, new QTableWidgetItem(s->label));
+      for (const QString& k : keys)
+        m_table->setItem(r, c++,
+                         new QTableWidgetItem(
+                             p.values.contains(k.toStdString())
+                                 ? sweepValueText(p.values.value(k.toStdString(), nlohmann::json()))
+                                 : QString()));
+      m_table->setItem(r, c++, new QTableWidgetItem(runStatusText(p.status)));
+      m_table->setItem(r, c++, new QTableWidgetItem(figText(p.effect)));
+      m_table->setItem(r, c++, new QTableWidgetItem(figText(p.cross)));
       m_table->setItem(
-          r, c++,
-          new QTableWidgetItem(valueText(p.values.value(k.toStdString(), nlohmann::json()))));
-    m_table->setItem(r, c++, new QTableWidgetItem(runStatusText(p.status)));
-    m_table->setItem(r, c++, new QTableWidgetItem(figText(p.effect)));
-    m_table->setItem(r, c++, new QTableWidgetItem(figText(p.cross)));
-    m_table->setItem(
-        r, c++, new QTableWidgetItem(p.effect.valid ? QString::number(p.effect.n) : QString()));
-    m_table->setItem(r, c++, new QTableWidgetItem(p.message));
-  }
+          r, c++, new QTableWidgetItem(p.effect.valid ? QString::number(p.effect.n) : QString()));
+      m_table->setItem(r, c++, new QTableWidgetItem(p.message));
+      ++r;
+    }
   m_table->resizeColumnsToContents();
 }
 
@@ -388,66 +345,116 @@ void SweepView::draw() {
   m_heatRuns.clear();
   m_graphRuns.clear();
   m_meanGraphs.clear();
-  const QString xKey = m_keys.value(0);
-  const QString groupKey = m_keys.value(1);
-  m_heatMapBox->setEnabled(m_keys.size() == 2);
-  const bool heat = m_heatMapBox->isChecked() && m_keys.size() == 2;
+  const QString xKey = m_current.keys.value(0);
+  m_heatMapBox->setEnabled(m_current.keys.size() == 2);
+  const bool heat = m_heatMapBox->isChecked() && m_current.keys.size() == 2;
   m_colorScale->setVisible(heat);
   m_plot->legend->setVisible(!heat);
+  // The heat map shows one sweep: overlays are for lines.
+  m_overlayButton->setEnabled(!heat && !m_overlayMenu->isEmpty());
   if (heat) {
     drawHeatMap();
     return;
   }
   m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
-  QList<double> xs;
-  for (const SweepViewPoint& p : m_points) xs << number(p.values.value(xKey.toStdString(), 0.0));
-  // The plan says how the values were made; a list of values is judged by its spacing.
-  m_logX = m_xForm == QLatin1String("log") || (m_xForm != QLatin1String("linear") && logSpaced(xs));
+  // The chosen sweep's values set the scale (the plan says how they were made; a list of values
+  // is judged by its spacing); overlaid sweeps are drawn on it.
+  QList<double> xs, allXs;
+  for (const SweepViewPoint& p : m_current.points)
+    xs << sweepNumber(p.values.value(xKey.toStdString(), 0.0));
+  allXs = xs;
+  for (const SweepSeries& s : m_overlays)
+    for (const SweepViewPoint& p : s.points)
+      allXs << sweepNumber(p.values.value(xKey.toStdString(), 0.0));
+  m_logX = m_current.xForm == QLatin1String("log") ||
+           (m_current.xForm != QLatin1String("linear") && logSpaced(xs));
   m_plot->xAxis->setScaleType(m_logX ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
   if (m_logX) {
     m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new PlainLogTicker));
   } else {
     auto ticker = QSharedPointer<PlainTicker>::create();
-    ticker->setTicksAt(ticksAtValues(xs));
+    ticker->setTicksAt(ticksAtValues(allXs));
     m_plot->xAxis->setTicker(ticker);
   }
   // Sub-ticks only between round linear steps: between log ticks or swept values they mislead.
-  m_plot->xAxis->setSubTicks(!m_logX && ticksAtValues(xs).isEmpty());
-  QString effectName, crossName;
-  for (const SweepViewPoint& p : m_points) {
-    if (p.effect.valid && effectName.isEmpty()) effectName = p.effect.name;
-    if (p.cross.valid && crossName.isEmpty()) crossName = p.cross.name;
-  }
+  m_plot->xAxis->setSubTicks(!m_logX && ticksAtValues(allXs).isEmpty());
+  QString effectName;
+  QList<const SweepSeries*> shown = {&m_current};
+  for (const SweepSeries& s : m_overlays) shown << &s;
+  for (const SweepSeries* s : shown)
+    for (const SweepViewPoint& p : s->points)
+      if (p.effect.valid && effectName.isEmpty()) effectName = p.effect.name;
   m_plot->xAxis->setLabel(xKey);
   m_plot->yAxis->setLabel(effectName.isEmpty() ? tr("effect") : effectName);
 
-  // One line per value of the second axis (one line when there is none).
+  // With overlays each legend entry says which sweep it is from.
+  int colorIndex = 0;
+  for (const SweepSeries* s : shown)
+    drawSeries(*s, m_overlays.isEmpty() ? QString() : s->label + QStringLiteral(": "), &colorIndex);
+  if (!m_meanGraphs.isEmpty()) {
+    m_plot->rescaleAxes();
+    // Room around the points and their bars.
+    for (QCPAxis* axis : {m_plot->xAxis, m_plot->yAxis}) {
+      QCPRange r = axis->range();
+      if (axis->scaleType() == QCPAxis::stLogarithmic) {
+        axis->setRange(r.lower / 1.3, r.upper * 1.3);
+      } else {
+        const double pad = r.size() > 0 ? r.size() * 0.08 : 0.5;
+        axis->setRange(r.lower - pad, r.upper + pad);
+      }
+    }
+    // Error bars reach beyond the means: widen y to them.
+    double lo = m_plot->yAxis->range().lower, hi = m_plot->yAxis->range().upper;
+    for (const SweepSeries* s : shown)
+      for (const SweepViewPoint& p : s->points)
+        for (const Figure* f : {&p.effect, &p.cross})
+          if (hasInterval(*f)) {
+            lo = std::min(lo, f->lo);
+            hi = std::max(hi, f->hi);
+          }
+    m_plot->yAxis->setRange(lo, hi);
+  }
+  m_plot->replot();
+}
+
+// One sweep's lines: one per value of its second axis (one when there is none), effect solid
+// and cross-init dashed in the same colour, error bars where a point has a CI.
+void SweepView::drawSeries(const SweepSeries& series, const QString& prefix, int* colorIndex) {
+  const std::string xKey = m_current.keys.value(0).toStdString();
+  const QString groupKey = series.keys.value(1);
+  QList<double> xs;
+  for (const SweepViewPoint& p : series.points) {
+    const double x = sweepNumber(p.values.value(xKey, 0.0));
+    xs << (m_logX && !(x > 0) ? std::nan("") : x);  // a log axis cannot place it
+  }
   QMap<QString, QList<int>> groups;
   QStringList order;
-  for (int i = 0; i < m_points.size(); ++i) {
-    const QString g =
-        groupKey.isEmpty()
-            ? QString()
-            : groupKey + QStringLiteral(" = ") +
-                  valueText(m_points[i].values.value(groupKey.toStdString(), nlohmann::json()));
+  for (int i = 0; i < series.points.size(); ++i) {
+    const QString g = groupKey.isEmpty() ? QString()
+                                         : groupKey + QStringLiteral(" = ") +
+                                               sweepValueText(series.points[i].values.value(
+                                                   groupKey.toStdString(), nlohmann::json()));
     if (!groups.contains(g)) order << g;
     groups[g] << i;
   }
-  bool any = false;
-  int colorIndex = 0;
+  QString effectName, crossName;
+  for (const SweepViewPoint& p : series.points) {
+    if (p.effect.valid && effectName.isEmpty()) effectName = p.effect.name;
+    if (p.cross.valid && crossName.isEmpty()) crossName = p.cross.name;
+  }
   for (const QString& g : order) {
     QList<int> idx = groups[g];
     std::sort(idx.begin(), idx.end(), [&](int a, int b) { return xs[a] < xs[b]; });
-    const QColor color = seriesColor(colorIndex++);
+    const QColor color = seriesColor((*colorIndex)++);
     for (int which = 0; which < 2; ++which) {  // 0: the effect, 1: the cross-init contrast
       QVector<double> x, y, cx, cy, minus, plus;
       QList<qint64> runs;
       for (int i : idx) {
-        const Figure& f = which == 0 ? m_points[i].effect : m_points[i].cross;
+        const Figure& f = which == 0 ? series.points[i].effect : series.points[i].cross;
         if (!f.valid || !std::isfinite(xs[i])) continue;
         x << xs[i];
         y << f.mean;
-        runs << m_points[i].runId;
+        runs << series.points[i].runId;
         if (hasInterval(f)) {  // one seed: a mean, never a zero-width interval
           cx << xs[i];
           cy << f.mean;
@@ -456,7 +463,6 @@ void SweepView::draw() {
         }
       }
       if (x.isEmpty()) continue;
-      any = true;
       auto* graph = m_plot->addGraph();
       QPen pen(which == 0 ? color : color.lighter(130), which == 0 ? 2.0 : 1.5,
                which == 0 ? Qt::SolidLine : Qt::DashLine);
@@ -466,7 +472,7 @@ void SweepView::draw() {
       graph->setData(x, y, true);
       const QString what = which == 0 ? (effectName.isEmpty() ? tr("effect") : effectName)
                                       : (crossName.isEmpty() ? tr("cross-init") : crossName);
-      graph->setName(g.isEmpty() ? what : what + QStringLiteral(", ") + g);
+      graph->setName(prefix + (g.isEmpty() ? what : what + QStringLiteral(", ") + g));
       if (!cx.isEmpty()) {
         auto* anchor = m_plot->addGraph();  // carries the error bars of points with a CI
         anchor->setLineStyle(QCPGraph::lsNone);
@@ -484,38 +490,16 @@ void SweepView::draw() {
       m_graphRuns << runs;
     }
   }
-  if (any) {
-    m_plot->rescaleAxes();
-    // Room around the points and their bars.
-    for (QCPAxis* axis : {m_plot->xAxis, m_plot->yAxis}) {
-      QCPRange r = axis->range();
-      if (axis->scaleType() == QCPAxis::stLogarithmic) {
-        axis->setRange(r.lower / 1.3, r.upper * 1.3);
-      } else {
-        const double pad = r.size() > 0 ? r.size() * 0.08 : 0.5;
-        axis->setRange(r.lower - pad, r.upper + pad);
-      }
-    }
-    // Error bars reach beyond the means: widen y to them.
-    double lo = m_plot->yAxis->range().lower, hi = m_plot->yAxis->range().upper;
-    for (const SweepViewPoint& p : m_points)
-      for (const Figure* f : {&p.effect, &p.cross})
-        if (hasInterval(*f)) {
-          lo = std::min(lo, f->lo);
-          hi = std::max(hi, f->hi);
-        }
-    m_plot->yAxis->setRange(lo, hi);
-  }
-  m_plot->replot();
 }
 
 void SweepView::drawHeatMap() {
   // Cells indexed by the distinct values of each knob (in order), labelled with the values.
-  const std::string xKey = m_keys.value(0).toStdString(), yKey = m_keys.value(1).toStdString();
+  const std::string xKey = m_current.keys.value(0).toStdString(),
+                    yKey = m_current.keys.value(1).toStdString();
   QList<double> xs, ys;
-  for (const SweepViewPoint& p : m_points) {
-    xs << number(p.values.value(xKey, nlohmann::json()));
-    ys << number(p.values.value(yKey, nlohmann::json()));
+  for (const SweepViewPoint& p : m_current.points) {
+    xs << sweepNumber(p.values.value(xKey, nlohmann::json()));
+    ys << sweepNumber(p.values.value(yKey, nlohmann::json()));
   }
   auto distinct = [](QList<double> v) {
     std::sort(v.begin(), v.end());
@@ -532,8 +516,8 @@ void SweepView::drawHeatMap() {
   };
   labelled(m_plot->xAxis, ux);
   labelled(m_plot->yAxis, uy);
-  m_plot->xAxis->setLabel(m_keys.value(0));
-  m_plot->yAxis->setLabel(m_keys.value(1));
+  m_plot->xAxis->setLabel(m_current.keys.value(0));
+  m_plot->yAxis->setLabel(m_current.keys.value(1));
   if (ux.isEmpty() || uy.isEmpty()) {
     m_plot->replot();
     return;
@@ -543,13 +527,13 @@ void SweepView::drawHeatMap() {
   m_heatMap->data()->setRange(QCPRange(0, ux.size() - 1), QCPRange(0, uy.size() - 1));
   m_heatMap->data()->fill(std::nan(""));
   QString name;
-  for (int i = 0; i < m_points.size(); ++i) {
-    const Figure& f = m_points[i].effect;
+  for (int i = 0; i < m_current.points.size(); ++i) {
+    const Figure& f = m_current.points[i].effect;
     if (!f.valid) continue;  // not done: an empty cell
     if (name.isEmpty()) name = f.name;
     const int xi = int(ux.indexOf(xs[i])), yi = int(uy.indexOf(ys[i]));
     m_heatMap->data()->setCell(xi, yi, f.mean);
-    m_heatRuns[{xi, yi}] = m_points[i].runId;
+    m_heatRuns[{xi, yi}] = m_current.points[i].runId;
   }
   // Cells without a figure (not done, failed, no such combination) are left clear, never
   // painted as the lowest value.

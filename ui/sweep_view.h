@@ -3,7 +3,10 @@
 // cross-init contrast alongside (dashed), a log x axis when the values are log-spaced; the
 // sweep's progress (points queued / running / done / failed) and a table of its points with a
 // failed point's message. A point with one seed shows its mean without an interval. Clicking a
-// point (plot or table) selects its run.
+// point (plot or table) selects its run. "Overlay" draws other sweeps of the project that sweep
+// the same knob of the same kind (a CLI or Slurm sweep beside the GUI's) on the same axes, each
+// in its own colours with its own CIs and legend entries "#ID name", their points in the table
+// with the sweep they are from.
 #pragma once
 
 #include <QList>
@@ -14,9 +17,12 @@
 #include <QWidget>
 #include <nlohmann/json.hpp>
 
-#include "ui/run_figures.h"
+#include "ui/sweep_series.h"
 
+class QAction;
 class QCheckBox;
+class QMenu;
+class QPushButton;
 class QComboBox;
 class QLabel;
 class QTableWidget;
@@ -30,15 +36,6 @@ namespace sublab::ui {
 class Project;
 class SweepSlurmPanel;
 
-struct SweepViewPoint {
-  int index = 0;
-  nlohmann::json values;  // axis key -> value
-  qint64 runId = 0;       // 0: not queued yet
-  sublab::RunStatus status = sublab::RunStatus::Queued;
-  QString message;  // a failed run's error
-  Figure effect, cross;
-};
-
 class SweepView : public QWidget {
   Q_OBJECT
 
@@ -51,7 +48,13 @@ class SweepView : public QWidget {
   bool showSweep(qint64 sweepId);
   qint64 currentSweep() const;
 
-  const QList<SweepViewPoint>& points() const { return m_points; }
+  const QList<SweepViewPoint>& points() const { return m_current.points; }
+  // "Overlay…": a menu of the project's compatible sweeps (checkable); the others are not
+  // offered and the button's tooltip says why.
+  QPushButton* overlayButton() const { return m_overlayButton; }
+  QList<QAction*> overlayActions() const;
+  // The overlaid sweeps as drawn (in the order they were ticked).
+  const QList<SweepSeries>& overlays() const { return m_overlays; }
   QComboBox* sweepBox() const { return m_sweepBox; }
   QLabel* progressLabel() const { return m_progress; }
   QTableWidget* table() const { return m_table; }
@@ -77,6 +80,9 @@ class SweepView : public QWidget {
   void draw();
   void fillTable();
   void drawHeatMap();
+  void fillOverlayMenu(bool keepChecked);
+  void loadOverlays();
+  void drawSeries(const SweepSeries& series, const QString& prefix, int* colorIndex);
 
   Project* m_project;
   QComboBox* m_sweepBox;
@@ -84,12 +90,14 @@ class SweepView : public QWidget {
   QCustomPlot* m_plot;
   QTableWidget* m_table;
   QCheckBox* m_heatMapBox;
+  QPushButton* m_overlayButton;
+  QMenu* m_overlayMenu;
   SweepSlurmPanel* m_slurm;
   QCPColorMap* m_heatMap = nullptr;
   QCPColorScale* m_colorScale = nullptr;
-  QList<SweepViewPoint> m_points;
-  QStringList m_keys;  // axis keys in plan order
-  QString m_xForm;     // how the plan made the first axis: "log", "linear" or "" (a list)
+  SweepSeries m_current;          // the chosen sweep
+  QList<SweepSeries> m_overlays;  // drawn over it
+  QList<qint64> m_overlayOrder;   // overlaid sweeps in the order they were ticked
   bool m_logX = false;
   // Per drawn mean graph: the run of each of its data points.
   QList<QList<qint64>> m_graphRuns;
