@@ -308,10 +308,12 @@ void SweepView::fillTable() {
   int rows = 0;
   for (const SweepSeries* s : shown) rows += s->points.size();
   m_table->setRowCount(rows);
+  // Four decimals, as `sublab sweeps` prints them: transfers of a few thousandths with CIs of
+  // about as much read as "-0.000 [-0.001, 0.000]" with three.
   auto figText = [](const Figure& f) {
     if (!f.valid) return QString();
-    if (!hasInterval(f)) return QString::number(f.mean, 'f', 3) + QObject::tr(" (one seed: no CI)");
-    return formatFigure(f);
+    if (!hasInterval(f)) return QString::number(f.mean, 'f', 4) + QObject::tr(" (one seed: no CI)");
+    return formatFigure(f, 4);
   };
   int r = 0;
   for (const SweepSeries* s : shown)
