@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,6 +16,9 @@ namespace sublab::hf {
 // from_utf8_lossy do, so text from anywhere can be tokenized (the library itself only ever sees
 // valid strings). Valid input comes back unchanged.
 std::string repairUtf8(std::string_view text);
+
+// Appends code point `cp` (at most U+10FFFF) to `out`, UTF-8 encoded.
+void appendUtf8(std::string& out, uint32_t cp);
 
 // Unicode NFC (canonical composition) through utf8proc; `text` must be valid UTF-8.
 std::string nfc(std::string_view text);

@@ -8,6 +8,7 @@
 
 #include "engine/core/common.h"
 #include "engine/hf/tokenizer.h"
+#include "engine/hf/tokenizer_text.h"
 #include "tests/engine/hf_test_util.h"
 
 using nlohmann::json;
@@ -15,24 +16,6 @@ using sublab::hf::Tokenizer;
 namespace fs = std::filesystem;
 
 namespace {
-
-void appendCodePoint(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
-}
 
 // One random piece of text of a kind that tokenizers treat specially.
 std::string randomPiece(std::mt19937& rng, const std::vector<std::string>& specials) {
@@ -73,22 +56,25 @@ std::string randomPiece(std::mt19937& rng, const std::vector<std::string>& speci
       for (int i = 0, n = 1 + pick(4); i < n; ++i) out += spaces[pick(int(spaces.size()))];
       break;
     case 3:
-      for (int i = 0, n = 1 + pick(6); i < n; ++i) appendCodePoint(out, range(0x4E00, 0x9FFF));
+      for (int i = 0, n = 1 + pick(6); i < n; ++i)
+        sublab::hf::appendUtf8(out, range(0x4E00, 0x9FFF));
       break;
     case 4:  // emoji, some with a skin tone or joined by ZWJ
-      appendCodePoint(out, range(0x1F300, 0x1F64F));
-      if (pick(3) == 0) appendCodePoint(out, range(0x1F3FB, 0x1F3FF));
+      sublab::hf::appendUtf8(out, range(0x1F300, 0x1F64F));
+      if (pick(3) == 0) sublab::hf::appendUtf8(out, range(0x1F3FB, 0x1F3FF));
       if (pick(3) == 0) {
-        appendCodePoint(out, 0x200D);
-        appendCodePoint(out, range(0x1F466, 0x1F469));
+        sublab::hf::appendUtf8(out, 0x200D);
+        sublab::hf::appendUtf8(out, range(0x1F466, 0x1F469));
       }
       break;
     case 5:  // combining marks after a base letter (NFC composes some of them)
       out += char('a' + pick(26));
-      for (int i = 0, n = 1 + pick(2); i < n; ++i) appendCodePoint(out, range(0x0300, 0x036F));
+      for (int i = 0, n = 1 + pick(2); i < n; ++i)
+        sublab::hf::appendUtf8(out, range(0x0300, 0x036F));
       break;
     case 6:
-      for (int i = 0, n = 1 + pick(7); i < n; ++i) appendCodePoint(out, range(0x0621, 0x064A));
+      for (int i = 0, n = 1 + pick(7); i < n; ++i)
+        sublab::hf::appendUtf8(out, range(0x0621, 0x064A));
       break;
     case 7:
       out = contractions[pick(int(contractions.size()))];
@@ -98,11 +84,12 @@ std::string randomPiece(std::mt19937& rng, const std::vector<std::string>& speci
       break;
     case 9:  // Hangul jamo (compose under NFC), Cyrillic, Greek, Devanagari
       if (pick(2)) {
-        appendCodePoint(out, range(0x1100, 0x1112));
-        appendCodePoint(out, range(0x1161, 0x1175));
+        sublab::hf::appendUtf8(out, range(0x1100, 0x1112));
+        sublab::hf::appendUtf8(out, range(0x1161, 0x1175));
       } else
-        for (int i = 0, n = 1 + pick(6); i < n; ++i) appendCodePoint(out, range(0x0400, 0x04FF));
-      if (pick(2)) appendCodePoint(out, range(0x0905, 0x0939));
+        for (int i = 0, n = 1 + pick(6); i < n; ++i)
+          sublab::hf::appendUtf8(out, range(0x0400, 0x04FF));
+      if (pick(2)) sublab::hf::appendUtf8(out, range(0x0905, 0x0939));
       break;
     case 10:  // a special token, or a near miss of one
       if (!specials.empty()) {
