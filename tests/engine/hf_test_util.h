@@ -1,6 +1,8 @@
-// Helpers shared by the Hugging Face tokenizer and chat-template tests: fixture paths, JSON files,
-// running an oracle program and reading what it wrote.
+// Helpers shared by the Hugging Face tests (tokenizer, chat template, model, LoRA): fixture paths,
+// JSON files, running an oracle program and reading what it wrote.
 #pragma once
+
+#include <torch/torch.h>
 
 #include <QtTest/QtTest>
 #include <cstdlib>
@@ -9,11 +11,31 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <vector>
+
+#include "engine/core/common.h"
 
 namespace hftest {
 
 inline std::filesystem::path sourceDir() { return SUBLAB_SOURCE_DIR; }
 inline std::filesystem::path fixtureDir() { return sourceDir() / "tests/fixtures/hf"; }
+inline std::string fixture(const std::string& name) { return (fixtureDir() / name).string(); }
+
+// The message of the sublab::Error that f throws, "" when it throws none.
+template <class F>
+std::string errorOf(F&& f) {
+  try {
+    f();
+  } catch (const sublab::Error& e) {
+    return e.what();
+  }
+  return {};
+}
+
+// One row of token ids as a [1, T] int64 tensor.
+inline torch::Tensor row(const std::vector<int64_t>& ids) {
+  return torch::tensor(ids, torch::kInt64).view({1, int64_t(ids.size())});
+}
 
 inline std::string readText(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -12,34 +12,18 @@
 #include "engine/hf/hf_lora.h"
 #include "engine/hf/hf_model.h"
 #include "engine/hf/safetensors.h"
+#include "tests/engine/hf_test_util.h"
 
 namespace fs = std::filesystem;
 using namespace sublab::hf;
 
 namespace {
 
-std::string fixture(const std::string& name) {
-  return std::string(SUBLAB_SOURCE_DIR) + "/tests/fixtures/hf/" + name;
-}
+using hftest::errorOf;
+using hftest::fixture;
+using hftest::row;
 
-nlohmann::json readJson(const std::string& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
-
-template <class F>
-std::string errorOf(F&& f) {
-  try {
-    f();
-  } catch (const sublab::Error& e) {
-    return e.what();
-  }
-  return {};
-}
-
-torch::Tensor row(const std::vector<int64_t>& ids) {
-  return torch::tensor(ids, torch::kInt64).view({1, int64_t(ids.size())});
-}
+nlohmann::json readJson(const std::string& path) { return hftest::readJson(path); }
 
 TrainExample fixtureExample(const nlohmann::json& exp) {
   return {exp["train_ids"].get<std::vector<int64_t>>(), exp["labels"].get<std::vector<int64_t>>()};

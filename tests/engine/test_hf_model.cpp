@@ -12,34 +12,18 @@
 #include "engine/hf/hf_config.h"
 #include "engine/hf/hf_model.h"
 #include "engine/hf/safetensors.h"
+#include "tests/engine/hf_test_util.h"
 
 namespace fs = std::filesystem;
 using sublab::hf::HfModel;
 
 namespace {
 
-std::string fixture(const std::string& name) {
-  return std::string(SUBLAB_SOURCE_DIR) + "/tests/fixtures/hf/" + name;
-}
+using hftest::errorOf;
+using hftest::fixture;
+using hftest::row;
 
-nlohmann::json readJson(const std::string& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
-
-template <class F>
-std::string errorOf(F&& f) {
-  try {
-    f();
-  } catch (const sublab::Error& e) {
-    return e.what();
-  }
-  return {};
-}
-
-torch::Tensor row(const std::vector<int64_t>& ids) {
-  return torch::tensor(ids, torch::kInt64).view({1, int64_t(ids.size())});
-}
+nlohmann::json readJson(const std::string& path) { return hftest::readJson(path); }
 
 // A copy of a fixture model folder the test may damage.
 std::string copyFixture(const QTemporaryDir& dir, const std::string& name) {
