@@ -30,12 +30,7 @@ class TestSweepOverlay : public QObject {
  private:
   QTemporaryDir m_dir;
 
-  static void shot(QWidget* w, const char* name) {
-    const QString dir = QString::fromLocal8Bit(qgetenv("SUBLAB_TEST_SHOTS"));
-    if (dir.isEmpty()) return;
-    QTest::qWait(100);
-    w->grab().save(dir + QLatin1Char('/') + QLatin1String(name) + ".png");
-  }
+  static void shot(QWidget* w, const char* name) { uitest::saveShot(w, name); }
 
   // owl-numbers-tiny shrunk further (as tests/ui/test_sweeps.cpp does): seconds per run.
   static nlohmann::json tinyNumbers() {

@@ -34,12 +34,7 @@ class TestSweeps : public QObject {
  private:
   QTemporaryDir m_dir;
 
-  static void shot(QWidget* w, const char* name) {
-    const QString dir = QString::fromLocal8Bit(qgetenv("SUBLAB_TEST_SHOTS"));
-    if (dir.isEmpty()) return;
-    QTest::qWait(100);
-    w->grab().save(dir + QLatin1Char('/') + QLatin1String(name) + ".png");
-  }
+  static void shot(QWidget* w, const char* name) { uitest::saveShot(w, name); }
 
   static void typeInto(QLineEdit* edit, const QString& text) {
     QVERIFY(edit);

@@ -11,6 +11,14 @@
 
 namespace uitest {
 
+// With SUBLAB_TEST_SHOTS=DIR, saves what the test sees as DIR/NAME.png, for a person to look at.
+inline void saveShot(QWidget* w, const char* name) {
+  const QString dir = QString::fromLocal8Bit(qgetenv("SUBLAB_TEST_SHOTS"));
+  if (dir.isEmpty()) return;
+  QTest::qWait(100);
+  w->grab().save(dir + QLatin1Char('/') + QLatin1String(name) + ".png");
+}
+
 // An aux config small enough to run in a test (2 models, few images, narrow MLP).
 inline nlohmann::json tinyAuxConfig(int epochs = 1) {
   return sublab::normalizeConfig({{"kind", "aux"},
