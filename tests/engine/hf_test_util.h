@@ -1,8 +1,8 @@
 // Helpers shared by the Hugging Face tests (tokenizer, chat template, model, LoRA): fixture paths,
-// JSON files, running an oracle program and reading what it wrote.
+// JSON files, running an oracle program and reading what it wrote. Torch-free: the tokenizer and
+// chat-template tests are built in the sanitizer's parsers-only build, which has no libtorch
+// (the tensor helpers are in hf_test_tensor.h).
 #pragma once
-
-#include <torch/torch.h>
 
 #include <QtTest/QtTest>
 #include <cstdlib>
@@ -30,11 +30,6 @@ std::string errorOf(F&& f) {
     return e.what();
   }
   return {};
-}
-
-// One row of token ids as a [1, T] int64 tensor.
-inline torch::Tensor row(const std::vector<int64_t>& ids) {
-  return torch::tensor(ids, torch::kInt64).view({1, int64_t(ids.size())});
 }
 
 inline std::string readText(const std::filesystem::path& path) {

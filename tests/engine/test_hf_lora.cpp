@@ -12,7 +12,7 @@
 #include "engine/hf/hf_lora.h"
 #include "engine/hf/hf_model.h"
 #include "engine/hf/safetensors.h"
-#include "tests/engine/hf_test_util.h"
+#include "tests/engine/hf_test_tensor.h"
 
 namespace fs = std::filesystem;
 using namespace sublab::hf;
