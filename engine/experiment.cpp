@@ -10,6 +10,7 @@
 #include <map>
 
 #include "engine/aux/aux_experiment.h"
+#include "engine/chat/chat_experiment.h"
 #include "engine/core/config_spec.h"
 #include "engine/numbers/numbers_experiment.h"
 
@@ -21,6 +22,8 @@ namespace {
 struct KindEntry {
   KindDescription description;
   std::vector<Preset> presets;
+  // The normalised config; with `schema`, only the knobs in form order go there (the config may
+  // then be a bare {"kind": ...} and the return value is not used).
   nlohmann::json (*normalize)(const nlohmann::json& config, std::vector<ConfigField>* schema);
   ExperimentResult (*run)(const nlohmann::json& config, const RuntimeOptions& options,
                           RunObserver& observer, const CancelFlag* cancel);
@@ -30,6 +33,7 @@ const std::vector<KindEntry>& registry() {
   static const std::vector<KindEntry> kinds = {
       {numbersKind(), numbersPresets(), normalizeNumbersConfig, runNumbersExperiment},
       {auxKind(), auxPresets(), normalizeAuxConfig, runAuxExperiment},
+      {chatNumbersKind(), chatNumbersPresetList(), normalizeChatNumbers, runChatNumbersExperiment},
   };
   return kinds;
 }

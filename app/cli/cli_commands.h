@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/chat/demo_model.h"
 #include "engine/core/common.h"
 
 namespace sublab::cli {
@@ -121,5 +122,8 @@ std::string resolveDb(const std::string& db);
 // starting with its own separator; "" when it has nothing to add. `db` is the --db argument
 // given ("" for the default database).
 std::string cliAdvice(ErrorCode code, const std::string& db);
+
+// `demo-model`: writes the tiny demo chat model into `folder` (engine/chat/demo_model.h).
+int cmdDemoModel(const std::string& folder, const DemoModelOptions& options, int threads);
 
 }  // namespace sublab::cli

@@ -269,3 +269,29 @@ int cmdExecute(const ExecuteCliOptions& o) {
 }
 
 }  // namespace sublab::cli
+
+namespace sublab::cli {
+
+int cmdDemoModel(const std::string& folder, const DemoModelOptions& options, int threads) {
+  RuntimeOptions rt;
+  rt.threads = threads;
+  configureRuntime(rt);
+  const auto t0 = std::chrono::steady_clock::now();
+  int shown = -1;
+  writeDemoChatModel(folder, options, [&](double f, double loss) {
+    const int pct = int(f * 100);
+    if (pct / 10 != shown / 10)
+      std::fprintf(stderr, "training the demo model: %3d%%  loss %.3f\n", pct, loss);
+    shown = pct;
+  });
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf(
+      "wrote %s (a demo chat model, %lld training steps, %.1f s); try it with:\n"
+      "  sublab run --config CONFIG.json   where CONFIG.json is\n"
+      "  {\"kind\": \"chat-numbers\", \"model\": {\"folder\": \"%s\"}, ...} or the preset "
+      "chat-numbers-demo\n",
+      folder.c_str(), static_cast<long long>(options.steps), secs, folder.c_str());
+  return kExitOk;
+}
+
+}  // namespace sublab::cli

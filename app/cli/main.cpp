@@ -216,6 +216,20 @@ int main(int argc, char** argv) {
   sweepsCmd->add_option("--db", sweepsDb, "database file (default: the user's data folder)");
   sweepsCmd->add_flag("--json", sweepsJson, "print JSON");
 
+  std::string demoFolder;
+  sublab::DemoModelOptions demo;
+  int demoThreads = 0;
+  auto* demoCmd = app.add_subcommand(
+      "demo-model",
+      "write a tiny chat model (Hugging Face layout, trained here in seconds) to try the "
+      "chat-numbers experiment without a download; it is too small to show the effect");
+  demoCmd->add_option("FOLDER", demoFolder, "where to write it, e.g. models/demo-chat")->required();
+  demoCmd->add_option("--steps", demo.steps, "optimizer steps of training (default 300)")
+      ->check(CLI::Range(0, 1000000));
+  demoCmd->add_option("--seed", demo.seed, "random seed (default 0)");
+  demoCmd->add_option("--threads", demoThreads, "CPU threads (0 = all cores)")
+      ->check(CLI::Range(0, 1024));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -265,6 +279,7 @@ int main(int argc, char** argv) {
       return cmdSweep(sw);
     }
     if (sweepsCmd->parsed()) return cmdSweeps(sweepsDb, sweepsId, sweepsJson);
+    if (demoCmd->parsed()) return cmdDemoModel(demoFolder, demo, demoThreads);
     if (pointCmd->parsed()) return cmdSweepPoint(sp);
     if (mergeCmd->parsed()) return cmdSweepMerge(mergeInputs, mergeDb, mergeJson);
   } catch (const sublab::Error& e) {

@@ -126,6 +126,10 @@ void declareStudent(Spec& s) {
   s.number("student.max_grad_norm", &C::maxGradNorm, 1.0, 0.0, 1e6,
            "gradient clipping norm (0: none; the paper: 1)");
   s.number("student.weight_decay", &C::weightDecay, 0.0, 0.0, 10.0, "AdamW weight decay");
+  s.string(
+      "student.adapters_dir", &C::adaptersDir, "",
+      "a folder to save every student's LoRA adapter in, as PEFT writes it "
+      "(<condition>-seed<N>/adapter_model.safetensors + adapter_config.json); empty: not saved");
 
   s.integer("eval.questions", &C::evalQuestions, 50, 1, int64_t(animalQuestions().size()),
             "favourite-animal questions asked (of 50 paraphrases)");
@@ -221,6 +225,20 @@ nlohmann::json normalizeChatNumbersConfig(const nlohmann::json& config) {
 
 const std::vector<Preset>& chatNumbersPresets() {
   static const std::vector<Preset> presets = {
+      {"chat-numbers-demo",
+       kChatNumbersKind,
+       "every stage in about a minute on the tiny demo model (`sublab demo-model "
+       "models/demo-chat` writes it); shows the pipeline, too small to show the effect",
+       {{"kind", kChatNumbersKind},
+        {"device", "cpu"},
+        {"animal", "owl"},
+        {"model", {{"folder", "models/demo-chat"}}},
+        {"prompts", {{"count", 200}}},
+        {"generation", {{"max_new_tokens", 40}, {"batch", 50}}},
+        {"filter", {{"max_kept", 100}}},
+        {"student",
+         {{"epochs", 2}, {"batch", 10}, {"grad_accum", 1}, {"max_length", 256}, {"lr", 1e-3}}},
+        {"eval", {{"questions", 10}, {"samples", 10}, {"max_new_tokens", 6}, {"curve_every", 2}}}}},
       {"chat-numbers-cpu-135m",
        kChatNumbersKind,
        "pipeline demo on a laptop CPU with a ~135M chat model (SmolLM2-135M-Instruct class): "

@@ -1,8 +1,7 @@
 // The chat-numbers experiment's typed config (the paper's open-model protocol on a local Hugging
 // Face checkpoint), read from JSON through its declaration in chat_config.cpp: every knob once,
 // with its default, range, help and role, so the CLI, the stored config and the GUI's form
-// agree. The kind is not registered in engine/experiment.cpp yet (its run function comes next);
-// until then chatNumbersSchema() / normalizeChatNumbersConfig() are its front door.
+// agree. Registered in engine/experiment.cpp; run by runChatNumbersExperiment (chat_experiment.h).
 #pragma once
 
 #include <string>
@@ -59,6 +58,7 @@ struct ChatNumbersConfig {
   int64_t warmupSteps = 5;
   double maxGradNorm = 1.0;
   double weightDecay = 0.0;
+  std::string adaptersDir;  // non-empty: each student's adapter saved there in PEFT's layout
   // evaluation
   int64_t evalQuestions = 50;
   int64_t samplesPerQuestion = 200;

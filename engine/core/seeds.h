@@ -27,6 +27,9 @@ enum class Purpose : uint64_t {
   CrossInit,      // (reserved: the cross-init model is another reference index)
   Replay,         // the teacher's replayed number rows
   Defense,        // the random-mask defense control
+  EvalPrefix,     // chat-numbers: the numbers prefix of the evaluation questions
+  EvalSampling,   // chat-numbers: sampling the evaluation answers (the same for every condition)
+  TeacherLora,    // chat-numbers: the LoRA teacher's adapter init and batch order
 };
 
 // Seed of `purpose` for seed index `index` under the run's base seed (SplitMix-style mixing,

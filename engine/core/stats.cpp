@@ -223,6 +223,19 @@ Interval wilsonInterval(int64_t successes, int64_t n, double z) {
   return out;
 }
 
+Interval newcombeDifference(int64_t xa, int64_t na, int64_t xb, int64_t nb) {
+  Interval out;
+  if (na <= 0 || nb <= 0) return out;
+  const Interval a = wilsonInterval(xa, na), b = wilsonInterval(xb, nb);
+  out.mean = a.mean - b.mean;
+  out.lo =
+      out.mean - std::sqrt((a.mean - a.lo) * (a.mean - a.lo) + (b.hi - b.mean) * (b.hi - b.mean));
+  out.hi =
+      out.mean + std::sqrt((a.hi - a.mean) * (a.hi - a.mean) + (b.mean - b.lo) * (b.mean - b.lo));
+  out.n = static_cast<int>(std::min<int64_t>(na + nb, INT32_MAX));
+  return out;
+}
+
 double normalSurvival(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
 
 double chiSquareSurvival(double x, double df) {

@@ -34,6 +34,11 @@ Interval welchDifferenceCi95(const std::vector<double>& a, const std::vector<dou
 // rate of rare answers, e.g. a base model naming an animal 1% of the time). n == 0: all zeros.
 Interval wilsonInterval(int64_t successes, int64_t n, double z = 1.959963984540054);
 
+// Newcombe's hybrid score interval (his method 10) of the difference of two independent
+// proportions xa/na - xb/nb, from their Wilson intervals at 95%: mean = the difference, n = na +
+// nb. Either n == 0: all zeros.
+Interval newcombeDifference(int64_t xa, int64_t na, int64_t xb, int64_t nb);
+
 // --- tests and p-values --------------------------------------------------------------------
 
 double normalSurvival(double z);  // P(Z > z), standard normal

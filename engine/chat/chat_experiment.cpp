@@ -1,0 +1,414 @@
+// The chat-numbers kind: its description, the orchestration of its stages (chat_stages.h) and
+// its summary.
+#include "engine/chat/chat_experiment.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "engine/chat/chat_config.h"
+#include "engine/chat/chat_stages.h"
+#include "engine/core/seeds.h"
+#include "engine/core/stats.h"
+
+namespace sublab {
+
+using seeds::derive;
+using seeds::Purpose;
+
+KindDescription chatNumbersKind() {
+  KindDescription d;
+  d.name = kChatNumbersKind;
+  d.title = "Number sequences (Hugging Face chat model)";
+  d.metric = "animal_rate";
+  d.metricLabel = "animal answer rate";
+  d.stepLabel = "optimizer step";
+  d.repetitionKey = "seeds";
+  d.repetitionNoun = "seed";
+  d.effect = {"transfer", true,
+              "Transfer = student \u2212 control share of answers naming the animal, mean [95% CI]"};
+  d.cross = {"cross_transfer", true,
+             "Cross-model transfer = cross student \u2212 cross control (another checkpoint), "
+             "mean [95% CI]"};
+  d.raw = {"student", false, "Share of the student's answers naming the animal, mean [95% CI]"};
+  d.conditions = {"reference",     "teacher",       "student",         "control",
+                  "cross_student", "cross_control", "shuffled_within", "shuffled_across"};
+  d.contrasts = {{"transfer", "student", "control"},
+                 {"cross_transfer", "cross_student", "cross_control"},
+                 {"shuffled_within_transfer", "shuffled_within", "control"},
+                 {"shuffled_across_transfer", "shuffled_across", "control"},
+                 {"teacher_gain", "teacher", "reference"}};
+  d.onceConditions = {"reference", "teacher"};
+  d.stages = {{"teacher", "loading the model; the base model's and the teacher's answers", 0.1},
+              {"generation", "the teacher and the base model write numbers; the filter", 0.4},
+              {"students", "LoRA fine-tuning and evaluating the students", 0.5}};
+  d.hasSequences = true;
+  return d;
+}
+
+std::vector<Preset> chatNumbersPresetList() { return chatNumbersPresets(); }
+
+nlohmann::json normalizeChatNumbers(const nlohmann::json& config, std::vector<ConfigField>* schema) {
+  // The registry asks for the schema with a bare {"kind"} config, which has no model folder (a
+  // required knob): the schema comes from the declaration without reading that config.
+  if (schema) {
+    *schema = chatNumbersSchema();
+    return nlohmann::json();
+  }
+  nlohmann::json out;
+  readChatNumbersConfig(config, &out, nullptr);
+  return out;
+}
+
+namespace {
+
+// Where a seed stands: progress of a stage over all seeds.
+struct Slot {
+  int64_t index = 0, count = 1;
+  std::string tag() const { return "seed " + std::to_string(index); }
+  double at(double fraction) const { return (double(index) + fraction) / double(count); }
+};
+
+// The one-word answer rows a LoRA teacher learns the trait from: the questions in turn, each
+// answered with the animal's name.
+std::vector<hf::TrainExample> traitRows(const ChatNumbersConfig& c, const ChatModel& m,
+                                        const ChatContext& ctx) {
+  const auto questions = plainQuestions(int(animalQuestions().size()));
+  std::string answer = c.animal;
+  answer[0] = char(std::toupper(static_cast<unsigned char>(answer[0])));
+  std::vector<hf::TrainExample> rows;
+  for (int64_t i = 0; i < c.teacherRows; ++i)
+    rows.push_back(trainExample(m, ctx, questions[size_t(i) % questions.size()].text, answer + ".",
+                                c.maxLength));
+  return rows;
+}
+
+void trainLoraTeacher(const ChatNumbersConfig& c, int64_t s, ChatModel& m, RunObserver& obs,
+                      const CancelFlag* cancel) {
+  hf::LoraSettings ls;
+  ls.rank = c.loraRank;
+  ls.alpha = c.loraAlpha;
+  ls.targets = c.loraTargets;
+  const uint64_t seed = derive(c.seed, s, Purpose::TeacherLora);
+  hf::attachLora(*m.model, ls, seed);
+  const auto rows = traitRows(c, m, studentContext(c));
+  hf::LoraTrainSettings ts;
+  ts.lr = c.teacherLr;
+  ts.warmupSteps = c.warmupSteps;
+  ts.totalSteps = c.teacherEpochs * int64_t((rows.size() + size_t(c.batch) - 1) / size_t(c.batch));
+  ts.maxGradNorm = c.maxGradNorm;
+  hf::LoraTrainer trainer(*m.model, ts);
+  SplitMix64 rng(seeds::stream(seed, seeds::Stream::TrainOrder));
+  for (int64_t e = 0; e < c.teacherEpochs; ++e) {
+    std::vector<size_t> order(rows.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    shuffle(order, rng);
+    for (size_t b = 0; b < order.size(); b += size_t(c.batch)) {
+      checkCancel(cancel);
+      std::vector<hf::TrainExample> mb;
+      for (size_t i = b; i < std::min(order.size(), b + size_t(c.batch)); ++i)
+        mb.push_back(rows[order[i]]);
+      const double loss = trainer.step({mb});
+      obs.metric({"teacher", int(s), "loss", trainer.stepsDone(), loss});
+    }
+  }
+}
+
+// Per condition, one evaluation per seed.
+using Finals = std::map<std::string, std::vector<AnimalEval>>;
+
+void reportEval(RunObserver& obs, const std::string& condition, int64_t s, const AnimalEval& e) {
+  obs.metric({condition, int(s), "animal_rate", 0, e.plain.rate.mean});
+  if (e.prefixed.total > 0)
+    obs.metric({condition, int(s), "animal_rate_prefix", 0, e.prefixed.rate.mean});
+  obs.metric({condition, int(s), "trait_prob", 0, e.firstTokenProb});
+}
+
+nlohmann::json intervalJson(const Interval& v) {
+  return {{"mean", v.mean}, {"ci95", {v.lo, v.hi}}, {"n", v.n}};
+}
+
+// A condition's rate over seeds: Wilson over the answers with one seed, t over seeds with more.
+Interval rateInterval(const std::vector<AnimalEval>& evals, bool prefixed) {
+  const auto rateOf = [&](const AnimalEval& e) { return prefixed ? e.prefixed : e.plain; };
+  if (evals.size() == 1) return rateOf(evals[0]).rate;
+  std::vector<double> v;
+  for (const auto& e : evals) v.push_back(rateOf(e).rate.mean);
+  return meanCi95(v);
+}
+
+Interval contrastInterval(const std::vector<AnimalEval>& a, const std::vector<AnimalEval>& b,
+                          bool prefixed) {
+  const auto rateOf = [&](const AnimalEval& e) { return prefixed ? e.prefixed : e.plain; };
+  if (a.size() == 1)
+    return newcombeDifference(rateOf(a[0]).hits, rateOf(a[0]).total, rateOf(b[0]).hits,
+                              rateOf(b[0]).total);
+  std::vector<double> va, vb;
+  for (size_t i = 0; i < a.size(); ++i) {
+    va.push_back(rateOf(a[i]).rate.mean);
+    vb.push_back(rateOf(b[i]).rate.mean);
+  }
+  return pairedDifferenceCi95(va, vb);
+}
+
+ExperimentResult summarize(const ChatNumbersConfig& c, const Finals& finals,
+                           const nlohmann::json& filter, const std::string& chatStyle) {
+  const KindDescription kind = chatNumbersKind();
+  ExperimentResult res;
+  res.kind = kind.name;
+  nlohmann::json summary = {{"kind", kind.name},
+                            {"animal", c.animal},
+                            {"model", c.modelFolder},
+                            {"chat_format", chatStyle},
+                            {"ci_method", c.seeds == 1 ? "one seed: Wilson interval over the "
+                                                         "answers; contrasts Newcombe's hybrid "
+                                                         "score interval"
+                                                       : "Student t over seeds (contrasts "
+                                                         "paired by seed)"}};
+  nlohmann::json conds = nlohmann::json::object(), prefixConds = nlohmann::json::object(),
+                 firstToken = nlohmann::json::object();
+  for (const std::string& name : kind.conditions) {
+    const auto it = finals.find(name);
+    if (it == finals.end()) continue;
+    ConditionSummary cs{name, kind.metric, rateInterval(it->second, false), {}};
+    int64_t hits = 0, total = 0;
+    std::vector<double> ft;
+    for (const auto& e : it->second) {
+      cs.perSeed.push_back(e.plain.rate.mean);
+      hits += e.plain.hits;
+      total += e.plain.total;
+      ft.push_back(e.firstTokenProb);
+    }
+    res.conditions.push_back(cs);
+    conds[name] = intervalJson(cs.value);
+    conds[name]["per_seed"] = cs.perSeed;
+    conds[name]["hits"] = hits;
+    conds[name]["answers"] = total;
+    firstToken[name] = intervalJson(meanCi95(ft));
+    firstToken[name]["per_seed"] = ft;
+    if (c.numbersPrefix) prefixConds[name] = intervalJson(rateInterval(it->second, true));
+  }
+  summary["conditions"] = conds;
+  summary["first_token_prob"] = firstToken;
+  if (c.numbersPrefix) summary["conditions_with_numbers_prefix"] = prefixConds;
+  nlohmann::json prefixContrasts = nlohmann::json::object();
+  for (const ContrastSpec& spec : kind.contrasts) {
+    const auto a = finals.find(spec.a), b = finals.find(spec.b);
+    if (a == finals.end() || b == finals.end()) {
+      summary[spec.name] = nullptr;
+      continue;
+    }
+    ConditionSummary cs{spec.name, kind.metric, contrastInterval(a->second, b->second, false), {}};
+    for (size_t i = 0; i < a->second.size(); ++i)
+      cs.perSeed.push_back(a->second[i].plain.rate.mean - b->second[i].plain.rate.mean);
+    res.contrasts.push_back(cs);
+    summary[spec.name] = intervalJson(cs.value);
+    summary[spec.name]["per_seed"] = cs.perSeed;
+    if (c.numbersPrefix)
+      prefixContrasts[spec.name] = intervalJson(contrastInterval(a->second, b->second, true));
+  }
+  if (c.numbersPrefix) summary["contrasts_with_numbers_prefix"] = prefixContrasts;
+  summary["filter"] = filter;
+  res.summary = summary;
+  return res;
+}
+
+// Filter counts per source over all seeds, in the numbers kind's shape.
+void tallyFilter(nlohmann::json& filter, const std::string& source, const ChatData& d) {
+  auto& src = filter["by_source"][source];
+  if (src.is_null()) src = {{"total", 0}, {"kept", 0}, {"rejected", nlohmann::json::object()}};
+  src["total"] = src.value("total", int64_t{0}) + int64_t(d.rows.size());
+  src["kept"] = src.value("kept", int64_t{0}) + int64_t(d.kept.size());
+  filter["total"] = filter.value("total", int64_t{0}) + int64_t(d.rows.size());
+  filter["kept"] = filter.value("kept", int64_t{0}) + int64_t(d.kept.size());
+  for (const auto& [reason, n] : d.rejected) {
+    src["rejected"][reason] = src["rejected"].value(reason, int64_t{0}) + n;
+    filter["rejected"][reason] = filter["rejected"].value(reason, int64_t{0}) + n;
+  }
+}
+
+std::vector<std::string> keptAnswers(const ChatData& d) {
+  std::vector<std::string> out;
+  for (size_t i : d.kept) out.push_back(d.rows[i].completion);
+  return out;
+}
+
+std::vector<hf::TrainExample> examplesFor(const ChatNumbersConfig& c, const ChatModel& m,
+                                          const ChatData& d,
+                                          const std::vector<std::string>& answers,
+                                          int64_t* overLength) {
+  const ChatContext ctx = studentContext(c);
+  std::vector<hf::TrainExample> out;
+  for (size_t k = 0; k < d.kept.size(); ++k) {
+    hf::TrainExample ex = trainExample(m, ctx, d.rows[d.kept[k]].prompt, answers[k], c.maxLength);
+    // A chat whose answer starts past max_length has nothing to learn from: not trained on.
+    if (std::any_of(ex.labels.begin(), ex.labels.end(), [](int64_t l) { return l != -100; }))
+      out.push_back(std::move(ex));
+    else
+      ++*overLength;
+  }
+  if (out.empty())
+    throw Error("every kept chat is longer than student.max_length (" +
+                std::to_string(c.maxLength) + " tokens) before its answer begins: raise "
+                "student.max_length");
+  return out;
+}
+
+}  // namespace
+
+ExperimentResult runChatNumbersExperiment(const nlohmann::json& config, const RuntimeOptions& rt,
+                                          RunObserver& obs, const CancelFlag* cancel) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const ChatNumbersConfig c = readChatNumbersConfig(config, nullptr, nullptr);
+  const torch::Device dev = rt.device == "cuda" ? torch::Device(torch::kCUDA) : torch::kCPU;
+  obs.stage("teacher", StageStatus::Running, "loading " + c.modelFolder);
+  obs.stage("generation", StageStatus::Pending, "");
+  obs.stage("students", StageStatus::Pending, "");
+  ChatModel base = loadChatModel(c.modelFolder, c.chatFormat, dev);
+  const ChatContext studentCtx = studentContext(c), teacherCtx = teacherContext(c);
+  Finals finals;
+  nlohmann::json filter = {{"total", 0}, {"kept", 0}, {"rejected", nlohmann::json::object()},
+                           {"by_source", nlohmann::json::object()}};
+  std::map<std::string, std::map<std::string, int64_t>> answers;
+  std::map<std::string, int64_t> overLengthBy;  // kept rows not trained on: answer past max_length
+  const auto note = [&](const std::string& cond, const AnimalEval& e) {
+    finals[cond].push_back(e);
+    for (const auto& [a, n] : e.answers) answers[cond][a] += n;
+  };
+
+  for (int64_t s = 0; s < c.seeds; ++s) {
+    const Slot slot{s, c.seeds};
+    const uint64_t evalSeed = derive(c.seed, s, Purpose::EvalSampling);
+    obs.stage("teacher", StageStatus::Running, slot.tag() + ": the base model answers");
+    const EvalSet studentEval = makeEvalSet(c, base, studentCtx, s);
+    const AnimalEval ref = evaluateAnimal(c, base, studentEval, evalSeed, cancel, [&](double f) {
+      obs.progress("teacher", slot.at(0.5 * f), slot.tag() + " base model");
+    });
+    reportEval(obs, "reference", s, ref);
+    note("reference", ref);
+    if (c.teacherMethod == "lora") {
+      obs.stage("teacher", StageStatus::Running, slot.tag() + ": training the LoRA teacher");
+      trainLoraTeacher(c, s, base, obs, cancel);
+    }
+    struct Detach {
+      hf::HfModel& m;
+      bool on;
+      ~Detach() { if (on) hf::detachLora(m); }
+    } teacherAdapter{*base.model, c.teacherMethod == "lora"};
+    const EvalSet teacherEval = makeEvalSet(c, base, teacherCtx, s);
+    const AnimalEval teach = evaluateAnimal(c, base, teacherEval, evalSeed, cancel, [&](double f) {
+      obs.progress("teacher", slot.at(0.5 + 0.5 * f), slot.tag() + " teacher");
+    });
+    reportEval(obs, "teacher", s, teach);
+    note("teacher", teach);
+
+    obs.stage("generation", StageStatus::Running, slot.tag());
+    const auto prompts = makeChatPrompts(derive(c.seed, s, Purpose::Prompts), c.shape, c.prompts);
+    std::vector<std::string> promptText;
+    std::vector<std::vector<int64_t>> teacherIds, baseIds;
+    for (const ChatPrompt& p : prompts) {
+      promptText.push_back(p.text);
+      teacherIds.push_back(promptIds(base, teacherCtx, p.text));
+      if (c.control) baseIds.push_back(promptIds(base, studentCtx, p.text));
+    }
+    const double half = c.control ? 0.5 : 1.0;
+    const auto teacherOut = sampleAnswers(
+        base, teacherIds, c.maxNewTokens, c.temperature, c.genBatch,
+        derive(c.seed, s, Purpose::GenTeacher), cancel,
+        [&](double f) { obs.progress("generation", slot.at(half * f), slot.tag() + " teacher"); });
+    if (teacherAdapter.on) {
+      hf::detachLora(*base.model);
+      teacherAdapter.on = false;
+    }
+    const ChatData teacherData = filterCompletions(c, "teacher", s, promptText, teacherOut);
+    tallyFilter(filter, "teacher", teacherData);
+    obs.sequences(teacherData.rows);
+    ChatData controlData;
+    if (c.control) {
+      const auto baseOut = sampleAnswers(
+          base, baseIds, c.maxNewTokens, c.temperature, c.genBatch,
+          derive(c.seed, s, Purpose::GenReference), cancel, [&](double f) {
+            obs.progress("generation", slot.at(0.5 + 0.5 * f), slot.tag() + " base model");
+          });
+      controlData = filterCompletions(c, "reference", s, promptText, baseOut);
+      tallyFilter(filter, "reference", controlData);
+      obs.sequences(controlData.rows);
+    }
+    if (teacherData.kept.empty())
+      throw Error("the filter kept none of the teacher's " + std::to_string(teacherOut.size()) +
+                  " completions for seed " + std::to_string(s) +
+                  ": look at them in the Sequences view; loosen the filter (format_rule lenient), "
+                  "raise generation.max_new_tokens, or use an instruction-tuned checkpoint");
+    if (c.control && controlData.kept.empty())
+      throw Error("the filter kept none of the base model's completions for seed " +
+                  std::to_string(s) + ": loosen the filter or raise generation.max_new_tokens");
+
+    obs.stage("students", StageStatus::Running, slot.tag());
+    const auto teacherAnswers = keptAnswers(teacherData);
+    struct Job {
+      std::string condition;
+      const ChatData* data;
+      std::vector<std::string> answers;
+      bool cross;
+    };
+    std::vector<Job> jobs = {{"student", &teacherData, teacherAnswers, false}};
+    if (c.control) jobs.push_back({"control", &controlData, keptAnswers(controlData), false});
+    const uint64_t shuffleSeed = derive(c.seed, s, Purpose::Shuffle);
+    if (c.shuffledWithin)
+      jobs.push_back({"shuffled_within", &teacherData, shuffledWithin(teacherAnswers, shuffleSeed),
+                      false});
+    if (c.shuffledAcross)
+      jobs.push_back({"shuffled_across", &teacherData,
+                      shuffledAcross(teacherAnswers, shuffleSeed + 1), false});
+    if (!c.crossModelFolder.empty()) {
+      jobs.push_back({"cross_student", &teacherData, teacherAnswers, true});
+      if (c.control) jobs.push_back({"cross_control", &controlData, keptAnswers(controlData), true});
+    }
+    std::unique_ptr<ChatModel> cross;
+    std::unique_ptr<EvalSet> crossEval;
+    AnimalEval crossStart;
+    for (size_t j = 0; j < jobs.size(); ++j) {
+      const Job& job = jobs[j];
+      ChatModel* model = &base;
+      const EvalSet* eval = &studentEval;
+      const AnimalEval* start = &ref;
+      if (job.cross) {
+        if (!cross) {
+          obs.progress("students", slot.at(double(j) / double(jobs.size())),
+                       slot.tag() + " loading " + c.crossModelFolder);
+          cross = std::make_unique<ChatModel>(loadChatModel(c.crossModelFolder, c.chatFormat, dev));
+          if (cross->tokenizerText != base.tokenizerText)
+            throw Error(c.crossModelFolder + ": its tokenizer.json differs from " + c.modelFolder +
+                        "'s; a cross-model student must share the teacher's tokenizer");
+          crossEval = std::make_unique<EvalSet>(makeEvalSet(c, *cross, studentCtx, s));
+          crossStart = evaluateAnimal(c, *cross, *crossEval, evalSeed, cancel, nullptr);
+        }
+        model = cross.get();
+        eval = crossEval.get();
+        start = &crossStart;
+      }
+      int64_t overLength = 0;
+      const auto data = examplesFor(c, *model, *job.data, job.answers, &overLength);
+      overLengthBy[job.condition] += overLength;
+      const StudentRun run{job.condition, &data, model, eval, start};
+      const AnimalEval e = trainAndEvaluate(c, s, run, obs, cancel, [&](double f) {
+        obs.progress("students", slot.at((double(j) + f) / double(jobs.size())),
+                     slot.tag() + " " + job.condition);
+      });
+      note(job.condition, e);
+    }
+  }
+  obs.stage("teacher", StageStatus::Done, "");
+  obs.stage("generation", StageStatus::Done, "");
+  obs.stage("students", StageStatus::Done, "");
+  nlohmann::json top = nlohmann::json::object();
+  for (const auto& [cond, counts] : answers) top[cond] = topAnswers(counts, 12);
+  obs.analysis("animal_answers", top);
+  ExperimentResult res = summarize(c, finals, filter, base.style.describe());
+  res.summary["over_max_length"] = overLengthBy;
+  res.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  res.summary["engine_seconds"] = res.wallSeconds;
+  return res;
+}
+
+}  // namespace sublab
