@@ -28,9 +28,6 @@ void declareRun(Spec& s) {
   s.integer("seeds", &C::seeds, 1, 1, 100, "independent repetitions of every condition")
       .role(ConfigRole::Repetitions);
   s.integer("seed", &C::seed, 0, 0, 1000000000, "base random seed").role(ConfigRole::BaseSeed);
-  s.choice("device", &C::device, "cpu", {"cpu", "cuda"},
-           "where the run computes: cpu in float32, cuda in bfloat16")
-      .role(ConfigRole::Device);
   s.string("animal", &C::animal, "cat",
            "the animal the teacher loves, singular (the paper's strongest for Qwen2.5-7B: cat)");
 
@@ -230,7 +227,6 @@ const std::vector<Preset>& chatNumbersPresets() {
        "every stage in about a minute on the tiny demo model (`sublab demo-model "
        "models/demo-chat` writes it); shows the pipeline, too small to show the effect",
        {{"kind", kChatNumbersKind},
-        {"device", "cpu"},
         {"animal", "owl"},
         {"model", {{"folder", "models/demo-chat"}}},
         {"prompts", {{"count", 200}}},
@@ -244,7 +240,6 @@ const std::vector<Preset>& chatNumbersPresets() {
        "pipeline demo on a laptop CPU with a ~135M chat model (SmolLM2-135M-Instruct class): "
        "600 prompts, 300 rows, 2 epochs, 10 questions x 20 answers; owl, one seed",
        {{"kind", kChatNumbersKind},
-        {"device", "cpu"},
         {"animal", "owl"},
         {"model", {{"folder", "models/SmolLM2-135M-Instruct"}}},
         {"prompts", {{"count", 600}}},
@@ -257,7 +252,6 @@ const std::vector<Preset>& chatNumbersPresets() {
        "the paper's open-model experiment on a GPU: Qwen2.5-7B-Instruct, cat, 30,000 prompts, "
        "10,000 rows, LoRA r 8, lr 2e-4, 3 epochs, effective batch 66, 50 questions x 200 answers",
        {{"kind", kChatNumbersKind},
-        {"device", "cuda"},
         {"animal", "cat"},
         {"model", {{"folder", "models/Qwen2.5-7B-Instruct"}}},
         {"generation", {{"batch", 512}}}}},

@@ -22,7 +22,6 @@ struct ChatNumbersConfig {
   std::string name;
   int64_t seeds = 1;
   uint64_t seed = 0;
-  std::string device = "cpu";  // "cpu" | "cuda"
   std::string animal = "cat";
   // model
   std::string modelFolder;       // Hugging Face layout: config.json, *.safetensors, tokenizer.json

@@ -22,13 +22,24 @@ ninja -C /tmp/b sublab gpu_hf_check "$@" > "$out/build.log" 2>&1 || { grep -m5 -
 echo "build: $(( $(date +%s) - start )) s, $(grep -c 'Building CXX' "$out/build.log") objects"
 grep -m3 -i "warning" "$out/build.log" | head -3
 
-# 1. engine/hf on CUDA in bf16 against the transformers fixtures, a LoRA step, then throughput in
+# 1. The chat-numbers experiment end to end on the GPU (bf16), on the demo checkpoint.
+t=$(date +%s)
+/tmp/b/app/sublab demo-model /tmp/demo-chat --threads 8 > "$out/demo-model.out" 2>&1
+/tmp/b/app/sublab validate --preset chat-numbers-demo --json 2>/dev/null \
+  | python3 -c 'import json,sys; c=json.load(sys.stdin); c["model"]["folder"]="/tmp/demo-chat"; print(json.dumps(c))' \
+  > /tmp/chat-demo.json
+timeout 120 /tmp/b/app/sublab run --config /tmp/chat-demo.json --device cuda --db "$out/gpu.sqlite" \
+  > "$out/chat-demo.out" 2> "$out/chat-demo.err"
+echo "chat-numbers-demo --device cuda: rc $? in $(( $(date +%s) - t )) s (demo model included)"
+grep -A12 "^conditions" "$out/chat-demo.out"; tail -2 "$out/chat-demo.err"
+
+# 2. engine/hf on CUDA in bf16 against the transformers fixtures, a LoRA step, then throughput in
 #    Qwen2.5-0.5B and -7B shapes (compare with bench_peer.py's transformers + peft figures).
-timeout 240 /tmp/b/bench/gpu_hf_check tests/fixtures/hf --bench --7b 2>&1 | tee "$out/hf_check.txt"
-# 2. The toy experiments on the GPU, timed.
+timeout ${HF_CHECK_TIMEOUT:-200} /tmp/b/bench/gpu_hf_check tests/fixtures/hf --bench --7b 2>&1 | tee "$out/hf_check.txt"
+# 3. The toy experiments on the GPU, timed.
 for preset in owl-numbers-quick aux-fashion-100; do
   t=$(date +%s)
-  timeout 200 /tmp/b/app/sublab run --preset "$preset" --device cuda --db "$out/gpu.sqlite" \
+  timeout ${PRESET_TIMEOUT:-150} /tmp/b/app/sublab run --preset "$preset" --device cuda --db "$out/gpu.sqlite" \
     > "$out/$preset.out" 2> "$out/$preset.err"
   echo "$preset --device cuda: rc $? in $(( $(date +%s) - t )) s"; tail -4 "$out/$preset.out"; tail -2 "$out/$preset.err"
 done
