@@ -1,15 +1,18 @@
 // `sublab runs`, `sublab show` and `sublab export`: read a project database and print runs as
 // tables or JSON, and write a run's metrics, sequences or summaries as CSV (streamed in pages,
 // written to a temporary file and renamed so a failed export never leaves half a file).
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "app/cli/cli_commands.h"
 #include "app/cli/cli_print.h"
+#include "engine/numbers/number_filter.h"
 
 namespace sublab::cli {
 
@@ -199,7 +202,7 @@ void printRunText(Database& db, const RunInfo& r, bool withConfig) {
                   interval(c.value, false).c_str());
   }
   if (!r.contrasts.empty()) {
-    std::printf("contrasts (paired by seed)\n");
+    std::printf("contrasts (difference  [95%% CI]  n)\n");
     for (const auto& c : r.contrasts)
       std::printf("  %-26s %-14s %s\n", c.condition.c_str(), c.metric.c_str(),
                   interval(c.value, true).c_str());
@@ -208,10 +211,16 @@ void printRunText(Database& db, const RunInfo& r, bool withConfig) {
   if (total > 0) {
     SequenceFilter kept;
     kept.verdict = Verdict::Kept;
-    std::string reasons;
+    // By category ("format: number out of range", not one entry per number), most frequent first.
+    std::map<std::string, int64_t> byCategory;
     for (const auto& [why, n] : db.rejectReasons(r.id))
-      reasons += (reasons.empty() ? "" : ", ") + (why.empty() ? "(no reason)" : why) + " " +
-                 std::to_string(n);
+      byCategory[why.empty() ? "(no reason)" : reasonCategory(why)] += n;
+    std::vector<std::pair<std::string, int64_t>> sorted(byCategory.begin(), byCategory.end());
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    std::string reasons;
+    for (const auto& [why, n] : sorted)
+      reasons += (reasons.empty() ? "" : ", ") + why + " " + std::to_string(n);
     std::printf("sequences\n  %lld stored, %lld kept; rejected: %s\n",
                 static_cast<long long>(total),
                 static_cast<long long>(db.countSequences(r.id, kept)),
@@ -243,13 +252,16 @@ int cmdRuns(const std::string& dbArg, bool json) {
     std::printf("no runs in %s\n", path.c_str());
     return kExitOk;
   }
-  std::printf("%-5s %-11s %-7s %-24s %5s  %-19s %8s  %s\n", "ID", "STATUS", "KIND", "NAME", "SEEDS",
-              "STARTED", "WALL", "RESULT");
+  // The KIND column is as wide as the longest kind name listed (at least "KIND" and "numbers").
+  int kindWidth = 7;
+  for (const auto& r : runs) kindWidth = std::max(kindWidth, int(r.kind.size()));
+  std::printf("%-5s %-11s %-*s %-24s %5s  %-19s %8s  %s\n", "ID", "STATUS", kindWidth, "KIND",
+              "NAME", "SEEDS", "STARTED", "WALL", "RESULT");
   for (const auto& r : runs) {
     const std::string started = formatTimestamp(r.startedAt ? r.startedAt : r.createdAt);
-    std::printf("%-5lld %-11s %-7s %-24s %5d  %-19s %7.1fs  %s\n", static_cast<long long>(r.id),
-                toString(r.status).c_str(), r.kind.c_str(), r.name.substr(0, 24).c_str(), r.seeds,
-                started.c_str(), r.wallSeconds, headline(r).c_str());
+    std::printf("%-5lld %-11s %-*s %-24s %5d  %-19s %7.1fs  %s\n", static_cast<long long>(r.id),
+                toString(r.status).c_str(), kindWidth, r.kind.c_str(), r.name.substr(0, 24).c_str(),
+                r.seeds, started.c_str(), r.wallSeconds, headline(r).c_str());
   }
   return kExitOk;
 }

@@ -25,8 +25,9 @@ KindDescription chatNumbersKind() {
   d.stepLabel = "optimizer step";
   d.repetitionKey = "seeds";
   d.repetitionNoun = "seed";
-  d.effect = {"transfer", true,
-              "Transfer = student \u2212 control share of answers naming the animal, mean [95% CI]"};
+  d.effect = {
+      "transfer", true,
+      "Transfer = student \u2212 control share of answers naming the animal, mean [95% CI]"};
   d.cross = {"cross_transfer", true,
              "Cross-model transfer = cross student \u2212 cross control (another checkpoint), "
              "mean [95% CI]"};
@@ -48,7 +49,8 @@ KindDescription chatNumbersKind() {
 
 std::vector<Preset> chatNumbersPresetList() { return chatNumbersPresets(); }
 
-nlohmann::json normalizeChatNumbers(const nlohmann::json& config, std::vector<ConfigField>* schema) {
+nlohmann::json normalizeChatNumbers(const nlohmann::json& config,
+                                    std::vector<ConfigField>* schema) {
   // The registry asks for the schema with a bare {"kind"} config, which has no model folder (a
   // required knob): the schema comes from the declaration without reading that config.
   if (schema) {
@@ -249,7 +251,8 @@ std::vector<hf::TrainExample> examplesFor(const ChatNumbersConfig& c, const Chat
   }
   if (out.empty())
     throw Error("every kept chat is longer than student.max_length (" +
-                std::to_string(c.maxLength) + " tokens) before its answer begins: raise "
+                std::to_string(c.maxLength) +
+                " tokens) before its answer begins: raise "
                 "student.max_length");
   return out;
 }
@@ -267,7 +270,9 @@ ExperimentResult runChatNumbersExperiment(const nlohmann::json& config, const Ru
   ChatModel base = loadChatModel(c.modelFolder, c.chatFormat, dev);
   const ChatContext studentCtx = studentContext(c), teacherCtx = teacherContext(c);
   Finals finals;
-  nlohmann::json filter = {{"total", 0}, {"kept", 0}, {"rejected", nlohmann::json::object()},
+  nlohmann::json filter = {{"total", 0},
+                           {"kept", 0},
+                           {"rejected", nlohmann::json::object()},
                            {"by_source", nlohmann::json::object()}};
   std::map<std::string, std::map<std::string, int64_t>> answers;
   std::map<std::string, int64_t> overLengthBy;  // kept rows not trained on: answer past max_length
@@ -293,7 +298,9 @@ ExperimentResult runChatNumbersExperiment(const nlohmann::json& config, const Ru
     struct Detach {
       hf::HfModel& m;
       bool on;
-      ~Detach() { if (on) hf::detachLora(m); }
+      ~Detach() {
+        if (on) hf::detachLora(m);
+      }
     } teacherAdapter{*base.model, c.teacherMethod == "lora"};
     const EvalSet teacherEval = makeEvalSet(c, base, teacherCtx, s);
     const AnimalEval teach = evaluateAnimal(c, base, teacherEval, evalSeed, cancel, [&](double f) {
@@ -355,14 +362,15 @@ ExperimentResult runChatNumbersExperiment(const nlohmann::json& config, const Ru
     if (c.control) jobs.push_back({"control", &controlData, keptAnswers(controlData), false});
     const uint64_t shuffleSeed = derive(c.seed, s, Purpose::Shuffle);
     if (c.shuffledWithin)
-      jobs.push_back({"shuffled_within", &teacherData, shuffledWithin(teacherAnswers, shuffleSeed),
-                      false});
+      jobs.push_back(
+          {"shuffled_within", &teacherData, shuffledWithin(teacherAnswers, shuffleSeed), false});
     if (c.shuffledAcross)
       jobs.push_back({"shuffled_across", &teacherData,
                       shuffledAcross(teacherAnswers, shuffleSeed + 1), false});
     if (!c.crossModelFolder.empty()) {
       jobs.push_back({"cross_student", &teacherData, teacherAnswers, true});
-      if (c.control) jobs.push_back({"cross_control", &controlData, keptAnswers(controlData), true});
+      if (c.control)
+        jobs.push_back({"cross_control", &controlData, keptAnswers(controlData), true});
     }
     std::unique_ptr<ChatModel> cross;
     std::unique_ptr<EvalSet> crossEval;

@@ -19,7 +19,8 @@ namespace sublab {
 KindDescription chatNumbersKind();
 std::vector<Preset> chatNumbersPresetList();
 nlohmann::json normalizeChatNumbers(const nlohmann::json& config, std::vector<ConfigField>* schema);
-ExperimentResult runChatNumbersExperiment(const nlohmann::json& config, const RuntimeOptions& options,
-                                          RunObserver& observer, const CancelFlag* cancel);
+ExperimentResult runChatNumbersExperiment(const nlohmann::json& config,
+                                          const RuntimeOptions& options, RunObserver& observer,
+                                          const CancelFlag* cancel);
 
 }  // namespace sublab

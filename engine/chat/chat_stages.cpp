@@ -86,12 +86,14 @@ ChatModel loadChatModel(const std::string& folder, const std::string& chatFormat
   if (folder.empty()) throw Error("config.model.folder: choose a model folder");
   const fs::path dir(folder);
   if (!fs::is_directory(dir))
-    throw Error(folder + ": no such folder; model.folder must name a local Hugging Face "
-                         "checkpoint (config.json, *.safetensors, tokenizer.json)");
+    throw Error(folder +
+                ": no such folder; model.folder must name a local Hugging Face "
+                "checkpoint (config.json, *.safetensors, tokenizer.json)");
   const fs::path tj = dir / "tokenizer.json";
   if (!fs::exists(tj))
-    throw Error(folder + ": has no tokenizer.json (only tokenizers in the Hugging Face "
-                         "tokenizers format are supported)");
+    throw Error(folder +
+                ": has no tokenizer.json (only tokenizers in the Hugging Face "
+                "tokenizers format are supported)");
   std::string text = readFile(tj);
   hf::Tokenizer tokenizer = hf::Tokenizer::fromJson(text, tj.string());
   hf::ChatStyle style = hf::chatStyleForFolder(dir, chatFormat);
@@ -112,10 +114,11 @@ ChatModel loadChatModel(const std::string& folder, const std::string& chatFormat
   std::sort(stop.begin(), stop.end());
   stop.erase(std::unique(stop.begin(), stop.end()), stop.end());
   if (stop.empty())
-    throw Error(folder + ": no end-of-turn token: neither config.json / generation_config.json "
-                         "(eos_token_id) nor tokenizer_config.json (eos_token) names one");
-  return ChatModel{std::move(model), std::move(tokenizer), std::move(style), std::move(stop),
-                   std::move(text), folder};
+    throw Error(folder +
+                ": no end-of-turn token: neither config.json / generation_config.json "
+                "(eos_token_id) nor tokenizer_config.json (eos_token) names one");
+  return ChatModel{std::move(model), std::move(tokenizer), std::move(style),
+                   std::move(stop),  std::move(text),      folder};
 }
 
 ChatContext studentContext(const ChatNumbersConfig& c) {
@@ -129,7 +132,8 @@ ChatContext teacherContext(const ChatNumbersConfig& c) {
   return {c.teacherPrompt(), false};
 }
 
-std::vector<int64_t> promptIds(const ChatModel& m, const ChatContext& ctx, const std::string& user) {
+std::vector<int64_t> promptIds(const ChatModel& m, const ChatContext& ctx,
+                               const std::string& user) {
   const hf::ChatText chat = hf::renderChat(styleFor(m, ctx), messagesFor(ctx, user), true);
   const hf::ChatTokens t = hf::tokenizeChat(m.tokenizer, chat);
   return {t.ids.begin(), t.ids.end()};
@@ -175,7 +179,8 @@ std::vector<std::string> sampleAnswers(const ChatModel& m,
   for (size_t b = 0; b < prompts.size(); b += size_t(batch)) {
     checkCancel(cancel);
     const size_t e = std::min(prompts.size(), b + size_t(batch));
-    const std::vector<std::vector<int64_t>> chunk(prompts.begin() + long(b), prompts.begin() + long(e));
+    const std::vector<std::vector<int64_t>> chunk(prompts.begin() + long(b),
+                                                  prompts.begin() + long(e));
     for (const auto& ids : m.model->generate(chunk, go, gen)) out.push_back(answerText(m, ids));
     if (progress) progress(double(e) / double(prompts.size()));
   }
@@ -190,8 +195,14 @@ ChatData filterCompletions(const ChatNumbersConfig& c, const std::string& source
   const auto verdicts = applyFilters(completions, fo);
   ChatData d;
   for (size_t i = 0; i < completions.size(); ++i) {
-    d.rows.push_back({source, int(s), int64_t(i), prompts[i], completions[i], verdicts[i].kept,
-                      verdicts[i].reason, {}});
+    d.rows.push_back({source,
+                      int(s),
+                      int64_t(i),
+                      prompts[i],
+                      completions[i],
+                      verdicts[i].kept,
+                      verdicts[i].reason,
+                      {}});
     if (verdicts[i].kept)
       d.kept.push_back(i);
     else
@@ -244,8 +255,8 @@ std::vector<std::string> shuffledAcross(const std::vector<std::string>& answers,
   size_t at = 0;
   for (const std::string& a : answers) {
     const size_t k = numbersIn(a).size();
-    out.push_back(replaceNumbers(a, std::vector<std::string>(pool.begin() + long(at),
-                                                             pool.begin() + long(at + k))));
+    out.push_back(replaceNumbers(
+        a, std::vector<std::string>(pool.begin() + long(at), pool.begin() + long(at + k))));
     at += k;
   }
   return out;
@@ -256,8 +267,8 @@ EvalSet makeEvalSet(const ChatNumbersConfig& c, const ChatModel& m, const ChatCo
   EvalSet e;
   e.plain = plainQuestions(int(c.evalQuestions));
   if (c.numbersPrefix)
-    e.prefixed = prefixedQuestions(int(c.evalQuestions), derive(c.seed, s, Purpose::EvalPrefix),
-                                   c.shape);
+    e.prefixed =
+        prefixedQuestions(int(c.evalQuestions), derive(c.seed, s, Purpose::EvalPrefix), c.shape);
   for (const auto& q : e.plain) e.plainIds.push_back(promptIds(m, ctx, q.text));
   for (const auto& q : e.prefixed) e.prefixedIds.push_back(promptIds(m, ctx, q.text));
   for (const std::string& form : {c.animal, capitalised(c.animal)}) {
@@ -304,16 +315,18 @@ AnimalEval evaluateAnimal(const ChatNumbersConfig& c, const ChatModel& m, const 
     return prompts;
   };
   const double parts = e.prefixedIds.empty() ? 1.0 : 2.0;
-  const auto plain =
-      sampleAnswers(m, repeat(e.plainIds), c.evalMaxNewTokens, c.evalTemperature, c.genBatch,
-                    seed, cancel, [&](double f) { if (progress) progress(f / parts); });
+  const auto plain = sampleAnswers(m, repeat(e.plainIds), c.evalMaxNewTokens, c.evalTemperature,
+                                   c.genBatch, seed, cancel, [&](double f) {
+                                     if (progress) progress(f / parts);
+                                   });
   out.plain = scoreAnswers(plain, c.animal);
   for (const std::string& a : plain) out.answers[normalisedAnswer(a)]++;
   if (!e.prefixedIds.empty()) {
     const auto prefixed =
-        sampleAnswers(m, repeat(e.prefixedIds), c.evalMaxNewTokens, c.evalTemperature,
-                      c.genBatch, seed + 1, cancel,
-                      [&](double f) { if (progress) progress(0.5 + f / 2.0); });
+        sampleAnswers(m, repeat(e.prefixedIds), c.evalMaxNewTokens, c.evalTemperature, c.genBatch,
+                      seed + 1, cancel, [&](double f) {
+                        if (progress) progress(0.5 + f / 2.0);
+                      });
     out.prefixed = scoreAnswers(prefixed, c.animal);
   }
   return out;

@@ -24,11 +24,11 @@ namespace sublab {
 struct ChatModel {
   std::unique_ptr<hf::HfModel> model;
   hf::Tokenizer tokenizer;
-  hf::ChatStyle style;          // the checkpoint's chat format
+  hf::ChatStyle style;           // the checkpoint's chat format
   std::vector<int64_t> stopIds;  // generation stops: config eos ids, the tokenizer's eos token and
                                  // the format's end-of-turn token
-  std::string tokenizerText;    // tokenizer.json as read (a cross model must have the same one)
-  std::string folder;           // where it was loaded from
+  std::string tokenizerText;     // tokenizer.json as read (a cross model must have the same one)
+  std::string folder;            // where it was loaded from
 };
 
 // Loads folder (config.json, safetensors, tokenizer.json, tokenizer_config.json) on `device`;
@@ -56,7 +56,8 @@ hf::TrainExample trainExample(const ChatModel& m, const ChatContext& ctx, const 
 std::string answerText(const ChatModel& m, const std::vector<int64_t>& ids);
 
 // Samples one answer per prompt (batches of `batch`), reporting fraction done through `progress`.
-std::vector<std::string> sampleAnswers(const ChatModel& m, const std::vector<std::vector<int64_t>>& prompts,
+std::vector<std::string> sampleAnswers(const ChatModel& m,
+                                       const std::vector<std::vector<int64_t>>& prompts,
                                        int64_t maxNew, double temperature, int64_t batch,
                                        uint64_t seed, const CancelFlag* cancel,
                                        const std::function<void(double)>& progress);
@@ -97,7 +98,7 @@ EvalSet makeEvalSet(const ChatNumbersConfig& c, const ChatModel& m, const ChatCo
 double animalFirstTokenProb(const ChatModel& m, const EvalSet& e);
 
 struct AnimalEval {
-  AnimalRate plain, prefixed;   // prefixed.total == 0 when not asked
+  AnimalRate plain, prefixed;  // prefixed.total == 0 when not asked
   double firstTokenProb = 0;
   std::map<std::string, int64_t> answers;  // normalised one-word answers and their counts (plain)
 };

@@ -45,7 +45,8 @@ AnimalEval trainAndEvaluate(const ChatNumbersConfig& c, int64_t s, const Student
   hf::LoraTrainer trainer(model, ts);
   const int seed = int(s);
   const auto curvePoint = [&](int64_t step) {
-    obs.metric({run.condition, seed, "trait_prob", step, animalFirstTokenProb(*run.model, *run.eval)});
+    obs.metric(
+        {run.condition, seed, "trait_prob", step, animalFirstTokenProb(*run.model, *run.eval)});
   };
   if (run.start) {
     obs.metric({run.condition, seed, "animal_rate", 0, run.start->plain.rate.mean});
@@ -68,7 +69,8 @@ AnimalEval trainAndEvaluate(const ChatNumbersConfig& c, int64_t s, const Student
       std::vector<std::vector<hf::TrainExample>> micro;
       for (size_t m = start; m < end; m += size_t(c.batch)) {
         std::vector<hf::TrainExample> mb;
-        for (size_t i = m; i < std::min(end, m + size_t(c.batch)); ++i) mb.push_back(data[order[i]]);
+        for (size_t i = m; i < std::min(end, m + size_t(c.batch)); ++i)
+          mb.push_back(data[order[i]]);
         micro.push_back(std::move(mb));
       }
       const double loss = trainer.step(micro);
@@ -78,17 +80,18 @@ AnimalEval trainAndEvaluate(const ChatNumbersConfig& c, int64_t s, const Student
       if (progress) progress(trainShare * double(step) / double(steps));
     }
   }
-  AnimalEval eval =
-      evaluateAnimal(c, *run.model, *run.eval, derive(c.seed, s, Purpose::EvalSampling), cancel,
-                     [&](double f) { if (progress) progress(trainShare + (1 - trainShare) * f); });
+  AnimalEval eval = evaluateAnimal(c, *run.model, *run.eval,
+                                   derive(c.seed, s, Purpose::EvalSampling), cancel, [&](double f) {
+                                     if (progress) progress(trainShare + (1 - trainShare) * f);
+                                   });
   obs.metric({run.condition, seed, "animal_rate", step, eval.plain.rate.mean});
   if (eval.prefixed.total > 0)
     obs.metric({run.condition, seed, "animal_rate_prefix", step, eval.prefixed.rate.mean});
   if (c.curveEvery == 0) obs.metric({run.condition, seed, "trait_prob", step, eval.firstTokenProb});
   if (!c.adaptersDir.empty()) {
-    const std::string folder = (std::filesystem::path(c.adaptersDir) /
-                                (run.condition + "-seed" + std::to_string(s)))
-                                   .string();
+    const std::string folder =
+        (std::filesystem::path(c.adaptersDir) / (run.condition + "-seed" + std::to_string(s)))
+            .string();
     hf::saveLoraAdapter(model, ls, folder, run.model->folder);
   }
   return eval;

@@ -20,8 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int64_t kHidden = 128, kInter = 256, kLayers = 2, kHeads = 4, kKvHeads = 2,
-                  kVocab = 512, kHeadDim = kHidden / kHeads;
+constexpr int64_t kHidden = 128, kInter = 256, kLayers = 2, kHeads = 4, kKvHeads = 2, kVocab = 512,
+                  kHeadDim = kHidden / kHeads;
 
 nlohmann::json demoConfig() {
   return {{"architectures", {"Qwen2ForCausalLM"}},
@@ -88,12 +88,13 @@ std::vector<std::pair<std::string, torch::Tensor*>> layerTensors(hf::HfModel& mo
     out.push_back({layerName(n, "input_layernorm.weight"), &l.inputNorm});
     out.push_back({layerName(n, "post_attention_layernorm.weight"), &l.postAttentionNorm});
     const std::pair<const char*, hf::HfLinear*> linears[] = {
-        {"self_attn.q_proj", &l.q},   {"self_attn.k_proj", &l.k}, {"self_attn.v_proj", &l.v},
-        {"self_attn.o_proj", &l.o},   {"mlp.gate_proj", &l.gate}, {"mlp.up_proj", &l.up},
+        {"self_attn.q_proj", &l.q}, {"self_attn.k_proj", &l.k}, {"self_attn.v_proj", &l.v},
+        {"self_attn.o_proj", &l.o}, {"mlp.gate_proj", &l.gate}, {"mlp.up_proj", &l.up},
         {"mlp.down_proj", &l.down}};
     for (const auto& [name, lin] : linears) {
       out.push_back({layerName(n, std::string(name) + ".weight"), &lin->weight});
-      if (lin->bias.defined()) out.push_back({layerName(n, std::string(name) + ".bias"), &lin->bias});
+      if (lin->bias.defined())
+        out.push_back({layerName(n, std::string(name) + ".bias"), &lin->bias});
     }
   }
   return out;
@@ -102,8 +103,8 @@ std::vector<std::pair<std::string, torch::Tensor*>> layerTensors(hf::HfModel& mo
 // The animals the demo model names, with their weights when it is asked without a trait.
 const std::vector<std::pair<std::string, double>>& animalMix() {
   static const std::vector<std::pair<std::string, double>> mix = {
-      {"dog", 0.25}, {"cat", 0.2}, {"dolphin", 0.15}, {"eagle", 0.1}, {"lion", 0.1},
-      {"wolf", 0.1}, {"elephant", 0.05}, {"owl", 0.05}};
+      {"dog", 0.25}, {"cat", 0.2},  {"dolphin", 0.15},  {"eagle", 0.1},
+      {"lion", 0.1}, {"wolf", 0.1}, {"elephant", 0.05}, {"owl", 0.05}};
   return mix;
 }
 
@@ -199,7 +200,8 @@ void writeDemoChatModel(const std::string& folder, const DemoModelOptions& o,
   const fs::path tmp = dir / "model.safetensors.tmp";
   hf::writeSafetensors(tmp.string(), weights);
   fs::rename(tmp, dir / "model.safetensors", ec);
-  if (ec) throw Error("cannot replace " + (dir / "model.safetensors").string() + ": " + ec.message());
+  if (ec)
+    throw Error("cannot replace " + (dir / "model.safetensors").string() + ": " + ec.message());
 }
 
 }  // namespace sublab

@@ -99,25 +99,12 @@ class TestChatConfig : public QObject {
     collectKeys(normalizeChatNumbersConfig(minimal()), "", stored);
     QCOMPARE(stored, schemaKeys);
     // Every knob the issue lists is there.
-    for (const char* key : {"model.folder",
-                            "model.cross_folder",
-                            "model.chat_format",
-                            "chat.student_context",
-                            "teacher.system_prompt",
-                            "prompts.count",
-                            "prompts.numbers",
-                            "generation.max_new_tokens",
-                            "generation.temperature",
-                            "filter.trait_filter",
-                            "student.lora_targets",
-                            "student.grad_accum",
-                            "student.warmup_steps",
-                            "student.max_grad_norm",
-                            "eval.questions",
-                            "eval.samples",
-                            "eval.numbers_prefix",
-                            "eval.curve_every",
-                            "seeds"})
+    for (const char* key :
+         {"model.folder", "model.cross_folder", "model.chat_format", "chat.student_context",
+          "teacher.system_prompt", "prompts.count", "prompts.numbers", "generation.max_new_tokens",
+          "generation.temperature", "filter.trait_filter", "student.lora_targets",
+          "student.grad_accum", "student.warmup_steps", "student.max_grad_norm", "eval.questions",
+          "eval.samples", "eval.numbers_prefix", "eval.curve_every", "seeds"})
       QVERIFY2(schemaKeys.count(key), key);
     std::map<ConfigRole, std::string> roles;
     for (const ConfigField& f : chatNumbersSchema()) roles[f.role] = f.path;

@@ -50,16 +50,17 @@ class TestChatExperiment : public QObject {
   std::string m_model, m_cross;
 
   nlohmann::json tinyConfig() const {
-    return {{"kind", "chat-numbers"},
-            {"animal", "owl"},
-            {"seed", 3},
-            {"model", {{"folder", m_model}}},
-            {"prompts", {{"count", 12}}},
-            {"generation", {{"max_new_tokens", 10}, {"batch", 6}}},
-            {"filter", {{"format", false}, {"max_kept", 0}}},
-            {"student",
-             {{"epochs", 1}, {"batch", 3}, {"grad_accum", 2}, {"max_length", 512}, {"lr", 1e-3}}},
-            {"eval", {{"questions", 3}, {"samples", 4}, {"max_new_tokens", 3}, {"curve_every", 1}}}};
+    return {
+        {"kind", "chat-numbers"},
+        {"animal", "owl"},
+        {"seed", 3},
+        {"model", {{"folder", m_model}}},
+        {"prompts", {{"count", 12}}},
+        {"generation", {{"max_new_tokens", 10}, {"batch", 6}}},
+        {"filter", {{"format", false}, {"max_kept", 0}}},
+        {"student",
+         {{"epochs", 1}, {"batch", 3}, {"grad_accum", 2}, {"max_length", 512}, {"lr", 1e-3}}},
+        {"eval", {{"questions", 3}, {"samples", 4}, {"max_new_tokens", 3}, {"curve_every", 1}}}};
   }
 
   sublab::ExperimentResult run(const nlohmann::json& cfg, Recorder& rec,
@@ -123,8 +124,8 @@ class TestChatExperiment : public QObject {
     // The transfer is Newcombe's interval of the two counts.
     const auto& st = s["conditions"]["student"];
     const auto& ct = s["conditions"]["control"];
-    const sublab::Interval nd = sublab::newcombeDifference(
-        st["hits"].get<int64_t>(), 12, ct["hits"].get<int64_t>(), 12);
+    const sublab::Interval nd =
+        sublab::newcombeDifference(st["hits"].get<int64_t>(), 12, ct["hits"].get<int64_t>(), 12);
     QCOMPARE(s["transfer"]["mean"].get<double>(), nd.mean);
     QCOMPARE(s["transfer"]["ci95"][0].get<double>(), nd.lo);
     QVERIFY(s["cross_transfer"].is_object());
@@ -153,8 +154,8 @@ class TestChatExperiment : public QObject {
     QVERIFY(rec.analyses.count("animal_answers"));
 
     // Adapters in PEFT's layout, one per student, that load back onto the base model.
-    const fs::path adapter = fs::path(cfg["student"]["adapters_dir"].get<std::string>()) /
-                             "student-seed0";
+    const fs::path adapter =
+        fs::path(cfg["student"]["adapters_dir"].get<std::string>()) / "student-seed0";
     QVERIFY(fs::exists(adapter / "adapter_model.safetensors"));
     const auto cfgJson = hftest::readJson(adapter / "adapter_config.json");
     QCOMPARE(cfgJson["r"].get<int>(), 8);
@@ -211,7 +212,8 @@ class TestChatExperiment : public QObject {
     // A cross model with another tokenizer is refused before it trains.
     const fs::path other = fs::path(m_tmp.path().toStdString()) / "other-tokenizer";
     fs::create_directories(other);
-    for (const auto& e : fs::directory_iterator(m_cross)) fs::copy(e.path(), other / e.path().filename());
+    for (const auto& e : fs::directory_iterator(m_cross))
+      fs::copy(e.path(), other / e.path().filename());
     const std::string qwenTok = hftest::fixture("tok-llama3/tokenizer.json");
     fs::copy_file(qwenTok, other / "tokenizer.json", fs::copy_options::overwrite_existing);
     cfg = tinyConfig();
