@@ -7,11 +7,14 @@
 #include <QSpinBox>
 #include <QtTest/QtTest>
 
+#include "engine/chat/demo_model.h"
 #include "engine/kinds.h"
+#include "tests/minimal_config.h"
 #include "tests/ui/ui_test_util.h"
 #include "ui/app_settings.h"
 #include "ui/aux_view.h"
 #include "ui/compare_view.h"
+#include "ui/config_form.h"
 #include "ui/curve_plot.h"
 #include "ui/curves_view.h"
 #include "ui/experiment_dialog.h"
@@ -82,6 +85,7 @@ class TestKindDescriptions : public QObject {
 
  private:
   QTemporaryDir m_dir;
+  std::string m_modelFolder;  // a demo checkpoint for kinds that need a model folder
   Project m_project;
   std::map<std::string, qint64> m_runs;  // kind name -> run
   qint64 m_unknown = 0;
@@ -91,11 +95,14 @@ class TestKindDescriptions : public QObject {
     QString error;
     QVERIFY2(m_project.open(m_dir.filePath("kinds.sqlite"), &error), qPrintable(error));
     QVERIFY(sublab::kindDescriptions().size() >= 2);
+    m_modelFolder = m_dir.filePath("demo-model").toStdString();
+    sublab::writeDemoChatModel(m_modelFolder, {0, 0});
     for (const sublab::KindDescription& d : sublab::kindDescriptions()) {
       std::vector<std::string> contrasts;
       for (const sublab::ContrastSpec& c : d.contrasts) contrasts.push_back(c.name);
-      m_runs[d.name] = addRun(*m_project.db(), d.name, sublab::normalizeConfig({{"kind", d.name}}),
-                              d.metric, d.conditions, contrasts);
+      m_runs[d.name] = addRun(*m_project.db(), d.name,
+                              sublab::normalizeConfig(sublabtest::minimalConfig(d.name)), d.metric,
+                              d.conditions, contrasts);
     }
     // A kind from a newer version: its config is not one this build can read.
     m_unknown = addRun(*m_project.db(), "future", {{"kind", "future"}, {"seed", 0}}, "score",
@@ -193,6 +200,9 @@ class TestKindDescriptions : public QObject {
       QCOMPARE(dialog.kindBox()->itemData(i).toString(), QString::fromStdString(d.name));
       // The spin box above the form sets the kind's repetition count.
       dialog.setKind(QString::fromStdString(d.name));
+      // A kind that reads a model folder has no default for it: give the form a real one (the
+      // form checks it live), the engine's untrained demo checkpoint.
+      dialog.form()->setValues(sublabtest::minimalConfig(d.name, m_modelFolder));
       QVERIFY(dialog.seedsBox()->isVisibleTo(&dialog));
       dialog.seedsBox()->setValue(2);
       const nlohmann::json config = dialog.spec().config;
