@@ -66,6 +66,11 @@ struct KindDescription {
   // the text shown when a view that needs them is asked for one of its runs.
   bool hasSequences = false;
   std::string noSequencesReason;
+  // Which analyses of the sequences its runs can carry: per-token log-probabilities of the kept
+  // rows (token_logprobs) and the entanglement probe. When a kind never records one, the
+  // statistics say so instead of suggesting a rerun.
+  bool recordsTokenLogprobs = false;
+  bool recordsEntanglement = false;
   // Whether the main results are bars per condition (the Results view) rather than curves.
   bool resultsAsBars = false;
   // How bars of the headline metric are scaled: the metric's chance level, drawn as a reference

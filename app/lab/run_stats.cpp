@@ -96,9 +96,12 @@ RunStats analyzeRun(Database& db, int64_t runId, const RunStatsOptions& o) {
   if (!a.tokens.empty()) {
     out.divergence = summarizeDivergence(a.tokens);
   } else {
-    out.notes.push_back("no per-token log-probabilities for the " + o.a + " rows" +
-                        (o.verdict == Verdict::Rejected ? " (only kept rows carry them)"
-                                                        : " (the run predates them; rerun it)"));
+    out.notes.push_back(
+        !kind->recordsTokenLogprobs
+            ? "no per-token log-probabilities: " + kind->name + " runs do not record them"
+            : "no per-token log-probabilities for the " + o.a + " rows" +
+                  (o.verdict == Verdict::Rejected ? " (only kept rows carry them)"
+                                                  : " (the run predates them; rerun it)"));
   }
   if (a.badTokenInfo > 0)
     out.notes.push_back(std::to_string(a.badTokenInfo) +
@@ -137,9 +140,10 @@ RunStats analyzeRun(Database& db, int64_t runId, const RunStatsOptions& o) {
         }
       }
     } else {
-      out.notes.push_back(
-          "no entanglement probe stored for this run (the run predates it or "
-          "turned it off with analysis.entanglement = false)");
+      out.notes.push_back(!kind->recordsEntanglement
+                              ? "no entanglement probe: " + kind->name + " runs do not record one"
+                              : "no entanglement probe stored for this run (the run predates it "
+                                "or turned it off with analysis.entanglement = false)");
     }
   } catch (const Error& e) {
     out.notes.push_back(std::string("entanglement probe unreadable: ") + e.what());

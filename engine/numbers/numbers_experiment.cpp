@@ -45,6 +45,8 @@ KindDescription numbersKind() {
               {"generation", "generating and filtering number sequences", 0.08},
               {"students", "training the students", 0.35}};
   d.hasSequences = true;
+  d.recordsTokenLogprobs = true;
+  d.recordsEntanglement = true;
   d.resultsAsBars = false;
   return d;
 }
