@@ -21,7 +21,7 @@ using namespace sublab::hf;
 namespace {
 
 constexpr int64_t kGenBatch = 4, kPrompt = 32, kNew = 16, kTrainBatch = 2, kTrainLen = 64,
-                  kTrainSteps = 2;
+                  kTrainSteps = 6;  // bench_hf.py uses the same numbers
 
 void writeRandomSmolLm(const std::string& dir) {
   const nlohmann::json cfg = {{"model_type", "llama"},       {"hidden_size", 576},

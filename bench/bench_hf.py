@@ -9,7 +9,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "oracles"))
 from hf_reference import read_weights  # noqa: E402
 
-GEN_B, PROMPT, NEW, TRAIN_B, TRAIN_LEN, STEPS = 4, 32, 16, 2, 64, 2
+GEN_B, PROMPT, NEW, TRAIN_B, TRAIN_LEN, STEPS = 4, 32, 16, 2, 64, 6
 MODS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 

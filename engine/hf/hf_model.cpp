@@ -80,8 +80,10 @@ torch::Tensor rotateHalf(const torch::Tensor& x) {
 torch::Tensor HfLinear::operator()(const torch::Tensor& x) const {
   torch::Tensor y = bias.defined() ? F::linear(x, weight, bias) : F::linear(x, weight);
   if (loraA.defined()) {
-    const torch::Tensor d =
-        F::linear(F::linear(x.to(loraA.scalar_type()), loraA), loraB) * loraScale;
+    torch::Tensor d = F::linear(F::linear(x.to(loraA.scalar_type()), loraA), loraB);
+    // PEFT's order (B(A x)) * scale; the paper's alpha == rank makes the scale 1, and skipping
+    // that multiply (exact) saves an elementwise pass over the output, forward and backward.
+    if (loraScale != 1.0) d = d * loraScale;
     y = y + d.to(y.scalar_type());
   }
   return y;
