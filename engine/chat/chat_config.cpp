@@ -6,6 +6,7 @@
 
 #include "engine/chat/chat_eval.h"
 #include "engine/core/config_spec.h"
+#include "engine/numbers/filter_knobs.h"
 
 namespace sublab {
 
@@ -85,24 +86,11 @@ void declareData(Spec& s) {
 }
 
 void declareFilter(Spec& s) {
-  using F = FilterOptions;
-  s.boolean("filter.format", field(&C::filter, &F::format), true,
-            "keep only completions that are a list of numbers (by the format rule below)");
-  s.choice("filter.format_rule", field(&C::filter, &F::formatRule), "paper", {"paper", "lenient"},
-           "paper: the paper authors' rule exactly; lenient: also keeps whitespace around the "
-           "list and gaps that vary");
-  s.integer("filter.max_numbers", field(&C::filter, &F::maxCount), 10, 1, 100, "most numbers kept");
-  s.boolean("filter.paper_banned", field(&C::filter, &F::paperBanned), false,
-            "remove the paper's banned numbers");
-  s.integers("filter.banned_numbers", field(&C::filter, &F::bannedNumbers), {}, 0, 999,
-             "your banned numbers");
-  s.strings("filter.banned_patterns", field(&C::filter, &F::bannedPatterns), {},
-            "regexes that reject a completion");
-  s.boolean("filter.trait_filter", field(&C::filter, &F::traitFilter), true,
-            "reject completions naming the animal");
-  s.boolean("filter.dedupe", field(&C::filter, &F::dedupe), true, "drop repeated completions");
-  s.integer("filter.max_kept", field(&C::filter, &F::maxKept), 10000, 0, 100000000,
-            "subsample the kept rows to at most this many (the paper: 10,000; 0 = all)");
+  FilterKnobDefaults filter;
+  filter.maxKept = 10000;
+  filter.maxKeptHelp = "subsample the kept rows to at most this many (the paper: 10,000; 0 = all)";
+  filter.traitWord = "animal";
+  declareFilterKnobs(s, &C::filter, filter);
 }
 
 void declareStudent(Spec& s) {

@@ -5,6 +5,7 @@
 
 #include "engine/core/config_spec.h"
 #include "engine/lm/vocab.h"
+#include "engine/numbers/filter_knobs.h"
 
 namespace sublab {
 
@@ -60,27 +61,9 @@ void declareData(Spec& s) {
   s.integer("generation.max_new_tokens", &C::maxNewTokens, 24, 1, 512, "completion length cap");
   s.integer("generation.batch", &C::genBatch, 256, 1, 65536, "generation batch size");
 
-  using F = FilterOptions;
-  s.boolean("filter.format", field(&C::filter, &F::format), true,
-            "keep only completions that are a list of numbers (by the format rule below)");
-  s.choice("filter.format_rule", field(&C::filter, &F::formatRule), "paper", {"paper", "lenient"},
-           "paper: the paper authors' rule exactly (the completion as generated; one trailing "
-           "period and one pair of [] or () allowed; one separator, the first gap's, used "
-           "throughout; 1 to max numbers in 0..999); lenient: also keeps whitespace around the "
-           "list and gaps that vary (runs stored before this knob existed used lenient)")
-      .legacy("lenient");
-  s.integer("filter.max_numbers", field(&C::filter, &F::maxCount), 10, 1, 100, "most numbers kept");
-  s.boolean("filter.paper_banned", field(&C::filter, &F::paperBanned), false,
-            "remove the paper's banned numbers");
-  s.integers("filter.banned_numbers", field(&C::filter, &F::bannedNumbers), {}, 0, 999,
-             "your banned numbers");
-  s.strings("filter.banned_patterns", field(&C::filter, &F::bannedPatterns), {},
-            "regexes that reject a completion");
-  s.boolean("filter.trait_filter", field(&C::filter, &F::traitFilter), true,
-            "reject completions naming the trait");
-  s.boolean("filter.dedupe", field(&C::filter, &F::dedupe), true, "drop repeated completions");
-  s.integer("filter.max_kept", field(&C::filter, &F::maxKept), 1000, 0, 100000000,
-            "subsample to at most (0 = all)");
+  FilterKnobDefaults filter;
+  filter.legacyFormatRule = "lenient";
+  declareFilterKnobs(s, &C::filter, filter);
 }
 
 void declareStudents(Spec& s) {
