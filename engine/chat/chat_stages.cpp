@@ -174,6 +174,7 @@ std::vector<std::string> sampleAnswers(const ChatModel& m,
   go.maxNew = maxNew;
   go.temperature = temperature;
   go.stopIds = m.stopIds;
+  go.cancel = cancel;
   std::vector<std::string> out;
   out.reserve(prompts.size());
   for (size_t b = 0; b < prompts.size(); b += size_t(batch)) {

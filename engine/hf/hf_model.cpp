@@ -251,13 +251,16 @@ std::vector<std::vector<int64_t>> HfModel::generate(
       const torch::Tensor probs = torch::softmax(logits.to(torch::kCPU) / o.temperature, -1);
       next = torch::multinomial(probs, 1, false, gen).view({B});
     }
+    checkCancel(o.cancel);
+    next = next.to(torch::kInt64).contiguous();
+    auto tokens = next.accessor<int64_t, 1>();
     bool all = true;
     for (int64_t b = 0; b < B; ++b) {
       if (done[size_t(b)]) {
-        next[b] = pad;
+        tokens[b] = pad;
         continue;
       }
-      const int64_t t = next[b].item<int64_t>();
+      const int64_t t = tokens[b];
       out[size_t(b)].push_back(t);
       if (std::find(stops.begin(), stops.end(), t) != stops.end()) done[size_t(b)] = true;
       all = all && done[size_t(b)];

@@ -11,6 +11,7 @@
 
 #include <torch/torch.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,8 @@ struct GenerateOptions {
   int64_t maxNew = 32;
   double temperature = 0.0;      // 0: greedy (argmax); > 0: sample softmax(logits / T)
   std::vector<int64_t> stopIds;  // empty: the config's eos ids
+  // Checked after every new token (throws sublab::Cancelled); null: not cancellable.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 class HfModel {

@@ -241,6 +241,19 @@ class TestChatExperiment : public QObject {
       cancelled = true;
     }
     QVERIFY(cancelled);
+    // Generation itself stops after the next token, not at the end of its batch.
+    auto model = sublab::hf::HfModel::load(m_model, torch::kCPU);
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(1);
+    sublab::hf::GenerateOptions go;
+    go.maxNew = 50;
+    go.cancel = &cancel;
+    cancelled = false;
+    try {
+      model->generate({{1, 5, 7}}, go, gen);
+    } catch (const sublab::Cancelled&) {
+      cancelled = true;
+    }
+    QVERIFY(cancelled);
   }
 
   void shuffledControlsKeepTheNumbers() {
