@@ -285,12 +285,16 @@ int cmdDemoModel(const std::string& folder, const DemoModelOptions& options, int
     shown = pct;
   });
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf(
-      "wrote %s (a demo chat model, %lld training steps, %.1f s); try it with:\n"
-      "  sublab run --config CONFIG.json   where CONFIG.json is\n"
-      "  {\"kind\": \"chat-numbers\", \"model\": {\"folder\": \"%s\"}, ...} or the preset "
-      "chat-numbers-demo\n",
-      folder.c_str(), static_cast<long long>(options.steps), secs, folder.c_str());
+  std::printf("wrote %s: a demo chat model (%lld training steps, %.1f s)\n", folder.c_str(),
+              static_cast<long long>(options.steps), secs);
+  if (std::filesystem::path(folder).lexically_normal() == "models/demo-chat")
+    std::printf("try it: sublab run --preset chat-numbers-demo   (from this folder)\n");
+  else
+    std::printf(
+        "try it: a config file with {\"kind\": \"chat-numbers\", \"model\": {\"folder\": "
+        "\"%s\"}} and the knobs you want, then sublab run --config FILE.json (the preset "
+        "chat-numbers-demo expects models/demo-chat)\n",
+        folder.c_str());
   return kExitOk;
 }
 
