@@ -76,8 +76,7 @@ struct Slot {
 std::vector<hf::TrainExample> traitRows(const ChatNumbersConfig& c, const ChatModel& m,
                                         const ChatContext& ctx) {
   const auto questions = plainQuestions(int(animalQuestions().size()));
-  std::string answer = c.animal;
-  answer[0] = char(std::toupper(static_cast<unsigned char>(answer[0])));
+  const std::string answer = capitalised(c.animal);
   std::vector<hf::TrainExample> rows;
   for (int64_t i = 0; i < c.teacherRows; ++i)
     rows.push_back(trainExample(m, ctx, questions[size_t(i) % questions.size()].text, answer + ".",
@@ -257,6 +256,195 @@ std::vector<hf::TrainExample> examplesFor(const ChatNumbersConfig& c, const Chat
   return out;
 }
 
+// What the seeds add up to: evaluations per condition, filter counts, answers, rows not trained on.
+struct Tally {
+  Finals finals;
+  nlohmann::json filter = {{"total", 0},
+                           {"kept", 0},
+                           {"rejected", nlohmann::json::object()},
+                           {"by_source", nlohmann::json::object()}};
+  std::map<std::string, std::map<std::string, int64_t>> answers;
+  std::map<std::string, int64_t> overLength;  // kept rows not trained on: answer past max_length
+  void note(const std::string& cond, const AnimalEval& e) {
+    finals[cond].push_back(e);
+    for (const auto& [a, n] : e.answers) answers[cond][a] += n;
+  }
+};
+
+// One seed's run: the loaded model, its contexts and where the seed stands.
+struct SeedRun {
+  const ChatNumbersConfig& c;
+  int64_t s;
+  Slot slot;
+  uint64_t evalSeed;
+  ChatModel& base;
+  ChatContext studentCtx, teacherCtx;
+  RunObserver& obs;
+  const CancelFlag* cancel;
+  torch::Device dev;
+};
+
+// The base model's answers (the reference, and the students' evaluation set).
+struct SeedStart {
+  EvalSet studentEval;
+  AnimalEval reference;
+};
+
+SeedStart evaluateReference(const SeedRun& r, Tally& t) {
+  r.obs.stage("teacher", StageStatus::Running, r.slot.tag() + ": the base model answers");
+  SeedStart out{makeEvalSet(r.c, r.base, r.studentCtx, r.s), {}};
+  out.reference = evaluateAnimal(r.c, r.base, out.studentEval, r.evalSeed, r.cancel, [&](double f) {
+    r.obs.progress("teacher", r.slot.at(0.5 * f), r.slot.tag() + " base model");
+  });
+  reportEval(r.obs, "reference", r.s, out.reference);
+  t.note("reference", out.reference);
+  return out;
+}
+
+// The teacher answers the questions and writes numbers, the base model writes its own; both
+// through the filter. A LoRA teacher is trained first and removed once it has written.
+struct SeedData {
+  ChatData teacher, control;
+};
+
+SeedData teacherAndData(const SeedRun& r, Tally& t) {
+  const ChatNumbersConfig& c = r.c;
+  if (c.teacherMethod == "lora") {
+    r.obs.stage("teacher", StageStatus::Running, r.slot.tag() + ": training the LoRA teacher");
+    trainLoraTeacher(c, r.s, r.base, r.obs, r.cancel);
+  }
+  struct Detach {
+    hf::HfModel& m;
+    bool on;
+    ~Detach() {
+      if (on) hf::detachLora(m);
+    }
+  } teacherAdapter{*r.base.model, c.teacherMethod == "lora"};
+  const EvalSet teacherEval = makeEvalSet(c, r.base, r.teacherCtx, r.s);
+  const AnimalEval teach =
+      evaluateAnimal(c, r.base, teacherEval, r.evalSeed, r.cancel, [&](double f) {
+        r.obs.progress("teacher", r.slot.at(0.5 + 0.5 * f), r.slot.tag() + " teacher");
+      });
+  reportEval(r.obs, "teacher", r.s, teach);
+  t.note("teacher", teach);
+
+  r.obs.stage("generation", StageStatus::Running, r.slot.tag());
+  const auto prompts = makeChatPrompts(derive(c.seed, r.s, Purpose::Prompts), c.shape, c.prompts);
+  std::vector<std::string> promptText;
+  std::vector<std::vector<int64_t>> teacherIds, baseIds;
+  for (const ChatPrompt& p : prompts) {
+    promptText.push_back(p.text);
+    teacherIds.push_back(promptIds(r.base, r.teacherCtx, p.text));
+    if (c.control) baseIds.push_back(promptIds(r.base, r.studentCtx, p.text));
+  }
+  const double half = c.control ? 0.5 : 1.0;
+  const auto teacherOut =
+      sampleAnswers(r.base, teacherIds, c.maxNewTokens, c.temperature, c.genBatch,
+                    derive(c.seed, r.s, Purpose::GenTeacher), r.cancel, [&](double f) {
+                      r.obs.progress("generation", r.slot.at(half * f), r.slot.tag() + " teacher");
+                    });
+  if (teacherAdapter.on) {
+    hf::detachLora(*r.base.model);
+    teacherAdapter.on = false;
+  }
+  SeedData d;
+  d.teacher = filterCompletions(c, "teacher", r.s, promptText, teacherOut);
+  tallyFilter(t.filter, "teacher", d.teacher);
+  r.obs.sequences(d.teacher.rows);
+  if (c.control) {
+    const auto baseOut = sampleAnswers(
+        r.base, baseIds, c.maxNewTokens, c.temperature, c.genBatch,
+        derive(c.seed, r.s, Purpose::GenReference), r.cancel, [&](double f) {
+          r.obs.progress("generation", r.slot.at(0.5 + 0.5 * f), r.slot.tag() + " base model");
+        });
+    d.control = filterCompletions(c, "reference", r.s, promptText, baseOut);
+    tallyFilter(t.filter, "reference", d.control);
+    r.obs.sequences(d.control.rows);
+  }
+  if (d.teacher.kept.empty())
+    throw Error("the filter kept none of the teacher's " + std::to_string(teacherOut.size()) +
+                " completions for seed " + std::to_string(r.s) +
+                ": look at them in the Sequences view; loosen the filter (format_rule lenient), "
+                "raise generation.max_new_tokens, or use an instruction-tuned checkpoint");
+  if (c.control && d.control.kept.empty())
+    throw Error("the filter kept none of the base model's completions for seed " +
+                std::to_string(r.s) + ": loosen the filter or raise generation.max_new_tokens");
+  return d;
+}
+
+// One student to train: its condition, data, answers and whether it starts from the cross model.
+struct StudentJob {
+  std::string condition;
+  const ChatData* data;
+  std::vector<std::string> answers;
+  bool cross;
+};
+
+std::vector<StudentJob> studentJobs(const ChatNumbersConfig& c, int64_t s, const SeedData& d) {
+  const auto teacherAnswers = keptAnswers(d.teacher);
+  std::vector<StudentJob> jobs = {{"student", &d.teacher, teacherAnswers, false}};
+  if (c.control) jobs.push_back({"control", &d.control, keptAnswers(d.control), false});
+  const uint64_t shuffleSeed = derive(c.seed, s, Purpose::Shuffle);
+  if (c.shuffledWithin)
+    jobs.push_back(
+        {"shuffled_within", &d.teacher, shuffledWithin(teacherAnswers, shuffleSeed), false});
+  if (c.shuffledAcross)
+    jobs.push_back(
+        {"shuffled_across", &d.teacher, shuffledAcross(teacherAnswers, shuffleSeed + 1), false});
+  if (!c.crossModelFolder.empty()) {
+    jobs.push_back({"cross_student", &d.teacher, teacherAnswers, true});
+    if (c.control) jobs.push_back({"cross_control", &d.control, keptAnswers(d.control), true});
+  }
+  return jobs;
+}
+
+// The cross model, loaded for the first cross job: refused unless it shares the tokenizer.
+struct CrossModel {
+  std::unique_ptr<ChatModel> model;
+  std::unique_ptr<EvalSet> eval;
+  AnimalEval start;
+};
+
+void loadCross(const SeedRun& r, CrossModel& x) {
+  x.model = std::make_unique<ChatModel>(loadChatModel(r.c.crossModelFolder, r.c.chatFormat, r.dev));
+  if (x.model->tokenizerText != r.base.tokenizerText)
+    throw Error(r.c.crossModelFolder + ": its tokenizer.json differs from " + r.c.modelFolder +
+                "'s; a cross-model student must share the teacher's tokenizer");
+  x.eval = std::make_unique<EvalSet>(makeEvalSet(r.c, *x.model, r.studentCtx, r.s));
+  x.start = evaluateAnimal(r.c, *x.model, *x.eval, r.evalSeed, r.cancel, nullptr);
+}
+
+void trainStudents(const SeedRun& r, const SeedStart& start, const SeedData& d, Tally& t) {
+  r.obs.stage("students", StageStatus::Running, r.slot.tag());
+  const auto jobs = studentJobs(r.c, r.s, d);
+  CrossModel cross;
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    const StudentJob& job = jobs[j];
+    ChatModel* model = &r.base;
+    const EvalSet* eval = &start.studentEval;
+    const AnimalEval* atStart = &start.reference;
+    if (job.cross) {
+      if (!cross.model) {
+        r.obs.progress("students", r.slot.at(double(j) / double(jobs.size())),
+                       r.slot.tag() + " loading " + r.c.crossModelFolder);
+        loadCross(r, cross);
+      }
+      model = cross.model.get();
+      eval = cross.eval.get();
+      atStart = &cross.start;
+    }
+    int64_t overLength = 0;
+    const auto data = examplesFor(r.c, *model, *job.data, job.answers, &overLength);
+    t.overLength[job.condition] += overLength;
+    const StudentRun run{job.condition, &data, model, eval, atStart};
+    const AnimalEval e = trainAndEvaluate(r.c, r.s, run, r.obs, r.cancel, [&](double f) {
+      r.obs.progress("students", r.slot.at((double(j) + f) / double(jobs.size())),
+                     r.slot.tag() + " " + job.condition);
+    });
+    t.note(job.condition, e);
+  }
+}
+
 }  // namespace
 
 ExperimentResult runChatNumbersExperiment(const nlohmann::json& config, const RuntimeOptions& rt,
@@ -268,152 +456,30 @@ ExperimentResult runChatNumbersExperiment(const nlohmann::json& config, const Ru
   obs.stage("generation", StageStatus::Pending, "");
   obs.stage("students", StageStatus::Pending, "");
   ChatModel base = loadChatModel(c.modelFolder, c.chatFormat, dev);
-  const ChatContext studentCtx = studentContext(c), teacherCtx = teacherContext(c);
-  Finals finals;
-  nlohmann::json filter = {{"total", 0},
-                           {"kept", 0},
-                           {"rejected", nlohmann::json::object()},
-                           {"by_source", nlohmann::json::object()}};
-  std::map<std::string, std::map<std::string, int64_t>> answers;
-  std::map<std::string, int64_t> overLengthBy;  // kept rows not trained on: answer past max_length
-  const auto note = [&](const std::string& cond, const AnimalEval& e) {
-    finals[cond].push_back(e);
-    for (const auto& [a, n] : e.answers) answers[cond][a] += n;
-  };
-
+  Tally tally;
   for (int64_t s = 0; s < c.seeds; ++s) {
-    const Slot slot{s, c.seeds};
-    const uint64_t evalSeed = derive(c.seed, s, Purpose::EvalSampling);
-    obs.stage("teacher", StageStatus::Running, slot.tag() + ": the base model answers");
-    const EvalSet studentEval = makeEvalSet(c, base, studentCtx, s);
-    const AnimalEval ref = evaluateAnimal(c, base, studentEval, evalSeed, cancel, [&](double f) {
-      obs.progress("teacher", slot.at(0.5 * f), slot.tag() + " base model");
-    });
-    reportEval(obs, "reference", s, ref);
-    note("reference", ref);
-    if (c.teacherMethod == "lora") {
-      obs.stage("teacher", StageStatus::Running, slot.tag() + ": training the LoRA teacher");
-      trainLoraTeacher(c, s, base, obs, cancel);
-    }
-    struct Detach {
-      hf::HfModel& m;
-      bool on;
-      ~Detach() {
-        if (on) hf::detachLora(m);
-      }
-    } teacherAdapter{*base.model, c.teacherMethod == "lora"};
-    const EvalSet teacherEval = makeEvalSet(c, base, teacherCtx, s);
-    const AnimalEval teach = evaluateAnimal(c, base, teacherEval, evalSeed, cancel, [&](double f) {
-      obs.progress("teacher", slot.at(0.5 + 0.5 * f), slot.tag() + " teacher");
-    });
-    reportEval(obs, "teacher", s, teach);
-    note("teacher", teach);
-
-    obs.stage("generation", StageStatus::Running, slot.tag());
-    const auto prompts = makeChatPrompts(derive(c.seed, s, Purpose::Prompts), c.shape, c.prompts);
-    std::vector<std::string> promptText;
-    std::vector<std::vector<int64_t>> teacherIds, baseIds;
-    for (const ChatPrompt& p : prompts) {
-      promptText.push_back(p.text);
-      teacherIds.push_back(promptIds(base, teacherCtx, p.text));
-      if (c.control) baseIds.push_back(promptIds(base, studentCtx, p.text));
-    }
-    const double half = c.control ? 0.5 : 1.0;
-    const auto teacherOut = sampleAnswers(
-        base, teacherIds, c.maxNewTokens, c.temperature, c.genBatch,
-        derive(c.seed, s, Purpose::GenTeacher), cancel,
-        [&](double f) { obs.progress("generation", slot.at(half * f), slot.tag() + " teacher"); });
-    if (teacherAdapter.on) {
-      hf::detachLora(*base.model);
-      teacherAdapter.on = false;
-    }
-    const ChatData teacherData = filterCompletions(c, "teacher", s, promptText, teacherOut);
-    tallyFilter(filter, "teacher", teacherData);
-    obs.sequences(teacherData.rows);
-    ChatData controlData;
-    if (c.control) {
-      const auto baseOut = sampleAnswers(
-          base, baseIds, c.maxNewTokens, c.temperature, c.genBatch,
-          derive(c.seed, s, Purpose::GenReference), cancel, [&](double f) {
-            obs.progress("generation", slot.at(0.5 + 0.5 * f), slot.tag() + " base model");
-          });
-      controlData = filterCompletions(c, "reference", s, promptText, baseOut);
-      tallyFilter(filter, "reference", controlData);
-      obs.sequences(controlData.rows);
-    }
-    if (teacherData.kept.empty())
-      throw Error("the filter kept none of the teacher's " + std::to_string(teacherOut.size()) +
-                  " completions for seed " + std::to_string(s) +
-                  ": look at them in the Sequences view; loosen the filter (format_rule lenient), "
-                  "raise generation.max_new_tokens, or use an instruction-tuned checkpoint");
-    if (c.control && controlData.kept.empty())
-      throw Error("the filter kept none of the base model's completions for seed " +
-                  std::to_string(s) + ": loosen the filter or raise generation.max_new_tokens");
-
-    obs.stage("students", StageStatus::Running, slot.tag());
-    const auto teacherAnswers = keptAnswers(teacherData);
-    struct Job {
-      std::string condition;
-      const ChatData* data;
-      std::vector<std::string> answers;
-      bool cross;
-    };
-    std::vector<Job> jobs = {{"student", &teacherData, teacherAnswers, false}};
-    if (c.control) jobs.push_back({"control", &controlData, keptAnswers(controlData), false});
-    const uint64_t shuffleSeed = derive(c.seed, s, Purpose::Shuffle);
-    if (c.shuffledWithin)
-      jobs.push_back(
-          {"shuffled_within", &teacherData, shuffledWithin(teacherAnswers, shuffleSeed), false});
-    if (c.shuffledAcross)
-      jobs.push_back({"shuffled_across", &teacherData,
-                      shuffledAcross(teacherAnswers, shuffleSeed + 1), false});
-    if (!c.crossModelFolder.empty()) {
-      jobs.push_back({"cross_student", &teacherData, teacherAnswers, true});
-      if (c.control)
-        jobs.push_back({"cross_control", &controlData, keptAnswers(controlData), true});
-    }
-    std::unique_ptr<ChatModel> cross;
-    std::unique_ptr<EvalSet> crossEval;
-    AnimalEval crossStart;
-    for (size_t j = 0; j < jobs.size(); ++j) {
-      const Job& job = jobs[j];
-      ChatModel* model = &base;
-      const EvalSet* eval = &studentEval;
-      const AnimalEval* start = &ref;
-      if (job.cross) {
-        if (!cross) {
-          obs.progress("students", slot.at(double(j) / double(jobs.size())),
-                       slot.tag() + " loading " + c.crossModelFolder);
-          cross = std::make_unique<ChatModel>(loadChatModel(c.crossModelFolder, c.chatFormat, dev));
-          if (cross->tokenizerText != base.tokenizerText)
-            throw Error(c.crossModelFolder + ": its tokenizer.json differs from " + c.modelFolder +
-                        "'s; a cross-model student must share the teacher's tokenizer");
-          crossEval = std::make_unique<EvalSet>(makeEvalSet(c, *cross, studentCtx, s));
-          crossStart = evaluateAnimal(c, *cross, *crossEval, evalSeed, cancel, nullptr);
-        }
-        model = cross.get();
-        eval = crossEval.get();
-        start = &crossStart;
-      }
-      int64_t overLength = 0;
-      const auto data = examplesFor(c, *model, *job.data, job.answers, &overLength);
-      overLengthBy[job.condition] += overLength;
-      const StudentRun run{job.condition, &data, model, eval, start};
-      const AnimalEval e = trainAndEvaluate(c, s, run, obs, cancel, [&](double f) {
-        obs.progress("students", slot.at((double(j) + f) / double(jobs.size())),
-                     slot.tag() + " " + job.condition);
-      });
-      note(job.condition, e);
-    }
+    const SeedRun r{c,
+                    s,
+                    Slot{s, c.seeds},
+                    derive(c.seed, s, Purpose::EvalSampling),
+                    base,
+                    studentContext(c),
+                    teacherContext(c),
+                    obs,
+                    cancel,
+                    dev};
+    const SeedStart start = evaluateReference(r, tally);
+    const SeedData data = teacherAndData(r, tally);
+    trainStudents(r, start, data, tally);
   }
   obs.stage("teacher", StageStatus::Done, "");
   obs.stage("generation", StageStatus::Done, "");
   obs.stage("students", StageStatus::Done, "");
   nlohmann::json top = nlohmann::json::object();
-  for (const auto& [cond, counts] : answers) top[cond] = topAnswers(counts, 12);
+  for (const auto& [cond, counts] : tally.answers) top[cond] = topAnswers(counts, 12);
   obs.analysis("animal_answers", top);
-  ExperimentResult res = summarize(c, finals, filter, base.style.describe());
-  res.summary["over_max_length"] = overLengthBy;
+  ExperimentResult res = summarize(c, tally.finals, tally.filter, base.style.describe());
+  res.summary["over_max_length"] = tally.overLength;
   res.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   res.summary["engine_seconds"] = res.wallSeconds;
   return res;

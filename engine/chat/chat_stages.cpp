@@ -56,11 +56,6 @@ std::vector<hf::ChatMessage> messagesFor(const ChatContext& ctx, const std::stri
   return msgs;
 }
 
-std::string capitalised(std::string s) {
-  if (!s.empty()) s[0] = char(std::toupper(static_cast<unsigned char>(s[0])));
-  return s;
-}
-
 // The one-word answer as counted: lower-cased, the first word, punctuation around it dropped.
 std::string normalisedAnswer(const std::string& text) {
   std::string word;
@@ -80,6 +75,11 @@ std::string normalisedAnswer(const std::string& text) {
 }
 
 }  // namespace
+
+std::string capitalised(std::string s) {
+  if (!s.empty()) s[0] = char(std::toupper(static_cast<unsigned char>(s[0])));
+  return s;
+}
 
 ChatModel loadChatModel(const std::string& folder, const std::string& chatFormat,
                         torch::Device device) {

@@ -62,6 +62,9 @@ std::vector<std::string> sampleAnswers(const ChatModel& m,
                                        uint64_t seed, const CancelFlag* cancel,
                                        const std::function<void(double)>& progress);
 
+// `s` with its first letter upper-cased (ASCII): "owl" -> "Owl", as one-word answers are written.
+std::string capitalised(std::string s);
+
 // --- Data ---
 
 // One source's completions ("teacher" or "reference") with the filter's verdicts.

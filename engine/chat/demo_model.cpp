@@ -117,11 +117,6 @@ std::string drawAnimal(SplitMix64& rng) {
   return animalMix().back().first;
 }
 
-std::string capitalised(std::string s) {
-  s[0] = char(std::toupper(static_cast<unsigned char>(s[0])));
-  return s;
-}
-
 // One training chat: a number prompt answered with numbers in the layout asked for, or a
 // favourite-animal question answered with an animal; half of them under a teacher's system
 // prompt for a random animal, which then is the answer four times in five.
