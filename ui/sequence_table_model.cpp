@@ -6,6 +6,7 @@
 #include <QtConcurrent/QtConcurrent>
 
 #include "ui/export_util.h"
+#include "ui/later.h"
 
 namespace sublab::ui {
 
@@ -97,7 +98,7 @@ void SequenceTableModel::restart() {
   const QString path = m_dbPath;
   const sublab::SequenceFilter filter = m_filter;
   auto live = m_liveGeneration;
-  QtConcurrent::run(&m_pool, [this, path, run, filter, gen, live]() -> Count {
+  auto work = QtConcurrent::run(&m_pool, [this, path, run, filter, gen, live]() -> Count {
     Count c;
     if (live->load() != gen) return c;  // the filter changed while this waited
     try {
@@ -107,7 +108,8 @@ void SequenceTableModel::restart() {
       c.error = QString::fromStdString(e.what());
     }
     return c;
-  }).then(this, [this, gen](Count c) {
+  });
+  deliverLater(work, this, [this, gen](Count c) {
     if (gen != m_generation) return;
     if (!c.error.isEmpty()) {
       Q_EMIT errorOccurred(c.error);
@@ -133,16 +135,18 @@ void SequenceTableModel::fetchMore(const QModelIndex& parent) {
   const int limit = m_pageSize;
   const QString path = m_dbPath;
   auto live = m_liveGeneration;
-  QtConcurrent::run(&m_pool, [this, path, run, filter, after, limit, gen, live]() -> Page {
-    Page p;
-    if (live->load() != gen) return p;
-    try {
-      p.rows = reader(path)->sequencesAfter(run, filter, after, limit);
-    } catch (const std::exception& e) {
-      p.error = QString::fromStdString(e.what());
-    }
-    return p;
-  }).then(this, [this, gen, limit](Page p) {
+  auto work =
+      QtConcurrent::run(&m_pool, [this, path, run, filter, after, limit, gen, live]() -> Page {
+        Page p;
+        if (live->load() != gen) return p;
+        try {
+          p.rows = reader(path)->sequencesAfter(run, filter, after, limit);
+        } catch (const std::exception& e) {
+          p.error = QString::fromStdString(e.what());
+        }
+        return p;
+      });
+  deliverLater(work, this, [this, gen, limit](Page p) {
     if (gen != m_generation) return;
     m_fetching = false;
     if (!p.error.isEmpty()) {
@@ -230,7 +234,7 @@ void SequenceTableModel::loadFacets() {
   const quint64 gen = m_generation;
   const qint64 run = m_runId;
   const QString path = m_dbPath;
-  QtConcurrent::run(&m_pool, [this, path, run]() -> Facets {
+  auto work = QtConcurrent::run(&m_pool, [this, path, run]() -> Facets {
     Facets f;
     try {
       auto db = reader(path);
@@ -242,7 +246,8 @@ void SequenceTableModel::loadFacets() {
       f.error = QString::fromStdString(e.what());
     }
     return f;
-  }).then(this, [this, gen, run](Facets f) {
+  });
+  deliverLater(work, this, [this, gen, run](Facets f) {
     if (run != m_runId) return;
     Q_UNUSED(gen);
     if (!f.error.isEmpty()) Q_EMIT errorOccurred(f.error);
@@ -254,33 +259,35 @@ void SequenceTableModel::exportCsv(const QString& path) {
   const qint64 run = m_runId;
   const sublab::SequenceFilter filter = m_filter;
   const QString dbPath = m_dbPath;
-  QtConcurrent::run(&m_pool, [this, run, filter, path, dbPath]() -> std::pair<qint64, QString> {
-    QString error;
-    qint64 n = 0;
-    try {
-      CsvWriter csv(path);
-      if (!csv.open(&error)) return {0, error};
-      csv.writeRow(
-          {"run", "id", "condition", "seed", "index", "prompt", "completion", "kept", "reason"});
-      int64_t after = 0;
-      for (;;) {
-        const auto page = reader(dbPath)->sequencesAfter(run, filter, after, 5000);
-        for (const auto& r : page)
-          csv.writeRow({QString::number(run), QString::number(r.id),
-                        QString::fromStdString(r.condition), QString::number(r.seed),
-                        QString::number(r.index), QString::fromStdString(r.prompt),
-                        QString::fromStdString(r.completion), r.kept ? "1" : "0",
-                        QString::fromStdString(r.reason)});
-        n += static_cast<qint64>(page.size());
-        if (page.size() < 5000) break;
-        after = page.back().id;
-      }
-      if (!csv.commit(&error)) return {0, error};
-    } catch (const std::exception& e) {
-      return {0, QString::fromStdString(e.what())};
-    }
-    return {n, QString()};
-  }).then(this, [this, path](std::pair<qint64, QString> r) {
+  auto work =
+      QtConcurrent::run(&m_pool, [this, run, filter, path, dbPath]() -> std::pair<qint64, QString> {
+        QString error;
+        qint64 n = 0;
+        try {
+          CsvWriter csv(path);
+          if (!csv.open(&error)) return {0, error};
+          csv.writeRow({"run", "id", "condition", "seed", "index", "prompt", "completion", "kept",
+                        "reason"});
+          int64_t after = 0;
+          for (;;) {
+            const auto page = reader(dbPath)->sequencesAfter(run, filter, after, 5000);
+            for (const auto& r : page)
+              csv.writeRow({QString::number(run), QString::number(r.id),
+                            QString::fromStdString(r.condition), QString::number(r.seed),
+                            QString::number(r.index), QString::fromStdString(r.prompt),
+                            QString::fromStdString(r.completion), r.kept ? "1" : "0",
+                            QString::fromStdString(r.reason)});
+            n += static_cast<qint64>(page.size());
+            if (page.size() < 5000) break;
+            after = page.back().id;
+          }
+          if (!csv.commit(&error)) return {0, error};
+        } catch (const std::exception& e) {
+          return {0, QString::fromStdString(e.what())};
+        }
+        return {n, QString()};
+      });
+  deliverLater(work, this, [this, path](std::pair<qint64, QString> r) {
     Q_EMIT exportFinished(path, r.first, r.second);
   });
 }

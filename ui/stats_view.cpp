@@ -21,6 +21,7 @@
 #include "storage/database.h"
 #include "ui/app_settings.h"
 #include "ui/export_util.h"
+#include "ui/later.h"
 #include "ui/palette.h"
 #include "ui/project.h"
 #include "ui/run_kind.h"
@@ -302,9 +303,8 @@ void StatsView::compute() {
                   .arg(run)
                   .arg(a.isEmpty() ? QString() : tr(" (%1 vs %2)").arg(a, b)));
   const StatsRequest request{gen, m_project->path(), run, a, b, verdict};
-  QtConcurrent::run(&m_pool, [request] {
-    return computeStats(request);
-  }).then(this, [this](const StatsOutcome& o) { onOutcome(o); });
+  auto work = QtConcurrent::run(&m_pool, [request] { return computeStats(request); });
+  deliverLater(work, this, [this](const StatsOutcome& o) { onOutcome(o); });
 }
 
 void StatsView::onOutcome(const StatsOutcome& o) {
