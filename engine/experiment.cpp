@@ -12,6 +12,7 @@
 #include "engine/aux/aux_experiment.h"
 #include "engine/chat/chat_experiment.h"
 #include "engine/core/config_spec.h"
+#include "engine/core/thread_policy.h"
 #include "engine/numbers/numbers_experiment.h"
 
 namespace sublab {
@@ -158,12 +159,7 @@ void configureRuntime(const RuntimeOptions& options) {
         "CUDA libtorch is needed: see README, Torch_DIR)",
         ErrorCode::DeviceUnavailable);
   if (options.threads < 0) throw Error("threads must be 0 (all cores) or a positive count");
-  if (options.threads > 0) {
-    torch::set_num_threads(options.threads);
-  } else {
-    const unsigned hw = std::thread::hardware_concurrency();
-    torch::set_num_threads(hw > 0 ? static_cast<int>(hw) : 1);
-  }
+  torch::set_num_threads(threadPolicy(options.threads).threads);
 }
 
 ExperimentResult runExperiment(const nlohmann::json& config, const RuntimeOptions& options,
@@ -171,7 +167,16 @@ ExperimentResult runExperiment(const nlohmann::json& config, const RuntimeOption
   const nlohmann::json cfg = normalizeConfig(config);
   configureRuntime(options);
   try {
-    return entryOf(cfg["kind"].get<std::string>()).run(cfg, options, observer, cancel);
+    ExperimentResult result =
+        entryOf(cfg["kind"].get<std::string>()).run(cfg, options, observer, cancel);
+    // How the CPU was used, next to the figures (it explains a wall time, never a result).
+    const ThreadPolicy policy = threadPolicy(options.threads);
+    if (result.summary.is_object())
+      result.summary["runtime"] = {{"threads", policy.threads},
+                                   {"threads_from", policy.threadsFrom},
+                                   {"openmp_wait", policy.wait},
+                                   {"openmp_wait_why", policy.waitWhy}};
+    return result;
   } catch (const Error&) {
     throw;
   } catch (const Cancelled&) {

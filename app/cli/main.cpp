@@ -8,6 +8,7 @@
 
 #include "app/cli/cli_commands.h"
 #include "engine/core/common.h"
+#include "engine/core/thread_policy.h"
 
 using namespace sublab::cli;
 
@@ -30,6 +31,14 @@ void addRuntimeFlags(CLI::App* cmd, RuntimeFlags& flags, const std::string& devi
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The commands that train: idle OpenMP threads sleep instead of spinning when the machine is
+  // busy at start (this may restart the program once; engine/core/thread_policy.h).
+  if (argc > 1) {
+    const std::string command = argv[1];
+    if (command == "run" || command == "execute" || command == "sweep" ||
+        command == "sweep-point" || command == "demo-model")
+      sublab::applyWaitPolicy(argv);
+  }
   CLI::App app{"sublab: run subliminal-learning experiments headless and inspect their results"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "help for every command");
@@ -48,7 +57,9 @@ int main(int argc, char** argv) {
   presetOpt->excludes(configOpt);
   runCmd->add_option("--seeds", run.seeds, "number of seeds (overrides the config's)")
       ->check(CLI::Range(1, 100));
-  addRuntimeFlags(runCmd, run, "cpu or cuda", "CPU threads (0 = all cores)");
+  addRuntimeFlags(
+      runCmd, run, "cpu or cuda",
+      "CPU threads (0 = SLURM_CPUS_PER_TASK when set, else every core this process may use)");
 
   RunOptions validate;
   auto* validateCmd = app.add_subcommand(
@@ -68,7 +79,8 @@ int main(int argc, char** argv) {
       "execute", "execute a queued run stored in the database (e.g. one queued by a sweep)");
   execCmd->add_option("RUN_ID", exec.runId, "the queued run's id (see `sublab runs`)")->required();
   addRuntimeFlags(execCmd, exec, "cpu or cuda (default: the device stored with the run)",
-                  "CPU threads, 0 = all cores (default: the count stored with the run)");
+                  "CPU threads, 0 = SLURM_CPUS_PER_TASK when set, else every usable core (default: "
+                  "the count stored with the run)");
 
   std::string runsDb;
   bool runsJson = false;
@@ -126,7 +138,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 256));
   sweepCmd
       ->add_option("--threads", sw.threads,
-                   "CPU threads for all points together, split between them (0 = all cores)")
+                   "CPU threads for all points together, split between them (0 = "
+                   "SLURM_CPUS_PER_TASK when set, else every usable core)")
       ->check(CLI::Range(0, 1024));
   sweepCmd->add_flag("--json", sw.json, "print one JSON object with every point on stdout");
   auto* swCache = sweepCmd->add_option("--cache-dir", sw.cacheDir,
@@ -227,7 +240,10 @@ int main(int argc, char** argv) {
   demoCmd->add_option("--steps", demo.steps, "optimizer steps of training (default 300)")
       ->check(CLI::Range(0, 1000000));
   demoCmd->add_option("--seed", demo.seed, "random seed (default 0)");
-  demoCmd->add_option("--threads", demoThreads, "CPU threads (0 = all cores)")
+  demoCmd
+      ->add_option(
+          "--threads", demoThreads,
+          "CPU threads (0 = SLURM_CPUS_PER_TASK when set, else every core this process may use)")
       ->check(CLI::Range(0, 1024));
 
   try {

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "app/gui/demo_driver.h"
+#include "engine/core/thread_policy.h"
 #include "ui/app_settings.h"
 #include "ui/main_window.h"
 
@@ -120,6 +121,9 @@ bool checkDisplay(const char* program) {
 
 int main(int argc, char** argv) {
   answerHelpOrVersion(argc, argv);
+  // Idle OpenMP threads sleep instead of spinning when the machine is busy at start (this may
+  // restart the program once; engine/core/thread_policy.h).
+  sublab::applyWaitPolicy(argv);
   if (!checkDisplay(argv[0])) return 2;
   QApplication app(argc, argv);
   setApplicationNames();

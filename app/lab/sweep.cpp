@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "engine/core/thread_policy.h"
 #include "engine/experiment.h"
 
 namespace sublab {
@@ -327,7 +328,7 @@ SweepOutcome runSweep(Database& db, const SweepPlan& plan, const SweepOptions& o
 
   const int parallel = std::max(1, options.parallel);
   int budget = options.runtime.threads;
-  if (budget <= 0) budget = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  if (budget <= 0) budget = threadPolicy(0).threads;
   RuntimeOptions runtime = options.runtime;
   runtime.threads = std::max(1, budget / parallel);
 

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "app/lab/run_lifecycle.h"
+#include "engine/core/thread_policy.h"
 #include "engine/experiment.h"
 #include "storage/database.h"
 
@@ -283,6 +284,11 @@ class TestCli : public QObject {
     QVERIFY(j["conditions"].contains("student"));
     QVERIFY(j["conditions"]["student"].contains("mean"));
     QVERIFY(j["filter"].contains("kept"));
+    // How the CPU was used is recorded with the figures.
+    QCOMPARE(j["runtime"]["threads"].get<int>(), 2);
+    QCOMPARE(j["runtime"]["threads_from"].get<std::string>(), std::string("asked"));
+    const std::string wait = j["runtime"]["openmp_wait"].get<std::string>();
+    QVERIFY2(wait == "spin" || wait == "passive", wait.c_str());
 
     Database d(db.toStdString());
     const RunInfo run = d.run(j["run_id"].get<int64_t>());
@@ -293,6 +299,37 @@ class TestCli : public QObject {
     QCOMPARE(d.integrityCheck(), std::string("ok"));
     m_tinyDb = db;
     m_tinyRun = run.id;
+  }
+
+  // Threads come from SLURM_CPUS_PER_TASK when no count is asked for; a user's OMP_WAIT_POLICY
+  // is kept and reported; `show` says both. The busy-machine rule itself: sleep from a load of
+  // one per usable core.
+  void threadPolicyFollowsSlurmAndIsShown() {
+    QCOMPARE(sublab::busyReason(0.5, 2), std::string());
+    QCOMPARE(sublab::busyReason(-1, 2), std::string());
+    QVERIFY(sublab::busyReason(2.0, 2).find("load 2.0 on 2 usable cores") != std::string::npos);
+    QVERIFY(sublab::usableCores() >= 1);
+    QCOMPARE(sublab::threadPolicy(3).threads, 3);
+
+    const QString db = path("policy.sqlite");
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("SLURM_CPUS_PER_TASK", "1");
+    env.insert("OMP_WAIT_POLICY", "passive");
+    p.setProcessEnvironment(env);
+    p.start(kSublab, {"run", "--preset", "owl-numbers-tiny", "--seeds", "1", "--db", db, "--json",
+                      "--cache-dir", path("cache")});
+    QVERIFY(p.waitForFinished(600000));
+    QVERIFY2(p.exitCode() == 0, p.readAllStandardError().right(800).constData());
+    const auto j = nlohmann::json::parse(p.readAllStandardOutput().toStdString());
+    QCOMPARE(j["runtime"]["threads"].get<int>(), 1);
+    QCOMPARE(j["runtime"]["threads_from"].get<std::string>(), std::string("SLURM_CPUS_PER_TASK"));
+    QCOMPARE(j["runtime"]["openmp_wait"].get<std::string>(), std::string("passive"));
+    const Result show =
+        runSublab({"show", QString::number(j["run_id"].get<int64_t>()), "--db", db});
+    QVERIFY2(show.out.contains("1 thread (SLURM_CPUS_PER_TASK); OpenMP threads sleep when idle: "
+                               "OMP_WAIT_POLICY=passive was set"),
+             qPrintable(show.out));
   }
 
   // `sublab sweep`: two points of a shrunk tiny preset, resumed after one point was marked

@@ -2,10 +2,10 @@
 // tests/golden/ (before the reshape of the engine) exactly — every figure floating-point
 // identical — for owl-numbers-tiny, owl-numbers-quick (1 seed), owl-numbers-sft-defense
 // (1 seed) and aux-fashion-quick on CPU with 2 threads. Compared: `run --json`, `show --json`
-// and `stats --json` (ids, wall times, timestamps, pid, host and paths aside) and SHA-256
-// digests of the metrics, sequences and summaries exports.
-// SUBLAB_GOLDEN_RECORD=1 rewrites the golden files instead (do that only on purpose, when a
-// change of arithmetic is intended, and say so in the commit).
+// and `stats --json` (ids, wall times, timestamps, pid, host, paths and the CPU policy aside) and
+// SHA-256 digests of the metrics, sequences and summaries exports. SUBLAB_GOLDEN_RECORD=1 rewrites
+// the golden files instead (do that only on purpose, when a change of arithmetic is intended, and
+// say so in the commit).
 #include <QCryptographicHash>
 #include <QProcess>
 #include <QSysInfo>
@@ -37,9 +37,10 @@ Output sublab(const QStringList& args) {
 
 // Drops what differs between two runs of the same config: ids, clocks, process and paths.
 void sanitize(nlohmann::json& j) {
-  static const char* const kVolatile[] = {"run_id",   "wall_seconds", "engine_seconds",
-                                          "db",       "created",      "started",
-                                          "finished", "pid",          "host"};
+  // "runtime": threads and OpenMP wait policy, which depend on the machine and its load.
+  static const char* const kVolatile[] = {"run_id",  "wall_seconds", "engine_seconds", "db",
+                                          "created", "started",      "finished",       "pid",
+                                          "host",    "runtime"};
   if (j.is_object()) {
     for (const char* key : kVolatile) j.erase(key);
     for (auto& [key, value] : j.items()) sanitize(value);

@@ -99,7 +99,7 @@ diff "$dir/local.json" "$dir/slurm.json" >"$dir/diff.txt" || fail "slurm and loc
 for db in local project; do
   for id in $("$sublab" sweeps 1 --db "$work/$db.sqlite" --json | sed -n 's/.*"run_id": \([0-9]*\).*/\1/p'); do
     "$sublab" show "$id" --db "$work/$db.sqlite" --json | sed -n '/"summary"/,$p' |
-      grep -v -E '"(uuid|id|run_id|[a-z_]*_seconds|created_at|started_at|finished_at|pid|host|threads)"'
+      grep -v -E '"(uuid|id|run_id|[a-z_]*_seconds|created_at|started_at|finished_at|pid|host|threads|runtime|openmp_wait|openmp_wait_why|threads_from)"'
   done >"$dir/$db-runs.json"
 done
 [[ -s "$dir/local-runs.json" ]] || fail "no run summaries read"

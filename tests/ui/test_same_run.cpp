@@ -28,8 +28,8 @@ const char* const kPreset = "owl-numbers-tiny";
 const std::set<std::string> kVolatileColumns = {
     "id",  "run_id",    "uuid",        "created_at", "started_at",
     "pid", "pid_start", "finished_at", "host",       "wall_seconds"};
-// Keys of stored JSON that hold a wall time.
-const std::set<std::string> kVolatileKeys = {"engine_seconds", "wall_seconds"};
+// Keys of stored JSON that hold a wall time or how the CPU was used.
+const std::set<std::string> kVolatileKeys = {"engine_seconds", "wall_seconds", "runtime"};
 
 void dropVolatileKeys(nlohmann::json& j) {
   if (j.is_object()) {
