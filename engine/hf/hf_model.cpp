@@ -78,7 +78,8 @@ torch::Tensor rotateHalf(const torch::Tensor& x) {
 }  // namespace
 
 torch::Tensor HfLinear::operator()(const torch::Tensor& x) const {
-  torch::Tensor y = bias.defined() ? F::linear(x, weight, bias) : F::linear(x, weight);
+  // ATen's linear: one addmm with the bias (the C++ API's F::linear adds it in a second pass).
+  torch::Tensor y = torch::linear(x, weight, bias);
   if (loraA.defined()) {
     torch::Tensor d = F::linear(F::linear(x.to(loraA.scalar_type()), loraA), loraB);
     // PEFT's order (B(A x)) * scale; the paper's alpha == rank makes the scale 1, and skipping

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "engine/lm/lm_attention.h"
+
 namespace sublab {
 
 LoraLinearImpl::LoraLinearImpl(int64_t in, int64_t out) {
@@ -10,7 +12,9 @@ LoraLinearImpl::LoraLinearImpl(int64_t in, int64_t out) {
 }
 
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
-  torch::Tensor y = base->forward(x);
+  // ATen's linear (one addmm with the bias for a contiguous [B, T, in]), not the C++ API's
+  // functional linear, which multiplies and then adds the bias in a second pass.
+  torch::Tensor y = torch::linear(x, base->weight, base->bias);
   if (m_rank > 0) y = y + torch::matmul(torch::matmul(x, loraA.t()), loraB.t()) * m_scale;
   return y;
 }
@@ -38,9 +42,13 @@ BlockImpl::BlockImpl(const LmOptions& o) : m_heads(o.heads), m_dHead(o.dModel / 
 torch::Tensor BlockImpl::forward(const torch::Tensor& x, torch::Tensor* cacheK,
                                  torch::Tensor* cacheV) {
   const int64_t B = x.size(0), T = x.size(1), D = x.size(2);
-  // qkv: [B, T, 3D] -> 3 x [B, H, T, dh]
-  auto parts =
-      qkv->forward(ln1->forward(x)).view({B, T, 3, m_heads, m_dHead}).permute({2, 0, 3, 1, 4});
+  const torch::Tensor projected = qkv->forward(ln1->forward(x));  // [B, T, 3D]
+  if (!cacheK && m_fused && causalAttentionApplies(projected, m_heads)) {
+    torch::Tensor h = x + proj->forward(causalAttention(projected, m_heads));
+    return h + fc2->forward(torch::gelu(fc1->forward(ln2->forward(h))));
+  }
+  // The composite form (a cache, another device or dtype): 3 x [B, H, T, dh]
+  auto parts = projected.view({B, T, 3, m_heads, m_dHead}).permute({2, 0, 3, 1, 4});
   torch::Tensor q = parts[0], k = parts[1], v = parts[2];
   int64_t past = 0;
   if (cacheK) {
@@ -101,7 +109,7 @@ torch::Tensor TransformerLmImpl::forward(const torch::Tensor& tokens, KvCache* c
     x = blocks[i]->as<Block>()->forward(x, cache ? &cache->keys[i] : nullptr,
                                         cache ? &cache->values[i] : nullptr);
   }
-  return head->forward(lnF->forward(x));
+  return torch::linear(lnF->forward(x), head->weight, head->bias);
 }
 
 void TransformerLmImpl::enableLora(int64_t rank, double alpha) {
@@ -110,6 +118,10 @@ void TransformerLmImpl::enableLora(int64_t rank, double alpha) {
     auto b = blocks[i]->as<Block>();
     for (auto* l : {&b->qkv, &b->proj, &b->fc1, &b->fc2}) (*l)->enableLora(rank, alpha);
   }
+}
+
+void TransformerLmImpl::setFusedAttention(bool on) {
+  for (size_t i = 0; i < blocks->size(); ++i) blocks[i]->as<Block>()->setFusedAttention(on);
 }
 
 TransformerLm cloneModel(const TransformerLm& m) {

@@ -50,9 +50,13 @@ class BlockImpl : public torch::nn::Module {
 
   torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
   LoraLinear qkv{nullptr}, proj{nullptr}, fc1{nullptr}, fc2{nullptr};
+  // Without a cache on the CPU in float32, attention is one fused operation (lm_attention.h);
+  // false: always the composite form (to check one against the other).
+  void setFusedAttention(bool on) { m_fused = on; }
 
  private:
   int64_t m_heads, m_dHead;
+  bool m_fused = true;
 };
 TORCH_MODULE(Block);
 
@@ -64,6 +68,8 @@ class TransformerLmImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& tokens, KvCache* cache = nullptr);
   // Freezes every base weight and adds adapters to qkv, proj, fc1 and fc2 of each block.
   void enableLora(int64_t rank, double alpha);
+  // Every block's attention fused (the default) or composite (BlockImpl::setFusedAttention).
+  void setFusedAttention(bool on);
   const LmOptions& options() const { return m_opt; }
 
   torch::nn::Embedding tokEmb{nullptr}, posEmb{nullptr};

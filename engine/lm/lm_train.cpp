@@ -7,6 +7,7 @@
 #include <random>
 
 #include "engine/core/seeds.h"
+#include "engine/lm/flat_adamw.h"
 
 namespace sublab {
 
@@ -89,13 +90,14 @@ double trainModel(TransformerLm& model, const TrainSet& data, const TrainOptions
   std::vector<torch::Tensor> params;
   for (auto& p : model->parameters())
     if (p.requires_grad()) params.push_back(p);
-  std::unique_ptr<torch::optim::Optimizer> opt;
+  // AdamW: one flat buffer for all parameters (flat_adamw.h); SGD: torch's.
+  std::unique_ptr<torch::optim::Optimizer> sgd;
+  std::unique_ptr<FlatAdamW> adamw;
   if (o.optimizer == "sgd") {
-    opt = std::make_unique<torch::optim::SGD>(
+    sgd = std::make_unique<torch::optim::SGD>(
         params, torch::optim::SGDOptions(o.lr).weight_decay(o.weightDecay));
   } else {
-    opt = std::make_unique<torch::optim::AdamW>(
-        params, torch::optim::AdamWOptions(o.lr).weight_decay(o.weightDecay));
+    adamw = std::make_unique<FlatAdamW>(params, o.weightDecay);
   }
   const int64_t N = static_cast<int64_t>(data.rows.size());
   const int64_t perEpoch = std::max<int64_t>(1, (N + o.batch - 1) / o.batch);
@@ -126,7 +128,8 @@ double trainModel(TransformerLm& model, const TrainSet& data, const TrainOptions
       lr =
           o.lr * 0.5 *
           (1.0 + std::cos(M_PI * double(step - warm) / double(std::max<int64_t>(1, total - warm))));
-    for (auto& g : opt->param_groups()) g.options().set_lr(lr);
+    if (sgd)
+      for (auto& g : sgd->param_groups()) g.options().set_lr(lr);
 
     Batch b = makeBatch(data, idx, dev);
     torch::Tensor logits = model->forward(b.inputs);  // [B, T, V]
@@ -142,9 +145,15 @@ double trainModel(TransformerLm& model, const TrainSet& data, const TrainOptions
           logits.reshape({-1, logits.size(2)}), b.targets.reshape({-1}),
           torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100));
     }
-    opt->zero_grad();
-    loss.backward();
-    opt->step();
+    if (sgd) {
+      sgd->zero_grad();
+      loss.backward();
+      sgd->step();
+    } else {
+      adamw->zeroGrad();
+      loss.backward();
+      adamw->step(lr);
+    }
     lastLoss = loss.item<double>();
     losses.add(step, lastLoss);
     if (o.progress) o.progress(double(step) / double(total), lastLoss);
