@@ -319,8 +319,11 @@ int main(int argc, char** argv) {
     QObject::disconnect(c);
   }
   const Stats queuedStats = summarize(queued);
-  if (qEnvironmentVariableIsSet("BENCH_VERBOSE"))
+  if (qEnvironmentVariableIsSet("BENCH_VERBOSE")) {
     for (double q : queued) std::fprintf(stderr, "queued replot %.1f ms\n", q);
+    for (size_t i = 0; i < pages.size(); ++i)
+      std::fprintf(stderr, "inspector page %zu: %.1f ms\n", i + 1, pages[i]);
+  }
   plot.hide();
 
   std::printf("bench_gui (offscreen, %s)\n", qPrintable(QFileInfo(dbPath).fileName()));

@@ -29,29 +29,36 @@ struct Count {
 }  // namespace
 
 SequenceTableModel::SequenceTableModel(QObject* parent) : QAbstractTableModel(parent) {
-  m_pool.setMaxThreadCount(1);
-  m_pool.setExpiryTimeout(-1);  // keep the thread (and its connection) alive
+  // Two reader threads, each with its own connection kept alive: pages on one, and on the other
+  // what scans the whole run (the exact count, the facets, the CSV export), so that a page never
+  // waits behind a scan (one "next page" took 200 ms queued behind the facets of 1M rows).
+  for (QThreadPool* pool : {&m_pool, &m_scanPool}) {
+    pool->setMaxThreadCount(1);
+    pool->setExpiryTimeout(-1);
+  }
 }
 
 SequenceTableModel::~SequenceTableModel() {
   ++m_generation;
   m_liveGeneration->store(~quint64(0));
-  m_pool.clear();
-  m_pool.waitForDone();
+  for (QThreadPool* pool : {&m_pool, &m_scanPool}) {
+    pool->clear();
+    pool->waitForDone();
+  }
 }
 
-std::shared_ptr<sublab::Database> SequenceTableModel::reader(const QString& path) {
-  // Called on the pool thread only; opens the read-only connection on first use.
-  if (!m_reader || m_readerPath != path) {
-    m_reader.reset();
+std::shared_ptr<sublab::Database> SequenceTableModel::Reader::get(const QString& path) {
+  // Called on its pool's thread only; opens the read-only connection on first use.
+  if (!db || this->path != path) {
+    db.reset();
     sublab::OpenOptions o;
     o.create = false;
     o.readOnly = true;
     o.markInterrupted = false;
-    m_reader = std::make_shared<sublab::Database>(path.toStdString(), o);
-    m_readerPath = path;
+    db = std::make_shared<sublab::Database>(path.toStdString(), o);
+    this->path = path;
   }
-  return m_reader;
+  return db;
 }
 
 void SequenceTableModel::setSource(const QString& dbPath, qint64 runId) {
@@ -98,12 +105,13 @@ void SequenceTableModel::restart() {
   const QString path = m_dbPath;
   const sublab::SequenceFilter filter = m_filter;
   auto live = m_liveGeneration;
-  auto work = QtConcurrent::run(&m_pool, [this, path, run, filter, gen, live]() -> Count {
+  auto work = QtConcurrent::run(&m_scanPool, [this, path, run, filter, gen, live]() -> Count {
     Count c;
     if (live->load() != gen) return c;  // the filter changed while this waited
     try {
-      c.total = reader(path)->countSequences(run, filter);
-      if (filter.number) c.occurrences = reader(path)->countNumberOccurrences(run, filter);
+      auto db = m_scanReader.get(path);
+      c.total = db->countSequences(run, filter);
+      if (filter.number) c.occurrences = db->countNumberOccurrences(run, filter);
     } catch (const std::exception& e) {
       c.error = QString::fromStdString(e.what());
     }
@@ -140,7 +148,7 @@ void SequenceTableModel::fetchMore(const QModelIndex& parent) {
         Page p;
         if (live->load() != gen) return p;
         try {
-          p.rows = reader(path)->sequencesAfter(run, filter, after, limit);
+          p.rows = m_pageReader.get(path)->sequencesAfter(run, filter, after, limit);
         } catch (const std::exception& e) {
           p.error = QString::fromStdString(e.what());
         }
@@ -234,10 +242,10 @@ void SequenceTableModel::loadFacets() {
   const quint64 gen = m_generation;
   const qint64 run = m_runId;
   const QString path = m_dbPath;
-  auto work = QtConcurrent::run(&m_pool, [this, path, run]() -> Facets {
+  auto work = QtConcurrent::run(&m_scanPool, [this, path, run]() -> Facets {
     Facets f;
     try {
-      auto db = reader(path);
+      auto db = m_scanReader.get(path);
       for (const auto& c : db->sequenceConditions(run)) f.conditions << QString::fromStdString(c);
       for (int s : db->sequenceSeeds(run)) f.seeds << s;
       for (const auto& [reason, n] : db->rejectReasons(run))
@@ -259,8 +267,8 @@ void SequenceTableModel::exportCsv(const QString& path) {
   const qint64 run = m_runId;
   const sublab::SequenceFilter filter = m_filter;
   const QString dbPath = m_dbPath;
-  auto work =
-      QtConcurrent::run(&m_pool, [this, run, filter, path, dbPath]() -> std::pair<qint64, QString> {
+  auto work = QtConcurrent::run(
+      &m_scanPool, [this, run, filter, path, dbPath]() -> std::pair<qint64, QString> {
         QString error;
         qint64 n = 0;
         try {
@@ -270,7 +278,7 @@ void SequenceTableModel::exportCsv(const QString& path) {
                         "reason"});
           int64_t after = 0;
           for (;;) {
-            const auto page = reader(dbPath)->sequencesAfter(run, filter, after, 5000);
+            const auto page = m_scanReader.get(dbPath)->sequencesAfter(run, filter, after, 5000);
             for (const auto& r : page)
               csv.writeRow({QString::number(run), QString::number(r.id),
                             QString::fromStdString(r.condition), QString::number(r.seed),

@@ -66,7 +66,7 @@ class SequenceTableModel : public QAbstractTableModel {
   // background; emits facetsLoaded.
   void loadFacets();
 
-  // Writes every matching row (not only those loaded) to CSV on the reader thread; emits
+  // Writes every matching row (not only those loaded) to CSV on the scan thread; emits
   // exportFinished when done.
   void exportCsv(const QString& path);
 
@@ -80,9 +80,18 @@ class SequenceTableModel : public QAbstractTableModel {
 
  private:
   void restart();
-  std::shared_ptr<sublab::Database> reader(const QString& path);
 
-  QThreadPool m_pool;
+  // A read-only connection owned by one pool's thread, opened on first use.
+  struct Reader {
+    std::shared_ptr<sublab::Database> get(const QString& path);
+    std::shared_ptr<sublab::Database> db;
+    QString path;
+  };
+
+  QThreadPool m_pool;      // pages
+  QThreadPool m_scanPool;  // whole-run scans: exact count, facets, CSV export
+  Reader m_pageReader;     // used only on m_pool's thread
+  Reader m_scanReader;     // used only on m_scanPool's thread
   QString m_dbPath;
   qint64 m_runId = 0;
   sublab::SequenceFilter m_filter;
@@ -96,8 +105,6 @@ class SequenceTableModel : public QAbstractTableModel {
   // The same, readable by queued queries so stale ones skip their work.
   std::shared_ptr<std::atomic<quint64>> m_liveGeneration =
       std::make_shared<std::atomic<quint64>>(0);
-  std::shared_ptr<sublab::Database> m_reader;  // used only on m_pool's thread
-  QString m_readerPath;
 };
 
 }  // namespace sublab::ui
