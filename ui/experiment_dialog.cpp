@@ -70,6 +70,10 @@ ExperimentDialog::ExperimentDialog(AppSettings* settings, QWidget* parent)
   m_threads = new QSpinBox(this);
   m_threads->setRange(0, 256);
   m_threads->setSpecialValueText(tr("all cores"));
+  m_threads->setToolTip(
+      tr("CPU threads for this run. \"all cores\": every core this program may use (its CPU "
+         "affinity), or SLURM_CPUS_PER_TASK under Slurm. What the run used is shown by "
+         "`sublab show` (and recorded with its results)."));
   m_tags = new QLineEdit(this);
   m_tags->setPlaceholderText(tr("comma-separated, e.g. baseline, lora"));
 
