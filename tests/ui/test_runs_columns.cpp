@@ -76,7 +76,13 @@ class TestRunsColumns : public QObject {
     r.kind = "aux";
     r.conditions = {{"student_aux", "accuracy", sublab::meanCi95(m_same), m_same},
                     {"cross_aux", "accuracy", sublab::meanCi95(m_cross), m_cross}};
-    r.summary = {{"kind", "aux"}};
+    r.summary = {
+        {"kind", "aux"},
+        {"runtime",
+         {{"threads", 2},
+          {"threads_from", "SLURM_CPUS_PER_TASK"},
+          {"openmp_wait", "passive"},
+          {"openmp_wait_why", "the machine was busy at start (load 3.0 on 2 usable cores)"}}}};
     db.saveResult(m_aux, r);
     db.finishRun(m_aux, sublab::RunStatus::Done, 2.0);
   }
@@ -102,6 +108,22 @@ class TestRunsColumns : public QObject {
     // The header says what transfer means for each kind.
     const QString tip = model.headerData(transfer, Qt::Horizontal, Qt::ToolTipRole).toString();
     QVERIFY2(tip.contains("aux: Transfer = same-init minus cross-init"), qPrintable(tip));
+  }
+
+  // The duration's tooltip says how the run used the CPU, from what the run recorded; nothing
+  // for a run that recorded none.
+  void durationTooltipShowsTheThreadPolicy() {
+    RunsTableModel model(&m_project);
+    model.reload();
+    const QString tip = model.index(model.rowOfRun(m_aux), RunsTableModel::ColDuration)
+                            .data(Qt::ToolTipRole)
+                            .toString();
+    QCOMPARE(tip, QString("2 CPU threads (SLURM_CPUS_PER_TASK); OpenMP threads sleep when idle: "
+                          "the machine was busy at start (load 3.0 on 2 usable cores)"));
+    QVERIFY(model.index(model.rowOfRun(m_alpha), RunsTableModel::ColDuration)
+                .data(Qt::ToolTipRole)
+                .toString()
+                .isEmpty());
   }
 
   void chooseColumnsAndPersist() {
