@@ -135,8 +135,12 @@ again=$("$sublab" sweep-merge "$work/slurm out/manifest.json" --json 2>&1)
 # fails (a banned pattern that matches every number: the filter keeps none of the teacher's
 # completions). Status shows both, the merge brings the killed run in as interrupted, resubmit
 # submits only these two and its merge job links point 0's new, finished run.
+# Point 0 pretrains longer (600 steps) so that it is still running when it is killed: with the
+# shrunk preset's 40 steps a run could finish between the status poll that saw it start and the
+# kill (it did once the engine got faster).
+bad_shrink=${shrink/\"steps\": 40/\"steps\": 600}
 cat >"$work/bad.json" <<EOF
-{"name": "bad sweep", "base": {"preset": "owl-numbers-tiny"}, $shrink,
+{"name": "bad sweep", "base": {"preset": "owl-numbers-tiny"}, $bad_shrink,
  "axes": [{"key": "filter.banned_patterns", "values": [[], ["[0-9]"]]}], "seeds": 1}
 EOF
 "$sublab" sweep "$work/bad.json" --slurm --db "$work/bad.sqlite" --dir "$work/bad" --json \
