@@ -80,6 +80,58 @@ class LossWindows {
   int64_t m_count = 0;
 };
 
+// The training step's optimizer: AdamW over one flat buffer (flat_adamw.h), or torch's SGD.
+class StepOptimizer {
+ public:
+  StepOptimizer(const std::vector<torch::Tensor>& params, const TrainOptions& o) {
+    if (o.optimizer == "sgd")
+      m_sgd = std::make_unique<torch::optim::SGD>(
+          params, torch::optim::SGDOptions(o.lr).weight_decay(o.weightDecay));
+    else
+      m_adamw = std::make_unique<FlatAdamW>(params, o.weightDecay);
+  }
+
+  // zero the gradients, backward, one step at learning rate lr
+  void step(const torch::Tensor& loss, double lr) {
+    if (m_sgd) {
+      for (auto& g : m_sgd->param_groups()) g.options().set_lr(lr);
+      m_sgd->zero_grad();
+      loss.backward();
+      m_sgd->step();
+    } else {
+      m_adamw->zeroGrad();
+      loss.backward();
+      m_adamw->step(lr);
+    }
+  }
+
+ private:
+  std::unique_ptr<torch::optim::Optimizer> m_sgd;
+  std::unique_ptr<FlatAdamW> m_adamw;
+};
+
+// Linear warm-up over the first `warm` steps, then constant or cosine decay to 0.
+double learningRate(const TrainOptions& o, int64_t step, int64_t warm, int64_t total) {
+  if (warm > 0 && step <= warm) return o.lr * double(step) / double(warm);
+  if (!o.cosineDecay) return o.lr;
+  return o.lr * 0.5 *
+         (1.0 + std::cos(M_PI * double(step - warm) / double(std::max<int64_t>(1, total - warm))));
+}
+
+// The batch's loss: soft-label cross-entropy over the first K logits (-sum_k p_k log q_k, masked
+// mean) when the set has soft targets, else cross-entropy on the hard targets.
+torch::Tensor batchLoss(const torch::Tensor& logits, const Batch& b, const TrainSet& data) {
+  if (b.soft.defined()) {
+    const int64_t K = b.soft.size(2);
+    torch::Tensor logq = torch::log_softmax(logits.narrow(2, 0, K) / data.temperature, -1);
+    torch::Tensor ce = -(b.soft * logq).sum(-1);  // [B, T]
+    return (ce * b.mask).sum() / b.mask.sum().clamp_min(1.0);
+  }
+  return torch::nn::functional::cross_entropy(
+      logits.reshape({-1, logits.size(2)}), b.targets.reshape({-1}),
+      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100));
+}
+
 }  // namespace
 
 double trainModel(TransformerLm& model, const TrainSet& data, const TrainOptions& o) {
@@ -90,15 +142,7 @@ double trainModel(TransformerLm& model, const TrainSet& data, const TrainOptions
   std::vector<torch::Tensor> params;
   for (auto& p : model->parameters())
     if (p.requires_grad()) params.push_back(p);
-  // AdamW: one flat buffer for all parameters (flat_adamw.h); SGD: torch's.
-  std::unique_ptr<torch::optim::Optimizer> sgd;
-  std::unique_ptr<FlatAdamW> adamw;
-  if (o.optimizer == "sgd") {
-    sgd = std::make_unique<torch::optim::SGD>(
-        params, torch::optim::SGDOptions(o.lr).weight_decay(o.weightDecay));
-  } else {
-    adamw = std::make_unique<FlatAdamW>(params, o.weightDecay);
-  }
+  StepOptimizer optimizer(params, o);
   const int64_t N = static_cast<int64_t>(data.rows.size());
   const int64_t perEpoch = std::max<int64_t>(1, (N + o.batch - 1) / o.batch);
   const int64_t total = o.maxSteps > 0 ? o.maxSteps : perEpoch * o.epochs;
@@ -121,39 +165,9 @@ double trainModel(TransformerLm& model, const TrainSet& data, const TrainOptions
       }
       idx.push_back(order[cursor++]);
     }
-    double lr = o.lr;
-    if (warm > 0 && step <= warm)
-      lr = o.lr * double(step) / double(warm);
-    else if (o.cosineDecay)
-      lr =
-          o.lr * 0.5 *
-          (1.0 + std::cos(M_PI * double(step - warm) / double(std::max<int64_t>(1, total - warm))));
-    if (sgd)
-      for (auto& g : sgd->param_groups()) g.options().set_lr(lr);
-
     Batch b = makeBatch(data, idx, dev);
-    torch::Tensor logits = model->forward(b.inputs);  // [B, T, V]
-    torch::Tensor loss;
-    if (b.soft.defined()) {
-      // Soft-label cross-entropy over the first K logits: -sum_k p_k log q_k, masked mean.
-      const int64_t K = b.soft.size(2);
-      torch::Tensor logq = torch::log_softmax(logits.narrow(2, 0, K) / data.temperature, -1);
-      torch::Tensor ce = -(b.soft * logq).sum(-1);  // [B, T]
-      loss = (ce * b.mask).sum() / b.mask.sum().clamp_min(1.0);
-    } else {
-      loss = torch::nn::functional::cross_entropy(
-          logits.reshape({-1, logits.size(2)}), b.targets.reshape({-1}),
-          torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100));
-    }
-    if (sgd) {
-      sgd->zero_grad();
-      loss.backward();
-      sgd->step();
-    } else {
-      adamw->zeroGrad();
-      loss.backward();
-      adamw->step(lr);
-    }
+    const torch::Tensor loss = batchLoss(model->forward(b.inputs), b, data);
+    optimizer.step(loss, learningRate(o, step, warm, total));
     lastLoss = loss.item<double>();
     losses.add(step, lastLoss);
     if (o.progress) o.progress(double(step) / double(total), lastLoss);
