@@ -6,6 +6,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "engine/core/thread_policy.h"
 #include "engine/kinds.h"
 #include "ui/config_form.h"
 #include "ui/project.h"
@@ -42,22 +43,6 @@ RunsTableModel::Row RunsTableModel::makeRow(sublab::RunInfo info) const {
 }
 
 namespace {
-
-// How the run used the CPU (summary.runtime, recorded since 2026-12-01), one line; "" when the run
-// stored none.
-QString runtimeDescription(const nlohmann::json& summary) {
-  if (!summary.is_object() || !summary.contains("runtime") || !summary["runtime"].is_object())
-    return {};
-  const nlohmann::json& rt = summary["runtime"];
-  const int threads = rt.value("threads", 0);
-  const bool sleeps = rt.value("openmp_wait", std::string()) == "passive";
-  return QStringLiteral("%1 CPU thread%2 (%3); OpenMP threads %4 when idle: %5")
-      .arg(threads)
-      .arg(threads == 1 ? "" : "s")
-      .arg(QString::fromStdString(rt.value("threads_from", std::string("?"))),
-           sleeps ? QStringLiteral("sleep") : QStringLiteral("spin"),
-           QString::fromStdString(rt.value("openmp_wait_why", std::string("?"))));
-}
 
 // A point's values as its sweep's table cell shows them: each key by its last component
 // ("max_kept=400"), by its whole path where two keys of the sweep share that component.
@@ -386,7 +371,8 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
       if (index.column() == ColCross)
         return crossDescription(QString::fromStdString(row->info.kind));
       if (index.column() == ColNotes) return QString::fromStdString(row->info.notes);
-      if (index.column() == ColDuration) return runtimeDescription(row->info.summary);
+      if (index.column() == ColDuration)
+        return QString::fromStdString(describeRuntime(row->info.summary));
       if (index.column() == ColSweep && row->sweepId)
         return tr("Point %1 of sweep %2, sweeping %3 (the Sweeps tab draws it)")
             .arg(row->sweepPoint + 1)

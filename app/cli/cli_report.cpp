@@ -12,6 +12,7 @@
 
 #include "app/cli/cli_commands.h"
 #include "app/cli/cli_print.h"
+#include "engine/core/thread_policy.h"
 #include "engine/numbers/number_filter.h"
 
 namespace sublab::cli {
@@ -185,15 +186,8 @@ void printRunText(Database& db, const RunInfo& r, bool withConfig) {
   std::printf("\n");
   if (r.pid)
     std::printf("  process   pid %lld on %s\n", static_cast<long long>(r.pid), r.host.c_str());
-  if (r.summary.is_object() && r.summary.contains("runtime") && r.summary["runtime"].is_object()) {
-    const nlohmann::json& rt = r.summary["runtime"];
-    std::printf("  cpu       %d thread%s (%s); OpenMP threads %s: %s\n", rt.value("threads", 0),
-                rt.value("threads", 0) == 1 ? "" : "s",
-                rt.value("threads_from", std::string("?")).c_str(),
-                rt.value("openmp_wait", std::string("?")) == "passive" ? "sleep when idle"
-                                                                       : "spin when idle",
-                rt.value("openmp_wait_why", std::string("?")).c_str());
-  }
+  if (const std::string cpu = describeRuntime(r.summary); !cpu.empty())
+    std::printf("  cpu       %s\n", cpu.c_str());
   if (!r.tags.empty()) std::printf("  tags      %s\n", joined(r.tags).c_str());
   if (!r.notes.empty()) std::printf("  notes     %s\n", r.notes.c_str());
 

@@ -76,6 +76,17 @@ ThreadPolicy threadPolicy(int requestedThreads) {
   return p;
 }
 
+std::string describeRuntime(const nlohmann::json& summary) {
+  if (!summary.is_object() || !summary.contains("runtime") || !summary["runtime"].is_object())
+    return {};
+  const nlohmann::json& rt = summary["runtime"];
+  const int threads = rt.value("threads", 0);
+  return std::to_string(threads) + (threads == 1 ? " thread (" : " threads (") +
+         rt.value("threads_from", std::string("?")) + "); OpenMP threads " +
+         (rt.value("openmp_wait", std::string()) == "passive" ? "sleep" : "spin") +
+         " when idle: " + rt.value("openmp_wait_why", std::string("?"));
+}
+
 std::string busyReason(double load, int cores) {
   if (load < 0 || cores < 1 || load < double(cores)) return {};
   char why[160];

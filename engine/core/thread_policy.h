@@ -14,6 +14,7 @@
 // OMP_WAIT_POLICY, restarts the program once with OMP_WAIT_POLICY=PASSIVE.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace sublab {
@@ -34,6 +35,11 @@ ThreadPolicy threadPolicy(int requestedThreads);
 // Why idle threads should sleep: a line when the 1-minute load average is at or above the usable
 // cores, "" when the cores are free (or the load is unknown, < 0).
 std::string busyReason(double load, int cores);
+
+// One line on how a run used the CPU, from its summary's "runtime" (threadPolicy() as recorded by
+// runExperiment): "2 threads (usable cores); OpenMP threads spin when idle: <why>"; "" when the
+// summary has none (runs stored before it was recorded).
+std::string describeRuntime(const nlohmann::json& summary);
 
 // Called first in main(): may replace the process (execv of itself, same arguments) with
 // OMP_WAIT_POLICY=PASSIVE set when the machine is busy. Returns when nothing is to change or the

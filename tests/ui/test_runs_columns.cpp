@@ -118,7 +118,7 @@ class TestRunsColumns : public QObject {
     const QString tip = model.index(model.rowOfRun(m_aux), RunsTableModel::ColDuration)
                             .data(Qt::ToolTipRole)
                             .toString();
-    QCOMPARE(tip, QString("2 CPU threads (SLURM_CPUS_PER_TASK); OpenMP threads sleep when idle: "
+    QCOMPARE(tip, QString("2 threads (SLURM_CPUS_PER_TASK); OpenMP threads sleep when idle: "
                           "the machine was busy at start (load 3.0 on 2 usable cores)"));
     QVERIFY(model.index(model.rowOfRun(m_alpha), RunsTableModel::ColDuration)
                 .data(Qt::ToolTipRole)
