@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 #include <unordered_map>
 
@@ -31,7 +30,12 @@ void regexpFunction(sqlite3_context* ctx, int, sqlite3_value** argv);
 void numberCountFunction(sqlite3_context* ctx, int, sqlite3_value** argv);
 
 // Checks with the file system alone, before SQLite touches anything: an existing path must be a
-// file that starts like SQLite (or is empty); a new one needs a writable folder.
+// readable file (or a folder is refused); a new one needs a writable folder. openFile checks the
+// first bytes of a file with content, through SQLite's own descriptor. The file is never opened
+// here: closing a second descriptor on it would drop the POSIX locks that every SQLite connection
+// of this process holds on it (sqlite.org/howtocorrupt.html, 2.2), letting another process
+// checkpoint and remove the WAL under them; that corrupted a project written at once by the app's
+// two connections and a `sublab run`.
 void checkPath(const std::string& path, const OpenOptions& options) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -42,18 +46,10 @@ void checkPath(const std::string& path, const OpenOptions& options) {
       throw Error(path + " is a folder, not a database file", ErrorCode::DatabaseIsFolder);
     const auto size = fs::is_regular_file(st) ? fs::file_size(p, ec) : 0;
     if (size == 0) return;
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    if (access(path.c_str(), R_OK) != 0)
       throw Error("cannot read the database " + path + ": " + std::strerror(errno) +
                       "; check its permissions",
                   ErrorCode::DatabaseUnreadable);
-    char head[16] = {0};
-    in.read(head, sizeof head);
-    if (in.gcount() < 16 || std::memcmp(head, kSqliteMagic, 16) != 0)
-      throw Error(path +
-                      " is not a SQLite database (its first bytes are not \"SQLite format "
-                      "3\"); it was left untouched",
-                  ErrorCode::DatabaseForeign);
     return;
   }
   if (!options.create)
@@ -69,6 +65,19 @@ void checkPath(const std::string& path, const OpenOptions& options) {
   if (access(parent.c_str(), W_OK) != 0)
     throw Error(cannot + "the folder " + parent.string() + " is not writable",
                 ErrorCode::DatabaseNotCreatable);
+}
+
+// The file's first 16 bytes, read through the descriptor SQLite opened (see checkPath); empty
+// when SQLite has no file handle to read from.
+std::string fileHeader(sqlite3* db) {
+  sqlite3_file* file = nullptr;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK || !file ||
+      !file->pMethods)
+    return {};
+  char head[16] = {0};
+  const int rc = file->pMethods->xRead(file, head, sizeof head, 0);
+  if (rc != SQLITE_OK && rc != SQLITE_IOERR_SHORT_READ) return {};
+  return std::string(head, sizeof head);  // a short read is zero-filled
 }
 
 }  // namespace
@@ -112,12 +121,21 @@ Database::~Database() {
 }
 
 void Database::openFile(const OpenOptions& options) {
+  std::error_code ec;
+  const bool existing =
+      std::filesystem::is_regular_file(m_path, ec) && std::filesystem::file_size(m_path, ec) > 0;
   int flags = SQLITE_OPEN_FULLMUTEX;
   flags |= options.readOnly ? SQLITE_OPEN_READONLY
                             : (SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0));
   const int rc = sqlite3_open_v2(m_path.c_str(), &m_db, flags, nullptr);
   if (rc != SQLITE_OK) sqlite::raise(m_path, m_db, "opening the file", rc);
   sqlite3_extended_result_codes(m_db, 1);
+  // Nothing has been read or written yet: a file that does not start like SQLite is refused here.
+  if (existing && fileHeader(m_db) != std::string(kSqliteMagic, sizeof kSqliteMagic))
+    throw Error(m_path +
+                    " is not a SQLite database (its first bytes are not \"SQLite format "
+                    "3\"); it was left untouched",
+                ErrorCode::DatabaseForeign);
   sqlite::harden(m_db, m_path);
   // Until the file is accepted, closing must not checkpoint a WAL left by another writer into
   // it: a rejected file stays byte-identical, its WAL included.

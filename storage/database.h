@@ -28,7 +28,10 @@ struct OpenOptions {
   bool create = true;  // create the file when it does not exist
   bool readOnly = false;
   bool markInterrupted = true;  // runs 'running' with a dead pid on this host -> interrupted
-  int busyTimeoutMs = 10000;
+  // How long a write waits for another program's write lock before it fails. A merge of many
+  // shards holds the lock for one transaction (its runs appear all together), which on a loaded
+  // machine can outlast the former 10 s; a run should wait it out, not fail.
+  int busyTimeoutMs = 120000;
 };
 
 class Database {

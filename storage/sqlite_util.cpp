@@ -79,7 +79,8 @@ void raise(const std::string& path, sqlite3* db, const std::string& what, int rc
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       throw Error("the database " + path + " stayed locked by another program (while " + what +
-                      "); close other programs that write to it and try again",
+                      ", after waiting for its write lock); let other programs that write to it "
+                      "(a run, a sweep merge) finish, or close them, and try again",
                   ErrorCode::DatabaseBusy);
     case SQLITE_READONLY:
     case SQLITE_CANTOPEN:

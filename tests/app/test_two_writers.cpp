@@ -75,6 +75,30 @@ class TestTwoWriters : public QObject {
     QVERIFY2(QFile::exists(kSublab), qPrintable("build the sublab target first: " + kSublab));
   }
 
+  // The app opens a second connection to its project (a run's worker, the statistics) while its
+  // first is open. Opening must not drop the first's file locks: a process that then closes its
+  // own connection would take itself for the last one, checkpoint and remove the WAL under the
+  // app (as when a `sublab` command finishes), and the app's next writes damage the project.
+  void aSecondConnectionKeepsTheFirstsLocks() {
+    const std::string project = path("locks.sqlite").toStdString();
+    Database first(project);
+    NewRun draft;
+    draft.config = nlohmann::json::parse(kShortRunConfig);
+    const int64_t id = first.createRun(prepareRun(draft));
+    QVERIFY(QFile::exists(path("locks.sqlite-wal")));
+    { Database second(project); }  // opened and closed beside the first
+    QProcess cli;
+    cli.start(kSublab, {"runs", "--db", QString::fromStdString(project)});
+    QVERIFY(cli.waitForFinished(60000));
+    QCOMPARE(cli.exitCode(), 0);
+    // Another process still has the project open: the WAL stays, and writing goes on.
+    QVERIFY(QFile::exists(path("locks.sqlite-wal")));
+    first.setRunName(id, "renamed after the command");
+    first.finishRun(id, RunStatus::Done, 1.0);
+    QCOMPARE(first.integrityCheck(), std::string("ok"));
+    QCOMPARE(Database(project).run(id).name, std::string("renamed after the command"));
+  }
+
   void cliAppAndMergeWaitForEachOther() {
     const std::string project = path("shared.sqlite").toStdString();
     makeShard(project, 9, 100, "earlier-plan");  // run 1, finished before everything
