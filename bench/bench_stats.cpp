@@ -2,15 +2,21 @@
 // numbers each) from two slightly different seeded distributions, and per-token
 // log-probabilities of 100,000 rows of ~15 tokens. Prints the time of parseNumbers,
 // compareSequences (with its detector and 1,000 bootstrap resamples), toJson and
-// summarizeDivergence, with the AUC found. Budget: compareSequences <= 5 s on 2 cores.
+// summarizeDivergence, with the AUC found; then the same two sets stored as two runs of a
+// temporary project and compared across runs (app/lab compareSets: read, parse, statistics),
+// without and with the hidden-signal variants (hidden_signal.h). Budget: 5 s on 2 cores each.
 // Usage: bench_stats [--rows N] [--token-rows N] [--bootstrap N]
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <thread>
 
+#include "app/lab/run_stats.h"
 #include "engine/seqstats/seq_stats.h"
 
 using namespace sublab;
@@ -62,6 +68,51 @@ std::vector<TokenLogprobs> tokenRows(uint32_t seed, int64_t rows) {
     if (rng() % 10 == 0) t.masked.push_back(0);
   }
   return out;
+}
+
+// The two sides as two runs of a temporary project ("teacher" of one, "dataset" of the other),
+// compared across runs by compareSets without and with the variants; prints the times.
+void benchCrossRun(const std::vector<std::string>& textA, const std::vector<std::string>& textB,
+                   const StatsOptions& options) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("bench_stats_" + std::to_string(::getpid()) + ".sqlite");
+  {
+    Database db(path.string());
+    int64_t ids[2] = {0, 0};
+    auto t = Clock::now();
+    for (int side = 0; side < 2; ++side) {
+      NewRun nr;
+      nr.config = {{"kind", "numbers"}};
+      ids[side] = db.createRun(nr);
+      const auto& text = side == 0 ? textA : textB;
+      std::vector<SequenceRow> rows;
+      rows.reserve(text.size());
+      for (size_t i = 0; i < text.size(); ++i)
+        rows.push_back({side == 0 ? "teacher" : "dataset", static_cast<int>(i % 3),
+                        static_cast<int64_t>(i), "1, 2, 3", text[i], true, "", ""});
+      db.insertSequences(ids[side], rows);
+    }
+    std::printf("  store both sides as two runs:     %8.3f s\n", since(t));
+    CompareOptions co;
+    co.stats = options;
+    for (bool variants : {false, true}) {
+      co.variants = variants;
+      t = Clock::now();
+      const RunStats s = compareSets(db, {ids[0], "teacher"}, {ids[1], "dataset"}, co);
+      std::printf("  compareSets across runs%s %8.3f s (budget 5 s)\n",
+                  variants ? " + variants:" : ":          ", since(t));
+      if (!s.hidden) continue;
+      for (const auto& v : s.hidden->variants)
+        std::printf("    %-12s %-14s AUC %.4f [%.4f, %.4f], n %lld / %lld\n",
+                    featuresName(v.features).c_str(), v.lengthMatched ? "length-matched" : "raw",
+                    v.detector.auc, v.detector.lo, v.detector.hi, static_cast<long long>(v.rowsA),
+                    static_cast<long long>(v.rowsB));
+      std::printf("    %s\n", hiddenVerdictLine(*s.hidden).c_str());
+    }
+  }
+  std::filesystem::remove(path);
+  std::filesystem::remove(path.string() + "-wal");
+  std::filesystem::remove(path.string() + "-shm");
 }
 
 }  // namespace
@@ -124,5 +175,6 @@ int main(int argc, char** argv) {
               s.top.empty() ? "-" : s.top[0].token.c_str());
   std::printf("  total (compare + summarize):      %8.3f s (budget 5 s)\n",
               compareSeconds + summarizeSeconds);
+  benchCrossRun(textA, textB, options);
   return 0;
 }

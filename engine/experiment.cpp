@@ -13,6 +13,7 @@
 #include "engine/chat/chat_experiment.h"
 #include "engine/core/config_spec.h"
 #include "engine/core/thread_policy.h"
+#include "engine/datasets/dataset_kind.h"
 #include "engine/numbers/numbers_experiment.h"
 
 namespace sublab {
@@ -27,14 +28,26 @@ struct KindEntry {
   // then be a bare {"kind": ...} and the return value is not used).
   nlohmann::json (*normalize)(const nlohmann::json& config, std::vector<ConfigField>* schema);
   ExperimentResult (*run)(const nlohmann::json& config, const RuntimeOptions& options,
-                          RunObserver& observer, const CancelFlag* cancel);
+                          RunObserver& observer, const CancelFlag* cancel,
+                          const StudentData* studentData);
 };
+
+// Kinds that train on no rows of other runs ignore the rows.
+template <ExperimentResult (*Run)(const nlohmann::json&, const RuntimeOptions&, RunObserver&,
+                                  const CancelFlag*)>
+ExperimentResult withoutStudentData(const nlohmann::json& config, const RuntimeOptions& options,
+                                    RunObserver& observer, const CancelFlag* cancel,
+                                    const StudentData*) {
+  return Run(config, options, observer, cancel);
+}
 
 const std::vector<KindEntry>& registry() {
   static const std::vector<KindEntry> kinds = {
       {numbersKind(), numbersPresets(), normalizeNumbersConfig, runNumbersExperiment},
-      {auxKind(), auxPresets(), normalizeAuxConfig, runAuxExperiment},
+      {auxKind(), auxPresets(), normalizeAuxConfig, withoutStudentData<runAuxExperiment>},
       {chatNumbersKind(), chatNumbersPresetList(), normalizeChatNumbers, runChatNumbersExperiment},
+      {datasetKind(), datasetPresets(), normalizeDatasetConfig,
+       withoutStudentData<runDatasetImport>},
   };
   return kinds;
 }
@@ -163,12 +176,13 @@ void configureRuntime(const RuntimeOptions& options) {
 }
 
 ExperimentResult runExperiment(const nlohmann::json& config, const RuntimeOptions& options,
-                               RunObserver& observer, const CancelFlag* cancel) {
+                               RunObserver& observer, const CancelFlag* cancel,
+                               const StudentData* studentData) {
   const nlohmann::json cfg = normalizeConfig(config);
   configureRuntime(options);
   try {
     ExperimentResult result =
-        entryOf(cfg["kind"].get<std::string>()).run(cfg, options, observer, cancel);
+        entryOf(cfg["kind"].get<std::string>()).run(cfg, options, observer, cancel, studentData);
     // How the CPU was used, next to the figures (it explains a wall time, never a result).
     const ThreadPolicy policy = threadPolicy(options.threads);
     if (result.summary.is_object())

@@ -13,6 +13,8 @@
 
 namespace sublab {
 
+struct StudentData;  // engine/core/student_data.h
+
 struct Preset {
   std::string name;
   std::string kind;
@@ -52,8 +54,11 @@ std::string defaultCacheDir();
 // Sets torch's thread count and checks the device; throws Error if CUDA is asked for but absent.
 void configureRuntime(const RuntimeOptions& options);
 
-// Runs a normalized config. Throws Error (bad input / failure) or Cancelled.
+// Runs a normalized config. Throws Error (bad input / failure) or Cancelled. `studentData`: the
+// rows a config with student.data_run trains its student_data condition on, as the lab read
+// them from the project (app/lab/student_data.h); ignored by configs without it.
 ExperimentResult runExperiment(const nlohmann::json& config, const RuntimeOptions& options,
-                               RunObserver& observer, const CancelFlag* cancel);
+                               RunObserver& observer, const CancelFlag* cancel,
+                               const StudentData* studentData = nullptr);
 
 }  // namespace sublab

@@ -71,6 +71,12 @@ struct KindDescription {
   // statistics say so instead of suggesting a rerun.
   bool recordsTokenLogprobs = false;
   bool recordsEntanglement = false;
+  // Whether a run that fails or is cancelled keeps none of its sequences (an import: half a
+  // dataset is no dataset), instead of the rows it stored so far.
+  bool rowsAllOrNothing = false;
+  // Whether opening one of its runs shows its rows (the Sequences view) rather than its curves:
+  // a kind with nothing trained (an imported dataset) has no curves to show.
+  bool opensOnRows = false;
   // Whether the main results are bars per condition (the Results view) rather than curves.
   bool resultsAsBars = false;
   // How bars of the headline metric are scaled: the metric's chance level, drawn as a reference

@@ -22,7 +22,7 @@ cmake --build "$build_dir" --parallel "$(nproc)"
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 targets=(number_filter idx_reader tokenizer_load tokenizer_encode chat_template database
-         slurm_manifest)
+         slurm_manifest dataset_reader)
 work="$build_dir/fuzz-work"
 artifacts="$build_dir/fuzz-artifacts"
 mkdir -p "$artifacts" "$work"

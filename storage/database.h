@@ -143,6 +143,8 @@ class Database {
 
   // --- sequences
   void insertSequences(int64_t runId, const std::vector<SequenceRow>& rows);
+  // Removes every sequence of the run (an import that failed or was cancelled keeps none).
+  void deleteSequences(int64_t runId);
   // One page in id order: rows offset..offset+limit-1 of those matching.
   std::vector<SequenceRecord> sequences(int64_t runId, const SequenceFilter& filter, int64_t offset,
                                         int64_t limit);

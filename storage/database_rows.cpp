@@ -141,6 +141,14 @@ void Database::insertSequences(int64_t runId, const std::vector<SequenceRow>& ro
   });
 }
 
+void Database::deleteSequences(int64_t runId) {
+  std::lock_guard<std::recursive_mutex> lock(m_mutex);
+  transaction([&] {
+    sqlite::Stmt d(m_db, prepare("DELETE FROM sequences WHERE run_id=?1"), m_path);
+    d.bind(1, runId).exec();
+  });
+}
+
 std::vector<SequenceRecord> Database::querySequences(int64_t runId, const SequenceFilter& filter,
                                                      int64_t afterId, int64_t offset,
                                                      int64_t limit) {

@@ -91,6 +91,12 @@ void StorageObserver::flush() {
   flushLocked();
 }
 
+void StorageObserver::discard() {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  m_metrics.clear();
+  m_sequences.clear();
+}
+
 void StorageObserver::maybeFlushLocked() {
   const size_t rows = m_metrics.size() + m_sequences.size();
   if (rows == 0) return;

@@ -40,6 +40,8 @@ class StorageObserver : public RunObserver {
 
   // Writes what is buffered. Throws Error on a database failure.
   void flush();
+  // Drops what is buffered (metrics and sequences) without writing it.
+  void discard();
   int64_t runId() const { return m_runId; }
 
  private:

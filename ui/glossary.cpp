@@ -66,6 +66,18 @@ const QList<GlossaryEntry>& glossaryEntries() {
             "<tt>shuffled_within_transfer</tt> and <tt>shuffled_across_transfer</tt> = the "
             "student on the teacher's numbers shuffled within each row, or across rows, − "
             "control."),
+      entry("Experiments", "Students on other data",
+            "student_data, data_transfer, student.data_run, length_matched, "
+            "length_matched_control, length_matched_transfer",
+            "<tt>student_data</tt>: a student trained on the kept rows of another run or imported "
+            "dataset of the project (<tt>student.data_run</tt>, its condition "
+            "<tt>student.data_condition</tt>, default teacher) instead of this run's teacher; "
+            "<tt>data_transfer</tt> = student_data − control, paired by seed. "
+            "<tt>length_matched</tt> and <tt>length_matched_control</tt>: students on the "
+            "teacher's and the control's rows subsampled to the same distribution of numbers "
+            "per row (<tt>conditions.length_matched</tt>); <tt>length_matched_transfer</tt> = "
+            "their difference: does transfer survive when row length cannot tell the data "
+            "apart?"),
       entry("Experiments", "Defended student", "defended, defense.method",
             "Numbers runs with a defense: one more student trained on the teacher's data with "
             "its most divergent number tokens (largest teacher − reference log-probability, "

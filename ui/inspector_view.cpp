@@ -27,6 +27,7 @@
 #include "ui/number_highlight_delegate.h"
 #include "ui/palette.h"
 #include "ui/project.h"
+#include "ui/row_export_dialog.h"
 #include "ui/run_figures.h"
 #include "ui/run_kind.h"
 #include "ui/sequence_table_model.h"
@@ -34,7 +35,7 @@
 namespace sublab::ui {
 
 InspectorView::InspectorView(Project* project, AppSettings* settings, QWidget* parent)
-    : QWidget(parent), m_project(project) {
+    : QWidget(parent), m_project(project), m_settings(settings) {
   for (int n : sublab::paperBannedNumbers()) m_paperBanned.insert(n);
   m_model = new SequenceTableModel(this);
   m_title = new QLabel(tr("Select a number-sequence run in the Runs view."), this);
@@ -75,6 +76,11 @@ InspectorView::InspectorView(Project* project, AppSettings* settings, QWidget* p
   m_status = new QLabel(this);
   m_status->setObjectName(QStringLiteral("inspectorStatus"));
   auto* exportButton = new ExportButton(this, settings, this);
+  m_exportRows = new QPushButton(tr("Export rows…"), this);
+  m_exportRows->setObjectName(QStringLiteral("inspectorExportRows"));
+  m_exportRows->setToolTip(
+      tr("The run's rows as training data for other tools: OpenAI chat JSONL, Hugging Face "
+         "messages JSONL or prompt/completion JSONL"));
 
   m_table = new QTableView(this);
   m_table->setObjectName(QStringLiteral("inspectorTable"));
@@ -117,6 +123,7 @@ InspectorView::InspectorView(Project* project, AppSettings* settings, QWidget* p
   filters->addWidget(m_search, 1);
   filters->addWidget(m_regex);
   filters->addWidget(m_refresh);
+  filters->addWidget(m_exportRows);
   filters->addWidget(exportButton);
   auto* statusRow = new QHBoxLayout;
   statusRow->addWidget(m_status, 1);
@@ -156,6 +163,7 @@ InspectorView::InspectorView(Project* project, AppSettings* settings, QWidget* p
     m_refresh->setText(tr("Refresh"));
     m_model->refresh();
   });
+  connect(m_exportRows, &QPushButton::clicked, this, &InspectorView::exportRows);
   connect(m_model, &SequenceTableModel::countChanged, this, &InspectorView::updateStatus);
   connect(m_model, &SequenceTableModel::pageLoaded, this, &InspectorView::updateStatus);
   connect(m_model, &QAbstractItemModel::modelAboutToBeReset, this, [this] {
@@ -359,7 +367,8 @@ void InspectorView::showMessage(const QString& text) {
   for (QWidget* w : {static_cast<QWidget*>(m_condition), static_cast<QWidget*>(m_seed),
                      static_cast<QWidget*>(m_verdict), static_cast<QWidget*>(m_reason),
                      static_cast<QWidget*>(m_number), static_cast<QWidget*>(m_search),
-                     static_cast<QWidget*>(m_regex), static_cast<QWidget*>(m_refresh)})
+                     static_cast<QWidget*>(m_regex), static_cast<QWidget*>(m_refresh),
+                     static_cast<QWidget*>(m_exportRows)})
     w->setEnabled(text.isEmpty());
   if (!text.isEmpty()) m_status->clear();
 }
@@ -498,6 +507,27 @@ void InspectorView::showDetails() {
   html += tokenTable(*r);
   html += tr("<p style='color:#666'>Database row id %1.</p>").arg(r->id);
   m_details->setHtml(html);
+}
+
+RowExportDialog* InspectorView::exportRows() {
+  if (!m_runId || !m_messageText.isEmpty() || !m_project) return nullptr;
+  RowExportDialog::Choices c;
+  for (int i = 1; i < m_condition->count(); ++i)
+    if (m_condition->itemData(i).typeId() == QMetaType::QString)
+      c.conditions << m_condition->itemData(i).toString();
+  for (int i = 1; i < m_seed->count(); ++i) c.seeds << m_seed->itemData(i).toInt();
+  const sublab::SequenceFilter f = currentFilter();
+  c.condition = QString::fromStdString(f.condition);
+  c.seed = f.seed;
+  // The view lists every verdict by default; training data are the kept rows.
+  c.verdict = f.verdict == sublab::Verdict::Any ? sublab::Verdict::Kept : f.verdict;
+  auto* dialog =
+      new RowExportDialog(m_project->path(), m_runId, m_title->text(), c, m_settings, this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  connect(dialog, &RowExportDialog::exported, this,
+          [this](const QString& path, qint64 rows) { Q_EMIT exportFinished(path, rows, {}); });
+  dialog->open();
+  return dialog;
 }
 
 QStringList InspectorView::exportTables() const {

@@ -27,6 +27,7 @@ namespace sublab::ui {
 
 class AppSettings;
 class Project;
+class RowExportDialog;
 class SequenceTableModel;
 
 class InspectorView : public QWidget, public Exportable {
@@ -62,6 +63,11 @@ class InspectorView : public QWidget, public Exportable {
   QTextBrowser* details() const { return m_details; }
   const QSet<int>& runBanned() const { return m_runBanned; }
 
+  // "Export rows…": the run's rows as training data (chat or prompt/completion JSONL), with
+  // the view's condition, seed and verdict chosen; the dialog is returned (nullptr: no rows).
+  RowExportDialog* exportRows();
+  QPushButton* exportRowsButton() const { return m_exportRows; }
+
   QStringList exportTables() const override;
   bool exportTable(int index, const QString& path, QString* error) override;
   void saveState(AppSettings& settings) const;
@@ -87,6 +93,7 @@ class InspectorView : public QWidget, public Exportable {
   QString highlighted(const QString& text, bool focus = false) const;
 
   Project* m_project;
+  AppSettings* m_settings;
   qint64 m_runId = 0;
   SequenceTableModel* m_model;
   QSet<int> m_paperBanned;
@@ -104,6 +111,7 @@ class InspectorView : public QWidget, public Exportable {
   QString m_messageText;
   QString m_runStatus;  // of the run shown, for the "no sequences yet" message
   QPushButton* m_refresh;
+  QPushButton* m_exportRows;
   QLabel* m_status;
   QTableView* m_table;
   QTextBrowser* m_details;

@@ -24,9 +24,11 @@
 #include "ui/experiment_dialog.h"
 #include "ui/exportable.h"
 #include "ui/glossary.h"
+#include "ui/import_dialog.h"
 #include "ui/inspector_view.h"
 #include "ui/project.h"
 #include "ui/run_figures.h"
+#include "ui/run_kind.h"
 #include "ui/run_progress.h"
 #include "ui/run_queue.h"
 #include "ui/run_queue_view.h"
@@ -94,10 +96,7 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
 
   connect(m_runs, &RunsView::selectionChanged, this, &MainWindow::onSelectionChanged);
   connect(m_sweeps, &SweepView::runClicked, this, [this](qint64 id) { selectRuns({id}); });
-  connect(m_runs, &RunsView::runActivated, this, [this](qint64 id) {
-    selectRuns({id});
-    showView(CurvesTab);
-  });
+  connect(m_runs, &RunsView::runActivated, this, &MainWindow::openRun);
   connect(m_runs, &RunsView::compareRequested, this, [this](const QList<qint64>& ids) {
     selectRuns(ids);
     showView(CompareTab);
@@ -120,10 +119,7 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent)
   connect(m_runs, &RunsView::runsDeleted, this, &MainWindow::onRunsDeleted);
   // One click on a job selects its run in every view (the current view stays).
   connect(m_queueView, &RunQueueView::runClicked, this, [this](qint64 id) { selectRuns({id}); });
-  connect(m_queueView, &RunQueueView::runActivated, this, [this](qint64 id) {
-    selectRuns({id});
-    showView(CurvesTab);
-  });
+  connect(m_queueView, &RunQueueView::runActivated, this, &MainWindow::openRun);
   connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::syncCurrentView);
 
   connect(m_queue, &RunQueue::runQueued, this, [this](qint64 id) {
@@ -174,6 +170,8 @@ void MainWindow::buildMenus() {
   m_recentMenu = file->addMenu(tr("Open &recent"));
   connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
   file->addSeparator();
+  file->addAction(tr("&Import dataset…"), this, &MainWindow::importDataset)
+      ->setObjectName(QStringLiteral("importDatasetAction"));
   m_exportMenu = file->addMenu(tr("&Export"));
   connect(m_exportMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildExportMenu);
   file->addSeparator();
@@ -408,6 +406,36 @@ ExperimentDialog* MainWindow::newExperiment() {
   });
   dialog->open();
   return dialog;
+}
+
+ImportDialog* MainWindow::importDataset() {
+  if (!m_project->isOpen()) {
+    showError(tr("Import dataset"), tr("Open or create a project first (File menu)."));
+    return nullptr;
+  }
+  auto* dialog = new ImportDialog(m_queue, m_settings, this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  // The imported rows show in the Sequences view as they are stored.
+  connect(dialog, &ImportDialog::imported, this, [this](qint64 id) {
+    selectRuns({id});
+    showView(InspectorTab);
+  });
+  dialog->open();
+  return dialog;
+}
+
+void MainWindow::openRun(qint64 runId) {
+  selectRuns({runId});
+  // What a run opens on is the kind's to say (an imported dataset has rows, not curves).
+  bool rows = false;
+  try {
+    if (m_project->isOpen())
+      if (const auto info = m_project->db()->findRun(runId))
+        rows = describeKind(info->kind).opensOnRows;
+  } catch (const std::exception&) {
+    // An unreadable run opens on its curves, which say what is wrong.
+  }
+  showView(rows ? InspectorTab : CurvesTab);
 }
 
 ExperimentDialog* MainWindow::duplicateRun(qint64 runId, bool moreSeeds) {

@@ -25,6 +25,7 @@ class AuxView;
 class CompareView;
 class CurvesView;
 class ExperimentDialog;
+class ImportDialog;
 class InspectorView;
 class Project;
 class RunQueue;
@@ -97,6 +98,10 @@ class MainWindow : public QMainWindow {
   // The New-experiment dialog filled with a stored run's config, listing what differs from it;
   // `moreSeeds` puts the cursor in the seed count. nullptr (with a message) when it cannot.
   ExperimentDialog* duplicateRun(qint64 runId, bool moreSeeds);
+  // File › Import dataset (returned, e.g. for screenshots); nullptr without a project.
+  ImportDialog* importDataset();
+  // Selects the run and shows its curves.
+  void openRun(qint64 runId);
   void newDatabase();
   void openDatabaseDialog();
 

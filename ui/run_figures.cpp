@@ -2,6 +2,8 @@
 #include "ui/run_figures.h"
 
 #include <QHash>
+#include <QLocale>
+#include <QObject>
 #include <cmath>
 #include <map>
 
@@ -161,6 +163,36 @@ QString effectDescription(const QString& kind) {
 
 QString crossDescription(const QString& kind) {
   return QString::fromStdString(describeKind(kind).cross.description);
+}
+
+RowCounts rowCounts(const sublab::RunInfo& run) {
+  RowCounts c;
+  const nlohmann::json& s = run.summary;
+  if (!s.is_object() || !s.contains("filter") || !s["filter"].is_object()) return c;
+  const nlohmann::json& f = s["filter"];
+  if (!f.contains("kept") || !f["kept"].is_number_integer()) return c;
+  c.kept = f["kept"].get<qint64>();
+  if (f.contains("total") && f["total"].is_number_integer())
+    c.total = f["total"].get<qint64>();
+  else if (f.contains("rejected") && f["rejected"].is_number_integer())
+    c.total = c.kept + f["rejected"].get<qint64>();
+  else
+    return c;
+  c.valid = true;
+  const nlohmann::json src = s.value("source", nlohmann::json());
+  if (src.is_object() && src.contains("file")) {
+    QStringList parts{QString::fromStdString(src.value("file", std::string()))};
+    if (src.value("bytes", int64_t{0}) > 0)
+      parts << QLocale().formattedDataSize(src.value("bytes", int64_t{0}));
+    if (!src.value("format", std::string()).empty())
+      parts << QString::fromStdString(src.value("format", std::string()));
+    if (src.value("skipped", int64_t{0}) > 0)
+      parts << QObject::tr("%1 bad rows skipped").arg(src.value("skipped", int64_t{0}));
+    const QString sha = QString::fromStdString(src.value("sha256", std::string()));
+    if (!sha.isEmpty()) parts << QStringLiteral("SHA-256 %1").arg(sha);
+    c.source = parts.join(QStringLiteral(" · "));
+  }
+  return c;
 }
 
 QString formatFigure(const Figure& f, int precision) {

@@ -39,6 +39,17 @@ QString effectDescription(const QString& kind);
 QString crossDescription(const QString& kind);
 QString rawDescription(const QString& kind);
 
+// The rows a run's filter judged and kept, from its summary's "filter" counts ("total", or
+// "kept" plus a "rejected" count), and what they were read from when the summary names a source
+// file ("source": file, bytes, sha256, format, skipped). Invalid when the summary has no counts
+// (a run that stores no rows, or one that has not finished).
+struct RowCounts {
+  qint64 total = 0, kept = 0;
+  QString source;  // "owl.jsonl · 1.2 MB · JSONL · SHA-256 3f2a…" ("" when not an import)
+  bool valid = false;
+};
+RowCounts rowCounts(const sublab::RunInfo& run);
+
 // "0.123 [0.101, 0.145]" (empty when invalid).
 QString formatFigure(const Figure& f, int precision = 3);
 

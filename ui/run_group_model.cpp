@@ -141,7 +141,12 @@ QVariant RunGroupModel::groupData(const Group& g, int column, int role) const {
     f.setBold(true);
     return f;
   }
+  const RunsTableModel::Row* first = m_source->rowAt(g.rows.first());
+  // One group holds one kind (the kind is part of the config): what does not apply to it does
+  // not apply to the group.
+  const QString notApplicable = RunsTableModel::notApplicable(*first, column);
   if (role == Qt::ToolTipRole) {
+    if (!notApplicable.isEmpty()) return notApplicable;
     if (column == RunsTableModel::ColEffect || column == RunsTableModel::ColRaw ||
         column == RunsTableModel::ColCross)
       return g.bySweep ? tr("Not pooled: a sweep's points differ on purpose (each run shows its "
@@ -153,14 +158,14 @@ QVariant RunGroupModel::groupData(const Group& g, int column, int role) const {
   }
   if (role != Qt::DisplayRole && role != RunsTableModel::RawRole) return {};
   const bool raw = role == RunsTableModel::RawRole;
-  const RunsTableModel::Row* first = m_source->rowAt(g.rows.first());
+  if (!raw && !notApplicable.isEmpty()) return RunsTableModel::kNotApplicable;
   switch (column) {
     case RunsTableModel::ColId:
       return raw ? QVariant::fromValue<qint64>(first->info.id) : QVariant();
     case RunsTableModel::ColName:
       return g.label;
     case RunsTableModel::ColKind:
-      return QString::fromStdString(first->info.kind);
+      return RunsTableModel::cell(*first, column, role);
     case RunsTableModel::ColStatus:
       return g.status;
     case RunsTableModel::ColPreset:

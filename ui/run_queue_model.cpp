@@ -2,6 +2,7 @@
 #include "ui/run_queue_model.h"
 
 #include "ui/run_figures.h"
+#include "ui/run_kind.h"
 #include "ui/run_queue.h"
 
 namespace sublab::ui {
@@ -51,7 +52,8 @@ QVariant RunQueueModel::data(const QModelIndex& index, int role) const {
     case ColName:
       return j->spec.name;
     case ColKind:
-      return QString::fromStdString(j->spec.config.value("kind", std::string()));
+      return QString::fromStdString(
+          describeKind(j->spec.config.value("kind", std::string())).title);
     case ColStatus:
       return runStatusText(j->status);
     case ColStage:

@@ -3,6 +3,7 @@
 
 #include <QColor>
 #include <QDateTime>
+#include <QLocale>
 #include <limits>
 #include <unordered_map>
 
@@ -23,6 +24,7 @@ RunsTableModel::Row RunsTableModel::makeRow(sublab::RunInfo info) const {
   r.effect = effectFigure(info);
   r.raw = rawFigure(info);
   r.cross = crossFigure(info);
+  r.rows = rowCounts(info);
   QStringList tags;
   for (const auto& t : info.tags) tags << QString::fromStdString(t);
   const auto link = m_links.find(info.id);
@@ -36,7 +38,8 @@ RunsTableModel::Row RunsTableModel::makeRow(sublab::RunInfo info) const {
   }
   r.searchText = (QString::fromStdString(info.name) + ' ' + QString::fromStdString(info.preset) +
                   ' ' + tags.join(' ') + ' ' + QString::fromStdString(info.notes) + ' ' +
-                  r.settings + ' ' + QString::fromStdString(info.kind) + ' ' + r.sweep)
+                  r.settings + ' ' + QString::fromStdString(info.kind) + ' ' +
+                  QString::fromStdString(describeKind(info.kind).title) + ' ' + r.sweep)
                      .toLower();
   r.info = std::move(info);
   return r;
@@ -246,6 +249,8 @@ QString RunsTableModel::columnTitle(int column) {
       return tr("Notes");
     case ColSweep:
       return tr("Sweep");
+    case ColRows:
+      return tr("Rows");
   }
   return {};
 }
@@ -267,16 +272,48 @@ static double runSeconds(const sublab::RunInfo& info) {
   return 0;
 }
 
+QString RunsTableModel::notApplicable(const Row& row, int column) {
+  const sublab::KindDescription* kind = sublab::findKind(row.info.kind);
+  if (!kind) return {};  // a kind this build does not know: nothing is known not to apply
+  const auto figure = [](const sublab::FigureRef& f, const QString& what) {
+    if (!f.name.empty()) return QString();
+    return f.description.empty() ? tr("Runs of this kind have no %1").arg(what)
+                                 : QString::fromStdString(f.description);
+  };
+  switch (column) {
+    case ColEffect:
+      return figure(kind->effect, tr("transfer"));
+    case ColRaw:
+      return figure(kind->raw, tr("student figure"));
+    case ColCross:
+      return figure(kind->cross, tr("cross-init figure"));
+    case ColSeeds:
+      return kind->repetitionKey.empty() ? tr("%1 runs repeat nothing: no seeds or models")
+                                               .arg(QString::fromStdString(kind->title))
+                                         : QString();
+    case ColRows:
+      return kind->hasSequences ? QString() : QString::fromStdString(kind->noSequencesReason);
+  }
+  return {};
+}
+
+static QString rowsText(const RowCounts& c) {
+  if (!c.valid) return {};
+  const QLocale loc;
+  return RunsTableModel::tr("%1 · %2 kept").arg(loc.toString(c.total), loc.toString(c.kept));
+}
+
 QVariant RunsTableModel::cell(const Row& row, int column, int role) {
   const sublab::RunInfo& r = row.info;
   const bool raw = role == RawRole;
+  if (!raw && !notApplicable(row, column).isEmpty()) return kNotApplicable;
   switch (column) {
     case ColId:
       return QVariant::fromValue<qint64>(r.id);
     case ColName:
       return QString::fromStdString(r.name);
     case ColKind:
-      return QString::fromStdString(r.kind);
+      return QString::fromStdString(describeKind(r.kind).title);
     case ColStatus:
       return raw ? QVariant(static_cast<int>(r.status)) : QVariant(runStatusText(r.status));
     case ColPreset:
@@ -316,6 +353,9 @@ QVariant RunsTableModel::cell(const Row& row, int column, int role) {
         return row.sweepId ? QVariant::fromValue<qint64>(row.sweepId * 1000000 + row.sweepPoint)
                            : QVariant::fromValue<qint64>(std::numeric_limits<qint64>::max());
       return row.sweep;
+    case ColRows:
+      if (raw) return row.rows.valid ? QVariant::fromValue<qint64>(row.rows.total) : QVariant(-1);
+      return rowsText(row.rows);
   }
   return {};
 }
@@ -354,6 +394,16 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
     case SearchTextRole:
       return row->searchText;
     case Qt::ToolTipRole:
+      if (const QString why = notApplicable(*row, index.column()); !why.isEmpty()) return why;
+      if (index.column() == ColKind)
+        return tr("Kind \"%1\"").arg(QString::fromStdString(row->info.kind));
+      if (index.column() == ColRows && row->rows.valid)
+        return tr("%1 rows judged by the filter, %2 kept, %3 rejected%4")
+            .arg(row->rows.total)
+            .arg(row->rows.kept)
+            .arg(row->rows.total - row->rows.kept)
+            .arg(row->rows.source.isEmpty() ? QString()
+                                            : tr("\nImported from %1").arg(row->rows.source));
       if (index.column() == ColStatus && !row->info.error.empty())
         return QString::fromStdString(row->info.error);
       if (index.column() == ColSettings)
@@ -394,7 +444,8 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
       }
       return {};
     case Qt::TextAlignmentRole:
-      if (index.column() == ColId || index.column() == ColSeeds || index.column() == ColDuration)
+      if (index.column() == ColId || index.column() == ColSeeds || index.column() == ColDuration ||
+          index.column() == ColRows)
         return int(Qt::AlignRight | Qt::AlignVCenter);
       if (index.column() >= ColumnCount) return int(Qt::AlignRight | Qt::AlignVCenter);
       return {};

@@ -36,7 +36,8 @@ class RunsTableModel : public QAbstractTableModel {
     ColCross,
     ColTags,
     ColNotes,
-    ColSweep,  // "#3 max_kept sweep · max_kept=400" (last, so saved header states stay valid)
+    ColSweep,  // "#3 max_kept sweep · max_kept=400" (late, so saved header states stay valid)
+    ColRows,   // "200 · 180 kept": the rows the run's filter judged and kept
     ColumnCount
   };
   enum Role {
@@ -54,6 +55,7 @@ class RunsTableModel : public QAbstractTableModel {
     sublab::RunInfo info;
     QString settings;  // key settings, comma-separated
     Figure effect, raw, cross;
+    RowCounts rows;
     QString searchText;  // lower-case name, preset, tags, notes, settings, sweep (the filter)
     qint64 sweepId = 0;  // 0: in no sweep
     int sweepPoint = -1;
@@ -101,6 +103,11 @@ class RunsTableModel : public QAbstractTableModel {
 
   // Cell text and raw value of a row (shared with the grouped view).
   static QVariant cell(const Row& row, int column, int role);
+  // Why a column's figure does not apply to the row's kind (e.g. no transfer for an imported
+  // dataset, which trains nothing; no seeds), from the kind's description; "" when it does.
+  // Such a cell shows "—" with this as its tooltip, never 0.
+  static QString notApplicable(const Row& row, int column);
+  static inline const QString kNotApplicable = QStringLiteral("\u2014");
   static QString columnTitle(int column);
 
  Q_SIGNALS:

@@ -65,8 +65,9 @@ RunsView::RunsView(Project* project, RunsTableModel* model, QWidget* parent)
   m_kind->addItem(tr("All kinds"), QString());
   m_kind->setObjectName(QStringLiteral("kindFilter"));
   for (const sublab::KindDescription& d : sublab::kindDescriptions()) {
-    m_kind->addItem(QString::fromStdString(d.name), QString::fromStdString(d.name));
-    m_kind->setItemData(m_kind->count() - 1, QString::fromStdString(d.title), Qt::ToolTipRole);
+    // By title, as the Kind column shows them.
+    m_kind->addItem(QString::fromStdString(d.title), QString::fromStdString(d.name));
+    m_kind->setItemData(m_kind->count() - 1, QString::fromStdString(d.name), Qt::ToolTipRole);
   }
   m_status = new QComboBox(this);
   m_status->addItem(tr("Any status"), QString());
@@ -117,7 +118,7 @@ RunsView::RunsView(Project* project, RunsTableModel* model, QWidget* parent)
   m_table->setContextMenuPolicy(Qt::CustomContextMenu);
   m_table->setAlternatingRowColors(true);
   m_table->setWordWrap(false);
-  const int widths[] = {44, 170, 70, 80, 130, 140, 80, 50, 220, 170, 170, 170, 110, 160, 240};
+  const int widths[] = {44, 170, 200, 80, 130, 140, 80, 50, 220, 170, 170, 170, 110, 160, 240, 120};
   static_assert(std::size(widths) == RunsTableModel::ColumnCount);
   for (int c = 0; c < RunsTableModel::ColumnCount; ++c) m_table->setColumnWidth(c, widths[c]);
 

@@ -26,20 +26,24 @@ QString noSequencesMessage(const sublab::RunInfo& info) {
       .arg(QString::fromStdString(sublab::toString(info.status)));
 }
 
-// Fills o.a and o.b from the request, else from app/lab's default sides when the run has them,
-// else from the run's first conditions. False (with o.error) when there are not two sides.
+// Fills o.a and o.b from the request (when the side's run has it), else from app/lab's
+// default sides when the runs have them, else from the runs' first conditions. False (with
+// o.error) when there are not two sides.
 bool resolveSides(StatsOutcome& o, const QString& a, const QString& b) {
   const sublab::RunStatsOptions defaults;
   const QString defaultA = QString::fromStdString(defaults.a);
   const QString defaultB = QString::fromStdString(defaults.b);
-  o.a = !a.isEmpty() ? a : o.conditions.contains(defaultA) ? defaultA : o.conditions.first();
-  o.b = b;
+  const bool sameRun = o.runB == o.runId;
+  o.a = o.conditions.contains(a)          ? a
+        : o.conditions.contains(defaultA) ? defaultA
+                                          : o.conditions.first();
+  o.b = o.conditionsB.contains(b) ? b : QString();
   if (o.b.isEmpty()) {
-    if (o.conditions.contains(defaultB) && o.a != defaultB) o.b = defaultB;
-    for (const QString& c : o.conditions)
-      if (o.b.isEmpty() && c != o.a) o.b = c;
+    if (o.conditionsB.contains(defaultB) && (o.a != defaultB || !sameRun)) o.b = defaultB;
+    for (const QString& c : o.conditionsB)
+      if (o.b.isEmpty() && (c != o.a || !sameRun)) o.b = c;
   }
-  if (!o.b.isEmpty() && o.a != o.b) return true;
+  if (!o.b.isEmpty() && (o.a != o.b || !sameRun)) return true;
   o.error = o.conditions.size() < 2
                 ? QObject::tr(
                       "Run #%1 has sequences of one condition only (%2): there is "
@@ -70,19 +74,36 @@ StatsOutcome computeStats(const StatsRequest& request) {
     }
     o.runName = QString::fromStdString(info->name);
     o.kind = QString::fromStdString(info->kind);
+    for (const sublab::RunInfo& r : db.listRuns())
+      if (describeKind(r.kind).hasSequences) o.runs.append({r.id, QString::fromStdString(r.name)});
     for (const std::string& c : db.sequenceConditions(request.runId))
       o.conditions << QString::fromStdString(c);
     if (o.conditions.isEmpty()) {
       o.error = noSequencesMessage(*info);
       return o;
     }
+    o.runB = request.runB > 0 ? request.runB : request.runId;
+    if (o.runB == o.runId) {
+      o.conditionsB = o.conditions;
+    } else {
+      const std::optional<sublab::RunInfo> infoB = db.findRun(o.runB);
+      if (!infoB) {
+        o.error = QObject::tr("Run #%1 (side B) is not in this project.").arg(o.runB);
+        return o;
+      }
+      for (const std::string& c : db.sequenceConditions(o.runB))
+        o.conditionsB << QString::fromStdString(c);
+      if (o.conditionsB.isEmpty()) {
+        o.error = noSequencesMessage(*infoB);
+        return o;
+      }
+    }
     if (!resolveSides(o, request.a, request.b)) return o;
-    sublab::RunStatsOptions options;
-    options.a = o.a.toStdString();
-    options.b = o.b.toStdString();
-    options.verdict = request.verdict;
-    o.stats =
-        std::make_shared<const sublab::RunStats>(sublab::analyzeRun(db, request.runId, options));
+    sublab::CompareOptions options;
+    options.variants = request.variants;
+    o.stats = std::make_shared<const sublab::RunStats>(
+        sublab::compareSets(db, {o.runId, o.a.toStdString(), request.verdict, std::nullopt},
+                            {o.runB, o.b.toStdString(), request.verdict, std::nullopt}, options));
   } catch (const std::exception& e) {
     o.error = QString::fromStdString(e.what());
   }

@@ -73,16 +73,15 @@ StatsView::StatsView(Project* project, AppSettings* settings, QWidget* parent)
 // Title, status, the side and verdict pickers, the log-scale switch and Export.
 QHBoxLayout* StatsView::buildTopBar(AppSettings* settings) {
   m_title = new QLabel(tr("Select a number-sequence run in the Runs view."), this);
+  m_title->setObjectName(QStringLiteral("statsTitle"));
   QFont tf = m_title->font();
   tf.setBold(true);
   m_title->setFont(tf);
-  m_sideA = new QComboBox(this);
-  m_sideA->setObjectName(QStringLiteral("statsSideA"));
-  m_sideA->setToolTip(tr("Side A: the rows tested for over- and under-represented numbers"));
-  m_sideB = new QComboBox(this);
-  m_sideB->setObjectName(QStringLiteral("statsSideB"));
-  m_sideB->setToolTip(tr("Side B: the rows side A is compared with"));
-  for (QComboBox* box : {m_sideA, m_sideB}) box->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+  m_pickA = new StatsSidePicker(
+      QStringLiteral("A"), tr("Side A: the rows tested for over- and under-represented numbers"),
+      this);
+  m_pickB = new StatsSidePicker(QStringLiteral("B"), tr("Side B: the rows side A is compared with"),
+                                this);
   m_verdict = new QComboBox(this);
   m_verdict->setObjectName(QStringLiteral("statsVerdict"));
   m_verdict->addItem(tr("Kept rows"), int(sublab::Verdict::Kept));
@@ -96,9 +95,9 @@ QHBoxLayout* StatsView::buildTopBar(AppSettings* settings) {
   top->addWidget(m_title, 1);
   top->addWidget(m_status);
   top->addWidget(new QLabel(tr("A:"), this));
-  top->addWidget(m_sideA);
+  top->addWidget(m_pickA);
   top->addWidget(new QLabel(tr("vs B:"), this));
-  top->addWidget(m_sideB);
+  top->addWidget(m_pickB);
   top->addWidget(m_verdict);
   top->addWidget(m_logScale);
   top->addWidget(new ExportButton(this, settings, this));
@@ -134,6 +133,8 @@ QWidget* StatsView::buildResults() {
   contentLayout->setSpacing(2);
   contentLayout->addWidget(m_inWords);
   contentLayout->addWidget(m_summary);
+  m_hidden = new HiddenSignalPanel(this);
+  contentLayout->addWidget(m_hidden);
   contentLayout->addWidget(m_notes);
   contentLayout->addWidget(m_pages, 1);
   // The charts keep a readable size: on a small screen the view scrolls rather than forcing
@@ -221,8 +222,9 @@ QWidget* StatsView::buildTables() {
 
 // Pickers recompute; clicks on a number's point, label or table row show its sequences.
 void StatsView::connectSignals() {
-  for (QComboBox* box : {m_sideA, m_sideB, m_verdict})
-    connect(box, &QComboBox::currentIndexChanged, this, &StatsView::compute);
+  for (StatsSidePicker* pick : {m_pickA, m_pickB})
+    connect(pick, &StatsSidePicker::changed, this, &StatsView::compute);
+  connect(m_verdict, &QComboBox::currentIndexChanged, this, &StatsView::compute);
   connect(m_logScale, &QCheckBox::toggled, this, &StatsView::drawFrequency);
   connect(m_distribution, &QComboBox::currentIndexChanged, this, &StatsView::drawDistribution);
   for (QCustomPlot* plot : {m_frequency, m_volcano, m_distPlot, m_entanglement})
@@ -249,12 +251,9 @@ void StatsView::setRun(qint64 runId) {
   m_runId = runId;
   m_runName.clear();
   m_stats.reset();
-  {
-    // New run: its own conditions and the default sides.
-    const QSignalBlocker ba(m_sideA), bb(m_sideB);
-    m_sideA->clear();
-    m_sideB->clear();
-  }
+  // New run: both sides of it, its own conditions and the default sides.
+  m_pickA->clear();
+  m_pickB->clear();
   m_title->setText(runId ? tr("Statistics of run #%1").arg(runId)
                          : tr("Select a number-sequence run in the Runs view."));
   compute();
@@ -262,12 +261,12 @@ void StatsView::setRun(qint64 runId) {
 
 void StatsView::reload() { compute(); }
 
-QString StatsView::sideA() const { return m_sideA->currentData().toString(); }
-QString StatsView::sideB() const { return m_sideB->currentData().toString(); }
-
 QStringList StatsView::sides() const {
   if (!m_stats) return {};
-  return {QString::fromStdString(m_stats->a), QString::fromStdString(m_stats->b)};
+  QStringList out;
+  for (const sublab::SequenceSet* set : {&m_stats->setA, &m_stats->setB})
+    if (set->runId == m_runId) out << QString::fromStdString(set->condition);
+  return out;
 }
 
 QString StatsView::message() const {
@@ -295,14 +294,15 @@ void StatsView::compute() {
   m_computing = true;
   m_pending = false;
   const quint64 gen = ++m_generation;
-  const qint64 run = m_runId;
-  const QString a = sideA(), b = sideB();
+  const qint64 run = m_pickA->run() > 0 ? m_pickA->run() : m_runId;
+  const qint64 runB = m_pickB->run();
+  const QString a = m_pickA->condition(), b = m_pickB->condition();
   const auto verdict = static_cast<sublab::Verdict>(m_verdict->currentData().toInt());
   m_status->setText(tr("computing…"));
   showMessage(tr("Computing statistics of run #%1%2…")
                   .arg(run)
                   .arg(a.isEmpty() ? QString() : tr(" (%1 vs %2)").arg(a, b)));
-  const StatsRequest request{gen, m_project->path(), run, a, b, verdict};
+  const StatsRequest request{gen, m_project->path(), run, runB, a, b, verdict, true};
   auto work = QtConcurrent::run(&m_pool, [request] { return computeStats(request); });
   deliverLater(work, this, [this](const StatsOutcome& o) { onOutcome(o); });
 }
@@ -317,23 +317,17 @@ void StatsView::onOutcome(const StatsOutcome& o) {
   m_kind = describeKind(o.kind);
   if (!o.runName.isEmpty()) {
     m_runName = o.runName;
-    m_title->setText(tr("Statistics of run #%1 %2").arg(o.runId).arg(m_runName));
+    m_title->setText(
+        o.runB > 0 && o.runB != o.runId
+            ? tr("Statistics of run #%1 %2 vs run #%3").arg(o.runId).arg(m_runName).arg(o.runB)
+            : tr("Statistics of run #%1 %2").arg(o.runId).arg(m_runName));
   }
-  {
-    const QSignalBlocker ba(m_sideA), bb(m_sideB);
-    m_sideA->clear();
-    m_sideB->clear();
-    for (const QString& c : o.conditions) {
-      m_sideA->addItem(conditionLabel(c), c);
-      m_sideB->addItem(conditionLabel(c), c);
-    }
-    m_sideA->setCurrentIndex(std::max(0, m_sideA->findData(o.a)));
-    m_sideB->setCurrentIndex(std::max(0, m_sideB->findData(o.b)));
-    // A run without sequences has no sides to pick.
-    for (QWidget* w : {static_cast<QWidget*>(m_sideA), static_cast<QWidget*>(m_sideB),
-                       static_cast<QWidget*>(m_verdict), static_cast<QWidget*>(m_logScale)})
-      w->setEnabled(!o.conditions.isEmpty());
-  }
+  m_pickA->setChoices(o.runs, o.runId, o.conditions, o.a);
+  m_pickB->setChoices(o.runs, o.runB > 0 ? o.runB : o.runId, o.conditionsB, o.b);
+  // A run without sequences has no sides to pick (but another run may be picked for A).
+  for (QWidget* w : {static_cast<QWidget*>(m_pickB), static_cast<QWidget*>(m_pickA->conditionBox()),
+                     static_cast<QWidget*>(m_verdict), static_cast<QWidget*>(m_logScale)})
+    w->setEnabled(!o.conditions.isEmpty());
   if (!o.error.isEmpty() || !o.stats) {
     m_stats.reset();
     showMessage(o.error.isEmpty() ? tr("No statistics for this run.") : o.error);
@@ -359,6 +353,7 @@ void StatsView::showResults() {
                      s.defended ? &*s.defended : nullptr);
   fillTables();
   updateSummary();
+  m_hidden->setSignal(s.hidden ? &*s.hidden : nullptr);
 }
 
 void StatsView::drawFrequency() {

@@ -1,8 +1,9 @@
-// Statistics of one run's generated sequences: side A against side B (default the kept teacher
-// rows against the kept reference rows) in charts (stats_plots.h), tables (stats_tables.h) and
-// text, with a verdict in words above them (stats_words.h). Computed off the GUI thread
-// (stats_compute.h); clicking a number asks the main window to list, in the Sequences view, the
-// rows of both sides whose completions hold it (the rows the counts came from).
+// Statistics of generated (or imported) sequences: side A against side B, each a run and one
+// of its conditions (default the selected run's kept teacher rows against its kept reference
+// rows), with the hidden-signal table (stats_hidden_panel.h) and charts (stats_plots.h), tables
+// (stats_tables.h) and text, with a verdict in words above them (stats_words.h). Computed off the
+// GUI thread (stats_compute.h); clicking a number asks the main window to list, in the Sequences
+// view, the rows of both sides whose completions hold it (the rows the counts came from).
 #pragma once
 
 #include <QHash>
@@ -15,7 +16,9 @@
 #include "engine/kinds.h"
 #include "ui/exportable.h"
 #include "ui/stats_compute.h"
+#include "ui/stats_hidden_panel.h"
 #include "ui/stats_plots.h"
+#include "ui/stats_side_picker.h"
 #include "ui/stats_tables.h"
 
 class QCheckBox;
@@ -51,13 +54,17 @@ class StatsView : public QWidget, public Exportable {
   bool isComputing() const { return m_computing; }
   // The results shown; nullptr while there are none (no run, computing the first time, error).
   const sublab::RunStats* stats() const { return m_stats.get(); }
-  // The conditions of side A and side B of the results shown (empty when none are shown).
+  // The conditions of the sides shown that are the selected run's (both when the sides are of
+  // one run; empty when no results are shown).
   QStringList sides() const;
   // The text shown instead of the results ("Computing…", an error); empty when results show.
   QString message() const;
 
-  QComboBox* sideABox() const { return m_sideA; }
-  QComboBox* sideBBox() const { return m_sideB; }
+  QComboBox* sideABox() const { return m_pickA->conditionBox(); }
+  QComboBox* sideBBox() const { return m_pickB->conditionBox(); }
+  QComboBox* runABox() const { return m_pickA->runBox(); }
+  QComboBox* runBBox() const { return m_pickB->runBox(); }
+  HiddenSignalPanel* hiddenPanel() const { return m_hidden; }
   QComboBox* verdictBox() const { return m_verdict; }
   QCheckBox* logScaleBox() const { return m_logScale; }
   QComboBox* distributionBox() const { return m_distribution; }
@@ -108,8 +115,6 @@ class StatsView : public QWidget, public Exportable {
   void fillTables();
   void updateSummary();
   void onPlotClick(QCPAbstractPlottable* plottable, int dataIndex);
-  QString sideA() const;
-  QString sideB() const;
 
   Project* m_project;
   qint64 m_runId = 0;
@@ -124,8 +129,9 @@ class StatsView : public QWidget, public Exportable {
   QVector<int> m_entanglementNumbers;
 
   QLabel* m_title;
-  QComboBox* m_sideA;
-  QComboBox* m_sideB;
+  StatsSidePicker* m_pickA;
+  StatsSidePicker* m_pickB;
+  HiddenSignalPanel* m_hidden;
   QComboBox* m_verdict;
   QCheckBox* m_logScale;
   QLabel* m_status;

@@ -46,12 +46,40 @@ struct ExportOptions {
   std::string out;  // empty = stdout
 };
 
-struct StatsCliOptions {
+// `sublab import FILE`: a dataset file into the project (app/lab/dataset_import.h).
+struct ImportCliOptions {
+  std::string file;
+  std::string db;
+  std::string name;
+  std::string condition = "imported";
+  std::string conditionField;
+  std::string format = "auto";
+  std::string promptField, completionField;
+  bool skipBadRows = false;
+  std::vector<std::string> traitWords;  // the filter's trait words
+  bool json = false;
+};
+int cmdImport(const ImportCliOptions& options);
+
+// `sublab export-rows RUN -o FILE`: a run's rows as training data (app/lab/dataset_export.h).
+struct ExportRowsCliOptions {
   std::string db;
   long long runId = 0;
-  std::string a = "teacher", b = "reference";
-  std::string verdict = "kept";  // kept | all | rejected
-  int seed = -1;                 // -1 = all seeds
+  std::string format = "openai";
+  std::string condition;
+  int seed = -1;  // -1 = every seed
+  std::string verdict = "kept";
+  std::string out;
+};
+int cmdExportRows(const ExportRowsCliOptions& options);
+
+struct StatsCliOptions {
+  std::string db;
+  long long runId = 0;  // 0: not given (then both sides name their run, RUN:COND)
+  std::string a = "teacher", b = "reference";  // COND (of RUN_ID) or RUN:COND
+  bool variants = false;                       // the hidden-signal table and verdict
+  std::string verdict = "kept";                // kept | all | rejected
+  int seed = -1;                               // -1 = all seeds
   int top = 20;
   bool json = false;
 };

@@ -230,8 +230,12 @@ int cmdValidate(const RunOptions& o) {
   if (o.json) {
     std::cout << run.config.dump(2) << "\n";
   } else {
-    std::printf("%s: a valid %s config (%s = %d)\n", run.preset.c_str(), run.kind.c_str(),
-                kindOf(run.config).repetitionKey.c_str(), run.seeds);
+    const std::string& key = kindOf(run.config).repetitionKey;
+    if (key.empty())
+      std::printf("%s: a valid %s config\n", run.preset.c_str(), run.kind.c_str());
+    else
+      std::printf("%s: a valid %s config (%s = %d)\n", run.preset.c_str(), run.kind.c_str(),
+                  key.c_str(), run.seeds);
   }
   return kExitOk;
 }

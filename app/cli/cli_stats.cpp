@@ -1,4 +1,5 @@
-// `sublab stats RUN_ID`: the hidden-channel statistics of a stored number-sequence run — number
+// `sublab stats [RUN_ID] [--a [RUN:]COND] [--b [RUN:]COND] [--variants]`: the hidden-channel
+// statistics of two stored sets of sequences (of one run or two) — number
 // frequencies with two-proportion tests and Benjamini-Hochberg q-values, first-number, length
 // and digit distributions, divergences with a chi-square test, the detector's held-out AUC,
 // divergence tokens, the entanglement probe and the run's transfer contrasts.
@@ -84,29 +85,76 @@ void printTokens(const char* title, const DivergenceSummary& d) {
   std::printf("\n");
 }
 
+// A side as given: "COND" (of RUN_ID) or "RUN:COND" (RUN all digits).
+SequenceSet parseSet(const std::string& side, const char* flag, const StatsCliOptions& o) {
+  SequenceSet set;
+  set.verdict = o.verdict == "all"        ? Verdict::Any
+                : o.verdict == "rejected" ? Verdict::Rejected
+                                          : Verdict::Kept;
+  if (o.seed >= 0) set.seed = o.seed;
+  const size_t colon = side.find(':');
+  const std::string run = colon == std::string::npos ? "" : side.substr(0, colon);
+  const bool hasRun =
+      !run.empty() && run.size() <= 15 && run.find_first_not_of("0123456789") == std::string::npos;
+  set.runId = hasRun ? std::stoll(run) : o.runId;
+  set.condition = hasRun ? side.substr(colon + 1) : side;
+  if (set.runId <= 0)
+    throw Error(std::string(flag) + " \"" + side +
+                "\" names no run: give RUN_ID (`sublab stats RUN_ID ...`) or write " + flag +
+                " RUN:CONDITION (e.g. " + flag + " 3:teacher)");
+  if (set.condition.empty())
+    throw Error(std::string(flag) + " \"" + side +
+                "\" names no condition: write RUN:CONDITION, e.g. 3:teacher");
+  return set;
+}
+
+void printVariants(const HiddenSignal& h) {
+  std::printf(
+      "\nis the difference hidden? the detector without length (%lld length bins, %lld on "
+      "one side only, dropped when matching)\n  %-14s %-15s %-24s %8s %8s\n",
+      (long long)h.matchedBins, (long long)h.oneSidedBins, "features", "rows",
+      "held-out AUC [95% CI]", "n A", "n B");
+  for (const auto& v : h.variants)
+    std::printf("  %-14s %-15s %.3f [%.3f, %.3f]     %8lld %8lld\n",
+                featuresName(v.features).c_str(), v.lengthMatched ? "length-matched" : "raw",
+                v.detector.auc, v.detector.lo, v.detector.hi, (long long)v.rowsA,
+                (long long)v.rowsB);
+  std::printf("%s\n", hiddenVerdictLine(h).c_str());
+}
+
+void printHeader(Database& db, const RunStats& s) {
+  const SeqStatsReport& r = s.report;
+  const RunInfo run = db.run(s.setA.runId);
+  const std::string seeds =
+      s.setA.seed == s.setB.seed
+          ? (s.setA.seed ? " (seed " + std::to_string(*s.setA.seed) + ")" : " (all seeds)")
+          : "";
+  if (s.setA.runId == s.setB.runId)
+    std::printf("run %lld: %s — A = %s, B = %s%s\n", (long long)run.id, run.name.c_str(),
+                r.a.label.c_str(), r.b.label.c_str(), seeds.c_str());
+  else
+    std::printf("runs %lld (%s) and %lld (%s) — A = %s, B = %s%s\n", (long long)run.id,
+                run.name.c_str(), (long long)s.setB.runId, db.run(s.setB.runId).name.c_str(),
+                r.a.label.c_str(), r.b.label.c_str(), seeds.c_str());
+}
+
 }  // namespace
 
 int cmdStats(const StatsCliOptions& o) {
   const std::string path = resolveDb(o.db);
   auto db = openExisting(path);
-  RunStatsOptions ro;
-  ro.a = o.a;
-  ro.b = o.b;
-  ro.verdict = o.verdict == "all"        ? Verdict::Any
-               : o.verdict == "rejected" ? Verdict::Rejected
-                                         : Verdict::Kept;
-  if (o.seed >= 0) ro.seed = o.seed;
-  ro.stats.topK = o.top;
-  const RunStats s = analyzeRun(*db, o.runId, ro);
+  CompareOptions co;
+  co.stats.topK = o.top;
+  co.variants = o.variants;
+  const SequenceSet a = parseSet(o.a, "--a", o);  // --a's mistake first
+  const SequenceSet b = parseSet(o.b, "--b", o);
+  const RunStats s = compareSets(*db, a, b, co);
   if (o.json) {
     std::cout << toJson(s).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return kExitOk;
   }
-  const RunInfo run = db->run(o.runId);
   const SeqStatsReport& r = s.report;
-  std::printf("run %lld: %s — A = %s, B = %s%s\n", (long long)run.id, run.name.c_str(),
-              r.a.label.c_str(), r.b.label.c_str(),
-              ro.seed ? (" (seed " + std::to_string(*ro.seed) + ")").c_str() : " (all seeds)");
+  printHeader(*db, s);
   std::printf(
       "  A: %lld rows, %lld numbers, %.2f per row;  B: %lld rows, %lld numbers, %.2f per row\n",
       (long long)r.a.rows, (long long)r.a.numbers, r.a.meanLength, (long long)r.b.rows,
@@ -125,6 +173,7 @@ int cmdStats(const StatsCliOptions& o) {
       d.features.c_str(), d.auc, d.lo, d.hi, d.bootstrap, (long long)d.trainRows,
       (long long)d.testRows,
       d.lo > 0.5 ? " — the sides are distinguishable" : " — no better than chance");
+  if (s.hidden) printVariants(*s.hidden);
   printNumberTable(("over-represented in A (top " + std::to_string(r.over.size()) + ")").c_str(),
                    r.over, r);
   printNumberTable(("under-represented in A (top " + std::to_string(r.under.size()) + ")").c_str(),

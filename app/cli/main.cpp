@@ -1,7 +1,7 @@
 // `sublab`: the headless front end of Subliminal Lab. Parses the command line (CLI11) and
-// dispatches to the commands in cli_run.cpp, cli_report.cpp and cli_stats.cpp; every
-// user-facing error is printed here once, as one line on stderr, with a non-zero exit code and
-// the CLI's advice for errors of the lower layers (cli_advice.cpp).
+// dispatches to the commands in cli_run.cpp, cli_report.cpp, cli_stats.cpp and cli_dataset.cpp;
+// every user-facing error is printed here once, as one line on stderr, with a non-zero exit code
+// and the CLI's advice for errors of the lower layers (cli_advice.cpp).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
@@ -108,16 +108,69 @@ int main(int argc, char** argv) {
   exportCmd->add_option("--out", exp.out, "output file (default: stdout)");
   exportCmd->add_option("--db", exp.db, "database file (default: the user's data folder)");
 
+  ImportCliOptions imp;
+  auto* importCmd = app.add_subcommand(
+      "import",
+      "import a dataset file (JSONL prompt/completion, chat JSONL, CSV or TSV; gzip too) into the "
+      "project as a run of kind dataset, with the number filter's verdicts");
+  importCmd->add_option("FILE", imp.file, "the dataset file")->required();
+  importCmd->add_option("--db", imp.db, "database file (default: the user's data folder)");
+  importCmd->add_option("--name", imp.name, "the dataset's name (default: the file's name)");
+  importCmd->add_option("--condition", imp.condition,
+                        "the condition its rows are stored under (default imported), e.g. "
+                        "teacher or control");
+  importCmd->add_option("--condition-field", imp.conditionField,
+                        "the JSON key or CSV column naming each row's condition, for a file "
+                        "holding several sets (e.g. owl and control rows)");
+  importCmd->add_option("--format", imp.format, "auto (default), jsonl, chat-jsonl, csv or tsv")
+      ->check(CLI::IsMember({"auto", "jsonl", "chat-jsonl", "csv", "tsv"}));
+  importCmd->add_option("--prompt-field", imp.promptField,
+                        "the JSON key or CSV column of the prompt (default: detected)");
+  importCmd->add_option("--completion-field", imp.completionField,
+                        "the JSON key or CSV column of the completion (default: detected)");
+  importCmd->add_flag("--skip-bad-rows", imp.skipBadRows,
+                      "skip rows that cannot be read (counted per reason) instead of stopping");
+  importCmd->add_option("--trait-word", imp.traitWords,
+                        "a word that makes the filter reject a completion naming it, e.g. owl "
+                        "(repeatable)");
+  importCmd->add_flag("--json", imp.json, "print one JSON object with the import's summary");
+
+  ExportRowsCliOptions er;
+  auto* exportRowsCmd = app.add_subcommand(
+      "export-rows",
+      "write a run's rows as training data: chat JSONL (OpenAI fine-tuning or Hugging Face "
+      "messages format) or prompt/completion JSONL");
+  exportRowsCmd->add_option("RUN_ID", er.runId, "the run's id (see `sublab runs`)")->required();
+  exportRowsCmd->add_option("--db", er.db, "database file (default: the user's data folder)");
+  exportRowsCmd->add_option("--format", er.format, "openai (default), hf or prompt-completion")
+      ->check(CLI::IsMember({"openai", "hf", "prompt-completion"}));
+  exportRowsCmd->add_option("--condition", er.condition, "one condition only (default: all)");
+  exportRowsCmd->add_option("--seed", er.seed, "one seed only (default: all)")
+      ->check(CLI::Range(0, 1000000));
+  exportRowsCmd->add_option("--verdict", er.verdict, "kept (default), all or rejected rows")
+      ->check(CLI::IsMember({"kept", "all", "rejected"}));
+  exportRowsCmd->add_option("-o,--out", er.out, "the file to write")->required();
+
   StatsCliOptions st;
   auto* statsCmd = app.add_subcommand(
       "stats",
-      "hidden-channel statistics of a number-sequence run: number frequencies with "
-      "tests, distributions, divergences, a detector's AUC, divergence tokens, "
-      "entanglement");
-  statsCmd->add_option("RUN_ID", st.runId, "the run's id (see `sublab runs`)")->required();
+      "hidden-channel statistics of two sets of sequences (of a run, or of two runs): number "
+      "frequencies with tests, distributions, divergences, a detector's AUC, divergence "
+      "tokens, entanglement");
+  statsCmd
+      ->add_option("RUN_ID", st.runId,
+                   "the run's id (see `sublab runs`); optional when --a and --b both say "
+                   "RUN:COND")
+      ->check(CLI::PositiveNumber);
   statsCmd->add_option("--db", st.db, "database file (default: the user's data folder)");
-  statsCmd->add_option("--a", st.a, "sequence condition of side A (default teacher)");
-  statsCmd->add_option("--b", st.b, "sequence condition of side B (default reference)");
+  statsCmd->add_option("--a", st.a,
+                       "side A: a condition of RUN_ID, or RUN:COND for another run's "
+                       "(default teacher)");
+  statsCmd->add_option("--b", st.b,
+                       "side B: a condition of RUN_ID, or RUN:COND (default reference)");
+  statsCmd->add_flag("--variants", st.variants,
+                     "also the detector with numbers only and on length-matched rows, and "
+                     "whether the difference is hidden");
   statsCmd->add_option("--verdict", st.verdict, "kept, all or rejected rows (default kept)")
       ->check(CLI::IsMember({"kept", "all", "rejected"}));
   statsCmd->add_option("--seed", st.seed, "one seed only (default: all seeds pooled)")
@@ -254,16 +307,18 @@ int main(int argc, char** argv) {
   }
 
   // The --db of the command given, for the advice added to storage errors.
-  const std::string& db = !slurmTarget.empty()  ? slurmDb
-                          : runCmd->parsed()    ? run.db
-                          : runsCmd->parsed()   ? runsDb
-                          : showCmd->parsed()   ? showDb
-                          : exportCmd->parsed() ? exp.db
-                          : sweepCmd->parsed()  ? sw.db
-                          : sweepsCmd->parsed() ? sweepsDb
-                          : pointCmd->parsed()  ? sp.shard
-                          : mergeCmd->parsed()  ? mergeDb
-                                                : st.db;
+  const std::string& db = !slurmTarget.empty()      ? slurmDb
+                          : runCmd->parsed()        ? run.db
+                          : runsCmd->parsed()       ? runsDb
+                          : showCmd->parsed()       ? showDb
+                          : exportCmd->parsed()     ? exp.db
+                          : sweepCmd->parsed()      ? sw.db
+                          : sweepsCmd->parsed()     ? sweepsDb
+                          : pointCmd->parsed()      ? sp.shard
+                          : mergeCmd->parsed()      ? mergeDb
+                          : importCmd->parsed()     ? imp.db
+                          : exportRowsCmd->parsed() ? er.db
+                                                    : st.db;
   try {
     if (presets->parsed()) return cmdPresets(presetsJson);
     if (runCmd->parsed()) {
@@ -283,6 +338,8 @@ int main(int argc, char** argv) {
     if (showCmd->parsed()) return cmdShow(showDb, showId, showJson, showConfig);
     if (exportCmd->parsed()) return cmdExport(exp);
     if (statsCmd->parsed()) return cmdStats(st);
+    if (importCmd->parsed()) return cmdImport(imp);
+    if (exportRowsCmd->parsed()) return cmdExportRows(er);
     if (statusCmd->parsed() || statusSub->parsed())
       return cmdSweepStatus(slurmTarget, slurmDb, statusJson);
     if (resubmitCmd->parsed() || resubmitSub->parsed())

@@ -4,6 +4,7 @@
 #include <QApplication>
 #include <QDockWidget>
 #include <QFileInfo>
+#include <QPainter>
 #include <QPixmap>
 #include <QTabWidget>
 #include <QTableView>
@@ -12,9 +13,11 @@
 
 #include "storage/database.h"
 #include "ui/experiment_dialog.h"
+#include "ui/import_dialog.h"
 #include "ui/inspector_view.h"
 #include "ui/main_window.h"
 #include "ui/project.h"
+#include "ui/row_export_dialog.h"
 #include "ui/run_queue.h"
 #include "ui/runs_table_model.h"
 #include "ui/sequence_table_model.h"
@@ -94,25 +97,75 @@ void DemoDriver::onRunFinished(qint64 runId, sublab::RunStatus status, const QSt
   showResults(runId);
 }
 
-void DemoDriver::showResults(qint64 runId) {
-  if (m_options.view == QLatin1String("experiment")) {
+void DemoDriver::captureDialog(QWidget* dialog, bool overWindow) {
+  if (m_options.screenshot.isEmpty()) return;
+  QTimer::singleShot(800, this, [this, dialog, overWindow] {
+    QPixmap shot = grabQuietly(dialog);
+    if (overWindow) {
+      // The dialog drawn over the window it was opened from, as the user sees them.
+      QPixmap window = grabQuietly(m_window);
+      QPainter painter(&window);
+      painter.drawPixmap((window.width() - shot.width()) / 2, (window.height() - shot.height()) / 2,
+                         shot);
+      painter.setPen(QColor(0x80, 0x80, 0x80));
+      painter.drawRect((window.width() - shot.width()) / 2, (window.height() - shot.height()) / 2,
+                       shot.width() - 1, shot.height() - 1);
+      painter.end();
+      shot = window;
+    }
+    const bool ok = !shot.isNull() && shot.save(m_options.screenshot, "PNG");
+    std::fprintf(stderr, "subliminal-lab: %s %s\n", ok ? "screenshot" : "could not write",
+                 qPrintable(m_options.screenshot));
+    finish(ok ? 0 : 1);
+  });
+}
+
+bool DemoDriver::showDialog(qint64 runId) {
+  using namespace sublab::ui;
+  const QString& view = m_options.view;
+  if (view == QLatin1String("experiment")) {
     // The New-experiment dialog, filled from a preset, over the main window.
-    sublab::ui::ExperimentDialog* dialog = m_window->newExperiment();
+    ExperimentDialog* dialog = m_window->newExperiment();
     if (!dialog) {
       finish(1);
-      return;
+      return true;
     }
     dialog->setPreset(m_options.dialogPreset);
-    if (m_options.screenshot.isEmpty()) return;
-    QTimer::singleShot(800, this, [this, dialog] {
-      const QPixmap shot = grabQuietly(dialog);
-      const bool ok = !shot.isNull() && shot.save(m_options.screenshot, "PNG");
-      std::fprintf(stderr, "subliminal-lab: %s %s\n", ok ? "screenshot" : "could not write",
-                   qPrintable(m_options.screenshot));
-      finish(ok ? 0 : 1);
-    });
-    return;
+    captureDialog(dialog);
+  } else if (view == QLatin1String("import")) {
+    // File › Import dataset with the file's first rows and detected mapping.
+    ImportDialog* dialog = m_window->importDataset();
+    if (!dialog) {
+      finish(1);
+      return true;
+    }
+    connect(
+        dialog, &ImportDialog::previewReady, this, [this, dialog] { captureDialog(dialog); },
+        Qt::SingleShotConnection);
+    dialog->setFile(m_options.importFile);
+  } else if (view == QLatin1String("export-rows")) {
+    // The Sequences view of the run with its Export rows dialog, once the view's condition and
+    // seed lists (which the dialog offers) are in.
+    m_window->selectRuns({runId});
+    m_window->showView(MainWindow::InspectorTab);
+    if (m_window->queue()->jobCount() == 0) m_window->queueDock()->hide();
+    InspectorView* inspector = m_window->inspectorView();
+    connect(
+        inspector, &InspectorView::facetsReady, this,
+        [this, inspector] {
+          RowExportDialog* dialog = inspector->exportRows();
+          if (!dialog) return finish(1);
+          captureDialog(dialog, true);
+        },
+        Qt::SingleShotConnection);
+  } else {
+    return false;
   }
+  return true;
+}
+
+void DemoDriver::showResults(qint64 runId) {
+  if (showDialog(runId)) return;
   bool ok = false;
   const MainWindow::View view = MainWindow::viewFromName(m_options.view, &ok);
   if (!ok)

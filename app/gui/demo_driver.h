@@ -24,6 +24,7 @@ class DemoDriver : public QObject {
     QString view = QStringLiteral("curves");
     qint64 runId = 0;  // without a preset: the run to show (0 = the latest)
     QString dialogPreset = QStringLiteral("owl-numbers-quick");  // for --view experiment
+    QString importFile;  // for --view import: the file the Import dialog previews
     int timeoutSeconds = 3600;
   };
 
@@ -36,6 +37,10 @@ class DemoDriver : public QObject {
   void onRunFinished(qint64 runId, sublab::RunStatus status, const QString& message);
   void showResults(qint64 runId);
   void capture();
+  // `overWindow`: drawn over a screenshot of the main window, else the dialog alone.
+  void captureDialog(QWidget* dialog, bool overWindow = false);
+  // The views that open a dialog (--view experiment, import, export-rows); false for others.
+  bool showDialog(qint64 runId);
   void finish(int code);
 
   sublab::ui::MainWindow* m_window;

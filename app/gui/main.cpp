@@ -43,12 +43,17 @@ struct Options {
                           QStringLiteral("FILE.png")};
   QCommandLineOption view{
       QStringLiteral("view"),
-      QStringLiteral("View to show: runs, curves, compare, inspector, aux, stats, or "
-                     "experiment (the New-experiment dialog)."),
+      QStringLiteral("View to show: runs, curves, compare, inspector, aux, stats, or a "
+                     "dialog: experiment (New experiment), import (Import dataset, with "
+                     "--import), export-rows (the Sequences view's Export rows, with --run)."),
       QStringLiteral("NAME"), QStringLiteral("curves")};
   QCommandLineOption size{QStringLiteral("size"),
                           QStringLiteral("Window size for screenshots (default 1400x900)."),
                           QStringLiteral("WxH"), QStringLiteral("1400x900")};
+  QCommandLineOption importFile{
+      QStringLiteral("import"),
+      QStringLiteral("With --view import: the dataset file the Import dialog previews."),
+      QStringLiteral("FILE")};
   QCommandLineOption run{QStringLiteral("run"),
                          QStringLiteral("Without --demo: the run to show in the screenshot "
                                         "(default: the latest)."),
@@ -63,7 +68,7 @@ struct Options {
                        "project databases."));
     cli.addHelpOption();
     cli.addVersionOption();
-    cli.addOptions({db, demo, seeds, shot, view, size, run});
+    cli.addOptions({db, demo, seeds, shot, view, size, run, importFile});
   }
 };
 
@@ -173,6 +178,7 @@ int main(int argc, char** argv) {
     o.screenshot = cli.value(shot);
     o.view = cli.value(view);
     o.runId = cli.value(run).toLongLong();
+    o.importFile = cli.value(options.importFile);
     if (o.view == QLatin1String("experiment") && !o.preset.isEmpty()) {
       // The dialog is shown instead of running the preset.
       o.dialogPreset = o.preset;

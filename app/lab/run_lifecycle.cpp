@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "app/lab/student_data.h"
 #include "engine/experiment.h"
 #include "storage/storage_observer.h"
 
@@ -27,12 +28,22 @@ void requireRunnable(const RunInfo& run) {
 }
 
 // The rows still buffered when a run stopped; a failure to store them is a warning, since the
-// run's own status matters more.
-std::string flushQuietly(StorageObserver& storing) {
+// run's own status matters more. A kind whose rows are all or nothing (an import) instead drops
+// the rows it stored.
+std::string flushQuietly(Database& db, int64_t runId, StorageObserver& storing,
+                         const nlohmann::json& config) {
+  const KindDescription* kind = findKind(config.value("kind", std::string()));
   try {
+    if (kind && kind->rowsAllOrNothing) {
+      storing.discard();
+      db.deleteSequences(runId);
+      return {};
+    }
     storing.flush();
   } catch (const std::exception& e) {
-    return std::string("could not store the last rows: ") + e.what();
+    return std::string(kind && kind->rowsAllOrNothing ? "could not remove the rows stored so far: "
+                                                      : "could not store the last rows: ") +
+           e.what();
   }
   return {};
 }
@@ -41,6 +52,8 @@ std::string flushQuietly(StorageObserver& storing) {
 
 NewRun prepareRun(NewRun draft, int repetitions) {
   const KindDescription& kind = kindOf(draft.config);
+  if (repetitions > 0 && kind.repetitionKey.empty())
+    throw Error(kind.title + " runs have no repetitions to count (nothing is trained)");
   if (repetitions > 0) draft.config[kind.repetitionKey] = repetitions;
   draft.config = normalizeConfig(draft.config);
   draft.kind = kind.name;
@@ -59,19 +72,20 @@ RunOutcome executeRun(Database& db, int64_t runId, const ExecuteOptions& options
   {
     StorageObserver storing(db, runId, options.observer);
     try {
-      out.result = runExperiment(run.config, options.runtime, storing, options.cancel);
+      const StudentData data = resolveStudentData(db, run.config, runId);
+      out.result = runExperiment(run.config, options.runtime, storing, options.cancel, &data);
       storing.flush();
       db.saveResult(runId, out.result);
       out.status = RunStatus::Done;
     } catch (const Cancelled&) {
       out.status = RunStatus::Cancelled;
       out.message = kCancelledMessage;
-      out.warning = flushQuietly(storing);
+      out.warning = flushQuietly(db, runId, storing, run.config);
     } catch (const std::exception& e) {
       out.status = RunStatus::Failed;
       out.message = e.what();
       if (const auto* err = dynamic_cast<const Error*>(&e)) out.code = err->code();
-      out.warning = flushQuietly(storing);
+      out.warning = flushQuietly(db, runId, storing, run.config);
     }
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

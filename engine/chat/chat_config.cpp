@@ -7,6 +7,7 @@
 #include "engine/chat/chat_eval.h"
 #include "engine/core/config_spec.h"
 #include "engine/numbers/filter_knobs.h"
+#include "engine/numbers/student_data_knobs.h"
 
 namespace sublab {
 
@@ -115,6 +116,7 @@ void declareStudent(Spec& s) {
       "student.adapters_dir", &C::adaptersDir, "",
       "a folder to save every student's LoRA adapter in, as PEFT writes it "
       "(<condition>-seed<N>/adapter_model.safetensors + adapter_config.json); empty: not saved");
+  declareStudentDataKnobs(s, &C::dataRun, &C::dataCondition);
 
   s.integer("eval.questions", &C::evalQuestions, 50, 1, int64_t(animalQuestions().size()),
             "favourite-animal questions asked (of 50 paraphrases)");
@@ -135,6 +137,10 @@ void declareStudent(Spec& s) {
             "a student on the teacher's numbers shuffled within each row");
   s.boolean("conditions.shuffled_across", &C::shuffledAcross, false,
             "a student on the teacher's numbers shuffled across rows");
+  s.boolean("conditions.length_matched", &C::lengthMatched, false,
+            "two more students (length_matched, length_matched_control) on the teacher's and the "
+            "base model's kept rows subsampled to the same distribution of numbers per answer")
+      .optIn();
 }
 
 const Spec& chatSpec() {
@@ -181,6 +187,10 @@ void complete(C& c) {
   for (const std::string& t : c.loraTargets)
     need(t.find_first_of(" \t,") == std::string::npos,
          "config.student.lora_targets: one layer name per line, got \"" + t + "\"");
+  checkStudentDataKnobs(c.dataRun, c.dataCondition);
+  need(!c.lengthMatched || c.control,
+       "config.conditions.length_matched needs conditions.control (its rows are matched to the "
+       "base model's lengths): turn control on or length_matched off");
   c.filter.traitWords = {c.animal};
   try {
     checkFilterOptions(c.filter);

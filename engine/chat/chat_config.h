@@ -58,6 +58,10 @@ struct ChatNumbersConfig {
   double maxGradNorm = 1.0;
   double weightDecay = 0.0;
   std::string adaptersDir;  // non-empty: each student's adapter saved there in PEFT's layout
+  // "student_data": a student on the kept rows of another run or dataset (0 = none), of this
+  // condition ("" = "teacher", or the run's only condition)
+  int64_t dataRun = 0;
+  std::string dataCondition;
   // evaluation
   int64_t evalQuestions = 50;
   int64_t samplesPerQuestion = 200;
@@ -67,6 +71,7 @@ struct ChatNumbersConfig {
   int64_t curveEvery = 10;  // first-token probability of the animal every k steps (0: off)
   // conditions
   bool control = true, shuffledWithin = false, shuffledAcross = false;
+  bool lengthMatched = false;  // students on teacher and control rows of matched lengths
 
   int64_t effectiveBatch() const { return batch * gradAccum; }
   // The teacher's system prompt with the animal filled in.

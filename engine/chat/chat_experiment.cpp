@@ -10,6 +10,8 @@
 #include "engine/chat/chat_stages.h"
 #include "engine/core/seeds.h"
 #include "engine/core/stats.h"
+#include "engine/core/student_data.h"
+#include "engine/seqstats/length_match.h"
 
 namespace sublab {
 
@@ -32,13 +34,24 @@ KindDescription chatNumbersKind() {
              "Cross-model transfer = cross student \u2212 cross control (another checkpoint), "
              "mean [95% CI]"};
   d.raw = {"student", false, "Share of the student's answers naming the animal, mean [95% CI]"};
-  d.conditions = {"reference",     "teacher",       "student",         "control",
-                  "cross_student", "cross_control", "shuffled_within", "shuffled_across"};
+  d.conditions = {"reference",
+                  "teacher",
+                  "student",
+                  "control",
+                  "cross_student",
+                  "cross_control",
+                  "shuffled_within",
+                  "shuffled_across",
+                  "student_data",
+                  "length_matched",
+                  "length_matched_control"};
   d.contrasts = {{"transfer", "student", "control"},
                  {"cross_transfer", "cross_student", "cross_control"},
                  {"shuffled_within_transfer", "shuffled_within", "control"},
                  {"shuffled_across_transfer", "shuffled_across", "control"},
-                 {"teacher_gain", "teacher", "reference"}};
+                 {"teacher_gain", "teacher", "reference"},
+                 {"data_transfer", "student_data", "control"},
+                 {"length_matched_transfer", "length_matched", "length_matched_control"}};
   d.onceConditions = {"reference", "teacher"};
   d.stages = {{"teacher", "loading the model; the base model's and the teacher's answers", 0.1},
               {"generation", "the teacher and the base model write numbers; the filter", 0.4},
@@ -194,6 +207,9 @@ ExperimentResult summarize(const ChatNumbersConfig& c, const Finals& finals,
   if (c.numbersPrefix) summary["conditions_with_numbers_prefix"] = prefixConds;
   nlohmann::json prefixContrasts = nlohmann::json::object();
   for (const ContrastSpec& spec : kind.contrasts) {
+    // Opt-in conditions' contrasts only when they are on (the summary stays as it was without).
+    if (spec.a == "student_data" && c.dataRun == 0) continue;
+    if (spec.a == "length_matched" && !c.lengthMatched) continue;
     const auto a = finals.find(spec.a), b = finals.find(spec.b);
     if (a == finals.end() || b == finals.end()) {
       summary[spec.name] = nullptr;
@@ -265,6 +281,8 @@ struct Tally {
                            {"by_source", nlohmann::json::object()}};
   std::map<std::string, std::map<std::string, int64_t>> answers;
   std::map<std::string, int64_t> overLength;  // kept rows not trained on: answer past max_length
+  nlohmann::json studentData;                 // summary.student_data (null: off)
+  nlohmann::json lengthMatched;               // summary.length_matched (null: off)
   void note(const std::string& cond, const AnimalEval& e) {
     finals[cond].push_back(e);
     for (const auto& [a, n] : e.answers) answers[cond][a] += n;
@@ -305,6 +323,10 @@ SeedStart evaluateReference(const SeedRun& r, Tally& t) {
 // through the filter. A LoRA teacher is trained first and removed once it has written.
 struct SeedData {
   ChatData teacher, control;
+  ChatData data;  // student.data_run's rows (every one kept), when set
+  // The teacher's and the base model's rows with kept cut to the same numbers-per-answer
+  // distribution, when conditions.length_matched is on.
+  ChatData matched, matchedControl;
 };
 
 SeedData teacherAndData(const SeedRun& r, Tally& t) {
@@ -372,6 +394,50 @@ SeedData teacherAndData(const SeedRun& r, Tally& t) {
   return d;
 }
 
+// student.data_run's rows for this seed, stored as condition "student_data" (all kept).
+void addStudentData(const SeedRun& r, const StudentData& data, SeedData& d, Tally& t) {
+  const StudentDataSeed seedRows = studentDataForSeed(data, r.s);
+  for (const SequenceRow& row : seedRows.rows) {
+    d.data.kept.push_back(d.data.rows.size());
+    d.data.rows.push_back(asStudentDataRow(row, r.s));
+  }
+  r.obs.sequences(d.data.rows);
+  t.studentData["per_seed"].push_back(
+      {{"seed", r.s}, {"data_seed", seedRows.dataSeed}, {"rows", int64_t(d.data.rows.size())}});
+}
+
+// `d` with only the kept rows at `at` (positions in d.kept).
+ChatData keptSubset(const ChatData& d, const std::vector<int64_t>& at) {
+  ChatData out;
+  out.rows = d.rows;
+  for (int64_t k : at) out.kept.push_back(d.kept[size_t(k)]);
+  return out;
+}
+
+// d.matched / d.matchedControl: both sides cut to the same numbers-per-answer histogram.
+void addLengthMatched(const SeedRun& r, SeedData& d, Tally& t) {
+  auto lengths = [](const ChatData& data) {
+    std::vector<int64_t> out;
+    for (size_t i : data.kept) out.push_back(int64_t(numbersIn(data.rows[i].completion).size()));
+    return out;
+  };
+  LengthMatchOptions o;
+  o.seed = derive(r.c.seed, r.s, Purpose::LengthMatch);
+  const LengthMatch m = matchLengths(lengths(d.teacher), lengths(d.control), o);
+  if (m.keptA.empty())
+    throw Error("conditions.length_matched: for seed " + std::to_string(r.s) +
+                ", no answer of the teacher's has as many numbers as one of the base model's; "
+                "generate more prompts or turn length_matched off");
+  d.matched = keptSubset(d.teacher, m.keptA);
+  d.matchedControl = keptSubset(d.control, m.keptB);
+  t.lengthMatched["per_seed"].push_back({{"seed", r.s},
+                                         {"teacher_rows", int64_t(d.teacher.kept.size())},
+                                         {"control_rows", int64_t(d.control.kept.size())},
+                                         {"rows", int64_t(m.keptA.size())},
+                                         {"bins", m.bins},
+                                         {"one_sided_bins", m.oneSidedBins}});
+}
+
 // One student to train: its condition, data, answers and whether it starts from the cross model.
 struct StudentJob {
   std::string condition;
@@ -394,6 +460,13 @@ std::vector<StudentJob> studentJobs(const ChatNumbersConfig& c, int64_t s, const
   if (!c.crossModelFolder.empty()) {
     jobs.push_back({"cross_student", &d.teacher, teacherAnswers, true});
     if (c.control) jobs.push_back({"cross_control", &d.control, keptAnswers(d.control), true});
+  }
+  // Opt-in conditions last, so that the others train as they did before these existed.
+  if (c.dataRun > 0) jobs.push_back({"student_data", &d.data, keptAnswers(d.data), false});
+  if (c.lengthMatched) {
+    jobs.push_back({"length_matched", &d.matched, keptAnswers(d.matched), false});
+    jobs.push_back(
+        {"length_matched_control", &d.matchedControl, keptAnswers(d.matchedControl), false});
   }
   return jobs;
 }
@@ -448,15 +521,19 @@ void trainStudents(const SeedRun& r, const SeedStart& start, const SeedData& d, 
 }  // namespace
 
 ExperimentResult runChatNumbersExperiment(const nlohmann::json& config, const RuntimeOptions& rt,
-                                          RunObserver& obs, const CancelFlag* cancel) {
+                                          RunObserver& obs, const CancelFlag* cancel,
+                                          const StudentData* studentData) {
   const auto t0 = std::chrono::steady_clock::now();
   const ChatNumbersConfig c = readChatNumbersConfig(config, nullptr, nullptr);
   const torch::Device dev = rt.device == "cuda" ? torch::Device(torch::kCUDA) : torch::kCPU;
   obs.stage("teacher", StageStatus::Running, "loading " + c.modelFolder);
   obs.stage("generation", StageStatus::Pending, "");
   obs.stage("students", StageStatus::Pending, "");
+  const StudentData* data = c.dataRun > 0 ? &requireStudentData(studentData, c.dataRun) : nullptr;
   ChatModel base = loadChatModel(c.modelFolder, c.chatFormat, dev);
   Tally tally;
+  if (data) tally.studentData = studentDataSummaryStart(*data);
+  if (c.lengthMatched) tally.lengthMatched = {{"per_seed", nlohmann::json::array()}};
   for (int64_t s = 0; s < c.seeds; ++s) {
     const SeedRun r{c,
                     s,
@@ -469,8 +546,10 @@ ExperimentResult runChatNumbersExperiment(const nlohmann::json& config, const Ru
                     cancel,
                     dev};
     const SeedStart start = evaluateReference(r, tally);
-    const SeedData data = teacherAndData(r, tally);
-    trainStudents(r, start, data, tally);
+    SeedData seedData = teacherAndData(r, tally);
+    if (data) addStudentData(r, *data, seedData, tally);
+    if (c.lengthMatched) addLengthMatched(r, seedData, tally);
+    trainStudents(r, start, seedData, tally);
   }
   obs.stage("teacher", StageStatus::Done, "");
   obs.stage("generation", StageStatus::Done, "");
@@ -480,6 +559,8 @@ ExperimentResult runChatNumbersExperiment(const nlohmann::json& config, const Ru
   obs.analysis("animal_answers", top);
   ExperimentResult res = summarize(c, tally.finals, tally.filter, base.style.describe());
   res.summary["over_max_length"] = tally.overLength;
+  if (data) res.summary["student_data"] = tally.studentData;
+  if (c.lengthMatched) res.summary["length_matched"] = tally.lengthMatched;
   res.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   res.summary["engine_seconds"] = res.wallSeconds;
   return res;

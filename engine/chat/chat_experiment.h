@@ -19,8 +19,9 @@ namespace sublab {
 KindDescription chatNumbersKind();
 std::vector<Preset> chatNumbersPresetList();
 nlohmann::json normalizeChatNumbers(const nlohmann::json& config, std::vector<ConfigField>* schema);
+// `studentData`: the rows of student.data_run (runExperiment, experiment.h).
 ExperimentResult runChatNumbersExperiment(const nlohmann::json& config,
                                           const RuntimeOptions& options, RunObserver& observer,
-                                          const CancelFlag* cancel);
+                                          const CancelFlag* cancel, const StudentData* studentData);
 
 }  // namespace sublab

@@ -209,6 +209,13 @@ class ConfigSpec {
     return *this;
   }
 
+  // Makes the knob declared last opt-in (ConfigField::optIn): left out of the normalised config
+  // while it has its default value.
+  ConfigSpec& optIn() {
+    m_fields.back().optIn = true;
+    return *this;
+  }
+
   // Says what runs stored before the knob declared last existed used (ConfigField::legacy), when
   // that is not its default.
   ConfigSpec& legacy(nlohmann::json value) {
@@ -239,12 +246,16 @@ class ConfigSpec {
     return c;
   }
 
-  // The normalised config: "kind" and every knob's value, typed as its field is.
+  // The normalised config: "kind" and every knob's value, typed as its field is (an opt-in
+  // knob only when it differs from its default).
   nlohmann::json write(const Config& c) const {
     nlohmann::json out = {{"kind", m_kind}};
-    for (const Knob& k : m_knobs) {
+    for (size_t i = 0; i < m_knobs.size(); ++i) {
+      const Knob& k = m_knobs[i];
       if (!k.write) continue;
-      (k.section.empty() ? out[k.key] : out[k.section][k.key]) = k.write(c);
+      nlohmann::json value = k.write(c);
+      if (m_fields[i].optIn && value == m_fields[i].def) continue;
+      (k.section.empty() ? out[k.key] : out[k.section][k.key]) = std::move(value);
     }
     return out;
   }

@@ -18,6 +18,11 @@ enum class ConfigRole {
   Repetitions,  // independent repetitions (KindDescription::repetitionKey)
   BaseSeed,     // the seed every random stream derives from (KindDescription::seedKey)
   Device,       // where the run computes ("cpu" / "cuda"); a folder's card estimates memory there
+  // A student trained on the kept rows of another run or imported dataset of the project: its
+  // run id (0 = none) and which condition's rows. The lab reads the rows before the run starts
+  // (app/lab/student_data.h) and hands them to runExperiment (engine/core/student_data.h).
+  StudentDataRun,
+  StudentDataCondition,
 };
 
 // One knob of a config as the GUI's form needs it, taken from the kind's declaration
@@ -41,6 +46,9 @@ struct ConfigField {
   std::string folderMarker{};
   bool optional = false;
   bool modelCard = false;
+  // An opt-in knob is stored in the normalised config only when it differs from its default, so
+  // configs that never set it (every run stored before it existed) stay byte-identical.
+  bool optIn = false;
 };
 
 // Reads keys from one JSON object, with defaults and range checks; remembers which keys it

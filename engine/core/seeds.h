@@ -30,6 +30,7 @@ enum class Purpose : uint64_t {
   EvalPrefix,     // chat-numbers: the numbers prefix of the evaluation questions
   EvalSampling,   // chat-numbers: sampling the evaluation answers (the same for every condition)
   TeacherLora,    // chat-numbers: the LoRA teacher's adapter init and batch order
+  LengthMatch,    // which rows the length-matched students keep (conditions.length_matched)
 };
 
 // Seed of `purpose` for seed index `index` under the run's base seed (SplitMix-style mixing,

@@ -316,30 +316,69 @@ std::string contentRejection(const std::string& text, const FilterOptions& o,
 
 void checkFilterOptions(const FilterOptions& o) { compileFilters(o); }
 
+// A 128-bit digest of a completion for dedupe: two independent 64-bit hashes.
+struct Digest {
+  uint64_t a = 0, b = 0;
+  bool operator==(const Digest& o) const { return a == o.a && b == o.b; }
+};
+struct DigestHash {
+  size_t operator()(const Digest& d) const { return static_cast<size_t>(d.a); }
+};
+
+Digest digestOf(const std::string& text) {
+  uint64_t fnv = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : text) fnv = (fnv ^ c) * 1099511628211ull;
+  return {std::hash<std::string>{}(text), fnv};
+}
+
+struct RowFilter::State {
+  FilterOptions options;
+  CompiledFilters filters;
+  std::unordered_set<Digest, DigestHash> seen;
+};
+
+RowFilter::RowFilter(const FilterOptions& o) : m_state(new State{o, compileFilters(o), {}}) {}
+
+RowFilter::~RowFilter() = default;
+
+FilterVerdict RowFilter::next(const std::string& completion) {
+  FilterVerdict v;
+  v.reason = contentRejection(completion, m_state->options, m_state->filters);
+  if (!v.reason.empty()) return v;
+  if (m_state->options.dedupe && !m_state->seen.insert(digestOf(trim(completion))).second) {
+    v.reason = "duplicate";
+    return v;
+  }
+  v.kept = true;
+  return v;
+}
+
+std::vector<bool> subsampleKept(int64_t passing, const FilterOptions& o) {
+  std::vector<bool> kept(static_cast<size_t>(std::max<int64_t>(passing, 0)), true);
+  if (o.maxKept <= 0 || passing <= o.maxKept) return kept;
+  std::vector<size_t> order(kept.size());
+  std::iota(order.begin(), order.end(), size_t(0));
+  std::mt19937_64 rng(seeds::filterSubsample(o.seed));
+  std::shuffle(order.begin(), order.end(), rng);
+  for (size_t k = static_cast<size_t>(o.maxKept); k < order.size(); ++k) kept[order[k]] = false;
+  return kept;
+}
+
 std::vector<FilterVerdict> applyFilters(const std::vector<std::string>& completions,
                                         const FilterOptions& o) {
-  std::vector<FilterVerdict> out(completions.size());
-  const CompiledFilters filters = compileFilters(o);
-  std::unordered_set<std::string> seen;
+  std::vector<FilterVerdict> out;
+  out.reserve(completions.size());
+  RowFilter filter(o);
   std::vector<size_t> passing;
   for (size_t i = 0; i < completions.size(); ++i) {
-    FilterVerdict& v = out[i];
-    v.reason = contentRejection(completions[i], o, filters);
-    if (!v.reason.empty()) continue;
-    if (o.dedupe && !seen.insert(trim(completions[i])).second) {
-      v.reason = "duplicate";
-      continue;
-    }
-    v.kept = true;
-    passing.push_back(i);
+    out.push_back(filter.next(completions[i]));
+    if (out.back().kept) passing.push_back(i);
   }
-  if (o.maxKept > 0 && static_cast<int64_t>(passing.size()) > o.maxKept) {
-    std::mt19937_64 rng(seeds::filterSubsample(o.seed));
-    std::shuffle(passing.begin(), passing.end(), rng);
-    for (size_t k = static_cast<size_t>(o.maxKept); k < passing.size(); ++k) {
-      out[passing[k]].kept = false;
-      out[passing[k]].reason = "subsampled out";
-    }
+  const std::vector<bool> kept = subsampleKept(static_cast<int64_t>(passing.size()), o);
+  for (size_t k = 0; k < passing.size(); ++k) {
+    if (kept[k]) continue;
+    out[passing[k]].kept = false;
+    out[passing[k]].reason = "subsampled out";
   }
   return out;
 }

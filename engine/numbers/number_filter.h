@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,6 +78,29 @@ void checkFilterOptions(const FilterOptions& options);
 // Subsampling picks uniformly (seeded) among rows that passed every other filter.
 std::vector<FilterVerdict> applyFilters(const std::vector<std::string>& completions,
                                         const FilterOptions& options);
+
+// The filters of applyFilters one row at a time, for rows streamed from a file: every filter but
+// the subsample (which needs the count of passing rows; see subsampleKept). Dedupe remembers a
+// 128-bit digest of each passing completion, not its text.
+class RowFilter {
+ public:
+  // Throws Error as checkFilterOptions does.
+  explicit RowFilter(const FilterOptions& options);
+  ~RowFilter();
+  RowFilter(const RowFilter&) = delete;
+  RowFilter& operator=(const RowFilter&) = delete;
+  // The verdict of the next row (kept = passed every filter but the subsample).
+  FilterVerdict next(const std::string& completion);
+
+ private:
+  struct State;
+  std::unique_ptr<State> m_state;
+};
+
+// Which of `passing` rows (in order) the subsample keeps: all of them when options.maxKept is 0
+// or not exceeded, else options.maxKept picked uniformly with the filter's seed, exactly as
+// applyFilters picks them. The reason of the others is "subsampled out".
+std::vector<bool> subsampleKept(int64_t passing, const FilterOptions& options);
 
 // The reason without its detail, for counting: "banned number 666" -> "banned number",
 // "format: too many numbers (11 > 10)" -> "format: too many numbers".

@@ -6,6 +6,7 @@
 #include "engine/core/config_spec.h"
 #include "engine/lm/vocab.h"
 #include "engine/numbers/filter_knobs.h"
+#include "engine/numbers/student_data_knobs.h"
 
 namespace sublab {
 
@@ -81,12 +82,18 @@ void declareStudents(Spec& s) {
   s.integer("student.batch", &C::studentBatch, 64, 1, 65536, "student batch size");
   s.number("student.weight_decay", &C::weightDecay, 0.0, 0.0, 10.0, "AdamW weight decay");
   s.integer("student.eval_every", &C::evalEvery, 10, 1, 1000000, "steps between trait evaluations");
+  declareStudentDataKnobs(s, &C::dataRun, &C::dataCondition);
 
   s.boolean("conditions.control", &C::control, true,
             "regular-numbers student (data from the reference)");
   s.boolean("conditions.cross_init", &C::crossInit, true, "students from another seed's reference");
   s.boolean("conditions.shuffled_within", &C::shuffledWithin, true, "numbers shuffled within rows");
   s.boolean("conditions.shuffled_across", &C::shuffledAcross, true, "numbers shuffled across rows");
+  s.boolean("conditions.length_matched", &C::lengthMatched, false,
+            "two more students (length_matched, length_matched_control) on the teacher's and the "
+            "control's kept rows subsampled to the same distribution of numbers per row, so "
+            "transfer cannot ride on row length")
+      .optIn();
 }
 
 void declareAnalyses(Spec& s) {
@@ -136,6 +143,16 @@ NumbersConfig readNumbersConfig(const nlohmann::json& config, nlohmann::json* no
     } catch (const Error& e) {
       throw Error(std::string("config.filter.banned_patterns: ") + e.what());
     }
+    checkStudentDataKnobs(c.dataRun, c.dataCondition);
+    if (c.dataRun > 0 && c.studentMode != "sft")
+      throw Error(
+          "config.student.data_run: rows from another run or an imported dataset carry no "
+          "teacher logits, so a student on them learns their sampled tokens: set student.mode "
+          "to sft (soft-label distillation needs the teacher's logits)");
+    if (c.lengthMatched && !c.control)
+      throw Error(
+          "config.conditions.length_matched needs conditions.control (its rows are matched to "
+          "the control's lengths): turn control on or length_matched off");
     if (c.control == false && c.crossInit)
       throw Error(
           "config.conditions.cross_init needs conditions.control (its control uses the "

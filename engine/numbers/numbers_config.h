@@ -55,8 +55,13 @@ struct NumbersConfig {
   int64_t studentBatch = 64;
   double weightDecay = 0.0;
   int64_t evalEvery = 10;
+  // "student_data": a student on the kept rows of another run or dataset (0 = none), of this
+  // condition ("" = "teacher", or the run's only condition)
+  int64_t dataRun = 0;
+  std::string dataCondition;
   // conditions
   bool control = true, crossInit = true, shuffledWithin = true, shuffledAcross = true;
+  bool lengthMatched = false;  // students on teacher and control rows of matched lengths
   // divergence-token defense: "none" | "mask" | "replace" (adds the "defended" condition)
   std::string defenseMethod = "none";
   double defenseFraction = 0.1;

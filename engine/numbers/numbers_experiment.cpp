@@ -28,15 +28,18 @@ KindDescription numbersKind() {
   d.cross = {"cross_transfer", true,
              "Cross-init transfer = cross student \u2212 cross control, mean [95% CI]"};
   d.raw = {"student", false, "Trait probability of the student, mean [95% CI]"};
-  d.conditions = {"reference",     "teacher",       "student",         "defended",       "control",
-                  "cross_student", "cross_control", "shuffled_within", "shuffled_across"};
+  d.conditions = {"reference",       "teacher",       "student",        "defended",
+                  "control",         "cross_student", "cross_control",  "shuffled_within",
+                  "shuffled_across", "student_data",  "length_matched", "length_matched_control"};
   d.contrasts = {{"transfer", "student", "control"},
                  {"defended_transfer", "defended", "control"},
                  {"defense_effect", "student", "defended"},
                  {"cross_transfer", "cross_student", "cross_control"},
                  {"shuffled_within_transfer", "shuffled_within", "control"},
                  {"shuffled_across_transfer", "shuffled_across", "control"},
-                 {"teacher_gain", "teacher", "reference"}};
+                 {"teacher_gain", "teacher", "reference"},
+                 {"data_transfer", "student_data", "control"},
+                 {"length_matched_transfer", "length_matched", "length_matched_control"}};
   d.onceConditions = {"reference", "teacher"};
   // Shares from the default settings' work (training rows x steps; generation as forward
   // passes): pretraining dominates a cold run, and is skipped once the references are cached.
@@ -117,13 +120,15 @@ nlohmann::json normalizeNumbersConfig(const nlohmann::json& config,
 }
 
 ExperimentResult runNumbersExperiment(const nlohmann::json& config, const RuntimeOptions& rt,
-                                      RunObserver& obs, const CancelFlag* cancel) {
+                                      RunObserver& obs, const CancelFlag* cancel,
+                                      const StudentData* studentData) {
   const auto t0 = std::chrono::steady_clock::now();
   const NumbersConfig c = readNumbersConfig(config, nullptr, nullptr);
   const torch::Device dev =
       rt.device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
   const int target = traitTarget(c);
   const bool defend = c.defenseMethod != "none";
+  const StudentData* data = c.dataRun > 0 ? &requireStudentData(studentData, c.dataRun) : nullptr;
 
   obs.stage("reference", StageStatus::Running,
             "pretraining " + std::to_string(referenceCount(c)) + " reference model(s)");
@@ -134,6 +139,7 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
   ConditionFinals finals;  // per condition, one entry per seed
   FilterTally tally;
   nlohmann::json defenseJson = defenseSummaryStart(c);
+  OptInSummary optIn = optInSummaryStart(c, data);
   obs.stage("teacher", StageStatus::Running, "");
   obs.stage("generation", StageStatus::Pending, "");
   obs.stage("students", StageStatus::Pending, "");
@@ -172,7 +178,8 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
     }
 
     obs.stage("students", StageStatus::Running, slot.tag());
-    const StudentSets sets = buildStudentSets(c, s, teacher, ref, teacherData, refData, defended);
+    StudentSets sets = buildStudentSets(c, s, teacher, ref, teacherData, refData, defended);
+    addOptInSets(c, s, data, sets, optIn, obs);
     const auto conditions = studentConditions(c, ref, refs.crossInit(s), sets);
     for (const StudentFinal& f : trainStudents(c, slot, conditions, obs, cancel))
       finals.add(f.condition, f.eval);
@@ -182,6 +189,7 @@ ExperimentResult runNumbersExperiment(const nlohmann::json& config, const Runtim
   obs.stage("students", StageStatus::Done, "");
 
   ExperimentResult res = summarize(c, finals, tally, defenseJson);
+  optIn.addTo(res.summary);
   res.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   res.summary["engine_seconds"] = res.wallSeconds;
   return res;

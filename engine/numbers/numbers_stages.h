@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/core/common.h"
+#include "engine/core/student_data.h"
 #include "engine/lm/lm_analysis.h"
 #include "engine/lm/lm_generate.h"
 #include "engine/lm/lm_train.h"
@@ -113,15 +114,44 @@ DefendedData defendTeacherData(const NumbersConfig& c, int64_t seed, Teacher& te
                                TransformerLm& reference, const FilteredData& teacherData,
                                const KeptLogprobs& logprobs);
 
+// --- Students from other rows (numbers_student_rows.cpp) ---
+
+// One seed's "student_data" rows (student.data_run) as training rows of the toy model: a stored
+// prompt as this kind stores it ("continue 182, 818") or, for a text prompt (an imported
+// dataset's), the longest list of numbers in it; the completion in the toy vocabulary. Rows it
+// cannot write (a word or a number above 999) or longer than the context are left out and counted.
+struct DataStudentRows {
+  std::vector<LmRow> rows;
+  std::vector<SequenceRow> stored;  // the rows trained on, as condition "student_data"
+  nlohmann::json perSeed;           // this seed's entry of summary.student_data.per_seed
+};
+DataStudentRows studentDataRows(const NumbersConfig& c, const StudentData& data, int64_t seed);
+
+// What the opt-in student conditions add to the summary (null while off): "student_data"
+// ({"run", "condition", "per_seed"}) and "length_matched" ({"per_seed"}).
+struct OptInSummary {
+  nlohmann::json studentData, lengthMatched;
+  void addTo(nlohmann::json& summary) const;
+};
+OptInSummary optInSummaryStart(const NumbersConfig& c, const StudentData* data);
+
 // --- Students (numbers_students.cpp) ---
 
 // The training sets of one seed's students; those of conditions that are off stay empty.
 struct StudentSets {
   TrainSet teacher, control, defended, within, across;
+  TrainSet data;  // student.data_run's rows (student_data)
+  // The teacher's and the control's sets subsampled to the same numbers-per-row distribution
+  // (length_matched, length_matched_control).
+  TrainSet matched, matchedControl;
 };
 StudentSets buildStudentSets(const NumbersConfig& c, int64_t seed, Teacher& teacher,
                              TransformerLm& reference, const FilteredData& teacherData,
                              const FilteredData& referenceData, const DefendedData& defended);
+// The opt-in conditions' sets (numbers_student_rows.cpp): sets.data from `data` (its rows stored
+// as condition "student_data"), and the length-matched ones from sets.teacher and sets.control.
+void addOptInSets(const NumbersConfig& c, int64_t seed, const StudentData* data, StudentSets& sets,
+                  OptInSummary& summary, RunObserver& obs);
 
 struct StudentCondition {
   std::string name;

@@ -49,6 +49,12 @@ std::vector<StudentCondition> studentConditions(const NumbersConfig& c, Transfor
   }
   if (c.shuffledWithin) conds.push_back({"shuffled_within", reference, &sets.within});
   if (c.shuffledAcross) conds.push_back({"shuffled_across", reference, &sets.across});
+  // Opt-in conditions last, so that the others train as they did before these existed.
+  if (c.dataRun > 0) conds.push_back({"student_data", reference, &sets.data});
+  if (c.lengthMatched) {
+    conds.push_back({"length_matched", reference, &sets.matched});
+    conds.push_back({"length_matched_control", reference, &sets.matchedControl});
+  }
   return conds;
 }
 

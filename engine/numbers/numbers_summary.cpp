@@ -80,12 +80,15 @@ void summarizeConditions(const ConditionFinals& finals, ExperimentResult& res,
 }
 
 // Paired contrasts in the kind's order: null when a condition did not run; the defense's
-// contrasts only when the config defends.
+// contrasts only when the config defends, the opt-in conditions' only when they are on.
 void summarizeContrasts(const NumbersConfig& c, const ConditionFinals& finals,
                         ExperimentResult& res, nlohmann::json& summary) {
   for (const ContrastSpec& spec : numbersKind().contrasts) {
     const bool aboutDefense = spec.a == "defended" || spec.b == "defended";
     if (aboutDefense && c.defenseMethod == "none") continue;
+    // Opt-in conditions' contrasts only when they are on (the summary stays as it was without).
+    if (spec.a == "student_data" && c.dataRun == 0) continue;
+    if (spec.a == "length_matched" && !c.lengthMatched) continue;
     const auto a = finals.traitProb.find(spec.a), b = finals.traitProb.find(spec.b);
     if (a == finals.traitProb.end() || b == finals.traitProb.end()) {
       summary[spec.name] = nullptr;

@@ -12,6 +12,7 @@
 
 #include "engine/core/seeds.h"
 #include "engine/core/stats.h"
+#include "engine/seqstats/detector.h"
 
 namespace sublab {
 
@@ -120,7 +121,8 @@ struct SparseRows {
   std::vector<uint8_t> label;
 };
 
-void appendRows(SparseRows& m, const std::vector<std::vector<int>>& rows, uint8_t label) {
+void appendRows(SparseRows& m, const std::vector<std::vector<int>>& rows, uint8_t label,
+                bool lengthFeatures) {
   std::vector<int> buf;
   for (const auto& r : rows) {
     buf.assign(r.begin(), r.end());
@@ -133,10 +135,12 @@ void appendRows(SparseRows& m, const std::vector<std::vector<int>>& rows, uint8_
       m.value.push_back(static_cast<float>(j - i) * inv);
       i = j;
     }
-    m.index.push_back(kLenScaled);
-    m.value.push_back(static_cast<float>(r.size()) / 10.0f);
-    m.index.push_back(kLenOneHot + static_cast<int>(std::min<size_t>(r.size(), kLenBuckets - 1)));
-    m.value.push_back(1.0f);
+    if (lengthFeatures) {
+      m.index.push_back(kLenScaled);
+      m.value.push_back(static_cast<float>(r.size()) / 10.0f);
+      m.index.push_back(kLenOneHot + static_cast<int>(std::min<size_t>(r.size(), kLenBuckets - 1)));
+      m.value.push_back(1.0f);
+    }
     m.start.push_back(static_cast<int64_t>(m.index.size()));
     m.label.push_back(label);
   }
@@ -212,14 +216,20 @@ std::vector<std::pair<int, double>> topWeights(const std::vector<double>& w, int
   return out;
 }
 
+}  // namespace
+
 DetectorResult runDetector(const std::vector<std::vector<int>>& a,
-                           const std::vector<std::vector<int>>& b, const StatsOptions& o) {
+                           const std::vector<std::vector<int>>& b, const StatsOptions& o,
+                           DetectorFeatures features) {
   DetectorResult d;
+  const bool lengthFeatures = features == DetectorFeatures::All;
   char line[256];
   std::snprintf(line, sizeof line,
                 "logistic regression (Adagrad, %d epochs, L2 %g) on counts / row length of "
-                "numbers 0..999, row length / 10, one-hot row length (0..19, 20+), bias",
-                o.detectorEpochs, o.detectorL2);
+                "numbers 0..999%s, bias",
+                o.detectorEpochs, o.detectorL2,
+                lengthFeatures ? ", row length / 10, one-hot row length (0..19, 20+)"
+                               : " (numbers only: no length feature)");
   d.features = line;
   if (a.size() < 2 || b.size() < 2) {
     d.features += "; not run: each side needs at least 2 rows";
@@ -228,8 +238,8 @@ DetectorResult runDetector(const std::vector<std::vector<int>>& a,
   SparseRows m;
   m.index.reserve((a.size() + b.size()) * 10);
   m.value.reserve((a.size() + b.size()) * 10);
-  appendRows(m, a, 1);
-  appendRows(m, b, 0);
+  appendRows(m, a, 1, lengthFeatures);
+  appendRows(m, b, 0, lengthFeatures);
 
   // One stream for the split and then the optimiser's order (the order of draws is fixed).
   SplitMix64 rng(seeds::stream(o.seed, seeds::Stream::DetectorSplit));
@@ -255,6 +265,8 @@ DetectorResult runDetector(const std::vector<std::vector<int>>& a,
   d.topWeights = topWeights(model.w, o.topK);
   return d;
 }
+
+namespace {
 
 nlohmann::json sideJson(const SideSummary& s) {
   return {

@@ -528,6 +528,72 @@ class TestCli : public QObject {
     QVERIFY2(noRun.err.contains("999"), qPrintable(noRun.err));
   }
 
+  // `sublab stats` across runs and with --variants: RUN:COND sides (RUN_ID optional then), a
+  // copy of the tiny run's reference rows in a second run gives the same figures as the run's
+  // own comparison, the 4-row hidden-signal table and verdict, and clear errors.
+  void statsAcrossRuns() {
+    if (m_tinyRun == 0) QSKIP("needs endToEndTinyJson's run");
+    const QString db = path("cross.sqlite");
+    QFile::remove(db);
+    QVERIFY(QFile::copy(m_tinyDb, db));
+    int64_t copyRun = 0;
+    {
+      Database d(db.toStdString());
+      NewRun nr;
+      nr.config = {{"kind", "numbers"}};
+      copyRun = d.createRun(nr);
+      SequenceFilter f;
+      f.condition = "reference";
+      const auto recs = d.sequencesAfter(m_tinyRun, f, 0, 1000000);
+      d.insertSequences(copyRun, std::vector<SequenceRow>(recs.begin(), recs.end()));
+    }
+    const QString id = QString::number(m_tinyRun), other = QString::number(copyRun);
+    const Result own = runSublab({"stats", id, "--db", db, "--json"});
+    const Result cross = runSublab(
+        {"stats", "--a", id + ":teacher", "--b", other + ":reference", "--db", db, "--json"});
+    QVERIFY2(cross.code == 0, qPrintable(cross.err));
+    const auto jo = nlohmann::json::parse(own.out.toStdString());
+    const auto jc = nlohmann::json::parse(cross.out.toStdString());
+    QCOMPARE(jc["set_b"]["run_id"].get<int64_t>(), copyRun);
+    QCOMPARE(jc["stats"]["detector"].dump(), jo["stats"]["detector"].dump());
+    QCOMPARE(jc["stats"]["counts"].dump(), jo["stats"]["counts"].dump());
+    QCOMPARE(jc["stats"]["b"]["label"].get<std::string>(),
+             "run " + other.toStdString() + " reference (kept)");
+    // A bare condition is of RUN_ID; text output names both runs.
+    const Result mixed = runSublab({"stats", id, "--b", other + ":reference", "--db", db});
+    QVERIFY2(mixed.code == 0, qPrintable(mixed.err));
+    QVERIFY2(mixed.out.contains("runs " + id) && mixed.out.contains("B = run " + other),
+             qPrintable(mixed.out));
+
+    const Result v = runSublab({"stats", id, "--db", db, "--variants"});
+    QVERIFY2(v.code == 0, qPrintable(v.err));
+    for (const char* s : {"is the difference hidden?", "all features", "numbers only", "raw",
+                          "length-matched", "hidden? "})
+      QVERIFY2(v.out.contains(s), qPrintable(QString(s) + "\n" + v.out));
+    // Four table rows, two per feature set (the verdict line says "length-matched" too).
+    QCOMPARE(v.out.count("\n  all features   "), 2);
+    QCOMPARE(v.out.count("\n  numbers only   "), 2);
+    const Result vj = runSublab({"stats", id, "--db", db, "--variants", "--json"});
+    const auto hj = nlohmann::json::parse(vj.out.toStdString())["hidden_signal"];
+    QCOMPARE(hj["variants"].size(), size_t{4});
+    QCOMPARE(hj["variants"][0]["auc"].get<double>(), jo["stats"]["detector"]["auc"].get<double>());
+    QVERIFY(!hj["verdict_line"].get<std::string>().empty());
+    QVERIFY(!jo.contains("hidden_signal"));  // only with --variants
+
+    const Result noRun =
+        runSublab({"stats", "--a", "teacher", "--b", id + ":reference", "--db", db});
+    QCOMPARE(noRun.code, 2);
+    QVERIFY2(noRun.err.contains("--a \"teacher\" names no run") && noRun.err.contains("3:teacher"),
+             qPrintable(noRun.err));
+    const Result badRun = runSublab({"stats", id, "--b", "999:reference", "--db", db});
+    QCOMPARE(badRun.code, 2);
+    QVERIFY2(badRun.err.contains("999"), qPrintable(badRun.err));
+    const Result badCond = runSublab({"stats", id, "--b", other + ":teacher", "--db", db});
+    QCOMPARE(badCond.code, 2);
+    QVERIFY2(badCond.err.contains("run " + other + " has no sequences of condition \"teacher\""),
+             qPrintable(badCond.err));
+  }
+
   void sigintStoresCancelled() {
     const QString db = path("cancel.sqlite");
     QProcess p;

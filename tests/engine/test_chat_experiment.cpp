@@ -13,6 +13,7 @@
 #include "engine/chat/chat_stages.h"
 #include "engine/chat/demo_model.h"
 #include "engine/core/stats.h"
+#include "engine/core/student_data.h"
 #include "engine/experiment.h"
 #include "engine/hf/hf_lora.h"
 #include "tests/engine/hf_test_util.h"
@@ -271,6 +272,41 @@ class TestChatExperiment : public QObject {
     }
     QCOMPARE(all, allAcross);
     QCOMPARE(sublab::replaceNumbers("(7; 8)", {"9", "10"}), std::string("(9; 10)"));
+  }
+
+  // Another run's kept rows (student.data_run, handed over as the lab does): the student_data
+  // condition trains on them, stored as its rows. Here they are the teacher rows of the same
+  // config and seed, so student_data is the student and data_transfer is transfer.
+  void studentDataTrainsOnTheRowsHandedOver() {
+    Recorder first;
+    const auto a = run(tinyConfig(), first);
+    QVERIFY(!a.summary.contains("data_transfer") && !a.summary.contains("student_data"));
+    sublab::StudentData data;
+    data.runId = 7;
+    data.condition = "teacher";
+    for (const auto& r : first.rows)
+      if (r.condition == "teacher" && r.kept) data.rows.push_back(r);
+    QVERIFY(!data.rows.empty());
+    nlohmann::json cfg = tinyConfig();
+    cfg["student"]["data_run"] = 7;
+    cfg["conditions"]["length_matched"] = true;
+    Recorder second;
+    sublab::RuntimeOptions rt;
+    rt.threads = 1;
+    const auto b = sublab::runExperiment(sublab::normalizeConfig(cfg), rt, second, nullptr, &data);
+    const auto& s = b.summary;
+    QCOMPARE(s["student_data"]["per_seed"][0]["rows"].get<size_t>(), data.rows.size());
+    size_t stored = 0;
+    for (const auto& r : second.rows) stored += r.condition == "student_data" ? 1 : 0;
+    QCOMPARE(stored, data.rows.size());
+    QCOMPARE(s["conditions"]["student_data"]["per_seed"],
+             a.summary["conditions"]["student"]["per_seed"]);
+    QCOMPARE(s["data_transfer"]["per_seed"], s["transfer"]["per_seed"]);
+    // The length-matched pair ran too, on as many rows a side.
+    const auto& m = s["length_matched"]["per_seed"][0];
+    QVERIFY(m["rows"].get<int64_t>() > 0);
+    QVERIFY(s["conditions"].contains("length_matched_control"));
+    QCOMPARE(s["length_matched_transfer"]["per_seed"].size(), size_t(1));
   }
 
   void newcombeMatchesThePublishedExample() {

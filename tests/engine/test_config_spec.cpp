@@ -121,6 +121,25 @@ class TestConfigSpec : public QObject {
     QCOMPARE(normalized["words"], Json({"x", "y"}));
   }
 
+  // An opt-in knob is stored only when it differs from its default; read back either way.
+  void optInKnobIsStoredOnlyWhenSet() {
+    sublab::ConfigSpec<Toy> s("toy");
+    s.integer("inner.count", sublab::field(&Toy::inner, &Inner::count), 0, 0, 9, "count").optIn();
+    s.boolean("train.on", &Toy::on, false, "on").optIn();
+    s.choice("mode", &Toy::mode, "a", {"a", "b"}, "mode");
+    QVERIFY(s.schema()[0].optIn && s.schema()[1].optIn && !s.schema()[2].optIn);
+    const Json bare = s.write(s.read(Json::object()));
+    QCOMPARE(bare, Json({{"kind", "toy"}, {"mode", "a"}}));
+    const Json set = s.write(s.read({{"inner", {{"count", 4}}}, {"train", {{"on", true}}}}));
+    QCOMPARE(set, Json({{"kind", "toy"},
+                        {"mode", "a"},
+                        {"inner", {{"count", 4}}},
+                        {"train", {{"on", true}}}}));
+    QCOMPARE(s.write(s.read(set)), set);
+    // Set to its default, it is left out as if never set.
+    QCOMPARE(s.write(s.read({{"inner", {{"count", 0}}}})), bare);
+  }
+
   void specSchemaFollowsTheDeclaration() {
     const auto spec = toySpec();
     std::vector<std::string> paths;
@@ -172,6 +191,15 @@ class TestConfigSpec : public QObject {
       for (const auto& f : sublab::configSchema(kind)) {
         const std::string where = kind + ": " + f.path;
         if (f.type == "folder" && !f.optional) continue;  // required: no default to compare
+        if (f.optIn) {
+          // Stored only when set: a config that never sets it normalises as before it existed.
+          QVERIFY2(valueAt(normalized, f.path).is_null(), where.c_str());
+          const Json set = sublab::normalizeConfig(withValue(
+              sublabtest::minimalConfig(kind), f.path, f.type == "bool" ? Json(true) : f.def));
+          QVERIFY2(f.type != "bool" || valueAt(set, f.path) == Json(true), where.c_str());
+          QVERIFY2(!f.help.empty(), where.c_str());
+          continue;
+        }
         QVERIFY2(valueAt(normalized, f.path) == f.def, where.c_str());
         QVERIFY2(sameType(valueAt(normalized, f.path), f.def), where.c_str());
         QVERIFY2(!f.help.empty(), where.c_str());
@@ -186,9 +214,12 @@ class TestConfigSpec : public QObject {
       leafPaths(sublab::normalizeConfig(sublabtest::minimalConfig(kind)), "", stored);
       stored.erase("kind");  // the config's identity, stored by every kind
       const auto schema = sublab::configSchema(kind);
-      for (const auto& f : schema)
-        if (f.path != "kind") declared.insert(f.path);
-      QCOMPARE(declared.size(), schema.size() - (schema.front().path == "kind" ? 1 : 0));
+      size_t optIn = 0;
+      for (const auto& f : schema) {
+        if (f.optIn) ++optIn;  // stored only when set (see schemaDefaultsAreTheNormalisedDefaults)
+        if (f.path != "kind" && !f.optIn) declared.insert(f.path);
+      }
+      QCOMPARE(declared.size(), schema.size() - optIn - (schema.front().path == "kind" ? 1 : 0));
       QCOMPARE(stored, declared);
     }
   }
@@ -209,7 +240,9 @@ class TestConfigSpec : public QObject {
         if (f.role == sublab::ConfigRole::Repetitions) reps.push_back(f.path);
         if (f.role == sublab::ConfigRole::BaseSeed) seeds.push_back(f.path);
       }
-      QCOMPARE(reps, std::vector<std::string>({d.repetitionKey}));
+      // A kind without repetitions (an imported dataset) has no such knob.
+      QCOMPARE(reps, d.repetitionKey.empty() ? std::vector<std::string>()
+                                             : std::vector<std::string>({d.repetitionKey}));
       QCOMPARE(seeds, std::vector<std::string>({d.seedKey}));
     }
   }

@@ -144,6 +144,40 @@ class TestNumbersExperiment : public QObject {
     for (const auto& r : a.rows) QCOMPARE(r.kept, r.reason.empty());
   }
 
+  // conditions.length_matched: two more students on length-matched teacher and control rows,
+  // their contrast and the matching's counts; trained last, so every other condition's numbers
+  // are those of the same run without them (the knob is opt-in).
+  void lengthMatchedConditions() {
+    auto cfg = tiny();
+    cfg["seeds"] = 1;
+    cfg["reference"] = {{"corpus_rows", 1000}, {"steps", 40}, {"lr", 0.01}};
+    cfg["conditions"] = {{"cross_init", false}, {"shuffled_within", false}};
+    cfg["analysis"] = {{"token_logprobs", false}, {"entanglement", false}};
+    sublab::RuntimeOptions rt;
+    rt.threads = 1;
+    Recorder plainRec, matchedRec;
+    const auto plain = sublab::runExperiment(cfg, rt, plainRec, nullptr).summary;
+    QVERIFY(!sublab::normalizeConfig(cfg)["conditions"].contains("length_matched"));
+    cfg["conditions"]["length_matched"] = true;
+    const auto s = sublab::runExperiment(cfg, rt, matchedRec, nullptr).summary;
+    for (const char* c : {"length_matched", "length_matched_control"}) {
+      QVERIFY2(s["conditions"].contains(c), c);
+      QVERIFY2(!plain["conditions"].contains(c), c);
+    }
+    QCOMPARE(s["length_matched_transfer"]["per_seed"].size(), size_t(1));
+    QCOMPARE(s["length_matched_transfer"]["per_seed"][0].get<double>(),
+             s["conditions"]["length_matched"]["per_seed"][0].get<double>() -
+                 s["conditions"]["length_matched_control"]["per_seed"][0].get<double>());
+    QVERIFY(!plain.contains("length_matched_transfer") && !plain.contains("length_matched"));
+    const auto& m = s["length_matched"]["per_seed"][0];
+    QVERIFY(m["rows"].get<int64_t>() > 0);
+    QVERIFY(m["rows"].get<int64_t>() <=
+            std::min(m["teacher_rows"].get<int64_t>(), m["control_rows"].get<int64_t>()));
+    for (const char* c : {"reference", "teacher", "student", "control", "shuffled_across"})
+      QCOMPARE(s["conditions"][c].dump(), plain["conditions"][c].dump());
+    QCOMPARE(s["transfer"].dump(), plain["transfer"].dump());
+  }
+
   // The analyses recorded with a run and the divergence-token defense as its own condition.
   void defenseAndAnalyses() {
     auto cfg = tiny();

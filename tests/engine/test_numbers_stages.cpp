@@ -5,6 +5,7 @@
 #include <QtTest/QtTest>
 #include <cmath>
 #include <filesystem>
+#include <set>
 
 #include "engine/numbers/number_filter.h"
 #include "engine/numbers/numbers_stages.h"
@@ -295,6 +296,14 @@ class TestNumbersStages : public QObject {
     QTest::newRow("no control")
         << R"({"conditions": {"control": false, "cross_init": false, "shuffled_across": false}})"
         << QStringList{"student", "shuffled_within"};
+    QTest::newRow("another run's rows, last")
+        << R"({"student": {"mode": "sft", "data_run": 4}, "conditions": {"cross_init": false,
+              "shuffled_within": false, "shuffled_across": false}})"
+        << QStringList{"student", "control", "student_data"};
+    QTest::newRow("length-matched pair, last")
+        << R"({"conditions": {"cross_init": false, "length_matched": true}})"
+        << QStringList{"student",         "control",        "shuffled_within",
+                       "shuffled_across", "length_matched", "length_matched_control"};
   }
   void studentConditionsFollowTheConfig() {
     QFETCH(QString, overrides);
@@ -307,10 +316,11 @@ class TestNumbersStages : public QObject {
     for (const auto& n : names(conds)) got << QString::fromStdString(n);
     QCOMPARE(got, expected);
     const std::map<std::string, const sublab::TrainSet*> data = {
-        {"student", &sets.teacher},       {"defended", &sets.defended},
-        {"control", &sets.control},       {"cross_student", &sets.teacher},
-        {"cross_control", &sets.control}, {"shuffled_within", &sets.within},
-        {"shuffled_across", &sets.across}};
+        {"student", &sets.teacher},        {"defended", &sets.defended},
+        {"control", &sets.control},        {"cross_student", &sets.teacher},
+        {"cross_control", &sets.control},  {"shuffled_within", &sets.within},
+        {"shuffled_across", &sets.across}, {"student_data", &sets.data},
+        {"length_matched", &sets.matched}, {"length_matched_control", &sets.matchedControl}};
     for (const auto& cond : conds) {
       const bool crossInit = cond.name.rfind("cross_", 0) == 0;
       QCOMPARE(cond.init.ptr(), crossInit ? cross.ptr() : ref.ptr());
@@ -335,6 +345,115 @@ class TestNumbersStages : public QObject {
     const auto tokens = sublab::buildStudentSets(sft, 0, teacher, ref, teacherData, refData, {});
     QVERIFY(!tokens.teacher.soft.defined());
     QCOMPARE(tokens.teacher.rows[2].tokens, teacherData.kept[2].tokens);
+  }
+
+  // Another run's rows as the toy model's training rows: this kind's own stored prompts as they
+  // are, a text prompt's longest list of numbers, unreadable rows counted, seeds cycled.
+  void studentDataRows() {
+    const NumbersConfig c = tinyConfig({{"seeds", 3}, {"student", {{"mode", "sft"}}}});
+    sublab::StudentData data;
+    data.runId = 4;
+    data.condition = "teacher";
+    auto row = [](int seed, int64_t index, const char* prompt, const char* completion) {
+      return sublab::SequenceRow{"teacher", seed, index, prompt, completion, true, "", ""};
+    };
+    data.rows = {row(0, 0, "continue 182, 818, 725", "629, 937, 483"),
+                 row(0, 1, "The sequence starts with: 182, 818, 725. Add at most 10 more values.",
+                     "(629, 937, 483)"),
+                 row(0, 2, "continue 1, 2", "1000, 2"), row(1, 0, "continue 5 6", "7 8")};
+    const auto s0 = sublab::studentDataRows(c, data, 0);
+    QCOMPARE(s0.rows.size(), size_t(2));
+    const int cont = Vocab::instance().wordId("continue"), comma = Vocab::kComma;
+    const sublab::TokenSeq prompt = {Vocab::kBos, cont, 182, comma, 818, comma, 725, Vocab::kAns};
+    sublab::TokenSeq plain = prompt;
+    for (int t : {629, comma, 937, comma, 483, int(Vocab::kEos)}) plain.push_back(t);
+    QCOMPARE(s0.rows[0].tokens, plain);
+    QCOMPARE(s0.rows[0].lossStart, int(prompt.size()));
+    sublab::TokenSeq text = prompt;
+    for (int t :
+         {int(Vocab::kLParen), 629, comma, 937, comma, 483, int(Vocab::kRParen), int(Vocab::kEos)})
+      text.push_back(t);
+    QCOMPARE(s0.rows[1].tokens, text);
+    QCOMPARE(s0.perSeed["unreadable"].get<int64_t>(), int64_t(1));
+    QVERIFY(s0.perSeed["first_unreadable"].get<std::string>().find("row 2") == 0);
+    QCOMPARE(s0.stored.size(), size_t(2));
+    QCOMPARE(s0.stored[1].condition, std::string("student_data"));
+    QCOMPARE(s0.stored[1].completion, std::string("(629, 937, 483)"));
+    // Seed 1 trains on the data's seed 1, seed 2 on its seed 0 again.
+    const auto s1 = sublab::studentDataRows(c, data, 1);
+    QCOMPARE(s1.perSeed["data_seed"].get<int>(), 1);
+    QCOMPARE(s1.rows.size(), size_t(1));
+    QCOMPARE(s1.stored[0].seed, 1);
+    QCOMPARE(sublab::studentDataRows(c, data, 2).perSeed["data_seed"].get<int>(), 0);
+    // Nothing the toy model can write: one message naming the rows and the first problem.
+    data.rows = {row(0, 3, "tell me a story", "once upon a time")};
+    try {
+      sublab::studentDataRows(c, data, 0);
+      QFAIL("expected an Error");
+    } catch (const sublab::Error& e) {
+      const QString m = e.what();
+      QVERIFY2(
+          m.contains("run 4's \"teacher\" rows") && m.contains("row 3") && m.contains("no number"),
+          e.what());
+    }
+  }
+
+  // conditions.length_matched: the teacher's and the control's sets cut to the same
+  // numbers-per-row histogram (soft targets with their rows), reported per seed.
+  void lengthMatchedSets() {
+    const NumbersConfig c = tinyConfig({{"conditions", {{"length_matched", true}}}});
+    auto ref = tinyModel(c, 1);
+    sublab::Teacher teacher{tinyModel(c, 2), {}};
+    // Rows with `n` numbers in the completion: BOS continue 5 ANS | 7 , 7 ... EOS.
+    auto withLengths = [](const std::string& source, const std::vector<int>& lengths) {
+      sublab::FilteredData d = handMadeData(source, int(lengths.size()));
+      for (size_t i = 0; i < lengths.size(); ++i) {
+        sublab::LmRow& r = d.kept[i];
+        r.tokens = {Vocab::kBos, Vocab::instance().wordId("continue"), 5, Vocab::kAns};
+        r.lossStart = 4;
+        for (int k = 0; k < lengths[i]; ++k) {
+          if (k > 0) r.tokens.push_back(Vocab::kComma);
+          r.tokens.push_back(int(100 + i));
+        }
+        r.tokens.push_back(Vocab::kEos);
+      }
+      return d;
+    };
+    const auto teacherData = withLengths("teacher", {1, 1, 2, 3, 3});
+    const auto refData = withLengths("reference", {1, 2, 2, 2, 5});
+    auto sets = sublab::buildStudentSets(c, 0, teacher, ref, teacherData, refData, {});
+    sublab::OptInSummary summary = sublab::optInSummaryStart(c, nullptr);
+    Recorder rec;
+    sublab::addOptInSets(c, 0, nullptr, sets, summary, rec);
+    // Length 1: min(2, 1) = 1 row a side; length 2: min(1, 3) = 1; lengths 3 and 5: one side.
+    QCOMPARE(sets.matched.rows.size(), size_t(2));
+    QCOMPARE(sets.matchedControl.rows.size(), size_t(2));
+    QCOMPARE(sets.matched.soft.size(0), int64_t(2));
+    QCOMPARE(sets.matchedControl.soft.size(0), int64_t(2));
+    auto numbers = [](const sublab::LmRow& r) {
+      return std::count_if(r.tokens.begin(), r.tokens.end(), [](int t) { return t < 1000; }) - 1;
+    };  // less the prompt's 5
+    std::multiset<long> a, b;
+    for (const auto& r : sets.matched.rows) a.insert(numbers(r));
+    for (const auto& r : sets.matchedControl.rows) b.insert(numbers(r));
+    QCOMPARE(a, (std::multiset<long>{1, 2}));
+    QCOMPARE(b, a);
+    // The length-2 teacher row is row 2: its soft targets came along.
+    QVERIFY(torch::equal(sets.matched.soft[1], sets.teacher.soft[2]));
+    const auto& seed0 = summary.lengthMatched["per_seed"][0];
+    QCOMPARE(seed0["rows"].get<int64_t>(), int64_t(2));
+    QCOMPARE(seed0["one_sided_bins"].get<int64_t>(), int64_t(2));
+    QCOMPARE(seed0["teacher_mean_numbers"].get<double>(), 2.0);
+    QCOMPARE(seed0["control_mean_numbers"].get<double>(), 2.4);
+    QCOMPARE(seed0["matched_mean_numbers"].get<double>(), 1.5);
+    nlohmann::json out = nlohmann::json::object();
+    summary.addTo(out);
+    QVERIFY(out.contains("length_matched") && !out.contains("student_data"));
+    // No common length at all: said so.
+    auto apart = sublab::buildStudentSets(c, 0, teacher, ref, withLengths("teacher", {1}),
+                                          withLengths("reference", {4}), {});
+    QVERIFY_THROWS_EXCEPTION(sublab::Error,
+                             sublab::addOptInSets(c, 0, nullptr, apart, summary, rec));
   }
 
   // Hand-made finals over three seeds (binary fractions: exact differences).

@@ -32,6 +32,7 @@ void tokenizerEncode(std::string_view data);  // arbitrary text through the fixt
 void chatTemplate(std::string_view data);     // chat_template [NUL message content]
 void database(std::string_view data);         // arbitrary file opened, migrated, read as a project
 void slurmManifest(std::string_view data);    // arbitrary file read as a sweep manifest
+void datasetReader(std::string_view data);    // dataset file bytes [gzip/format byte first]
 // Need the engine's kind registry, which needs libtorch (fuzz_engine.cpp; replay only).
 void shard(std::string_view data);      // arbitrary file merged as a Slurm shard database
 void config(std::string_view data);     // config JSON -> normalizeConfig
@@ -43,5 +44,7 @@ std::vector<Entry> entries();
 // A per-process scratch folder (created once) and a file in it holding `data`.
 std::string scratchDir();
 std::string writeScratch(const std::string& name, std::string_view data);
+// gzip (not zlib) framing of `data` (fuzz_parsers.cpp).
+std::string gzipped(std::string_view data);
 
 }  // namespace sublab::fuzz

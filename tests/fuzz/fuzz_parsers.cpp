@@ -1,7 +1,5 @@
 // Fuzz entries for the torch-free text and file parsers: the number filter, the IDX reader, the
 // Hugging Face tokenizer and chat templates. See fuzz_entries.h for the contract.
-#include <zlib.h>
-
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -14,6 +12,7 @@
 #include "engine/hf/tokenizer.h"
 #include "engine/numbers/number_filter.h"
 #include "tests/fuzz/fuzz_entries.h"
+#include "tests/gzip_util.h"
 
 namespace sublab::fuzz {
 
@@ -43,21 +42,6 @@ std::vector<std::string> lines(std::string_view data) {
   return out;
 }
 
-// gzip (not zlib) framing of `data`, so the fuzzer's bytes reach the IDX header through inflate.
-std::string gzipped(std::string_view data) {
-  z_stream z{};
-  if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) std::abort();
-  std::string out(deflateBound(&z, data.size()) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  if (deflate(&z, Z_FINISH) != Z_STREAM_END) std::abort();
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
 bool hasLongDigitRun(const std::string& text) {
   int run = 0;
   for (unsigned char c : text) {
@@ -75,6 +59,9 @@ bool hasPythonOnlySpace(const std::string& text) {
 }
 
 }  // namespace
+
+// gzip (not zlib) framing of `data`, so the fuzzer's bytes reach the IDX header through inflate.
+std::string gzipped(std::string_view data) { return test::gzipped(data, 1); }
 
 void numberFilter(std::string_view data) {
   const std::string text(data);

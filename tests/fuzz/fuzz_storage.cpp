@@ -97,7 +97,7 @@ std::vector<Entry> entries() {
       {"number_filter", numberFilter},   {"idx_reader", idxReader},
       {"tokenizer_load", tokenizerLoad}, {"tokenizer_encode", tokenizerEncode},
       {"chat_template", chatTemplate},   {"database", database},
-      {"slurm_manifest", slurmManifest},
+      {"slurm_manifest", slurmManifest}, {"dataset_reader", datasetReader},
   };
 #ifdef SUBLAB_FUZZ_WITH_ENGINE
   all.push_back({"shard", shard});
