@@ -14,23 +14,15 @@
 #include <vector>
 
 #include "engine/core/common.h"
+#include "tests/storage/expect_error.h"
 
 namespace hftest {
+
+using sublab::test::errorOf;
 
 inline std::filesystem::path sourceDir() { return SUBLAB_SOURCE_DIR; }
 inline std::filesystem::path fixtureDir() { return sourceDir() / "tests/fixtures/hf"; }
 inline std::string fixture(const std::string& name) { return (fixtureDir() / name).string(); }
-
-// The message of the sublab::Error that f throws, "" when it throws none.
-template <class F>
-std::string errorOf(F&& f) {
-  try {
-    f();
-  } catch (const sublab::Error& e) {
-    return e.what();
-  }
-  return {};
-}
 
 inline std::string readText(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

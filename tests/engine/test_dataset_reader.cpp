@@ -9,26 +9,18 @@
 #include "engine/datasets/dataset_reader.h"
 #include "engine/datasets/sha256.h"
 #include "tests/gzip_util.h"
+#include "tests/storage/expect_error.h"
 
 namespace {
 
 using sublab::DatasetReadOptions;
 using sublab::DatasetReport;
 using sublab::DatasetRow;
+using sublab::test::errorOf;
 
 void writeFile(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write(bytes.data(), std::streamsize(bytes.size()));
-}
-
-template <class F>
-std::string errorOf(F&& f) {
-  try {
-    f();
-  } catch (const sublab::Error& e) {
-    return e.what();
-  }
-  return {};
 }
 
 struct ReadAll {

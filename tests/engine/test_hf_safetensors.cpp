@@ -9,21 +9,14 @@
 
 #include "engine/core/common.h"
 #include "engine/hf/safetensors.h"
+#include "tests/storage/expect_error.h"
 
 using sublab::hf::SafetensorsCheckpoint;
 using sublab::hf::SafetensorsFile;
 
 namespace {
 
-template <class F>
-std::string errorOf(F&& f) {
-  try {
-    f();
-  } catch (const sublab::Error& e) {
-    return e.what();
-  }
-  return {};
-}
+using sublab::test::errorOf;
 
 // A file with the given header text (length prefix computed unless `length` is given) and data.
 void writeRaw(const std::string& path, const std::string& header, size_t dataBytes,

@@ -7,8 +7,11 @@
 
 #include "engine/aux/idx_reader.h"
 #include "engine/core/common.h"
+#include "tests/storage/expect_error.h"
 
 namespace {
+
+using sublab::test::errorOf;
 
 std::vector<uint8_t> idxBytes(const std::vector<uint32_t>& dims, const std::vector<uint8_t>& data) {
   std::vector<uint8_t> b = {0, 0, 0x08, uint8_t(dims.size())};
@@ -34,17 +37,6 @@ std::vector<uint8_t> readFile(const QString& path) {
   std::ifstream in(path.toStdString(), std::ios::binary);
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
                               std::istreambuf_iterator<char>());
-}
-
-// The message of the sublab::Error that `f` throws ("" if none).
-template <class F>
-std::string errorOf(F&& f) {
-  try {
-    f();
-  } catch (const sublab::Error& e) {
-    return e.what();
-  }
-  return {};
 }
 
 std::vector<uint8_t> pattern(size_t n) {

@@ -9,12 +9,15 @@
 
 #include "engine/core/common.h"
 #include "engine/seqstats/length_match.h"
+#include "tests/storage/expect_error.h"
 
 using sublab::LengthMatch;
 using sublab::LengthMatchOptions;
 using sublab::matchLengths;
 
 namespace {
+
+using sublab::test::errorOf;
 
 // Lengths drawn uniformly from [lo, hi].
 std::vector<int64_t> lengths(uint32_t seed, int n, int lo, int hi) {
@@ -43,16 +46,6 @@ bool ascendingUnique(const std::vector<int64_t>& v, size_t n) {
     if (i > 0 && v[i] <= v[i - 1]) return false;
   }
   return true;
-}
-
-template <class F>
-std::string errorOf(F f) {
-  try {
-    f();
-  } catch (const sublab::Error& e) {
-    return e.what();
-  }
-  return {};
 }
 
 }  // namespace

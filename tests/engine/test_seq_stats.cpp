@@ -8,23 +8,15 @@
 
 #include "engine/core/stats.h"
 #include "engine/seqstats/seq_stats.h"
+#include "tests/storage/expect_error.h"
 
 using sublab::Error;
 
 namespace {
 
-bool near(double a, double b, double tol = 1e-6) { return std::abs(a - b) <= tol; }
+using sublab::test::errorOf;
 
-// The message of the Error `f` throws, or "" when it throws nothing.
-template <class F>
-std::string errorOf(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return {};
-}
+bool near(double a, double b, double tol = 1e-6) { return std::abs(a - b) <= tol; }
 
 // Rows of 5..10 numbers; with probability `bias` a number is drawn from 0..99, else 0..999.
 std::vector<std::vector<int>> sample(uint32_t seed, int rows, double bias) {

@@ -1,10 +1,11 @@
-// Shared by the storage tests: checks that a call throws sublab::Error whose message names
-// every word given and, where a code is given, that it carries that ErrorCode and leaves the
-// advice (flags, commands) to the front ends.
+// Shared by the storage, engine and lab tests: checks that a call throws sublab::Error whose
+// message names every word given and, where a code is given, that it carries that ErrorCode and
+// leaves the advice (flags, commands) to the front ends; errorOf gives the message itself.
 #pragma once
 
 #include <QtTest/QtTest>
 #include <optional>
+#include <string>
 
 #include "engine/core/common.h"
 
@@ -25,6 +26,17 @@ void expectError(Fn fn, const QStringList& words, std::optional<ErrorCode> code 
     static const QRegularExpression flag(R"((^|\s)--[a-z])");
     QVERIFY2(!msg.contains(flag) && !msg.contains("`sublab"), qPrintable(msg));
   }
+}
+
+// The message of the sublab::Error that `f` throws, "" when it throws none.
+template <class F>
+std::string errorOf(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return {};
 }
 
 }  // namespace sublab::test
