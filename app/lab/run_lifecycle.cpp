@@ -69,7 +69,7 @@ RunOutcome executeRun(Database& db, int64_t runId, const ExecuteOptions& options
   db.markRunStarted(runId);
   if (options.started) options.started();
   RunOutcome out;
-  {
+  const auto body = [&] {
     StorageObserver storing(db, runId, options.observer);
     try {
       const StudentData data = resolveStudentData(db, run.config, runId);
@@ -87,9 +87,17 @@ RunOutcome executeRun(Database& db, int64_t runId, const ExecuteOptions& options
       if (const auto* err = dynamic_cast<const Error*>(&e)) out.code = err->code();
       out.warning = flushQuietly(db, runId, storing, run.config);
     }
-  }
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  db.finishRun(runId, out.status, out.seconds, out.message);
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    db.finishRun(runId, out.status, out.seconds, out.message);
+  };
+  // A kind whose rows are all or nothing (an import) stores them and its end in one transaction:
+  // killed midway (SIGKILL, a crash), the project keeps none of its rows, and the run is listed
+  // as interrupted when the project is opened next. Other writers wait for it (busy timeout).
+  const KindDescription* kind = findKind(run.config.value("kind", std::string()));
+  if (kind && kind->rowsAllOrNothing)
+    db.transaction(body);
+  else
+    body();
   return out;
 }
 

@@ -1,12 +1,13 @@
 // SIGKILL at 50 seeded random moments spread over every stage of `sublab run` (start-up,
 // reference pretraining, teacher, generation with filtering, student training, writing the
-// summary), over the migration of an old database (`sublab runs` upgrading it) and over
-// `sublab sweep-merge`. After each kill: PRAGMA integrity_check is ok, every earlier finished
-// run reads back byte-identical (a dump of all its rows), the killed run is listed as
-// interrupted when the project is opened next, a migration is either not begun or complete, and
-// a merge has added all of its runs or none. The moments come from a timeline measured here
-// first (two uninterrupted runs), so no kill waits for a whole run it does not need: a kill in
-// stage S waits for S's first line on stderr, then a random part of S's measured length.
+// summary), over the migration of an old database (`sublab runs` upgrading it), over
+// `sublab sweep-merge` and over `sublab import`. After each kill: PRAGMA integrity_check is ok,
+// every earlier finished run reads back byte-identical (a dump of all its rows), the killed run
+// is listed as interrupted when the project is opened next, a migration is either not begun or
+// complete, a merge has added all of its runs or none, and an import all of its rows or none. The
+// moments come from a timeline measured here first (two uninterrupted runs), so no kill waits for a
+// whole run it does not need: a kill in stage S waits for S's first line on stderr, then a random
+// part of S's measured length.
 #include <signal.h>
 #include <sqlite3.h>
 
@@ -14,6 +15,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -333,6 +335,53 @@ class TestKill : public QObject {
     }
     qInfo("merge: %.0f ms uninterrupted; 5 kills, %d after the merge committed", full.endMs,
           merged);
+  }
+
+  // 5 kills during `sublab import` of 200,000 JSONL rows: the import is done with every row, or
+  // (killed before its one transaction committed) listed as interrupted with none.
+  void killsDuringImport() {
+    const QString pristine = path("import-project.sqlite");
+    const std::string earlier = [&] {
+      makeShard(pristine.toStdString(), 9, 50, "a-plan");  // an earlier, finished run
+      return dumpRun(pristine.toStdString(), 1);
+    }();
+    const QString file = path("rows.jsonl");
+    {
+      std::ofstream out(file.toStdString(), std::ios::binary);
+      std::mt19937 rng(5);
+      for (int i = 0; i < 200000; ++i)
+        out << "{\"prompt\": \"Continue: " << rng() % 1000 << ", " << rng() % 1000
+            << "\", \"completion\": \"" << rng() % 1000 << ", " << rng() % 1000 << ", "
+            << rng() % 1000 << "\"}\n";
+    }
+    const QString work = path("importing.sqlite");
+    const QStringList args = {"import", file, "--db", work};
+    copyFile(pristine, work);
+    const Outcome full = runAndKill(args, {}, 0);
+    QVERIFY2(!full.killed, qPrintable(full.output));
+    int imported = 0, interrupted = 0;
+    for (int k = 0; k < 5; ++k) {
+      copyFile(pristine, work);
+      runAndKill(args, "start", momentIn(full.endMs));
+      ++m_kills;
+      QCOMPARE(rawIntegrity(work.toStdString()), std::string("ok"));
+      Database db(work.toStdString());
+      QCOMPARE(dumpRun(work.toStdString(), 1), earlier);
+      for (const RunInfo& r : db.listRuns()) {
+        if (r.id == 1) continue;
+        const int64_t rows = db.countSequences(r.id, {});
+        if (r.status == RunStatus::Done) {
+          QCOMPARE(rows, int64_t(200000));
+          ++imported;
+        } else {
+          QCOMPARE(toString(r.status), toString(RunStatus::Interrupted));
+          QCOMPARE(rows, int64_t(0));  // no half-imported dataset
+          ++interrupted;
+        }
+      }
+    }
+    qInfo("import: %.0f ms uninterrupted; 5 kills, %d after it committed, %d interrupted",
+          full.endMs, imported, interrupted);
   }
 
   void cleanupTestCase() {
