@@ -137,10 +137,12 @@ class TestRunProgress : public QObject {
     const qint64 id = w.enqueue(spec, &error);
     QVERIFY2(id > 0, qPrintable(error));
     const QRegularExpression timeLeft(QStringLiteral("· ~[0-9][^·]* left$"));
-    QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(timeLeft), 60000);
+    // Waits for the teachers' stage with a time left: on a loaded machine the first estimate can
+    // already show while the images are read (stage 1), which is right but not this check.
+    const QString teachers = QString("Run #%1: training the teachers — stage 2/3 · ").arg(id);
+    QTRY_VERIFY_WITH_TIMEOUT(label->text().startsWith(teachers) && label->text().contains(timeLeft),
+                             60000);
     const QString text = label->text();
-    QVERIFY2(text.startsWith(QString("Run #%1: training the teachers — stage 2/3 · ").arg(id)),
-             qPrintable(text));
     QVERIFY2(text.contains("% of the run"), qPrintable(text));
     if (const QByteArray dir = qgetenv("SUBLAB_SHOTS"); !dir.isEmpty())
       w.grab().save(QString::fromLocal8Bit(dir) + "/status-progress.png");
