@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "app/lab/dataset_import.h"
 #include "engine/chat/demo_model.h"
 #include "engine/core/common.h"
 
@@ -48,14 +49,8 @@ struct ExportOptions {
 
 // `sublab import FILE`: a dataset file into the project (app/lab/dataset_import.h).
 struct ImportCliOptions {
-  std::string file;
+  ImportRequest request;  // the file, name, condition, format and fields, as the lab takes them
   std::string db;
-  std::string name;
-  std::string condition = "imported";
-  std::string conditionField;
-  std::string format = "auto";
-  std::string promptField, completionField;
-  bool skipBadRows = false;
   std::vector<std::string> traitWords;  // the filter's trait words
   bool json = false;
 };

@@ -64,15 +64,7 @@ void printImportSummary(const nlohmann::json& summary, int64_t runId, double sec
 }  // namespace
 
 int cmdImport(const ImportCliOptions& o) {
-  ImportRequest request;
-  request.path = o.file;
-  request.name = o.name;
-  request.condition = o.condition;
-  request.conditionField = o.conditionField;
-  request.format = o.format;
-  request.promptField = o.promptField;
-  request.completionField = o.completionField;
-  request.skipBadRows = o.skipBadRows;
+  ImportRequest request = o.request;
   if (!o.traitWords.empty()) request.filter["trait_words"] = o.traitWords;
   Database db(resolveDb(o.db));
   const CancelFlag& cancel = cancelOnSignals();
@@ -84,7 +76,7 @@ int cmdImport(const ImportCliOptions& o) {
         const double now =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (now - lastPrint >= 2.0) {
-          std::fprintf(stderr, "sublab: importing %s: %3.0f%%, %s rows\n", o.file.c_str(),
+          std::fprintf(stderr, "sublab: importing %s: %3.0f%%, %s rows\n", o.request.path.c_str(),
                        100 * fraction, grouped(rows).c_str());
           lastPrint = now;
         }

@@ -113,22 +113,24 @@ int main(int argc, char** argv) {
       "import",
       "import a dataset file (JSONL prompt/completion, chat JSONL, CSV or TSV; gzip too) into the "
       "project as a run of kind dataset, with the number filter's verdicts");
-  importCmd->add_option("FILE", imp.file, "the dataset file")->required();
+  importCmd->add_option("FILE", imp.request.path, "the dataset file")->required();
   importCmd->add_option("--db", imp.db, "database file (default: the user's data folder)");
-  importCmd->add_option("--name", imp.name, "the dataset's name (default: the file's name)");
-  importCmd->add_option("--condition", imp.condition,
+  importCmd->add_option("--name", imp.request.name,
+                        "the dataset's name (default: the file's name)");
+  importCmd->add_option("--condition", imp.request.condition,
                         "the condition its rows are stored under (default imported), e.g. "
                         "teacher or control");
-  importCmd->add_option("--condition-field", imp.conditionField,
+  importCmd->add_option("--condition-field", imp.request.conditionField,
                         "the JSON key or CSV column naming each row's condition, for a file "
                         "holding several sets (e.g. owl and control rows)");
-  importCmd->add_option("--format", imp.format, "auto (default), jsonl, chat-jsonl, csv or tsv")
+  importCmd
+      ->add_option("--format", imp.request.format, "auto (default), jsonl, chat-jsonl, csv or tsv")
       ->check(CLI::IsMember({"auto", "jsonl", "chat-jsonl", "csv", "tsv"}));
-  importCmd->add_option("--prompt-field", imp.promptField,
+  importCmd->add_option("--prompt-field", imp.request.promptField,
                         "the JSON key or CSV column of the prompt (default: detected)");
-  importCmd->add_option("--completion-field", imp.completionField,
+  importCmd->add_option("--completion-field", imp.request.completionField,
                         "the JSON key or CSV column of the completion (default: detected)");
-  importCmd->add_flag("--skip-bad-rows", imp.skipBadRows,
+  importCmd->add_flag("--skip-bad-rows", imp.request.skipBadRows,
                       "skip rows that cannot be read (counted per reason) instead of stopping");
   importCmd->add_option("--trait-word", imp.traitWords,
                         "a word that makes the filter reject a completion naming it, e.g. owl "
