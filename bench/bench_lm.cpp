@@ -5,6 +5,9 @@
 //   bench_lm [THREADS] [STEPS]   prints the figures and one line "RESULT train gen_cache
 //   gen_nocache"
 //                                (tokens/s), which bench/bench_lm.py compare reads
+//   bench_lm THREADS STEPS --train-only   training alone (for a profiler)
+//   bench_lm THREADS STEPS --profile FILE  training alone under libtorch's profiler: a Chrome trace
+//                                          of every operation (bench/profile_ops.py sums it by op)
 //   bench_lm --dump DIR          writes what the plain PyTorch peer (bench/bench_lm.py) needs to
 //                                compute the same thing: the initial weights (init.safetensors),
 //                                the shape (meta.json), the generation prompts (prompts.txt), and
@@ -21,6 +24,7 @@
 #include "engine/hf/safetensors.h"
 #include "engine/lm/lm_generate.h"
 #include "engine/lm/lm_train.h"
+#include "torch/csrc/autograd/profiler_legacy.h"
 
 using Clock = std::chrono::steady_clock;
 
@@ -97,8 +101,9 @@ int main(int argc, char** argv) {
   rt.threads = argc > 1 ? std::atoi(argv[1]) : 0;
   sublab::configureRuntime(rt);
   const sublab::ThreadPolicy policy = sublab::threadPolicy(rt.threads);
-  std::printf("torch threads: %d (%s); OpenMP wait: %s (%s)\n", torch::get_num_threads(),
-              policy.threadsFrom.c_str(), policy.wait.c_str(), policy.waitWhy.c_str());
+  std::printf("torch threads: %d (%s); OpenMP wait: %s (%s); BLAS: %s (%s)\n",
+              torch::get_num_threads(), policy.threadsFrom.c_str(), policy.wait.c_str(),
+              policy.waitWhy.c_str(), policy.blas.c_str(), policy.blasWhy.c_str());
   auto model = sublab::makeModel(shape(), kSeed, torch::kCPU);
   const sublab::TrainSet data = randomRows(4096, 7);
   sublab::TrainOptions to;
@@ -107,6 +112,11 @@ int main(int argc, char** argv) {
   to.maxSteps = 20;
   sublab::trainModel(model, data, to);  // warm-up
   to.maxSteps = argc > 2 ? std::atoi(argv[2]) : 300;
+  if (argc > 4 && std::string(argv[3]) == "--profile") {
+    torch::autograd::profiler::RecordProfile guard(argv[4]);
+    sublab::trainModel(model, data, to);
+    return 0;
+  }
   auto t0 = Clock::now();
   sublab::trainModel(model, data, to);
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -114,6 +124,7 @@ int main(int argc, char** argv) {
   std::printf("train: %.0f tokens/s (%lld steps of %lldx%lld in %.2f s)\n", train,
               (long long)to.maxSteps, (long long)kBatch, (long long)kPositions, secs);
 
+  if (argc > 3 && std::string(argv[3]) == "--train-only") return 0;
   // Generation from the initial weights, as the peer does.
   model = sublab::makeModel(shape(), kSeed, torch::kCPU);
   auto prompts = sublab::numberPrompts(1024, 3);

@@ -186,10 +186,10 @@ ExperimentResult runExperiment(const nlohmann::json& config, const RuntimeOption
     // How the CPU was used, next to the figures (it explains a wall time, never a result).
     const ThreadPolicy policy = threadPolicy(options.threads);
     if (result.summary.is_object())
-      result.summary["runtime"] = {{"threads", policy.threads},
-                                   {"threads_from", policy.threadsFrom},
-                                   {"openmp_wait", policy.wait},
-                                   {"openmp_wait_why", policy.waitWhy}};
+      result.summary["runtime"] = {
+          {"threads", policy.threads},  {"threads_from", policy.threadsFrom},
+          {"openmp_wait", policy.wait}, {"openmp_wait_why", policy.waitWhy},
+          {"blas", policy.blas},        {"blas_why", policy.blasWhy}};
     return result;
   } catch (const Error&) {
     throw;

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <string>
 
+#include "engine/core/blas_kernels.h"
+
 namespace sublab {
 
 namespace {
@@ -73,6 +75,8 @@ ThreadPolicy threadPolicy(int requestedThreads) {
     p.wait = "spin";
     p.waitWhy = why ? why : "the cores were free at start";
   }
+  p.blas = blasKernels().core;
+  p.blasWhy = blasKernels().why;
   return p;
 }
 
@@ -81,10 +85,14 @@ std::string describeRuntime(const nlohmann::json& summary) {
     return {};
   const nlohmann::json& rt = summary["runtime"];
   const int threads = rt.value("threads", 0);
+  const std::string kernels = rt.value("blas", std::string());
+  const std::string blas = kernels.empty() ? std::string()
+                                           : "; OpenBLAS " + kernels + " kernels (" +
+                                                 rt.value("blas_why", std::string("?")) + ")";
   return std::to_string(threads) + (threads == 1 ? " thread (" : " threads (") +
          rt.value("threads_from", std::string("?")) + "); OpenMP threads " +
          (rt.value("openmp_wait", std::string()) == "passive" ? "sleep" : "spin") +
-         " when idle: " + rt.value("openmp_wait_why", std::string("?"));
+         " when idle: " + rt.value("openmp_wait_why", std::string("?")) + blas;
 }
 
 std::string busyReason(double load, int cores) {

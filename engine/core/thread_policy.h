@@ -24,6 +24,8 @@ struct ThreadPolicy {
   std::string threadsFrom;  // "asked", "SLURM_CPUS_PER_TASK" or "usable cores"
   std::string wait;         // "spin" (OpenMP's default, active) or "passive"
   std::string waitWhy;      // one line: why this wait policy
+  std::string blas;         // the BLAS kernels (blas_kernels.h): "SkylakeX"; "" when unknown
+  std::string blasWhy;      // one line: who chose them
 };
 
 // The cores this process may run on (its affinity mask; at least 1).
@@ -37,8 +39,8 @@ ThreadPolicy threadPolicy(int requestedThreads);
 std::string busyReason(double load, int cores);
 
 // One line on how a run used the CPU, from its summary's "runtime" (threadPolicy() as recorded by
-// runExperiment): "2 threads (usable cores); OpenMP threads spin when idle: <why>"; "" when the
-// summary has none (runs stored before it was recorded).
+// runExperiment): "2 threads (usable cores); OpenMP threads spin when idle: <why>; OpenBLAS
+// SkylakeX kernels (<why>)"; "" when the summary has none (runs stored before it was recorded).
 std::string describeRuntime(const nlohmann::json& summary);
 
 // Called first in main(): may replace the process (execv of itself, same arguments) with

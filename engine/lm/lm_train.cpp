@@ -8,6 +8,7 @@
 
 #include "engine/core/seeds.h"
 #include "engine/lm/flat_adamw.h"
+#include "engine/lm/lm_loss.h"
 
 namespace sublab {
 
@@ -127,9 +128,11 @@ torch::Tensor batchLoss(const torch::Tensor& logits, const Batch& b, const Train
     torch::Tensor ce = -(b.soft * logq).sum(-1);  // [B, T]
     return (ce * b.mask).sum() / b.mask.sum().clamp_min(1.0);
   }
+  const torch::Tensor flat = logits.reshape({-1, logits.size(2)});
+  const torch::Tensor targets = b.targets.reshape({-1});
+  if (crossEntropyApplies(flat, targets)) return crossEntropy(flat, targets, -100);
   return torch::nn::functional::cross_entropy(
-      logits.reshape({-1, logits.size(2)}), b.targets.reshape({-1}),
-      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100));
+      flat, targets, torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100));
 }
 
 }  // namespace

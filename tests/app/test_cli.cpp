@@ -302,8 +302,9 @@ class TestCli : public QObject {
   }
 
   // Threads come from SLURM_CPUS_PER_TASK when no count is asked for; a user's OMP_WAIT_POLICY
-  // is kept and reported; `show` says both. The busy-machine rule itself: sleep from a load of
-  // one per usable core.
+  // is kept and reported, and so are the BLAS kernels a user's OPENBLAS_CORETYPE picks (Nehalem:
+  // SSE kernels, which every x86-64 CPU runs); `show` says all three. The busy-machine rule itself:
+  // sleep from a load of one per usable core.
   void threadPolicyFollowsSlurmAndIsShown() {
     QCOMPARE(sublab::busyReason(0.5, 2), std::string());
     QCOMPARE(sublab::busyReason(-1, 2), std::string());
@@ -316,6 +317,7 @@ class TestCli : public QObject {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert("SLURM_CPUS_PER_TASK", "1");
     env.insert("OMP_WAIT_POLICY", "passive");
+    env.insert("OPENBLAS_CORETYPE", "Nehalem");
     p.setProcessEnvironment(env);
     p.start(kSublab, {"run", "--preset", "owl-numbers-tiny", "--seeds", "1", "--db", db, "--json",
                       "--cache-dir", path("cache")});
@@ -325,10 +327,12 @@ class TestCli : public QObject {
     QCOMPARE(j["runtime"]["threads"].get<int>(), 1);
     QCOMPARE(j["runtime"]["threads_from"].get<std::string>(), std::string("SLURM_CPUS_PER_TASK"));
     QCOMPARE(j["runtime"]["openmp_wait"].get<std::string>(), std::string("passive"));
+    QCOMPARE(j["runtime"]["blas"].get<std::string>(), std::string("Nehalem"));
     const Result show =
         runSublab({"show", QString::number(j["run_id"].get<int64_t>()), "--db", db});
     QVERIFY2(show.out.contains("1 thread (SLURM_CPUS_PER_TASK); OpenMP threads sleep when idle: "
-                               "OMP_WAIT_POLICY=passive was set"),
+                               "OMP_WAIT_POLICY=passive was set; OpenBLAS Nehalem kernels "
+                               "(OPENBLAS_CORETYPE=Nehalem was set)"),
              qPrintable(show.out));
   }
 

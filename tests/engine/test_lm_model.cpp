@@ -4,6 +4,7 @@
 
 #include "engine/lm/flat_adamw.h"
 #include "engine/lm/lm_generate.h"
+#include "engine/lm/lm_loss.h"
 #include "engine/lm/lm_train.h"
 
 namespace {
@@ -101,6 +102,66 @@ class TestLmModel : public QObject {
       }
     }
     torch::set_num_threads(1);
+  }
+
+  // The fused cross-entropy (lm_loss.h) equals torch's cross_entropy (mean, ignore_index -100):
+  // loss and gradient, with ignored rows, logits spread wide enough that some exponentials
+  // underflow, vocabularies that are and are not a multiple of 8, an upstream gradient other
+  // than 1, on 1 and 2 threads; NaN when every row is ignored; a target out of range is refused.
+  void fusedCrossEntropyMatchesTorch() {
+    torch::manual_seed(5);
+    for (int threads : {1, 2}) {
+      torch::set_num_threads(threads);
+      for (int64_t V : {int64_t(1050), int64_t(1024), int64_t(5)}) {
+        for (double spread : {1.0, 40.0}) {
+          const int64_t N = 37;
+          torch::Tensor base = torch::randn({N, V}) * spread;
+          torch::Tensor targets = torch::randint(0, V, {N}, torch::kInt64);
+          targets.index_put_({torch::arange(0, N, 5)}, -100);
+          for (double up : {1.0, 0.37}) {
+            torch::Tensor a = base.clone().requires_grad_(true);
+            torch::Tensor b = base.clone().requires_grad_(true);
+            QVERIFY(sublab::crossEntropyApplies(a, targets));
+            torch::Tensor la = sublab::crossEntropy(a, targets, -100);
+            torch::Tensor lb = torch::nn::functional::cross_entropy(
+                b, targets, torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100));
+            (la * up).backward();
+            (lb * up).backward();
+            const QString what = QString("V %1, spread %2, upstream %3, %4 threads")
+                                     .arg(V)
+                                     .arg(spread)
+                                     .arg(up)
+                                     .arg(threads);
+            const double lossDiff = std::abs(la.item<double>() - lb.item<double>());
+            QVERIFY2(lossDiff <= 2e-6 * std::abs(lb.item<double>()) + 1e-7,
+                     qPrintable(what + QString(": loss %1 vs %2")
+                                           .arg(la.item<double>(), 0, 'g', 9)
+                                           .arg(lb.item<double>(), 0, 'g', 9)));
+            const double gradDiff = (a.grad() - b.grad()).abs().max().item<double>();
+            const double gradScale = b.grad().abs().max().item<double>();
+            QVERIFY2(
+                gradScale > 0 && gradDiff <= 1e-5 * gradScale,
+                qPrintable(
+                    what +
+                    QString(": gradient differs by %1 (largest %2)").arg(gradDiff).arg(gradScale)));
+            // Ignored rows get no gradient.
+            QCOMPARE(a.grad().index({torch::arange(0, N, 5)}).abs().max().item<double>(), 0.0);
+          }
+        }
+      }
+    }
+    torch::set_num_threads(1);
+    const torch::Tensor logits = torch::randn({4, 9});
+    QVERIFY(std::isnan(
+        sublab::crossEntropy(logits, torch::full({4}, -100, torch::kInt64)).item<double>()));
+    bool refused = false;
+    try {
+      sublab::crossEntropy(logits, torch::tensor({0, 1, 9, 2}, torch::kInt64));
+    } catch (const c10::Error& e) {
+      refused = std::string(e.what()).find("out of range") != std::string::npos;
+    }
+    QVERIFY(refused);
+    QVERIFY(!sublab::crossEntropyApplies(logits.t(), torch::zeros({9}, torch::kInt64)));
   }
 
   // The flat AdamW (flat_adamw.h) takes the steps torch::optim::AdamW takes: after 6 steps with
