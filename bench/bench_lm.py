@@ -7,9 +7,13 @@ tokens sampled at temperature 1, with and without a KV cache), written as one wo
   bench_lm.py check DIR               after `bench_lm --dump DIR`: same initial weights and rows, the
                                       first 5 steps' losses must equal the engine's (float tolerance)
   bench_lm.py speed DIR THREADS STEPS prints "RESULT train gen_cache gen_nocache" (tokens/s)
-  bench_lm.py compare BENCH_LM THREADS [ROUNDS] [STEPS]
+  bench_lm.py compare BENCH_LM THREADS [ROUNDS] [STEPS] [--peer-env NAME=VALUE ...]
                                       runs the engine's bench_lm and this script alternately, ROUNDS
-                                      times each, and prints every round and the median ratios
+                                      times each, and prints every round and the median ratios;
+                                      --peer-env sets a variable for the script only, e.g.
+                                      GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=4294967296
+                                      (glibc then keeps freed tensor memory instead of returning it
+                                      to the kernel each step, the fix the engine gets from jemalloc)
 """
 import json, math, os, statistics, subprocess, sys, tempfile, time
 
@@ -165,7 +169,8 @@ def result(out):
     return [float(x) for x in line.split()[1:]]
 
 
-def compare(bench, threads, rounds, steps):
+def compare(bench, threads, rounds, steps, peer_env):
+    env = dict(os.environ, **peer_env)
     with tempfile.TemporaryDirectory() as d:
         subprocess.run([bench, "--dump", d], check=True, stdout=subprocess.DEVNULL)
         rows = []
@@ -173,15 +178,17 @@ def compare(bench, threads, rounds, steps):
             eng = result(subprocess.run([bench, str(threads), str(steps)], check=True,
                                         capture_output=True, text=True).stdout)
             py = result(subprocess.run([sys.executable, __file__, "speed", d, str(threads), str(steps)],
-                                       check=True, capture_output=True, text=True).stdout)
+                                       check=True, capture_output=True, text=True, env=env).stdout)
             rows.append((eng, py))
             print("round %d  train %6.0f vs %6.0f (%.2fx)  gen+cache %6.0f vs %6.0f (%.2fx)  "
                   "engine+cache vs script without cache %.1fx" %
                   (r + 1, eng[0], py[0], eng[0] / py[0], eng[1], py[1], eng[1] / py[1], eng[1] / py[2]),
                   flush=True)
     med = lambda i, j: statistics.median(e[i] / p[j] for e, p in rows)
-    print("median over %d rounds, %d threads: training %.2fx, generation with cache %.2fx, "
-          "engine with cache vs script without %.1fx" % (rounds, threads, med(0, 0), med(1, 1), med(1, 2)))
+    print("median over %d rounds, %d threads%s: training %.2fx, generation with cache %.2fx, "
+          "engine with cache vs script without %.1fx" %
+          (rounds, threads, " (script with %s)" % " ".join("%s=%s" % kv for kv in peer_env.items())
+           if peer_env else "", med(0, 0), med(1, 1), med(1, 2)))
 
 
 if __name__ == "__main__":
@@ -190,6 +197,12 @@ if __name__ == "__main__":
         sys.exit(check(a[1]))
     if a[:1] == ["speed"] and len(a) == 4:
         sys.exit(speed(a[1], int(a[2]), int(a[3])))
+    peer_env = {}
+    while len(a) >= 2 and a[-2] == "--peer-env" and "=" in a[-1]:
+        name, value = a[-1].split("=", 1)
+        peer_env[name] = value
+        a = a[:-2]
     if a[:1] == ["compare"] and 3 <= len(a) <= 5:
-        sys.exit(compare(a[1], int(a[2]), int(a[3]) if len(a) > 3 else 5, int(a[4]) if len(a) > 4 else 300))
+        sys.exit(compare(a[1], int(a[2]), int(a[3]) if len(a) > 3 else 5, int(a[4]) if len(a) > 4 else 300,
+                         peer_env))
     sys.exit(__doc__)

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "engine/lm/lm_attention.h"
+#include "engine/lm/lm_gelu.h"
 
 namespace sublab {
 
@@ -45,7 +46,7 @@ torch::Tensor BlockImpl::forward(const torch::Tensor& x, torch::Tensor* cacheK,
   const torch::Tensor projected = qkv->forward(ln1->forward(x));  // [B, T, 3D]
   if (!cacheK && m_fused && causalAttentionApplies(projected, m_heads)) {
     torch::Tensor h = x + proj->forward(causalAttention(projected, m_heads));
-    return h + fc2->forward(torch::gelu(fc1->forward(ln2->forward(h))));
+    return h + fc2->forward(sublab::gelu(fc1->forward(ln2->forward(h))));
   }
   // The composite form (a cache, another device or dtype): 3 x [B, H, T, dh]
   auto parts = projected.view({B, T, 3, m_heads, m_dHead}).permute({2, 0, 3, 1, 4});
@@ -71,7 +72,7 @@ torch::Tensor BlockImpl::forward(const torch::Tensor& x, torch::Tensor* cacheK,
   att = torch::softmax(att, -1);
   torch::Tensor y = torch::matmul(att, v).transpose(1, 2).reshape({B, T, D});
   torch::Tensor h = x + proj->forward(y);
-  return h + fc2->forward(torch::gelu(fc1->forward(ln2->forward(h))));
+  return h + fc2->forward(sublab::gelu(fc1->forward(ln2->forward(h))));
 }
 
 TransformerLmImpl::TransformerLmImpl(const LmOptions& o) : m_opt(o) {
