@@ -24,7 +24,7 @@ struct ThreadPolicy {
   std::string threadsFrom;  // "asked", "SLURM_CPUS_PER_TASK" or "usable cores"
   std::string wait;         // "spin" (OpenMP's default, active) or "passive"
   std::string waitWhy;      // one line: why this wait policy
-  std::string blas;         // the BLAS kernels (blas_kernels.h): "SkylakeX"; "" when unknown
+  std::string blas;         // the BLAS kernels (blas_kernels.h): "Haswell"; "" when unknown
   std::string blasWhy;      // one line: who chose them
 };
 
@@ -40,7 +40,7 @@ std::string busyReason(double load, int cores);
 
 // One line on how a run used the CPU, from its summary's "runtime" (threadPolicy() as recorded by
 // runExperiment): "2 threads (usable cores); OpenMP threads spin when idle: <why>; OpenBLAS
-// SkylakeX kernels (<why>)"; "" when the summary has none (runs stored before it was recorded).
+// Haswell kernels (<why>)"; "" when the summary has none (runs stored before it was recorded).
 std::string describeRuntime(const nlohmann::json& summary);
 
 // Called first in main(): may replace the process (execv of itself, same arguments) with

@@ -76,6 +76,21 @@ __attribute__((target("avx2,fma"))) void scaleRowAvx2(float* g, int64_t V, float
 }
 #endif
 
+// The row helpers above, the AVX2 ones when `avx2` (simd::useAvx2()).
+float expRow(const float* x, float* g, int64_t V, float* maxOut, [[maybe_unused]] bool avx2) {
+#ifdef SUBLAB_HAVE_AVX2_PATH
+  if (avx2) return expRowAvx2(x, g, V, maxOut);
+#endif
+  return expRowScalar(x, g, V, maxOut);
+}
+
+void scaleRow(float* g, int64_t V, float s, [[maybe_unused]] bool avx2) {
+#ifdef SUBLAB_HAVE_AVX2_PATH
+  if (avx2) return scaleRowAvx2(g, V, s);
+#endif
+  scaleRowScalar(g, V, s);
+}
+
 struct CrossEntropyFn : public torch::autograd::Function<CrossEntropyFn> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& logits,
                                const torch::Tensor& targets, int64_t ignoreIndex) {
@@ -94,7 +109,7 @@ struct CrossEntropyFn : public torch::autograd::Function<CrossEntropyFn> {
     float* g = grad.data_ptr<float>();
     std::vector<double> rowLoss(static_cast<size_t>(N), 0.0);
     const float invCount = counted > 0 ? float(1.0 / double(counted)) : 0.f;
-    [[maybe_unused]] const bool avx2 = simd::useAvx2();
+    const bool avx2 = simd::useAvx2();
     at::parallel_for(0, N, 16, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         const float* xi = x + i * V;
@@ -104,22 +119,10 @@ struct CrossEntropyFn : public torch::autograd::Function<CrossEntropyFn> {
           continue;
         }
         float mx = 0.f;
-#ifdef SUBLAB_HAVE_AVX2_PATH
-        const float sum = avx2 ? expRowAvx2(xi, gi, V, &mx) : expRowScalar(xi, gi, V, &mx);
-#else
-        const float sum = expRowScalar(xi, gi, V, &mx);
-#endif
+        const float sum = expRow(xi, gi, V, &mx, avx2);
         rowLoss[static_cast<size_t>(i)] = double(mx) + std::log(double(sum)) - double(xi[t[i]]);
         // (softmax - one-hot) / count: exp(x - max) / (sum * count), one multiplier per row.
-        const float scale = float(double(invCount) / double(sum));
-#ifdef SUBLAB_HAVE_AVX2_PATH
-        if (avx2)
-          scaleRowAvx2(gi, V, scale);
-        else
-          scaleRowScalar(gi, V, scale);
-#else
-        scaleRowScalar(gi, V, scale);
-#endif
+        scaleRow(gi, V, float(double(invCount) / double(sum)), avx2);
         gi[t[i]] -= invCount;
       }
     });
