@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 
+#include "ui/curve_bands.h"
 #include "ui/curve_data.h"
 #include "ui/palette.h"
 
@@ -166,6 +167,10 @@ void CurvePlot::rebuild() {
   clearPlottables();  // graphs and error bars
   legend->clearItems();
   m_meanGraphs.clear();
+  // All bands in one plottable, created first so every line is drawn over them.
+  auto* bandPlottable = new CurveBands(xAxis, yAxis);
+  bandPlottable->removeFromLegend();
+  QList<BandData> bands;
   QList<int> pendingErrorBars;
   for (int i = 0; i < m_series.size(); ++i) {
     const PlotSeries& s = m_series[i];
@@ -176,12 +181,9 @@ void CurvePlot::rebuild() {
       // A single point (e.g. the teacher, measured once): an error bar, not a band.
       pendingErrorBars << i;
     } else if (hasInterval) {
-      // The band as one closed polygon (upper edge forward, lower edge back): much cheaper to
-      // fill than a channel fill between two graphs.
-      auto* band = new QCPCurve(xAxis, yAxis);
       // Long bands are reduced to an envelope of kBandVertices buckets (max of the upper edge,
       // min of the lower): the same picture at screen resolution, a fraction of the vertices.
-      QVector<double> ex, ehi, elo;
+      BandData band;
       const int buckets = std::min<int>(s.x.size(), kBandVertices);
       for (int b = 0, k = 0; b < buckets; ++b) {
         const int end = static_cast<int>((int64_t(b) + 1) * s.x.size() / buckets);
@@ -191,28 +193,14 @@ void CurvePlot::rebuild() {
           hi = std::max(hi, s.hi[k]);
           lo = std::min(lo, s.lo[k]);
         }
-        ex << (buckets == s.x.size() ? x0 : 0.5 * (x0 + s.x[end - 1]));
-        ehi << hi;
-        elo << lo;
+        band.x << (buckets == s.x.size() ? x0 : 0.5 * (x0 + s.x[end - 1]));
+        band.hi << hi;
+        band.lo << lo;
       }
-      ex.first() = s.x.first();  // the band spans the line's full range
-      ex.last() = s.x.last();
-      const int n = ex.size();
-      QVector<double> t(2 * n), bx(2 * n), by(2 * n);
-      for (int k = 0; k < n; ++k) {
-        t[k] = k;
-        bx[k] = ex[k];
-        by[k] = ehi[k];
-        t[n + k] = n + k;
-        bx[n + k] = ex[n - 1 - k];
-        by[n + k] = elo[n - 1 - k];
-      }
-      band->setData(t, bx, by, true);
-      band->setPen(Qt::NoPen);
-      band->setBrush(bandColor(s.color));
-      band->removeFromLegend();
-      band->setVisible(visible);
-      band->setSelectable(QCP::stNone);
+      band.x.first() = s.x.first();  // the band spans the line's full range
+      band.x.last() = s.x.last();
+      band.color = bandColor(s.color);
+      if (visible) bands << band;
     }
     if (m_showMembers) {
       QColor faint = s.color;
@@ -257,6 +245,7 @@ void CurvePlot::rebuild() {
       legend->itemWithPlottable(mean)->setTextColor(QColor(170, 170, 170));
     m_meanGraphs << mean;
   }
+  bandPlottable->setBands(bands);
   legend->setVisible(!m_series.isEmpty() && m_series.size() <= 24);
   // Antialiasing costs most with many long curves; drop it beyond a point budget.
   int points = 0;
