@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <tuple>
 
 #include "app/cli/cli_commands.h"
 #include "app/cli/cli_print.h"
@@ -78,7 +79,14 @@ void writeCsv(Database& db, int64_t runId, const std::string& what, std::ostream
   const std::string id = std::to_string(runId);
   if (what == "metrics") {
     out << "run_id,condition,seed,metric,step,value\n";
-    for (const auto& m : db.metrics(runId))
+    // One curve after another (metric, condition, seed, step): the order the points were stored
+    // in depends on how jobs trained side by side interleaved.
+    auto points = db.metrics(runId);
+    std::stable_sort(points.begin(), points.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.metric, a.condition, a.seed, a.step) <
+             std::tie(b.metric, b.condition, b.seed, b.step);
+    });
+    for (const auto& m : points)
       out << id << ',' << csvField(m.condition) << ',' << m.seed << ',' << csvField(m.metric) << ','
           << m.step << ',' << csvNumber(m.value) << '\n';
   } else if (what == "sequences") {

@@ -14,9 +14,9 @@
 
 #include "engine/aux/aux_model.h"
 #include "engine/aux/aux_noise.h"
-#include "engine/aux/aux_pool.h"
 #include "engine/aux/aux_train.h"
 #include "engine/aux/idx_reader.h"
+#include "engine/core/model_pool.h"
 #include "engine/core/seeds.h"
 #include "engine/core/stats.h"
 

@@ -7,7 +7,7 @@
 
 #include <cmath>
 
-#include "engine/aux/aux_pool.h"
+#include "engine/core/model_pool.h"
 #include "engine/core/seeds.h"
 
 namespace sublab::aux {

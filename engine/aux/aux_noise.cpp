@@ -5,7 +5,7 @@
 
 #include <ATen/Parallel.h>
 
-#include "engine/aux/aux_pool.h"
+#include "engine/core/model_pool.h"
 
 namespace sublab::aux {
 namespace {

@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "engine/aux/aux_noise.h"
-#include "engine/aux/aux_pool.h"
+#include "engine/core/model_pool.h"
 #include "engine/core/seeds.h"
 
 namespace sublab::aux {

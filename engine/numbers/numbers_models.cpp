@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/core/model_pool.h"
 #include "engine/core/seeds.h"
+#include "engine/core/serial_observer.h"
 #include "engine/numbers/numbers_stages.h"
 
 namespace sublab {
@@ -42,7 +44,7 @@ int64_t referenceCount(const NumbersConfig& c) {
 
 std::string referenceCacheKey(const NumbersConfig& c, int64_t s, const torch::Device& dev) {
   const nlohmann::json key = {
-      {"v", 1},
+      {"v", 2},  // 2: trained side by side, one torch thread each (runSideBySide)
       {"torch", TORCH_VERSION},
       {"device", dev.str()},
       {"model",
@@ -119,15 +121,29 @@ LossCurve loadLossCurve(const std::filesystem::path& model) {
   return curve;
 }
 
-TransformerLm pretrainReference(const NumbersConfig& c, int64_t s, int64_t nRefs,
-                                const torch::Device& dev, RunObserver& obs,
-                                const CancelFlag* cancel, LossCurve& curve) {
+// Reference `s` before training: its initial weights (drawn from torch's global generator, so
+// made one at a time) and its pretraining corpus.
+struct PendingReference {
+  int64_t index = 0;
+  TransformerLm model{nullptr};
+  TrainSet corpus;
+  LossCurve curve;
+};
+
+PendingReference prepareReference(const NumbersConfig& c, int64_t s, const torch::Device& dev) {
   CorpusOptions co;
   co.rows = c.corpusRows;
   co.questionFraction = c.questionFraction;
   co.seed = derive(c.seed, s, Purpose::Corpus);
-  TrainSet corpus{pretrainCorpus(co), {}};
-  TransformerLm ref = makeModel(c.model, derive(c.seed, s, Purpose::Init), dev);
+  return {s,
+          makeModel(c.model, derive(c.seed, s, Purpose::Init), dev),
+          TrainSet{pretrainCorpus(co), {}},
+          {}};
+}
+
+void pretrainReference(const NumbersConfig& c, PendingReference& ref, JobsProgress& progress,
+                       size_t job, RunObserver& obs, const CancelFlag* cancel) {
+  const int64_t s = ref.index;
   TrainOptions to;
   to.maxSteps = c.pretrainSteps;
   to.batch = c.pretrainBatch;
@@ -142,13 +158,11 @@ TransformerLm pretrainReference(const NumbersConfig& c, int64_t s, int64_t nRefs
     if (step - lastStep >= std::max<int64_t>(1, c.pretrainSteps / 50) || f >= 1.0) {
       lastStep = step;
       obs.metric({"reference", static_cast<int>(s), "pretrain_loss", step, loss});
-      curve.emplace_back(step, loss);
-      obs.progress("reference", (double(s) + f) / double(nRefs),
-                   "seed " + std::to_string(s) + " step " + std::to_string(step));
+      ref.curve.emplace_back(step, loss);
+      progress.report(job, f, "seed " + std::to_string(s) + " step " + std::to_string(step));
     }
   };
-  trainModel(ref, corpus, to);
-  return ref;
+  trainModel(ref.model, ref.corpus, to);
 }
 
 }  // namespace
@@ -159,24 +173,38 @@ ReferenceModels pretrainReferences(const NumbersConfig& c, const torch::Device& 
   ReferenceModels refs;
   refs.perSeed = c.referencePerSeed;
   const int64_t nRefs = referenceCount(c);
+  refs.models.assign(static_cast<size_t>(nRefs), TransformerLm{nullptr});
+  std::vector<std::filesystem::path> files(static_cast<size_t>(nRefs));
+  std::vector<PendingReference> pending;
   for (int64_t s = 0; s < nRefs; ++s) {
     checkCancel(cancel);
-    std::filesystem::path file;
+    std::filesystem::path& file = files[static_cast<size_t>(s)];
     if (!cacheDir.empty()) file = std::filesystem::path(cacheDir) / referenceCacheKey(c, s, dev);
     TransformerLm ref = loadCachedReference(c, s, dev, file);
     if (!ref.is_empty()) {
-      refs.models.push_back(ref);
+      refs.models[static_cast<size_t>(s)] = ref;
       for (const auto& [step, loss] : loadLossCurve(file))
         obs.metric({"reference", static_cast<int>(s), "pretrain_loss", step, loss});
       obs.progress("reference", double(s + 1) / double(nRefs),
                    "seed " + std::to_string(s) + " loaded from cache");
       continue;
     }
-    LossCurve curve;
-    ref = pretrainReference(c, s, nRefs, dev, obs, cancel, curve);
-    refs.models.push_back(ref);
-    saveCachedReference(ref, file);
-    saveLossCurve(curve, file);
+    pending.push_back(prepareReference(c, s, dev));
+  }
+  // The references still to train, side by side on CPU.
+  const double cached = double(nRefs - static_cast<int64_t>(pending.size())) / double(nRefs);
+  SerialObserver serial(obs);
+  JobsProgress progress(serial, "reference", cached, 1.0 - cached, pending.size());
+  runSideBySide(dev.is_cpu() ? at::get_num_threads() : 1, static_cast<int64_t>(pending.size()),
+                [&](int64_t i) {
+                  pretrainReference(c, pending[static_cast<size_t>(i)], progress,
+                                    static_cast<size_t>(i), serial, cancel);
+                });
+  for (PendingReference& ref : pending) {
+    const std::filesystem::path& file = files[static_cast<size_t>(ref.index)];
+    refs.models[static_cast<size_t>(ref.index)] = ref.model;
+    saveCachedReference(ref.model, file);
+    saveLossCurve(ref.curve, file);
   }
   return refs;
 }

@@ -1,7 +1,9 @@
 // The number-sequence experiment's student stages (see numbers_stages.h): each condition's
 // training set (soft labels or sampled tokens, defended, shuffled), the list of conditions the
 // config turns on, and the students trained from their initialisations.
+#include "engine/core/model_pool.h"
 #include "engine/core/seeds.h"
+#include "engine/core/serial_observer.h"
 #include "engine/numbers/numbers_stages.h"
 
 namespace sublab {
@@ -60,15 +62,21 @@ std::vector<StudentCondition> studentConditions(const NumbersConfig& c, Transfor
 
 namespace {
 
-// One student: `progress` gets the fraction of its training done.
-TraitEval trainStudent(const NumbersConfig& c, int64_t s, const StudentCondition& cond,
-                       RunObserver& obs, const std::function<void(double)>& progress,
-                       const CancelFlag* cancel) {
+// One student before training: its initial weights, copied from the condition's init (LoRA
+// factors drawn from torch's global generator, so made one at a time).
+TransformerLm prepareStudent(const NumbersConfig& c, int64_t s, const StudentCondition& cond) {
   TransformerLm student = cloneModel(cond.init);
   if (c.finetune == "lora") {
     torch::manual_seed(derive(c.seed, s, Purpose::Lora));
     student->enableLora(c.loraRank, c.loraAlpha);
   }
+  return student;
+}
+
+// Trains one student: `progress` gets the fraction of its training done.
+TraitEval trainStudent(const NumbersConfig& c, int64_t s, const StudentCondition& cond,
+                       TransformerLm& student, RunObserver& obs,
+                       const std::function<void(double)>& progress, const CancelFlag* cancel) {
   TrainOptions to;
   to.epochs = c.studentEpochs;
   to.batch = c.studentBatch;
@@ -96,18 +104,26 @@ TraitEval trainStudent(const NumbersConfig& c, int64_t s, const StudentCondition
 std::vector<StudentFinal> trainStudents(const NumbersConfig& c, const SeedSlot& slot,
                                         const std::vector<StudentCondition>& conditions,
                                         RunObserver& obs, const CancelFlag* cancel) {
-  std::vector<StudentFinal> finals;
-  const double n = double(conditions.size());
-  for (size_t ci = 0; ci < conditions.size(); ++ci) {
+  const size_t n = conditions.size();
+  std::vector<TransformerLm> students;
+  for (const StudentCondition& cond : conditions) {
     checkCancel(cancel);
-    const StudentCondition& cond = conditions[ci];
-    const std::string message = slot.tag() + " " + cond.name;
-    auto progress = [&](double f) {
-      obs.progress("students", (double(slot.index) + (double(ci) + f) / n) / double(slot.count),
-                   message);
-    };
-    finals.push_back({cond.name, trainStudent(c, slot.index, cond, obs, progress, cancel)});
+    students.push_back(prepareStudent(c, slot.index, cond));
   }
+  // The conditions of one seed are independent: trained side by side on CPU.
+  std::vector<StudentFinal> finals(n);
+  SerialObserver serial(obs);
+  JobsProgress progress(serial, "students", double(slot.index) / double(slot.count),
+                        1.0 / double(slot.count), n);
+  const bool cpu = n == 0 || conditions.front().init->parameters().front().is_cpu();
+  runSideBySide(cpu ? at::get_num_threads() : 1, static_cast<int64_t>(n), [&](int64_t i) {
+    const size_t k = static_cast<size_t>(i);
+    const StudentCondition& cond = conditions[k];
+    checkCancel(cancel);
+    const std::string message = slot.tag() + " " + cond.name;
+    auto report = [&](double f) { progress.report(k, f, message); };
+    finals[k] = {cond.name, trainStudent(c, slot.index, cond, students[k], serial, report, cancel)};
+  });
   return finals;
 }
 

@@ -5,8 +5,9 @@
 
 #include "engine/aux/aux_model.h"
 #include "engine/aux/aux_noise.h"
-#include "engine/aux/aux_pool.h"
+#include "engine/core/model_pool.h"
 
+using namespace sublab;
 using namespace sublab::aux;
 
 namespace {
@@ -129,6 +130,33 @@ class TestAuxModel : public QObject {
     }
     QVERIFY(currentPool() == nullptr);
     QCOMPARE(torch::get_num_threads(), before);
+  }
+
+  void sideBySideRunsEveryJobOnceOnOneThread() {
+    const int before = torch::get_num_threads();
+    torch::set_num_threads(2);
+    for (int lanes : {1, 2, 3}) {
+      std::vector<std::atomic<int>> hits(5), threads(5);
+      for (size_t i = 0; i < 5; ++i) hits[i] = threads[i] = 0;
+      runSideBySide(lanes, 5, [&](int64_t i) {
+        ++hits[size_t(i)];
+        threads[size_t(i)] = torch::get_num_threads();
+      });
+      for (size_t i = 0; i < 5; ++i) {
+        QCOMPARE(hits[i].load(), 1);
+        QCOMPARE(threads[i].load(), lanes > 1 ? 1 : 2);  // in order: this thread as it is
+      }
+      QCOMPARE(torch::get_num_threads(), 2);
+    }
+    // A job's exception reaches the caller after the others; torch's threads are given back.
+    std::atomic<int> ran{0};
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, runSideBySide(2, 4, [&](int64_t i) {
+                               ++ran;
+                               if (i == 0) throw std::runtime_error("job failed");
+                             }));
+    QCOMPARE(ran.load(), 3);  // the failing share stops; the other finishes its two
+    QCOMPARE(torch::get_num_threads(), 2);
+    torch::set_num_threads(before);
   }
 
   void fusedAdamMatchesTorchAdam() {

@@ -4,9 +4,10 @@
 #include <QtTest/QtTest>
 
 #include "engine/aux/aux_model.h"
-#include "engine/aux/aux_pool.h"
 #include "engine/aux/aux_train.h"
+#include "engine/core/model_pool.h"
 
+using namespace sublab;
 using namespace sublab::aux;
 
 namespace {

@@ -1,12 +1,12 @@
-// The aux experiment's worker pool (see aux_pool.h): a generation counter under a mutex wakes
+// The worker pool for whole models (see model_pool.h): a generation counter under a mutex wakes
 // the workers, each takes its fixed chunk of the range, the last one done wakes the caller.
-#include "engine/aux/aux_pool.h"
+#include "engine/core/model_pool.h"
 
 #include <ATen/Parallel.h>
 
 #include <algorithm>
 
-namespace sublab::aux {
+namespace sublab {
 namespace {
 
 thread_local ModelPool* t_current = nullptr;
@@ -101,4 +101,16 @@ void parallelFor(int64_t count, int64_t grain, const RangeFn& fn) {
   at::parallel_for(0, count, grain, fn);
 }
 
-}  // namespace sublab::aux
+void runSideBySide(int lanes, int64_t count, const std::function<void(int64_t)>& job) {
+  if (lanes <= 1 || count <= 1) {
+    for (int64_t i = 0; i < count; ++i) job(i);
+    return;
+  }
+  ModelPool pool(static_cast<int>(std::min<int64_t>(lanes, count)));
+  PoolScope scope(pool);
+  pool.run(count, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) job(i);
+  });
+}
+
+}  // namespace sublab
