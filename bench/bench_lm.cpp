@@ -8,6 +8,9 @@
 //   bench_lm THREADS STEPS --train-only   training alone (for a profiler)
 //   bench_lm THREADS STEPS --profile FILE  training alone under libtorch's profiler: a Chrome trace
 //                                          of every operation (bench/profile_ops.py sums it by op)
+//   bench_lm THREADS STEPS --side-by-side N   N copies trained at once with runSideBySide (as
+//                                          a numbers run trains its references and students):
+//                                          each job's tokens/s and the total
 //   bench_lm --dump DIR          writes what the plain PyTorch peer (bench/bench_lm.py) needs to
 //                                compute the same thing: the initial weights (init.safetensors),
 //                                the shape (meta.json), the generation prompts (prompts.txt), and
@@ -18,7 +21,9 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <vector>
 
+#include "engine/core/model_pool.h"
 #include "engine/core/thread_policy.h"
 #include "engine/experiment.h"
 #include "engine/hf/safetensors.h"
@@ -112,6 +117,26 @@ int main(int argc, char** argv) {
   to.maxSteps = 20;
   sublab::trainModel(model, data, to);  // warm-up
   to.maxSteps = argc > 2 ? std::atoi(argv[2]) : 300;
+  if (argc > 4 && std::string(argv[3]) == "--side-by-side") {
+    const int n = std::max(1, std::atoi(argv[4]));
+    std::vector<sublab::TransformerLm> models;
+    for (int i = 0; i < n; ++i) models.push_back(sublab::cloneModel(model));
+    std::vector<double> seconds(static_cast<size_t>(n));
+    auto t0 = Clock::now();
+    sublab::runSideBySide(torch::get_num_threads(), n, [&](int64_t i) {
+      auto start = Clock::now();
+      sublab::trainModel(models[static_cast<size_t>(i)], data, to);
+      seconds[static_cast<size_t>(i)] = std::chrono::duration<double>(Clock::now() - start).count();
+    });
+    const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double tokens = double(to.maxSteps) * kBatch * kPositions;
+    for (int i = 0; i < n; ++i)
+      std::printf("job %d: %.0f tokens/s (%.2f s)\n", i, tokens / seconds[size_t(i)],
+                  seconds[size_t(i)]);
+    std::printf("train side by side: %.0f tokens/s in all (%d jobs in %.2f s)\n", n * tokens / wall,
+                n, wall);
+    return 0;
+  }
   if (argc > 4 && std::string(argv[3]) == "--profile") {
     torch::autograd::profiler::RecordProfile guard(argv[4]);
     sublab::trainModel(model, data, to);
