@@ -176,6 +176,7 @@ ReferenceModels pretrainReferences(const NumbersConfig& c, const torch::Device& 
   refs.models.assign(static_cast<size_t>(nRefs), TransformerLm{nullptr});
   std::vector<std::filesystem::path> files(static_cast<size_t>(nRefs));
   std::vector<PendingReference> pending;
+  int64_t loaded = 0;
   for (int64_t s = 0; s < nRefs; ++s) {
     checkCancel(cancel);
     std::filesystem::path& file = files[static_cast<size_t>(s)];
@@ -185,14 +186,14 @@ ReferenceModels pretrainReferences(const NumbersConfig& c, const torch::Device& 
       refs.models[static_cast<size_t>(s)] = ref;
       for (const auto& [step, loss] : loadLossCurve(file))
         obs.metric({"reference", static_cast<int>(s), "pretrain_loss", step, loss});
-      obs.progress("reference", double(s + 1) / double(nRefs),
+      obs.progress("reference", double(++loaded) / double(nRefs),
                    "seed " + std::to_string(s) + " loaded from cache");
       continue;
     }
     pending.push_back(prepareReference(c, s, dev));
   }
   // The references still to train, side by side on CPU.
-  const double cached = double(nRefs - static_cast<int64_t>(pending.size())) / double(nRefs);
+  const double cached = double(loaded) / double(nRefs);
   SerialObserver serial(obs);
   JobsProgress progress(serial, "reference", cached, 1.0 - cached, pending.size());
   runSideBySide(dev.is_cpu() ? at::get_num_threads() : 1, static_cast<int64_t>(pending.size()),
