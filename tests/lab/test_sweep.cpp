@@ -8,24 +8,15 @@
 
 #include "app/lab/sweep.h"
 #include "storage/schema.h"
+#include "tests/storage/db_test_util.h"
 #include "tests/storage/expect_error.h"
 
 using namespace sublab;
 using nlohmann::json;
 using sublab::test::expectError;
+using sublab::test::rawExec;
 
 namespace {
-
-void rawExec(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  QCOMPARE(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* err = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  const QString msg = err ? QString::fromUtf8(err) : QString();
-  sqlite3_free(err);
-  sqlite3_close(db);
-  QVERIFY2(rc == SQLITE_OK, qPrintable(msg));
-}
 
 json plan(json axes, const std::string& mode = "grid") {
   return {{"name", "test sweep"},

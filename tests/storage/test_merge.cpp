@@ -11,23 +11,14 @@
 
 #include "storage/database.h"
 #include "storage/schema.h"
+#include "tests/storage/db_test_util.h"
 #include "tests/storage/expect_error.h"
 
 using namespace sublab;
 using sublab::test::expectError;
+using sublab::test::rawExec;
 
 namespace {
-
-void rawExec(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  QCOMPARE(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* err = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  const QString msg = err ? QString::fromUtf8(err) : QString();
-  sqlite3_free(err);
-  sqlite3_close(db);
-  QVERIFY2(rc == SQLITE_OK, qPrintable(msg));
-}
 
 const nlohmann::json kPlan = {{"name", "merge test"}, {"axes", {{{"key", "filter.max_kept"}}}}};
 
