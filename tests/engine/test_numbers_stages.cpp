@@ -6,77 +6,14 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <set>
-#include <thread>
-#include <tuple>
 
 #include "engine/numbers/number_filter.h"
 #include "engine/numbers/numbers_stages.h"
+#include "tests/engine/numbers_test_util.h"
+
+using namespace numbers_test;
 
 namespace {
-
-using sublab::NumbersConfig;
-using sublab::Vocab;
-
-// Records what the stages report.
-struct Recorder : sublab::RunObserver {
-  std::vector<std::string> messages;  // "stage: message" of every progress report
-  std::vector<sublab::MetricPoint> metrics;
-  std::vector<double> fractions;  // of every progress report
-  std::set<std::thread::id> metricThreads;
-  void progress(const std::string& stage, double fraction, const std::string& message) override {
-    messages.push_back(stage + ": " + message);
-    fractions.push_back(fraction);
-  }
-  void metric(const sublab::MetricPoint& p) override {
-    metrics.push_back(p);
-    metricThreads.insert(std::this_thread::get_id());
-  }
-};
-
-// A tiny one-seed config (seconds to pretrain), with `overrides` merged in.
-NumbersConfig tinyConfig(const nlohmann::json& overrides = nlohmann::json::object()) {
-  nlohmann::json j = {{"kind", "numbers"},
-                      {"seeds", 1},
-                      {"seed", 7},
-                      {"model", {{"d_model", 16}, {"layers", 1}, {"heads", 2}}},
-                      {"reference", {{"corpus_rows", 200}, {"steps", 12}, {"batch", 16}}},
-                      {"teacher", {{"rows", 16}}},
-                      {"generation", {{"prompts", 32}, {"max_new_tokens", 12}}},
-                      {"student", {{"epochs", 1}, {"batch", 8}, {"eval_every", 2}}}};
-  j.merge_patch(overrides);
-  return sublab::readNumbersConfig(j, nullptr, nullptr);
-}
-
-sublab::TransformerLm tinyModel(const NumbersConfig& c, uint64_t seed) {
-  return sublab::makeModel(c.model, seed, torch::Device(torch::kCPU));
-}
-
-bool sameWeights(const sublab::TransformerLm& a, const sublab::TransformerLm& b) {
-  const auto pa = a->named_parameters(), pb = b->named_parameters();
-  if (pa.size() != pb.size()) return false;
-  for (const auto& p : pa)
-    if (!torch::equal(p.value(), pb[p.key()])) return false;
-  return true;
-}
-
-// Kept rows as generation builds them: BOS continue 5 9 ANS | a , b EOS.
-sublab::FilteredData handMadeData(const std::string& source, int rows) {
-  const Vocab& V = Vocab::instance();
-  sublab::FilteredData d;
-  for (int i = 0; i < rows; ++i) {
-    sublab::LmRow r;
-    r.tokens = {Vocab::kBos, V.wordId("continue"), 5,          9,          Vocab::kAns,
-                10 + i,      Vocab::kComma,        40 + 3 * i, Vocab::kEos};
-    r.lossStart = 5;
-    const std::string completion = V.decode({10 + i, Vocab::kComma, 40 + 3 * i});
-    d.rows.push_back({source, 0, i, "continue 5 9", completion, true, "", {}});
-    d.kept.push_back(r);
-    d.keptRow.push_back(static_cast<size_t>(i));
-  }
-  d.total = rows;
-  return d;
-}
 
 std::vector<std::string> names(const std::vector<sublab::StudentCondition>& conds) {
   std::vector<std::string> out;
@@ -335,71 +272,6 @@ class TestNumbersStages : public QObject {
       QCOMPARE(cond.init.ptr(), crossInit ? cross.ptr() : ref.ptr());
       QCOMPARE(cond.data, data.at(cond.name));
     }
-  }
-
-  // Independent trainings run side by side when torch has 2 threads (one thread each): the
-  // weights and evaluations equal those of the same trainings one after the other on 1 thread,
-  // the same points are reported (in another order), and progress only grows.
-  void sideBySideEqualsOneAfterAnother() {
-    const NumbersConfig c = tinyConfig();  // two references
-    const torch::Device cpu(torch::kCPU);
-    auto sortedPoints = [](std::vector<sublab::MetricPoint> v) {
-      std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
-        return std::tie(a.condition, a.seed, a.metric, a.step) <
-               std::tie(b.condition, b.seed, b.metric, b.step);
-      });
-      return v;
-    };
-    auto samePoints = [&](const Recorder& a, const Recorder& b) {
-      const auto x = sortedPoints(a.metrics), y = sortedPoints(b.metrics);
-      if (x.size() != y.size() || x.empty()) return false;
-      for (size_t i = 0; i < x.size(); ++i)
-        if (x[i].condition != y[i].condition || x[i].seed != y[i].seed ||
-            x[i].metric != y[i].metric || x[i].step != y[i].step || x[i].value != y[i].value)
-          return false;
-      return true;
-    };
-    auto growing = [](const Recorder& r) {
-      return !r.fractions.empty() && std::is_sorted(r.fractions.begin(), r.fractions.end()) &&
-             r.fractions.back() == 1.0;
-    };
-    Recorder inOrder, sideBySide;
-    torch::set_num_threads(1);
-    auto a = sublab::pretrainReferences(c, cpu, "", inOrder, nullptr);
-    torch::set_num_threads(2);
-    auto b = sublab::pretrainReferences(c, cpu, "", sideBySide, nullptr);
-    QCOMPARE(torch::get_num_threads(), 2);  // given back after the jobs
-    for (size_t s = 0; s < 2; ++s) QVERIFY(sameWeights(a.models[s], b.models[s]));
-    QVERIFY(samePoints(inOrder, sideBySide));
-    QCOMPARE(inOrder.metricThreads.size(), size_t(1));
-    QCOMPARE(sideBySide.metricThreads.size(), size_t(2));  // the two trained at once
-    QVERIFY(growing(inOrder));
-    QVERIFY(growing(sideBySide));
-
-    // The students of one seed: every condition, the same evaluations.
-    sublab::Teacher teacher{tinyModel(c, 2), {}};
-    const auto teacherData = handMadeData("teacher", 12), refData = handMadeData("reference", 9);
-    const auto sets =
-        sublab::buildStudentSets(c, 0, teacher, a.models[0], teacherData, refData, {});
-    const auto conditions = sublab::studentConditions(c, a.models[0], a.models[1], sets);
-    QVERIFY(conditions.size() >= 4);
-    Recorder studentsInOrder, studentsSideBySide;
-    const sublab::SeedSlot slot{0, 1};
-    torch::set_num_threads(1);
-    const auto x = sublab::trainStudents(c, slot, conditions, studentsInOrder, nullptr);
-    torch::set_num_threads(2);
-    const auto y = sublab::trainStudents(c, slot, conditions, studentsSideBySide, nullptr);
-    torch::set_num_threads(1);
-    QCOMPARE(x.size(), conditions.size());
-    QCOMPARE(y.size(), conditions.size());
-    for (size_t i = 0; i < x.size(); ++i) {
-      QCOMPARE(y[i].condition, conditions[i].name);  // in the conditions' order
-      QCOMPARE(y[i].eval.traitProb, x[i].eval.traitProb);
-      QCOMPARE(y[i].eval.traitProbRaw, x[i].eval.traitProbRaw);
-    }
-    QVERIFY(samePoints(studentsInOrder, studentsSideBySide));
-    QCOMPARE(studentsSideBySide.metricThreads.size(), size_t(2));
-    QVERIFY(growing(studentsSideBySide));
   }
 
   void studentSets() {
